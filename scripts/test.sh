@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The README's test command: installs dependencies, builds, runs every test
+# except the `slow` label. Pass a ctest label expression to narrow it, e.g.
+#   scripts/test.sh -L unit        scripts/test.sh -L slow (the slow suites)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+build=${NOKV_BUILD_DIR:-build}
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j"$(nproc)"
+
+if [ $# -eq 0 ]; then
+  set -- -LE slow
+fi
+cd "$build"
+ctest --output-on-failure -j"$(nproc)" "$@"

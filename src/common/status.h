@@ -1,0 +1,111 @@
+// Status: the outcome of a fallible call, carried across every module boundary.
+//
+// A Status is a code plus a human-readable message. The OK status allocates
+// nothing; an error status owns one heap block with its message. Statuses are
+// values: copy, move and compare them freely from any thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace nokv {
+
+// The project-wide error codes. Frontends map each code exactly once (errno in
+// fuse/, JSON-RPC errors in agent/, exit codes in the CLI).
+enum class Code : unsigned char {
+  kOk = 0,
+  kNotFound,
+  kAlreadyExists,
+  kInvalidArgument,
+  kFailedPrecondition,  // state does not allow it (a predicate failed, ...)
+  kCorruption,          // stored bytes are damaged
+  kIOError,
+  kNoSpace,
+  kBusy,                // held by someone else (a lock, a full queue)
+  kAborted,             // gave up, retrying may succeed
+  kNotSupported,
+  kPermissionDenied,
+  kNotADirectory,
+  kIsADirectory,
+  kNotEmpty,
+  kTooLarge,
+  kExpired,             // a cursor, generation or sequence that is no longer retained
+  kTimedOut,
+  kCancelled,
+};
+
+// Returns a stable lowercase name for `code` ("not_found", ...).
+std::string_view CodeName(Code code);
+
+class [[nodiscard]] Status {
+ public:
+  Status() noexcept = default;
+  Status(Code code, std::string_view message);
+  Status(const Status& other);
+  Status& operator=(const Status& other);
+  Status(Status&&) noexcept = default;
+  Status& operator=(Status&&) noexcept = default;
+  ~Status() = default;
+
+  static Status Ok() { return Status(); }
+  static Status NotFound(std::string_view m) { return Status(Code::kNotFound, m); }
+  static Status AlreadyExists(std::string_view m) { return Status(Code::kAlreadyExists, m); }
+  static Status InvalidArgument(std::string_view m) { return Status(Code::kInvalidArgument, m); }
+  static Status FailedPrecondition(std::string_view m) {
+    return Status(Code::kFailedPrecondition, m);
+  }
+  static Status Corruption(std::string_view m) { return Status(Code::kCorruption, m); }
+  static Status IOError(std::string_view m) { return Status(Code::kIOError, m); }
+  static Status NoSpace(std::string_view m) { return Status(Code::kNoSpace, m); }
+  static Status Busy(std::string_view m) { return Status(Code::kBusy, m); }
+  static Status Aborted(std::string_view m) { return Status(Code::kAborted, m); }
+  static Status NotSupported(std::string_view m) { return Status(Code::kNotSupported, m); }
+  static Status PermissionDenied(std::string_view m) {
+    return Status(Code::kPermissionDenied, m);
+  }
+  static Status NotADirectory(std::string_view m) { return Status(Code::kNotADirectory, m); }
+  static Status IsADirectory(std::string_view m) { return Status(Code::kIsADirectory, m); }
+  static Status NotEmpty(std::string_view m) { return Status(Code::kNotEmpty, m); }
+  static Status TooLarge(std::string_view m) { return Status(Code::kTooLarge, m); }
+  static Status Expired(std::string_view m) { return Status(Code::kExpired, m); }
+  static Status TimedOut(std::string_view m) { return Status(Code::kTimedOut, m); }
+  static Status Cancelled(std::string_view m) { return Status(Code::kCancelled, m); }
+
+  // Builds a status from an errno value: ENOENT becomes NotFound, ENOSPC
+  // NoSpace, and so on; `context` (usually a path) prefixes the message.
+  static Status FromErrno(int err, std::string_view context);
+
+  bool ok() const { return state_ == nullptr; }
+  Code code() const { return state_ ? state_->code : Code::kOk; }
+  std::string_view message() const {
+    return state_ ? std::string_view(state_->message) : std::string_view();
+  }
+  bool Is(Code c) const { return code() == c; }
+
+  // Returns "ok" or "<code name>: <message>".
+  std::string ToString() const;
+
+  // Returns a copy whose message is "<prefix>: <message>"; OK stays OK.
+  Status WithContext(std::string_view prefix) const;
+
+ private:
+  struct State {
+    Code code;
+    std::string message;
+  };
+  std::unique_ptr<State> state_;
+};
+
+inline bool operator==(const Status& a, const Status& b) {
+  return a.code() == b.code() && a.message() == b.message();
+}
+
+}  // namespace nokv
+
+// Returns from the enclosing function when `expr` yields a non-OK Status.
+#define NOKV_RETURN_IF_ERROR(expr)          \
+  do {                                      \
+    ::nokv::Status nokv_status_ = (expr);   \
+    if (!nokv_status_.ok()) return nokv_status_; \
+  } while (0)
