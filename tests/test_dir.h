@@ -9,9 +9,10 @@ namespace nokv::testing {
 
 class TempDir {
  public:
-  TempDir() {
+  // `base` defaults to $TMPDIR (or /tmp). Tests that only need fsync
+  // semantics, not a real disk, may pass InMemoryBase().
+  explicit TempDir(std::filesystem::path base = std::filesystem::temp_directory_path()) {
     std::random_device rd;
-    auto base = std::filesystem::temp_directory_path();
     path_ = (base / ("nokv-test-" + std::to_string(rd()) + std::to_string(rd()))).string();
     std::filesystem::create_directories(path_);
   }
@@ -21,6 +22,13 @@ class TempDir {
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
+
+  // /dev/shm when present: fdatasync there costs nothing.
+  static std::filesystem::path InMemoryBase() {
+    std::error_code ec;
+    if (std::filesystem::is_directory("/dev/shm", ec)) return "/dev/shm";
+    return std::filesystem::temp_directory_path();
+  }
 
   const std::string& path() const { return path_; }
   std::string Sub(const std::string& name) const { return path_ + "/" + name; }

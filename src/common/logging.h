@@ -33,7 +33,9 @@ class LogMessage {
 
 }  // namespace nokv
 
-#define NOKV_LOG(level)                                           \
-  if (::nokv::LogLevel::level < ::nokv::GetLogLevel()) {          \
-  } else                                                          \
-    ::nokv::LogMessage(::nokv::LogLevel::level, __FILE__, __LINE__).stream()
+// A one-shot loop rather than if/else, so the macro is safe inside an
+// unbraced if.
+#define NOKV_LOG(level)                                                                  \
+  for (bool nokv_log_on_ = ::nokv::LogLevel::level >= ::nokv::GetLogLevel(); nokv_log_on_; \
+       nokv_log_on_ = false)                                                             \
+  ::nokv::LogMessage(::nokv::LogLevel::level, __FILE__, __LINE__).stream()

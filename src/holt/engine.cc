@@ -1,0 +1,159 @@
+// Engine lifetime: open and recovery, background work, shutdown, stats.
+#include "holt/engine.h"
+
+#include <algorithm>
+
+#include "common/logging.h"
+#include "holt/versions.h"
+
+namespace nokv::holt {
+
+Engine::Engine(std::string dir, const Options& options)
+    : dir_(std::move(dir)),
+      options_(options),
+      env_(options.env != nullptr ? options.env : Env::Default()),
+      wal_(env_, dir_) {}
+
+Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, const Options& options) {
+  std::unique_ptr<Engine> engine(new Engine(dir, options));
+  Status s = engine->Recover();
+  if (!s.ok()) return s;
+  if (options.background_work) {
+    engine->bg_thread_ = std::thread([e = engine.get()] { e->BackgroundLoop(); });
+  }
+  return engine;
+}
+
+Status Engine::Recover() {
+  NOKV_RETURN_IF_ERROR(env_->CreateDirs(dir_));
+  NOKV_ASSIGN_OR_RETURN(lock_, env_->LockFile(JoinPath(dir_, "LOCK")));
+  std::string current_path = JoinPath(dir_, "CURRENT");
+  if (env_->FileExists(current_path)) {
+    std::string current;
+    NOKV_RETURN_IF_ERROR(env_->ReadFileToString(current_path, &current));
+    while (!current.empty() && (current.back() == '\n' || current.back() == '\r')) {
+      current.pop_back();
+    }
+    if (current.empty() || current.find('/') != std::string::npos) {
+      return Status::Corruption(current_path + ": does not name a checkpoint image");
+    }
+    NOKV_RETURN_IF_ERROR(LoadCheckpointImage(current));
+  }
+
+  std::vector<uint64_t> pins;
+  for (const auto& [name, seq] : durable_pins_) pins.push_back(seq);
+  std::sort(pins.begin(), pins.end());
+  WalReplayStats replay;
+  NOKV_RETURN_IF_ERROR(ReplayWal(
+      env_, dir_, last_seq_,
+      [&](uint64_t seq, const Batch& batch) {
+        ApplyBatch(seq, batch, &pins);
+        last_seq_ = seq;
+        return Status::Ok();
+      },
+      &replay));
+  visible_seq_.store(last_seq_);
+  CollectPendingTombstones(PinSnapshot());
+  prune_floor_ = last_seq_;
+  if (replay.records > 0) {
+    NOKV_LOG(kInfo) << "holt " << dir_ << ": replayed " << replay.records << " WAL records from "
+                    << replay.segments << " segments up to sequence " << last_seq_;
+  }
+
+  std::lock_guard wal(wal_mu_);
+  NOKV_RETURN_IF_ERROR(wal_.StartSegment(last_seq_ + 1));
+  wal_written_seq_ = last_seq_;
+  NOKV_ASSIGN_OR_RETURN(auto segments, ListWalSegments(env_, dir_));
+  uint64_t bytes = 0;
+  for (const auto& segment : segments) {
+    if (auto size = env_->GetFileSize(JoinPath(dir_, segment.name)); size.ok()) bytes += *size;
+  }
+  wal_bytes_.store(bytes);
+  return Status::Ok();
+}
+
+Engine::~Engine() {
+  {
+    std::lock_guard bg(bg_mu_);
+    bg_stop_ = true;
+  }
+  bg_cv_.notify_all();
+  if (bg_thread_.joinable()) bg_thread_.join();
+  {
+    std::lock_guard wal(wal_mu_);
+    if (!failed_.load()) {
+      Status s = wal_.Sync();
+      if (!s.ok()) NOKV_LOG(kWarn) << "holt " << dir_ << ": final WAL sync: " << s.ToString();
+    }
+    Status ignored = wal_.Close();
+    (void)ignored;
+  }
+  std::unique_lock tree(tree_mu_);
+  std::vector<Record*> heads;
+  heads.reserve(index_.size());
+  index_.ForEach([&](Record* r) { heads.push_back(r); });
+  for (Record* r : heads) FreeChain(r);
+}
+
+void Engine::BackgroundLoop() {
+  using namespace std::chrono_literals;
+  std::unique_lock lock(bg_mu_);
+  while (!bg_stop_) {
+    auto interval = options_.durability == Durability::kGroup
+                        ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                              options_.group_sync_interval)
+                        : std::chrono::milliseconds(1000);
+    bg_cv_.wait_for(lock, interval);
+    if (bg_stop_) break;
+    bool sweep = std::exchange(sweep_requested_, false);
+    lock.unlock();
+    if (options_.durability == Durability::kGroup) {
+      std::lock_guard wal(wal_mu_);
+      if (wal_unsynced_bytes_ > 0 && !failed_.load()) {
+        Status s = wal_.Sync();
+        if (!s.ok()) SetBackgroundError(s);
+        wal_unsynced_bytes_ = 0;
+      }
+    }
+    if (options_.checkpoint_wal_bytes > 0 && !failed_.load() &&
+        wal_since_checkpoint_.load() >= options_.checkpoint_wal_bytes) {
+      Status s = Checkpoint();
+      if (!s.ok()) NOKV_LOG(kWarn) << "holt " << dir_ << ": checkpoint: " << s.ToString();
+    }
+    if (!sweep) {
+      std::shared_lock tree(tree_mu_);
+      uint64_t extra = versions_ - index_.size();
+      sweep = extra > std::max<uint64_t>(4096, index_.size() / 4);
+    }
+    if (sweep) Sweep();
+    lock.lock();
+  }
+}
+
+Stats Engine::GetStats() const {
+  Stats s;
+  {
+    std::shared_lock tree(tree_mu_);
+    s.keys = index_.size();
+    s.versions = versions_;
+    s.record_bytes = record_bytes_;
+    s.node_bytes = index_.node_bytes();
+    s.last_seq = last_seq_;
+  }
+  s.resident_bytes = s.record_bytes + s.node_bytes;
+  s.wal_bytes = wal_bytes_.load();
+  s.checkpoint_seq = checkpoint_seq_.load();
+  s.checkpoints = checkpoints_.load();
+  s.visible_seq = visible_seq();
+  s.commits = commits_.load();
+  s.commit_groups = commit_groups_.load();
+  {
+    std::lock_guard pins(pin_mu_);
+    for (const auto& [seq, count] : reader_pins_) s.reader_pins += static_cast<uint64_t>(count);
+    s.durable_pins = durable_pins_.size();
+  }
+  s.commit_latency = commit_latency_.Summarize();
+  return s;
+}
+
+}  // namespace nokv::holt

@@ -1,0 +1,249 @@
+// Holt: the embedded, ordered, versioned key-value engine under NoKV metadata.
+//
+// Keys and values are bytes. Every committed Batch gets the next commit
+// sequence number; a reader at sequence S sees, for each key, the newest
+// version written at or before S. Batches are logged to a WAL before they
+// become visible (the visibility watermark), checkpointed in the background,
+// and recovered on Open. See docs/holt.md and docs/formats/.
+//
+// Thread-safety: every public method may be called from any thread. Writers
+// queue behind one commit leader that applies a whole group of batches and
+// logs them with one write and one sync (group commit). Readers share a
+// reader/writer lock with the leader's short apply step and never wait for
+// I/O. ReadViews must be destroyed before the Engine.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/env.h"
+#include "holt/art/art.h"
+#include "holt/batch.h"
+#include "holt/histogram.h"
+#include "holt/wal.h"
+
+namespace nokv::holt {
+
+enum class Durability {
+  kSync,   // acknowledged after write + fdatasync of the WAL (default)
+  kGroup,  // acknowledged after write; fdatasync at most group_sync_interval later
+  kNone,   // acknowledged after write; synced only at rotation and close
+};
+
+struct Options {
+  Env* env = nullptr;  // nullptr: Env::Default()
+  Durability durability = Durability::kSync;
+  std::chrono::milliseconds group_sync_interval{5};
+  uint64_t wal_segment_bytes = 64ull << 20;
+  // Start a background checkpoint once this many WAL bytes were written
+  // since the last one; 0 disables automatic checkpoints.
+  uint64_t checkpoint_wal_bytes = 256ull << 20;
+  // Upper bound on the encoded bytes of one commit group.
+  size_t max_group_bytes = 8ull << 20;
+  // Run the checkpoint/sweep thread (and the group-mode syncer).
+  bool background_work = true;
+};
+
+class Engine;
+
+// A pinned read sequence. While it lives, every version it can see is kept.
+// Movable, not copyable; owned by one thread at a time.
+class ReadView {
+ public:
+  ReadView() = default;
+  ReadView(ReadView&& other) noexcept;
+  ReadView& operator=(ReadView&& other) noexcept;
+  ReadView(const ReadView&) = delete;
+  ReadView& operator=(const ReadView&) = delete;
+  ~ReadView();
+
+  uint64_t seq() const { return seq_; }
+  bool valid() const { return engine_ != nullptr; }
+
+ private:
+  friend class Engine;
+  ReadView(Engine* engine, uint64_t seq) : engine_(engine), seq_(seq) {}
+  void Release();
+
+  Engine* engine_ = nullptr;
+  uint64_t seq_ = 0;
+};
+
+struct Value {
+  std::string bytes;
+  uint64_t seq = 0;  // sequence that wrote this version
+};
+
+struct Entry {
+  std::string key;
+  std::string value;
+  uint64_t seq = 0;
+};
+
+struct ScanOptions {
+  std::string prefix;                      // only keys starting with it
+  std::optional<std::string> start_after;  // exclusive bound in scan direction
+  size_t limit = 1000;
+  bool reverse = false;
+  bool keys_only = false;  // leave Entry::value empty
+};
+
+struct Stats {
+  uint64_t keys = 0;           // keys in the index, including pending tombstones
+  uint64_t versions = 0;       // records, all keys
+  uint64_t record_bytes = 0;   // bytes of records
+  uint64_t node_bytes = 0;     // bytes of ART inner nodes
+  uint64_t resident_bytes = 0; // record_bytes + node_bytes
+  uint64_t wal_bytes = 0;      // bytes of live WAL segments
+  uint64_t checkpoint_seq = 0;
+  uint64_t checkpoints = 0;
+  uint64_t last_seq = 0;
+  uint64_t visible_seq = 0;
+  uint64_t commits = 0;
+  uint64_t commit_groups = 0;
+  uint64_t reader_pins = 0;
+  uint64_t durable_pins = 0;
+  LatencyHistogram::Summary commit_latency;
+};
+
+class Engine {
+ public:
+  // Opens (creating if needed) the engine in `dir`: takes the directory lock
+  // (Busy naming the holder if taken), loads the newest checkpoint, replays
+  // the WAL after it (cutting a torn tail), and starts a fresh WAL segment.
+  static Result<std::unique_ptr<Engine>> Open(const std::string& dir, const Options& options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Commits `batch` atomically. Returns its sequence number (for a batch
+  // with no operations: the last sequence, after checking predicates). A
+  // failed predicate gives FailedPrecondition naming it, and its index in
+  // *failed_predicate. After a WAL write or sync error every later commit
+  // fails with that error (the engine must be reopened).
+  Result<uint64_t> Commit(const Batch& batch, size_t* failed_predicate = nullptr);
+
+  // Point read at `view`, or at the latest visible sequence. NotFound if absent.
+  Result<Value> Get(std::string_view key, const ReadView* view = nullptr) const;
+  // Ordered range read, at most options.limit entries.
+  Result<std::vector<Entry>> Scan(const ScanOptions& options,
+                                  const ReadView* view = nullptr) const;
+  // Live keys starting with `prefix`. O(keys under the prefix).
+  uint64_t CountPrefix(std::string_view prefix, const ReadView* view = nullptr) const;
+
+  // Pins the latest visible sequence.
+  ReadView Pin();
+  // Pins `seq` if it is still fully retained: it is the visible sequence,
+  // is held by another pin, or no version it could see has been pruned.
+  // Expired otherwise (naming the oldest sequence that can be pinned).
+  Result<ReadView> PinAt(uint64_t seq);
+  // Pins the sequence of the durable pin `name`. NotFound if absent.
+  Result<ReadView> PinDurable(std::string_view name);
+  // Durable pins by name.
+  std::map<std::string, uint64_t> DurablePins() const;
+
+  uint64_t visible_seq() const { return visible_seq_.load(std::memory_order_acquire); }
+
+  // Writes a checkpoint image now and drops the WAL segments it covers.
+  Status Checkpoint();
+  // Frees every version no pin can see and tombstones no reader needs.
+  void Sweep();
+
+  Stats GetStats() const;
+  const std::string& dir() const { return dir_; }
+
+ private:
+  struct Writer;
+  friend class ReadView;
+  friend class EngineRecovery;
+
+  Engine(std::string dir, const Options& options);
+  Status Recover();
+  Status LoadCheckpointImage(const std::string& name);
+
+  // Commit path (commit.cc).
+  Status RunGroup(const std::vector<Writer*>& group);
+  bool CheckPredicates(const Batch& batch, size_t* failed, Status* why) const;
+  void ApplyBatch(uint64_t seq, const Batch& batch, std::vector<uint64_t>* pins);
+  void ApplyWrite(uint64_t seq, const Op& op, std::span<const uint64_t> pins);
+  void CollectPendingTombstones(std::span<const uint64_t> pins);
+  std::vector<uint64_t> PinSnapshot() const;
+  Status WriteWal(std::string_view records, uint64_t first_seq, uint64_t last_seq);
+  void SetBackgroundError(const Status& s);
+
+  // Pins.
+  void RegisterPin(uint64_t seq);
+  void ReleasePin(uint64_t seq);
+
+  // Background work.
+  void BackgroundLoop();
+  Status WriteCheckpoint(uint64_t seq, const std::map<std::string, uint64_t>& pins,
+                         std::string* name);
+  Status DropCoveredFiles(uint64_t seq, const std::string& keep_image);
+  void SweepChunk(std::optional<std::string>* resume, bool* done);
+  bool LiveUnder(std::string_view prefix, uint64_t seq, bool latest) const;
+
+  const std::string dir_;
+  const Options options_;
+  Env* const env_;
+  std::unique_ptr<FileLock> lock_;
+
+  // The index and the record accounting. Writers hold tree_mu_ exclusively;
+  // readers share it.
+  mutable std::shared_mutex tree_mu_;
+  ArtIndex index_;                                // guarded by tree_mu_
+  uint64_t versions_ = 0;                         // guarded by tree_mu_
+  uint64_t record_bytes_ = 0;                     // guarded by tree_mu_
+  uint64_t last_seq_ = 0;                         // guarded by tree_mu_ (leader writes)
+  std::vector<std::string> pending_tombstones_;   // guarded by tree_mu_
+  std::atomic<uint64_t> visible_seq_{0};
+
+  // Pins. Registering takes tree_mu_ shared then pin_mu_, so pruning (under
+  // tree_mu_ exclusive) always sees every pin.
+  mutable std::mutex pin_mu_;
+  std::map<uint64_t, int> reader_pins_;             // guarded by pin_mu_
+  std::map<std::string, uint64_t> durable_pins_;    // guarded by pin_mu_
+  uint64_t prune_floor_ = 0;                        // guarded by pin_mu_
+
+  // Commit queue.
+  std::mutex commit_mu_;
+  std::deque<Writer*> writers_;  // guarded by commit_mu_
+  Status bg_error_;              // guarded by commit_mu_
+  std::atomic<bool> failed_{false};
+
+  // WAL. The leader appends; the checkpointer rotates; the syncer syncs.
+  mutable std::mutex wal_mu_;
+  WalWriter wal_;                   // guarded by wal_mu_
+  uint64_t wal_written_seq_ = 0;    // guarded by wal_mu_
+  uint64_t wal_unsynced_bytes_ = 0; // guarded by wal_mu_
+  std::atomic<uint64_t> wal_bytes_{0};
+  std::atomic<uint64_t> wal_since_checkpoint_{0};
+
+  // Checkpoints and sweeps.
+  std::mutex checkpoint_mu_;  // one checkpoint at a time
+  std::atomic<uint64_t> checkpoint_seq_{0};
+  std::atomic<uint64_t> checkpoints_{0};
+  std::mutex bg_mu_;
+  std::condition_variable bg_cv_;
+  bool bg_stop_ = false;         // guarded by bg_mu_
+  bool sweep_requested_ = false; // guarded by bg_mu_
+  std::thread bg_thread_;
+
+  std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> commit_groups_{0};
+  LatencyHistogram commit_latency_;
+};
+
+}  // namespace nokv::holt

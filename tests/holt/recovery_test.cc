@@ -1,0 +1,208 @@
+// Recovery from damaged files: torn WAL tails are cut, damage before the
+// tail and damaged checkpoint images are errors naming the file and offset.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "engine_test_util.h"
+#include "holt/log_format.h"
+#include "holt/wal.h"
+
+namespace nokv::holt {
+namespace {
+
+using testing::Dump;
+using testing::Put;
+using testing::TestOptions;
+
+class RecoveryTest : public ::testing::Test {
+ protected:
+  Result<std::unique_ptr<Engine>> Open() { return Engine::Open(dir_.path(), TestOptions()); }
+
+  // Writes `n` single-key batches and closes the engine.
+  void Populate(int n) {
+    auto engine = Open();
+    ASSERT_TRUE(engine.ok());
+    for (int i = 0; i < n; ++i) Put(**engine, "k" + std::to_string(i), "value" + std::to_string(i));
+  }
+
+  std::string NewestWal() {
+    auto segments = ListWalSegments(Env::Default(), dir_.path());
+    std::string newest;
+    // The newest non-empty segment (reopen starts a fresh, header-only one).
+    for (auto& s : *segments) {
+      std::string path = dir_.Sub(s.name);
+      if (std::filesystem::file_size(path) > kFileHeaderSize) newest = path;
+    }
+    return newest;
+  }
+
+  void FlipByte(const std::string& path, uint64_t offset) {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(offset));
+    char c = 0;
+    f.read(&c, 1);
+    c = static_cast<char>(c ^ 0x40);
+    f.seekp(static_cast<std::streamoff>(offset));
+    f.write(&c, 1);
+  }
+
+  nokv::testing::TempDir dir_;
+};
+
+TEST_F(RecoveryTest, TruncatedTrailingRecordIsCutAndEarlierBatchesSurvive) {
+  Populate(10);
+  std::string wal = NewestWal();
+  auto size = std::filesystem::file_size(wal);
+  std::filesystem::resize_file(wal, size - 3);
+  auto engine = Open();
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  auto all = Dump(**engine);
+  EXPECT_EQ(all.size(), 9u);
+  EXPECT_FALSE(all.contains("k9"));
+  EXPECT_EQ((*engine)->visible_seq(), 9u);
+  EXPECT_LT(std::filesystem::file_size(wal), size - 3);  // the torn bytes are gone
+}
+
+TEST_F(RecoveryTest, BitFlipInTheLastRecordIsATornTail) {
+  Populate(5);
+  std::string wal = NewestWal();
+  FlipByte(wal, std::filesystem::file_size(wal) - 2);
+  auto engine = Open();
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  EXPECT_EQ(Dump(**engine).size(), 4u);
+}
+
+TEST_F(RecoveryTest, BitFlipBeforeTheTailIsCorruptionNamingFileAndOffset) {
+  Populate(5);
+  std::string wal = NewestWal();
+  uint64_t offset = kFileHeaderSize + kRecordHeaderSize + 3;  // inside the first record
+  FlipByte(wal, offset);
+  auto engine = Open();
+  ASSERT_FALSE(engine.ok());
+  EXPECT_EQ(engine.status().code(), Code::kCorruption);
+  std::string msg(engine.status().message());
+  EXPECT_NE(msg.find(std::filesystem::path(wal).filename().string()), std::string::npos) << msg;
+  EXPECT_NE(msg.find("offset " + std::to_string(kFileHeaderSize)), std::string::npos) << msg;
+}
+
+TEST_F(RecoveryTest, DamagedRecordHeaderBeforeTheTailIsCorruption) {
+  Populate(5);
+  std::string wal = NewestWal();
+  FlipByte(wal, kFileHeaderSize + 1);  // length field of record 1
+  auto engine = Open();
+  ASSERT_FALSE(engine.ok());
+  EXPECT_EQ(engine.status().code(), Code::kCorruption);
+}
+
+TEST_F(RecoveryTest, ZeroFillAfterTheLastRecordIsCut) {
+  Populate(3);
+  std::string wal = NewestWal();
+  {
+    std::ofstream f(wal, std::ios::app | std::ios::binary);
+    std::string zeros(4096, '\0');
+    f.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+  }
+  auto engine = Open();
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  EXPECT_EQ(Dump(**engine).size(), 3u);
+}
+
+TEST_F(RecoveryTest, BadWalMagicIsCorruption) {
+  Populate(2);
+  FlipByte(NewestWal(), 0);
+  auto engine = Open();
+  ASSERT_FALSE(engine.ok());
+  EXPECT_NE(engine.status().message().find("offset 0"), std::string_view::npos);
+}
+
+TEST_F(RecoveryTest, DamagedCheckpointImageIsCorruptionNamingIt) {
+  {
+    auto engine = Open();
+    ASSERT_TRUE(engine.ok());
+    for (int i = 0; i < 50; ++i) Put(**engine, "k" + std::to_string(i), "v");
+    ASSERT_TRUE((*engine)->Checkpoint().ok());
+  }
+  std::string image;
+  for (auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    if (entry.path().filename().string().starts_with("checkpoint-")) image = entry.path();
+  }
+  ASSERT_FALSE(image.empty());
+  FlipByte(image, std::filesystem::file_size(image) / 2);
+  auto engine = Open();
+  ASSERT_FALSE(engine.ok());
+  EXPECT_EQ(engine.status().code(), Code::kCorruption);
+  EXPECT_NE(engine.status().message().find("checkpoint-"), std::string_view::npos);
+}
+
+TEST_F(RecoveryTest, TruncatedCheckpointImageIsCorruption) {
+  {
+    auto engine = Open();
+    for (int i = 0; i < 50; ++i) Put(**engine, "k" + std::to_string(i), "v");
+    ASSERT_TRUE((*engine)->Checkpoint().ok());
+  }
+  for (auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    if (entry.path().filename().string().starts_with("checkpoint-")) {
+      std::filesystem::resize_file(entry.path(), std::filesystem::file_size(entry.path()) - 10);
+    }
+  }
+  auto engine = Open();
+  ASSERT_FALSE(engine.ok());
+  EXPECT_EQ(engine.status().code(), Code::kCorruption);
+}
+
+TEST_F(RecoveryTest, SequenceGapIsCorruption) {
+  Populate(3);
+  // Forge a segment that claims to continue at sequence 10.
+  std::string file;
+  AppendFileHeader(&file, kWalMagic, kWalVersion, 10);
+  Batch b;
+  b.Put("x", "y");
+  std::string payload;
+  b.EncodeTo(10, &payload);
+  AppendRecord(&file, payload);
+  std::ofstream(dir_.Sub(WalSegmentName(10)), std::ios::binary) << file;
+  auto engine = Open();
+  ASSERT_FALSE(engine.ok());
+  EXPECT_NE(engine.status().message().find("sequence 10 follows 3"), std::string_view::npos)
+      << engine.status().ToString();
+}
+
+TEST_F(RecoveryTest, ReopenAfterReopenKeepsCountingSequences) {
+  Populate(3);
+  Populate(0);
+  auto engine = Open();
+  ASSERT_TRUE(engine.ok());
+  EXPECT_EQ(Put(**engine, "z", "z"), 4u);
+}
+
+TEST(WalNameTest, ParsesOnlyWellFormedNames) {
+  uint64_t seq = 0;
+  EXPECT_TRUE(ParseWalSegmentName(WalSegmentName(0xabc), &seq));
+  EXPECT_EQ(seq, 0xabcu);
+  EXPECT_FALSE(ParseWalSegmentName("wal-xyz.log", &seq));
+  EXPECT_FALSE(ParseWalSegmentName("wal-000000000000000G.log", &seq));
+}
+
+TEST(BatchCodingTest, RoundTripsEveryOpType) {
+  Batch b;
+  b.Put("k", std::string("v\0v", 3));
+  b.Delete("d");
+  b.Pin("p");
+  b.Unpin("q");
+  std::string payload;
+  b.EncodeTo(77, &payload);
+  Batch back;
+  uint64_t seq = 0;
+  ASSERT_TRUE(Batch::Decode(payload, &seq, &back).ok());
+  EXPECT_EQ(seq, 77u);
+  ASSERT_EQ(back.ops().size(), 4u);
+  EXPECT_EQ(back.ops()[0].value, std::string("v\0v", 3));
+  EXPECT_EQ(back.ops()[3].type, OpType::kUnpin);
+  payload.pop_back();
+  EXPECT_FALSE(Batch::Decode(payload, &seq, &back).ok());
+}
+
+}  // namespace
+}  // namespace nokv::holt
