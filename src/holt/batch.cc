@@ -33,23 +33,30 @@ std::string DescribePredicate(const Predicate& p) {
   return "unknown " + key;
 }
 
-void Batch::Put(std::string_view key, std::string_view value) {
-  ops_.push_back(Op{OpType::kPut, std::string(key), std::string(value)});
+void Batch::Put(std::string_view key, std::string_view value, Stamp stamp) {
+  ops_.push_back(Op{OpType::kPut, std::string(key), std::string(value), stamp});
   bytes_ += key.size() + value.size() + 8;
+  needs_resolution_ |= stamp.key_offset != kNoStamp || stamp.value_offset != kNoStamp;
+}
+
+void Batch::Merge(std::string_view key, std::string_view operand) {
+  ops_.push_back(Op{OpType::kMerge, std::string(key), std::string(operand), Stamp{}});
+  bytes_ += key.size() + operand.size() + 8;
+  needs_resolution_ = true;
 }
 
 void Batch::Delete(std::string_view key) {
-  ops_.push_back(Op{OpType::kDelete, std::string(key), {}});
+  ops_.push_back(Op{OpType::kDelete, std::string(key), {}, Stamp{}});
   bytes_ += key.size() + 4;
 }
 
 void Batch::Pin(std::string_view name) {
-  ops_.push_back(Op{OpType::kPin, std::string(name), {}});
+  ops_.push_back(Op{OpType::kPin, std::string(name), {}, Stamp{}});
   bytes_ += name.size() + 4;
 }
 
 void Batch::Unpin(std::string_view name) {
-  ops_.push_back(Op{OpType::kUnpin, std::string(name), {}});
+  ops_.push_back(Op{OpType::kUnpin, std::string(name), {}, Stamp{}});
   bytes_ += name.size() + 4;
 }
 
@@ -73,9 +80,11 @@ void Batch::Clear() {
   ops_.clear();
   predicates_.clear();
   bytes_ = 0;
+  needs_resolution_ = false;
 }
 
 void Batch::EncodeTo(uint64_t seq, std::string* dst) const {
+  // Merges and stamps are resolved by the committer before logging.
   PutFixed64(dst, seq);
   PutVarint64(dst, ops_.size());
   for (const Op& op : ops_) {
@@ -106,6 +115,7 @@ Status Batch::Decode(std::string_view payload, uint64_t* seq, Batch* batch) {
       case OpType::kDelete: batch->Delete(key); break;
       case OpType::kPin: batch->Pin(key); break;
       case OpType::kUnpin: batch->Unpin(key); break;
+      case OpType::kMerge:  // never logged: merges are resolved before logging
       default: return Status::Corruption("unknown batch op type " + std::to_string(type));
     }
   }

@@ -17,7 +17,17 @@
 
 namespace nokv::holt {
 
-enum class OpType : uint8_t { kPut = 1, kDelete = 2, kPin = 3, kUnpin = 4 };
+enum class OpType : uint8_t { kPut = 1, kDelete = 2, kPin = 3, kUnpin = 4, kMerge = 5 };
+
+inline constexpr uint32_t kNoStamp = UINT32_MAX;
+
+// Where the committer writes the batch's own sequence number (8 bytes,
+// big-endian) into a put's key and/or value. The bytes at that offset must
+// already exist (a placeholder); the WAL records the stamped result.
+struct Stamp {
+  uint32_t key_offset = kNoStamp;
+  uint32_t value_offset = kNoStamp;
+};
 
 enum class PredicateType : uint8_t {
   kExists = 1,       // the key has a live value
@@ -29,7 +39,8 @@ enum class PredicateType : uint8_t {
 struct Op {
   OpType type;
   std::string key;    // the key, or the pin name for kPin / kUnpin
-  std::string value;  // kPut only
+  std::string value;  // kPut: the value; kMerge: the operand
+  Stamp stamp;        // kPut only
 };
 
 struct Predicate {
@@ -43,8 +54,11 @@ std::string DescribePredicate(const Predicate& predicate);
 
 class Batch {
  public:
-  void Put(std::string_view key, std::string_view value);
+  void Put(std::string_view key, std::string_view value, Stamp stamp = {});
   void Delete(std::string_view key);
+  // Sets `key` to the engine's merge operator applied, at commit time, to
+  // the key's current value and `operand` (see Options::merge_operator).
+  void Merge(std::string_view key, std::string_view operand);
   // A durable pin named `name` at this batch's own sequence: readers can
   // open views at it after restarts until an Unpin removes it.
   void Pin(std::string_view name);
@@ -58,11 +72,14 @@ class Batch {
   const std::vector<Op>& ops() const { return ops_; }
   const std::vector<Predicate>& predicates() const { return predicates_; }
   bool empty() const { return ops_.empty(); }
+  // True when the committer must resolve merges or stamps before applying.
+  bool needs_resolution() const { return needs_resolution_; }
   // Approximate encoded size, for group sizing.
   size_t byte_size() const { return bytes_; }
   void Clear();
 
-  // WAL payload: seq u64 | op count varint | ops (type u8, key, value for puts).
+  // WAL payload: seq u64 | op count varint | ops (type u8, key, value for
+  // puts). Only resolved batches (no merges) are encoded.
   void EncodeTo(uint64_t seq, std::string* dst) const;
   // Decodes a payload written by EncodeTo.
   static Status Decode(std::string_view payload, uint64_t* seq, Batch* batch);
@@ -71,6 +88,7 @@ class Batch {
   std::vector<Op> ops_;
   std::vector<Predicate> predicates_;
   size_t bytes_ = 0;
+  bool needs_resolution_ = false;
 };
 
 }  // namespace nokv::holt

@@ -8,7 +8,10 @@
 // done. Commit order therefore equals sequence order.
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <optional>
 
+#include "common/coding.h"
 #include "common/logging.h"
 #include "holt/engine.h"
 #include "holt/log_format.h"
@@ -94,11 +97,19 @@ Status Engine::RunGroup(const std::vector<Writer*>& group) {
         w->seq = last_seq_;
         continue;
       }
-      uint64_t seq = ++last_seq_;
-      ApplyBatch(seq, *w->batch, &pins);
-      for (const Op& op : w->batch->ops()) unpinned |= op.type == OpType::kUnpin;
+      uint64_t seq = last_seq_ + 1;
+      const Batch* batch = w->batch;
+      Batch resolved;
+      if (batch->needs_resolution()) {
+        w->status = Resolve(*batch, seq, &resolved);
+        if (!w->status.ok()) continue;
+        batch = &resolved;
+      }
+      last_seq_ = seq;
+      ApplyBatch(seq, *batch, &pins);
+      for (const Op& op : batch->ops()) unpinned |= op.type == OpType::kUnpin;
       payload.clear();
-      w->batch->EncodeTo(seq, &payload);
+      batch->EncodeTo(seq, &payload);
       AppendRecord(&records, payload);
       w->seq = seq;
       if (first == 0) first = seq;
@@ -179,6 +190,57 @@ bool Engine::CheckPredicates(const Batch& batch, size_t* failed, Status* why) co
   return true;
 }
 
+Status Engine::Resolve(const Batch& batch, uint64_t seq, Batch* resolved) const {
+  char stamp[8];
+  EncodeFixed64(stamp, seq);
+  auto stamped = [&](std::string bytes, uint32_t offset, const char* what) -> Result<std::string> {
+    if (offset == kNoStamp) return bytes;
+    if (offset > bytes.size() || bytes.size() - offset < 8) {
+      return Status::InvalidArgument(std::string("sequence stamp outside the ") + what);
+    }
+    bytes.replace(offset, 8, stamp, 8);
+    return bytes;
+  };
+  // Values this batch has already set, so a later merge sees them.
+  std::map<std::string, std::optional<std::string>, std::less<>> overlay;
+  for (const Op& op : batch.ops()) {
+    switch (op.type) {
+      case OpType::kPut: {
+        NOKV_ASSIGN_OR_RETURN(std::string key, stamped(op.key, op.stamp.key_offset, "key"));
+        NOKV_ASSIGN_OR_RETURN(std::string value,
+                              stamped(op.value, op.stamp.value_offset, "value"));
+        overlay[key] = value;
+        resolved->Put(key, value);
+        break;
+      }
+      case OpType::kDelete:
+        overlay[op.key] = std::nullopt;
+        resolved->Delete(op.key);
+        break;
+      case OpType::kMerge: {
+        if (!options_.merge_operator) {
+          return Status::InvalidArgument("batch has a merge but the engine has no merge operator");
+        }
+        std::optional<std::string_view> current;
+        if (auto it = overlay.find(op.key); it != overlay.end()) {
+          if (it->second) current = *it->second;
+        } else if (const Record* head = index_.Find(op.key); head && !head->tombstone()) {
+          current = head->value();
+        }
+        NOKV_ASSIGN_OR_RETURN(
+            std::string value,
+            options_.merge_operator(op.key, current ? &*current : nullptr, op.value, seq));
+        overlay[op.key] = value;
+        resolved->Put(op.key, value);
+        break;
+      }
+      case OpType::kPin: resolved->Pin(op.key); break;
+      case OpType::kUnpin: resolved->Unpin(op.key); break;
+    }
+  }
+  return Status::Ok();
+}
+
 bool Engine::LiveUnder(std::string_view prefix, uint64_t seq, bool latest) const {
   ArtIndex::Iterator it(index_);
   for (it.Seek(prefix); it.Valid() && it.key().starts_with(prefix); it.Next()) {
@@ -204,6 +266,7 @@ void Engine::ApplyBatch(uint64_t seq, const Batch& batch, std::vector<uint64_t>*
         durable_pins_.erase(op.key);
         break;
       }
+      case OpType::kMerge: break;  // resolved into puts before applying
     }
   }
 }

@@ -18,6 +18,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -42,8 +43,18 @@ enum class Durability {
   kNone,   // acknowledged after write; synced only at rotation and close
 };
 
+// Computes a key's new value at commit time from its current value
+// (nullptr when absent) and a Batch::Merge operand; `seq` is the committing
+// batch's sequence. Runs on the commit leader with the index locked: it must
+// be fast, deterministic and must not call back into the engine. An error
+// fails the whole batch with that status.
+using MergeOperator = std::function<Result<std::string>(
+    std::string_view key, const std::string_view* existing, std::string_view operand,
+    uint64_t seq)>;
+
 struct Options {
   Env* env = nullptr;  // nullptr: Env::Default()
+  MergeOperator merge_operator;  // required to commit batches with merges
   Durability durability = Durability::kSync;
   std::chrono::milliseconds group_sync_interval{5};
   uint64_t wal_segment_bytes = 64ull << 20;
@@ -176,6 +187,7 @@ class Engine {
   // Commit path (commit.cc).
   Status RunGroup(const std::vector<Writer*>& group);
   bool CheckPredicates(const Batch& batch, size_t* failed, Status* why) const;
+  Status Resolve(const Batch& batch, uint64_t seq, Batch* resolved) const;
   void ApplyBatch(uint64_t seq, const Batch& batch, std::vector<uint64_t>* pins);
   void ApplyWrite(uint64_t seq, const Op& op, std::span<const uint64_t> pins);
   void CollectPendingTombstones(std::span<const uint64_t> pins);

@@ -326,3 +326,95 @@ TEST_F(EngineTest, GroupAndNoneDurabilityKeepDataAcrossCleanClose) {
 
 }  // namespace
 }  // namespace nokv::holt
+
+namespace nokv::holt {
+namespace {
+
+// A counter merge: the operand is added to the decimal value; "fail" fails.
+Result<std::string> AddMerge(std::string_view, const std::string_view* existing,
+                             std::string_view operand, uint64_t seq) {
+  if (operand == "fail") return Status::InvalidArgument("merge refused");
+  if (operand == "seq") return std::to_string(seq);
+  long long base = existing ? std::stoll(std::string(*existing)) : 0;
+  return std::to_string(base + std::stoll(std::string(operand)));
+}
+
+class EngineMergeTest : public ::testing::Test {
+ protected:
+  void Open(bool with_operator = true) {
+    engine_.reset();
+    Options o = testing::TestOptions();
+    if (with_operator) o.merge_operator = AddMerge;
+    auto e = Engine::Open(dir_.path(), o);
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    engine_ = std::move(e).value();
+  }
+  nokv::testing::TempDir dir_;
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(EngineMergeTest, MergesSeeEarlierOpsOfTheirBatchAndTheCommittedValue) {
+  Open();
+  Batch b;
+  b.Merge("n", "5");
+  b.Merge("n", "2");
+  testing::MustCommit(*engine_, b);
+  EXPECT_EQ(engine_->Get("n")->bytes, "7");
+  Batch c;
+  c.Put("n", "100");
+  c.Merge("n", "1");
+  c.Merge("s", "seq");
+  uint64_t seq = testing::MustCommit(*engine_, c);
+  EXPECT_EQ(engine_->Get("n")->bytes, "101");
+  EXPECT_EQ(engine_->Get("s")->bytes, std::to_string(seq));
+}
+
+TEST_F(EngineMergeTest, FailingMergeFailsTheWholeBatchWithoutASequence) {
+  Open();
+  uint64_t before = testing::Put(*engine_, "a", "1");
+  Batch b;
+  b.Put("a", "2");
+  b.Merge("n", "fail");
+  auto r = engine_->Commit(b);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(engine_->Get("a")->bytes, "1");
+  EXPECT_EQ(testing::Put(*engine_, "b", "x"), before + 1);
+}
+
+TEST_F(EngineMergeTest, WalRecordsTheResolvedValueSoReplayNeedsNoOperator) {
+  Open();
+  Batch b;
+  b.Merge("n", "41");
+  b.Merge("n", "1");
+  testing::MustCommit(*engine_, b);
+  Open(/*with_operator=*/false);
+  EXPECT_EQ(engine_->Get("n")->bytes, "42");
+  Batch m;
+  m.Merge("n", "1");
+  EXPECT_EQ(engine_->Commit(m).status().code(), Code::kInvalidArgument);
+}
+
+TEST_F(EngineMergeTest, StampWritesTheCommitSequenceIntoKeyAndValue) {
+  Open();
+  std::string key = "w" + std::string(8, '\0') + "#1";
+  std::string value = "gen=" + std::string(8, '\0');
+  Batch b;
+  b.Put(key, value, Stamp{1, 4});
+  uint64_t seq = testing::MustCommit(*engine_, b);
+  std::string want_seq(8, '\0');
+  for (int i = 0; i < 8; ++i) want_seq[7 - i] = static_cast<char>((seq >> (8 * i)) & 0xff);
+  std::string want_key = "w" + want_seq + "#1";
+  auto got = engine_->Get(want_key);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->bytes, "gen=" + want_seq);
+  Open();
+  EXPECT_TRUE(engine_->Get(want_key).ok());
+
+  Batch bad;
+  bad.Put("short", "x", Stamp{0, kNoStamp});
+  EXPECT_EQ(engine_->Commit(bad).status().code(), Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace nokv::holt
