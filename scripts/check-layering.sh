@@ -10,16 +10,17 @@ declare -A allowed=(
   [src/common]=""
   [src/holt]="common"
   [src/object]="common"
-  [src/meta]="common holt object"
-  [src/query]="common meta object"
-  [src/fs]="common holt meta object query"
+  [src/records]="common"
+  [src/meta]="common holt object records"
+  [src/query]="common meta object records"
+  [src/fs]="common holt meta object query records"
   [src/rpc]="common fs meta object query"
   [src/server]="common fs rpc meta object query holt"
   [src/cli]="common fs query rpc agent server fuse"
   [agent]="common fs query"
   [fuse]="common fs"
 )
-modules="common holt object meta query fs rpc server cli agent fuse"
+modules="common holt object records meta query fs rpc server cli agent fuse"
 
 status=0
 for dir in "${!allowed[@]}"; do

@@ -164,6 +164,9 @@ class Engine {
   Result<ReadView> PinDurable(std::string_view name);
   // Durable pins by name.
   std::map<std::string, uint64_t> DurablePins() const;
+  // The oldest sequence any reader or durable pin can still read (the
+  // visible sequence when nothing is pinned).
+  uint64_t OldestPin() const;
 
   uint64_t visible_seq() const { return visible_seq_.load(std::memory_order_acquire); }
 

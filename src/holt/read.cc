@@ -134,6 +134,14 @@ std::map<std::string, uint64_t> Engine::DurablePins() const {
   return durable_pins_;
 }
 
+uint64_t Engine::OldestPin() const {
+  std::lock_guard lock(pin_mu_);
+  uint64_t oldest = visible_seq();
+  if (!reader_pins_.empty()) oldest = std::min(oldest, reader_pins_.begin()->first);
+  for (const auto& [name, seq] : durable_pins_) oldest = std::min(oldest, seq);
+  return oldest;
+}
+
 void Engine::RegisterPin(uint64_t seq) {
   std::lock_guard lock(pin_mu_);
   reader_pins_[seq]++;

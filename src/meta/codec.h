@@ -1,0 +1,98 @@
+// Keys and value encodings of the metadata key families (docs/formats/meta-keys.md).
+//
+// Every key starts with its family byte; integers are big-endian so keys sort
+// numerically. Values start with a format version byte. All functions are
+// pure; decoders return Corruption on malformed bytes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "common/sha256.h"
+#include "meta/types.h"
+
+namespace nokv::meta {
+
+namespace family {
+inline constexpr char kInode = 'i';
+inline constexpr char kDentry = 'd';
+inline constexpr char kManifest = 'm';
+inline constexpr char kBlockRef = 'b';
+inline constexpr char kXattr = 'x';
+inline constexpr char kWatch = 'w';
+inline constexpr char kSnapshot = 's';
+inline constexpr char kGc = 'g';
+inline constexpr char kRule = 'r';
+inline constexpr char kRow = 'f';
+inline constexpr char kValueIndex = 'v';
+inline constexpr char kDedupe = 'q';
+}  // namespace family
+
+inline constexpr uint8_t kValueVersion = 1;
+
+// Keys.
+std::string InodeKey(InodeId inode);
+std::string DentryKey(InodeId parent, std::string_view name);
+std::string DentryPrefix(InodeId parent);
+std::string ManifestKey(InodeId inode, uint64_t generation);
+std::string ManifestPrefix(InodeId inode);
+std::string BlockRefKey(const Digest& digest);
+std::string XattrKey(InodeId inode, std::string_view name);
+std::string XattrPrefix(InodeId inode);
+std::string WatchKey(uint64_t seq, uint32_t ordinal);
+std::string SnapshotKey(std::string_view name);
+std::string GcKey(uint64_t seq, const Digest& digest);
+std::string DedupeKey(std::string_view request_id);
+// Offsets of the stamped sequence inside keys built with a placeholder seq.
+inline constexpr uint32_t kWatchKeySeqOffset = 1;
+inline constexpr uint32_t kManifestKeySeqOffset = 9;
+inline constexpr uint32_t kGcKeySeqOffset = 1;
+
+bool ParseInodeKey(std::string_view key, InodeId* inode);
+bool ParseDentryKey(std::string_view key, InodeId* parent, std::string_view* name);
+bool ParseManifestKey(std::string_view key, InodeId* inode, uint64_t* generation);
+bool ParseWatchKey(std::string_view key, uint64_t* seq, uint32_t* ordinal);
+bool ParseGcKey(std::string_view key, uint64_t* seq, Digest* digest);
+
+// Inode values. The generation sits at a fixed offset so a commit can stamp
+// its own sequence into it.
+inline constexpr uint32_t kAttrGenerationOffset = 1;
+std::string EncodeAttr(const Attr& attr);
+Result<Attr> DecodeAttr(InodeId inode, std::string_view value);
+
+std::string EncodeDentry(InodeId child, FileType type);
+Result<DirEntry> DecodeDentry(std::string_view name, std::string_view value);
+
+std::string EncodeManifest(const Manifest& manifest);
+Result<Manifest> DecodeManifest(std::string_view value);
+
+std::string EncodeSnapshot(const Snapshot& snapshot);
+Result<Snapshot> DecodeSnapshot(std::string_view name, std::string_view value);
+
+// Watch event values; seq and ordinal come from the key.
+std::string EncodeEvent(const Event& event);
+Result<Event> DecodeEvent(uint64_t seq, uint32_t ordinal, std::string_view value);
+
+// Block reference state: live with a count, claimed by GC (object being
+// deleted), or collected (object gone; a publish must re-upload).
+enum class BlockState : uint8_t { kLive = 0, kClaimed = 1, kCollected = 2 };
+struct BlockRefValue {
+  uint64_t count = 0;
+  BlockState state = BlockState::kLive;
+};
+std::string EncodeBlockRef(const BlockRefValue& value);
+Result<BlockRefValue> DecodeBlockRef(std::string_view value);
+
+// Dedupe records: the outcome of an idempotent request.
+struct DedupeValue {
+  uint64_t seq = 0;     // stamped: the commit that performed the request
+  InodeId inode = 0;
+  int64_t created_ns = 0;
+};
+inline constexpr uint32_t kDedupeSeqOffset = 1;
+std::string EncodeDedupe(const DedupeValue& value);
+Result<DedupeValue> DecodeDedupe(std::string_view value);
+
+}  // namespace nokv::meta

@@ -1,0 +1,69 @@
+// MetadataCommand building blocks.
+#include "meta/command.h"
+
+namespace nokv::meta {
+
+void MetaService::Command::Event(EventType type, std::string_view path, InodeId inode,
+                                 FileType file_type, std::string_view old_path,
+                                 std::string_view detail) {
+  meta::Event e;
+  e.type = type;
+  e.path = path;
+  e.old_path = old_path;
+  e.inode = inode;
+  e.file_type = file_type;
+  e.detail = detail;
+  e.time_ns = now_;
+  batch_.Put(WatchKey(0, ordinal_++), EncodeEvent(e), holt::Stamp{kWatchKeySeqOffset, holt::kNoStamp});
+}
+
+void MetaService::Command::TouchDir(InodeId dir, int64_t child_delta, int64_t nlink_delta) {
+  batch_.Merge(InodeKey(dir), DirUpdateOperand(child_delta, nlink_delta, now_));
+}
+
+void MetaService::Command::MoveDir(InodeId dir, InodeId new_parent, std::string_view new_name) {
+  batch_.Merge(InodeKey(dir), DirMoveOperand(0, 0, now_, new_parent, new_name));
+}
+
+void MetaService::Command::PutAttr(const Attr& attr, bool stamp_generation) {
+  holt::Stamp stamp;
+  if (stamp_generation) stamp.value_offset = kAttrGenerationOffset;
+  batch_.Put(InodeKey(attr.inode), EncodeAttr(attr), stamp);
+}
+
+void MetaService::Command::PutManifestStamped(InodeId inode, const Manifest& manifest) {
+  batch_.Put(ManifestKey(inode, 0), EncodeManifest(manifest),
+             holt::Stamp{kManifestKeySeqOffset, holt::kNoStamp});
+}
+
+void MetaService::Command::BlockDeltas(const Manifest& manifest, int64_t sign) {
+  for (const auto& block : manifest.layout.blocks) block_deltas_[block.digest] += sign;
+}
+
+void MetaService::Command::Totals(int64_t files, int64_t dirs, int64_t symlinks, int64_t bytes) {
+  totals_[0] += files;
+  totals_[1] += dirs;
+  totals_[2] += symlinks;
+  totals_[3] += bytes;
+}
+
+void MetaService::Command::Guard(std::string_view key, uint64_t version) {
+  batch_.RequireVersion(key, version);
+}
+
+void MetaService::Command::Finish(bool revive_blocks) {
+  for (const auto& [digest, delta] : block_deltas_) {
+    if (delta == 0) continue;
+    batch_.Merge(BlockRefKey(digest), BlockDeltaOperand(delta, revive_blocks && delta > 0));
+    if (delta < 0) {
+      batch_.Put(GcKey(0, digest), "", holt::Stamp{kGcKeySeqOffset, holt::kNoStamp});
+    }
+  }
+  if (totals_[0] || totals_[1] || totals_[2] || totals_[3]) {
+    batch_.Merge(kTotalsKey, TotalsOperand(totals_[0], totals_[1], totals_[2], totals_[3]));
+  }
+  block_deltas_.clear();
+  for (auto& t : totals_) t = 0;
+}
+
+}  // namespace nokv::meta

@@ -1,0 +1,65 @@
+// MetadataCommand: builds the one engine batch of a metadata mutation.
+//
+// A command collects puts, deletes, merges and predicates, typed watch
+// events (stamped with the commit sequence and numbered within the commit),
+// and block reference deltas (netted per block and emitted at Finish, with a
+// GC hint record for every decrement). Owned by one thread; internal to
+// src/meta.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "holt/batch.h"
+#include "meta/codec.h"
+#include "meta/merge.h"
+#include "meta/meta_service.h"
+
+namespace nokv::meta {
+
+class MetaService::Command {
+ public:
+  Command(MetaService* service, int64_t now_ns) : service_(service), now_(now_ns) {}
+
+  holt::Batch& batch() { return batch_; }
+  MetaService& service() { return *service_; }
+  int64_t now() const { return now_; }
+
+  void Event(EventType type, std::string_view path, InodeId inode, FileType file_type,
+             std::string_view old_path = {}, std::string_view detail = {});
+  // Child-count and link-count deltas on a directory, with mtime/ctime = now.
+  void TouchDir(InodeId dir, int64_t child_delta, int64_t nlink_delta);
+  // The same for a directory that moved to (new_parent, new_name).
+  void MoveDir(InodeId dir, InodeId new_parent, std::string_view new_name);
+  // Writes an inode; with `stamp_generation` its generation becomes the
+  // commit sequence.
+  void PutAttr(const Attr& attr, bool stamp_generation);
+  void PutManifestStamped(InodeId inode, const Manifest& manifest);
+  void BlockDeltas(const Manifest& manifest, int64_t sign);
+  void Totals(int64_t files, int64_t dirs, int64_t symlinks, int64_t bytes);
+  // Guards: the read of `key` at `version` (0: absent) is still current.
+  void Guard(std::string_view key, uint64_t version);
+
+  // Emits the netted block deltas, GC hints and totals collected so far.
+  void Finish(bool revive_blocks);
+
+  // Directories this command creates, so later steps of the same command
+  // (publish-many, mkdir -p) find them: (parent, name) -> inode.
+  std::map<std::pair<InodeId, std::string>, InodeId> created_dirs;
+  // Files this command publishes, to refuse duplicates.
+  std::map<std::pair<InodeId, std::string>, InodeId> published;
+
+  // The inode the command is about (returned to idempotent retries).
+  InodeId result_inode = 0;
+  bool has_events() const { return ordinal_ > 0; }
+
+ private:
+  MetaService* service_;
+  int64_t now_;
+  holt::Batch batch_;
+  uint32_t ordinal_ = 0;
+  std::map<Digest, int64_t> block_deltas_;
+  int64_t totals_[4] = {0, 0, 0, 0};
+};
+
+}  // namespace nokv::meta

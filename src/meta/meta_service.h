@@ -1,0 +1,294 @@
+// MetaService: filesystem metadata over Holt.
+//
+// Every mutation is one MetadataCommand = one atomic engine batch: the
+// command reads what it needs at the latest sequence, then commits its
+// writes guarded by predicates on everything it read (dentries along the
+// path, the entries it replaces). If a concurrent commit invalidated a read,
+// the command is rebuilt and retried, so callers see POSIX-like outcomes
+// (AlreadyExists, NotFound, NotEmpty, ...) and never a torn namespace.
+//
+// Reads go through a ReadContext: the latest sequence or a snapshot.
+//
+// Thread-safety: all methods are safe from any thread. ReadContexts must not
+// outlive the service.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/thread_pool.h"
+#include "holt/engine.h"
+#include "meta/types.h"
+#include "object/object_store.h"
+#include "records/row.h"
+#include "records/rule.h"
+
+namespace nokv::meta {
+
+struct MetaOptions {
+  holt::Options engine;                    // merge_operator is set by the service
+  object::ObjectStore* store = nullptr;    // for GC deletes and index back-fill reads
+  uint64_t watch_retention_events = 1'000'000;
+  std::chrono::seconds watch_retention_age{7 * 24 * 3600};
+  std::chrono::seconds orphan_grace{3600};
+  std::chrono::seconds dedupe_retention{24 * 3600};
+  int max_retries = 64;                    // rebuilds of a conflicted command
+  std::function<int64_t()> now_ns;         // wall clock; tests inject one
+};
+
+// A consistent read point: the latest sequence when made, or a snapshot
+// (then reads are confined to the snapshot's subtree).
+class ReadContext {
+ public:
+  uint64_t seq() const { return view_.seq(); }
+  const holt::ReadView* view() const { return &view_; }
+  // The snapshot this context reads, if any.
+  const std::optional<Snapshot>& snapshot() const { return snapshot_; }
+
+ private:
+  friend class MetaService;
+  holt::ReadView view_;
+  std::optional<Snapshot> snapshot_;
+};
+
+struct NodeOptions {
+  uint32_t mode = 0;      // 0: 0644 for files, 0755 for directories, 0777 for symlinks
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  bool parents = false;   // create missing parent directories in the same commit
+  std::string request_id; // makes the mutation idempotent on retry
+};
+
+enum class PublishMode { kCreate, kReplace, kReplaceIfGeneration };
+
+struct PublishRequest {
+  std::string path;
+  Manifest manifest;
+  PublishMode mode = PublishMode::kCreate;
+  uint64_t expected_generation = 0;  // kReplaceIfGeneration
+  NodeOptions node;                  // for a new file (parents honoured)
+  // The body bytes when the caller still has them (small structured files),
+  // so index extraction does not read them back from the store.
+  std::optional<std::string_view> body;
+};
+
+enum class RenameMode { kNoReplace, kReplace, kExchange };
+
+struct SetAttrRequest {
+  std::optional<uint32_t> mode;
+  std::optional<uint32_t> uid;
+  std::optional<uint32_t> gid;
+  std::optional<int64_t> mtime_ns;
+  // Truncation to zero or to a prefix keeps the same blocks; larger sizes
+  // are not supported without new bytes (publish instead).
+  std::optional<uint64_t> size;
+};
+
+enum class XattrMode { kEither, kCreate, kReplace };
+inline constexpr size_t kMaxXattrName = 255;
+inline constexpr size_t kMaxXattrValue = 64 * 1024;
+
+struct DirPage {
+  std::vector<DirEntry> entries;
+  std::vector<Attr> attrs;  // parallel to entries when requested
+  bool more = false;
+};
+
+struct EventPage {
+  std::vector<Event> events;
+  std::string next_cursor;  // resume after the last event returned
+};
+
+struct GcReport {
+  uint64_t blocks_deleted = 0;
+  uint64_t blocks_waiting_for_snapshots = 0;
+  uint64_t orphans_deleted = 0;
+  uint64_t events_pruned = 0;
+  uint64_t dedupe_pruned = 0;
+  uint64_t snapshots_expired = 0;
+};
+
+struct FsTotals {
+  uint64_t files = 0;
+  uint64_t directories = 0;
+  uint64_t symlinks = 0;
+  uint64_t bytes = 0;
+};
+
+class MetaService {
+ public:
+  static Result<std::unique_ptr<MetaService>> Open(const std::string& dir, MetaOptions options);
+  ~MetaService();
+
+  // --- Read points -------------------------------------------------------
+  ReadContext Latest();
+  Result<ReadContext> AtSnapshot(std::string_view name);
+
+  // --- Reads (nullptr context: the latest sequence) ----------------------
+  Result<Attr> Stat(std::string_view path, const ReadContext* at = nullptr);
+  Result<Attr> GetAttr(InodeId inode, const ReadContext* at = nullptr);
+  Result<DirEntry> Lookup(InodeId parent, std::string_view name, const ReadContext* at = nullptr);
+  // Resolves a path without following a final symlink.
+  Result<InodeId> Resolve(std::string_view path, const ReadContext* at = nullptr);
+  // One page of `dir` in name order, strictly after `start_after`.
+  Result<DirPage> ReadDir(InodeId dir, std::string_view start_after, size_t limit, bool with_attrs,
+                          const ReadContext* at = nullptr);
+  Result<Manifest> GetManifest(InodeId inode, uint64_t generation,
+                               const ReadContext* at = nullptr);
+  Result<std::string> GetXattr(InodeId inode, std::string_view name,
+                               const ReadContext* at = nullptr);
+  Result<std::vector<std::string>> ListXattrs(InodeId inode, const ReadContext* at = nullptr);
+  FsTotals Totals();
+  // The path of an inode found by walking up from it (files with several
+  // links give one of their paths). NotFound when unreachable.
+  Result<std::string> PathOf(InodeId inode, const ReadContext* at = nullptr);
+
+  // --- Namespace mutations -----------------------------------------------
+  Result<Attr> Mkdir(std::string_view path, const NodeOptions& options = {});
+  Result<Attr> MkdirAt(InodeId parent, std::string_view name, const NodeOptions& options = {});
+  // An empty regular file; AlreadyExists if the name is taken.
+  Result<Attr> Create(std::string_view path, const NodeOptions& options = {});
+  Result<Attr> CreateAt(InodeId parent, std::string_view name, const NodeOptions& options = {});
+  Result<Attr> Symlink(std::string_view path, std::string_view target,
+                       const NodeOptions& options = {});
+  Result<Attr> SymlinkAt(InodeId parent, std::string_view name, std::string_view target,
+                         const NodeOptions& options = {});
+  Result<Attr> Link(std::string_view existing, std::string_view new_path);
+  Result<Attr> LinkAt(InodeId inode, InodeId new_parent, std::string_view new_name);
+  Status Unlink(std::string_view path);
+  Status UnlinkAt(InodeId parent, std::string_view name);
+  Status Rmdir(std::string_view path);
+  Status RmdirAt(InodeId parent, std::string_view name);
+  Status Rename(std::string_view from, std::string_view to, RenameMode mode = RenameMode::kReplace);
+  Status RenameAt(InodeId from_parent, std::string_view from_name, InodeId to_parent,
+                  std::string_view to_name, RenameMode mode = RenameMode::kReplace);
+  Result<Attr> SetAttr(std::string_view path, const SetAttrRequest& request);
+  Result<Attr> SetAttrAt(InodeId inode, const SetAttrRequest& request);
+  Status SetXattr(InodeId inode, std::string_view name, std::string_view value, XattrMode mode);
+  Status RemoveXattr(InodeId inode, std::string_view name);
+
+  // --- Bodies --------------------------------------------------------------
+  // Blocks must already be in the object store. Retries transparently when
+  // a block it references is being collected; if one was collected, fails
+  // with Aborted naming kBlockCollected so the writer re-uploads and calls
+  // again with revive_blocks.
+  Result<Attr> Publish(const PublishRequest& request, bool revive_blocks = false);
+  // Several files in one commit: all appear, or none.
+  Result<std::vector<Attr>> PublishMany(const std::vector<PublishRequest>& requests,
+                                        bool revive_blocks = false);
+
+  // --- Snapshots -----------------------------------------------------------
+  Result<Snapshot> CreateSnapshot(std::string_view name, std::string_view root,
+                                  int64_t expires_ns = 0);
+  Result<std::vector<Snapshot>> ListSnapshots();
+  Status RetireSnapshot(std::string_view name);
+  Result<Snapshot> RenewSnapshot(std::string_view name, int64_t expires_ns);
+
+  // --- Watch ---------------------------------------------------------------
+  // Events under `path` (a subtree) after `cursor` ("" = from the oldest
+  // retained). Waits up to `wait` for the first event when none is ready.
+  // Expired when the cursor is older than retention (naming the oldest).
+  Result<EventPage> Watch(std::string_view path, std::string_view cursor, size_t limit,
+                          std::chrono::milliseconds wait = std::chrono::milliseconds(0));
+  // The cursor of the newest event ("" if none).
+  std::string LatestCursor();
+
+  // --- Garbage collection --------------------------------------------------
+  Result<GcReport> CollectGarbage();
+
+  // --- Index rules ---------------------------------------------------------
+  // Adds (or replaces) a rule and back-fills rows for existing files.
+  Status AddIndexRule(const records::IndexRule& rule);
+  Status RemoveIndexRule(std::string_view id);
+  std::vector<records::IndexRule> IndexRules();
+  Status Reindex(std::string_view id);
+  // Replaces every row of `rule_id` with `rows` (row path -> row), atomically.
+  Status RegisterBulkRows(std::string_view rule_id,
+                          const std::map<std::string, records::Row>& rows);
+
+  holt::Engine* engine() { return engine_.get(); }
+
+  // Internal to src/meta (defined in command.h and resolved.h).
+  class Command;
+  struct Resolved;
+  uint64_t visible_seq() const { return engine_->visible_seq(); }
+
+ private:
+  friend class Command;
+
+  MetaService(MetaOptions options);
+  int64_t Now() const;
+  Status Init();
+  Status LoadRules();
+
+  // Resolution.
+  Result<Resolved> ResolveFull(std::string_view path, const holt::ReadView* view);
+  // The inode of the directory at `path`; NotADirectory for anything else.
+  Result<InodeId> ResolveDir(std::string_view path);
+  Result<Attr> ReadAttr(InodeId inode, const holt::ReadView* view, uint64_t* version = nullptr);
+  Result<DirEntry> ReadDentry(InodeId parent, std::string_view name, const holt::ReadView* view,
+                              uint64_t* version = nullptr);
+  Result<Attr> AtRoot(const ReadContext* at, std::string_view path, std::string* inner);
+
+  // Commands.
+  Status Run(const std::function<Status(Command&)>& build, std::string_view request_id,
+             uint64_t* seq = nullptr, InodeId* inode = nullptr);
+  Result<Attr> MakeNode(std::string_view path, FileType type, std::string_view target,
+                        const NodeOptions& options);
+  Result<Attr> MakeNodeAt(InodeId parent, std::string_view name, FileType type,
+                          std::string_view target, const NodeOptions& options);
+  Status RemoveEntry(InodeId parent, std::string_view name, bool directory);
+  // Guards the path of directory `dir` and returns it.
+  Result<std::string> GuardDirPath(Command& cmd, InodeId dir);
+  // Drops the entry `victim` (reached via parent/name at `path`) from the
+  // namespace inside `cmd`: unlink semantics for files, rmdir for dirs.
+  Status DropEntry(Command& cmd, InodeId parent, const DirEntry& victim, std::string_view path,
+                   bool touch_parent);
+  Status BuildPublish(Command& cmd, const PublishRequest& request);
+  // Walks to the directory that holds parts.back(), guarding every entry it
+  // reads and (with options.parents) creating missing directories in `cmd`.
+  Result<InodeId> WalkParents(Command& cmd, const std::vector<std::string>& parts,
+                              const NodeOptions& options);
+  InodeId AllocateInode();
+
+  // Index maintenance inside a command.
+  // `manifest` nullptr with an empty `body`: the file became empty.
+  void IndexOnPublish(Command& cmd, std::string_view path, const Manifest* manifest,
+                      std::optional<std::string_view> body);
+  void IndexOnRemove(Command& cmd, std::string_view path, bool directory);
+  void IndexOnRename(Command& cmd, std::string_view from, std::string_view to);
+  void IndexOnExchange(Command& cmd, std::string_view a, std::string_view b);
+  Result<std::string> ReadBody(const Manifest& manifest);
+
+  // Watch wake-ups.
+  void NotifyCommitted();
+
+  Status BackfillRule(const records::IndexRule& rule);
+  Status SweepOrphans(GcReport* report);
+  Status PruneHistory(GcReport* report);
+  Status DropRuleRows(std::string_view rule_id, holt::Batch* first_batch);
+
+  MetaOptions options_;
+  std::unique_ptr<holt::Engine> engine_;
+  ThreadPool read_pool_{2};  // block fetches for index extraction
+  std::atomic<InodeId> next_inode_{2};
+
+  mutable std::mutex rules_mu_;
+  std::map<std::string, records::IndexRule> rules_;  // guarded by rules_mu_
+
+  std::mutex watch_mu_;
+  std::condition_variable watch_cv_;
+  uint64_t watch_epoch_ = 0;  // guarded by watch_mu_
+
+  std::mutex orphan_mu_;
+  std::map<std::string, int64_t> orphan_first_seen_;  // guarded by orphan_mu_
+};
+
+}  // namespace nokv::meta

@@ -1,0 +1,26 @@
+// Path rules of the namespace: absolute, '/'-separated, '.' and empty parts
+// dropped, '..', NUL and names over 255 bytes rejected.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace nokv::meta {
+
+// InvalidArgument unless `name` is a valid entry name.
+Status ValidateName(std::string_view name);
+// The components of an absolute path ("/" gives none).
+Result<std::vector<std::string>> SplitPath(std::string_view path);
+// The canonical form of a path ("/a//./b/" -> "/a/b").
+Result<std::string> NormalizePath(std::string_view path);
+// "/" + components joined by '/'.
+std::string JoinPath(const std::vector<std::string>& components, size_t count);
+// "/a/b" + "c" -> "/a/b/c"; "/" + "c" -> "/c".
+std::string ChildPath(std::string_view parent, std::string_view name);
+// True when `path` is `root` or lies below it (both normalized).
+bool PathIsUnder(std::string_view path, std::string_view root);
+
+}  // namespace nokv::meta

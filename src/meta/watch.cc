@@ -1,0 +1,105 @@
+// Watch: typed events in commit order, filtered by subtree, from a cursor,
+// with a blocking wait and bounded retention.
+#include <charconv>
+
+#include "common/coding.h"
+#include "meta/codec.h"
+#include "meta/meta_service.h"
+#include "meta/path.h"
+
+namespace nokv::meta {
+namespace {
+
+// The oldest event seq the GC has pruned through (events at or before it are gone).
+constexpr std::string_view kWatchFloorKey = "c/watch_floor";
+
+// Parses "seq" or "seq.ordinal" into the key after which to resume.
+Result<std::string> CursorStart(std::string_view cursor, uint64_t* seq) {
+  uint64_t ordinal = UINT32_MAX;
+  size_t dot = cursor.find('.');
+  std::string_view s = cursor.substr(0, dot);
+  auto bad = [&] {
+    return Status::InvalidArgument("bad cursor '" + std::string(cursor) +
+                                   "' (expected SEQ or SEQ.ORDINAL)");
+  };
+  if (std::from_chars(s.data(), s.data() + s.size(), *seq).ec != std::errc() ) return bad();
+  if (dot != std::string_view::npos) {
+    std::string_view o = cursor.substr(dot + 1);
+    if (std::from_chars(o.data(), o.data() + o.size(), ordinal).ec != std::errc() ||
+        ordinal > UINT32_MAX) {
+      return bad();
+    }
+  }
+  return WatchKey(*seq, static_cast<uint32_t>(ordinal));
+}
+
+}  // namespace
+
+std::string MetaService::LatestCursor() {
+  holt::ScanOptions scan;
+  scan.prefix = std::string(1, family::kWatch);
+  scan.reverse = true;
+  scan.limit = 1;
+  scan.keys_only = true;
+  auto rows = engine_->Scan(scan);
+  uint64_t seq = 0;
+  uint32_t ordinal = 0;
+  if (!rows.ok() || rows->empty() || !ParseWatchKey(rows->front().key, &seq, &ordinal)) return "";
+  return std::to_string(seq) + "." + std::to_string(ordinal);
+}
+
+Result<EventPage> MetaService::Watch(std::string_view path, std::string_view cursor, size_t limit,
+                                     std::chrono::milliseconds wait) {
+  NOKV_ASSIGN_OR_RETURN(std::string root, NormalizePath(path));
+  holt::ScanOptions scan;
+  scan.prefix = std::string(1, family::kWatch);
+  scan.limit = 1024;
+  if (!cursor.empty()) {
+    uint64_t seq = 0;
+    NOKV_ASSIGN_OR_RETURN(std::string start, CursorStart(cursor, &seq));
+    auto floor = engine_->Get(kWatchFloorKey);
+    if (floor.ok() && floor->bytes.size() == 8 && seq < DecodeFixed64(floor->bytes.data())) {
+      return Status::Expired("cursor " + std::string(cursor) +
+                             " expired; the oldest retained cursor is " +
+                             std::to_string(DecodeFixed64(floor->bytes.data())));
+    }
+    scan.start_after = start;
+  }
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  EventPage page;
+  page.next_cursor = std::string(cursor);
+  for (;;) {
+    uint64_t epoch = 0;
+    {
+      std::lock_guard lock(watch_mu_);
+      epoch = watch_epoch_;
+    }
+    for (;;) {
+      NOKV_ASSIGN_OR_RETURN(auto rows, engine_->Scan(scan));
+      for (const auto& row : rows) {
+        uint64_t seq = 0;
+        uint32_t ordinal = 0;
+        if (!ParseWatchKey(row.key, &seq, &ordinal)) continue;
+        NOKV_ASSIGN_OR_RETURN(Event event, DecodeEvent(seq, ordinal, row.value));
+        page.next_cursor = event.cursor();
+        if (PathIsUnder(event.path, root) ||
+            (!event.old_path.empty() && PathIsUnder(event.old_path, root))) {
+          page.events.push_back(std::move(event));
+          if (page.events.size() >= limit) return page;
+        }
+      }
+      if (rows.size() < scan.limit) break;
+      scan.start_after = rows.back().key;
+    }
+    if (!page.events.empty() || std::chrono::steady_clock::now() >= deadline) return page;
+    if (!page.next_cursor.empty()) {
+      uint64_t seq = 0;
+      NOKV_ASSIGN_OR_RETURN(std::string start, CursorStart(page.next_cursor, &seq));
+      scan.start_after = start;
+    }
+    std::unique_lock lock(watch_mu_);
+    watch_cv_.wait_until(lock, deadline, [&] { return watch_epoch_ != epoch; });
+  }
+}
+
+}  // namespace nokv::meta

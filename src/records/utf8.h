@@ -1,0 +1,17 @@
+// UTF-8 repair for text that becomes JSON strings (CSV cells, YAML scalars, text lines), so
+// every parsed record can be serialized. Internal to nokv_records.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace nokv::records {
+
+// Length of the valid UTF-8 sequence starting at text[0], or 0 when it is invalid
+// (overlong forms, surrogates and code points above U+10FFFF are invalid).
+size_t ValidUtf8SequenceLength(std::string_view text);
+
+// `text` with every invalid byte replaced by U+FFFD. Valid input is returned unchanged.
+std::string SanitizeUtf8(std::string_view text);
+
+}  // namespace nokv::records

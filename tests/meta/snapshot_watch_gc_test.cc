@@ -1,0 +1,230 @@
+// Snapshots, watch events and garbage collection.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "meta/merge.h"
+#include "meta_fixture.h"
+
+namespace nokv::meta {
+namespace {
+
+using SnapshotTest = testing::MetaTest;
+using WatchTest = testing::MetaTest;
+using GcTest = testing::MetaTest;
+
+TEST_F(SnapshotTest, ReadsSeeTheSubtreeAsItWasIncludingDeletedEntries) {
+  ASSERT_TRUE(Publish("/runs/1/a", "old-a").ok());
+  ASSERT_TRUE(Publish("/runs/1/b", "old-b").ok());
+  auto snap = meta_->CreateSnapshot("before", "/runs");
+  ASSERT_TRUE(snap.ok()) << snap.status().ToString();
+  ASSERT_TRUE(Publish("/runs/1/a", "new-a", PublishMode::kReplace).ok());
+  ASSERT_TRUE(meta_->Unlink("/runs/1/b").ok());
+  ASSERT_TRUE(Publish("/runs/1/c", "new-c").ok());
+  auto at = meta_->AtSnapshot("before");
+  ASSERT_TRUE(at.ok());
+  EXPECT_EQ(ReadBody("/runs/1/a", &*at), "old-a");
+  EXPECT_EQ(ReadBody("/runs/1/b", &*at), "old-b");
+  EXPECT_EQ(meta_->Stat("/runs/1/c", &*at).status().code(), Code::kNotFound);
+  EXPECT_EQ(meta_->Stat("/elsewhere", &*at).status().code(), Code::kNotFound);
+  EXPECT_EQ(ReadBody("/runs/1/a"), "new-a");
+  // Blocks the snapshot reads survive GC until it is retired.
+  auto gc = meta_->CollectGarbage();
+  ASSERT_TRUE(gc.ok());
+  EXPECT_GT(gc->blocks_waiting_for_snapshots, 0u);
+  EXPECT_EQ(ReadBody("/runs/1/b", &*at), "old-b");
+}
+
+TEST_F(SnapshotTest, SnapshotsSurviveReopenAndRetireFreesTheirBlocks) {
+  ASSERT_TRUE(Publish("/f", "aaaabbbb").ok());
+  ASSERT_TRUE(meta_->CreateSnapshot("s1", "/").ok());
+  ASSERT_TRUE(Publish("/f", "ccccdddd", PublishMode::kReplace).ok());
+  Reopen();
+  {
+    auto at = meta_->AtSnapshot("s1");
+    ASSERT_TRUE(at.ok());
+    EXPECT_EQ(ReadBody("/f", &*at), "aaaabbbb");
+  }
+  auto list = meta_->ListSnapshots();
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ(list->front().root, "/");
+  EXPECT_EQ(meta_->CreateSnapshot("s1", "/").status().code(), Code::kAlreadyExists);
+  size_t before = BlockObjects();
+  ASSERT_TRUE(meta_->RetireSnapshot("s1").ok());
+  auto gc = meta_->CollectGarbage();
+  ASSERT_TRUE(gc.ok());
+  EXPECT_EQ(gc->blocks_deleted, 2u);
+  EXPECT_EQ(BlockObjects(), before - 2);
+  EXPECT_EQ(ReadBody("/f"), "ccccdddd");
+  EXPECT_EQ(meta_->AtSnapshot("s1").status().code(), Code::kNotFound);
+}
+
+TEST_F(SnapshotTest, ExpiredSnapshotsAreRetiredByGc) {
+  ASSERT_TRUE(meta_->Mkdir("/d").ok());
+  ASSERT_TRUE(meta_->CreateSnapshot("short", "/d", now_ns_ + 10).ok());
+  auto renewed = meta_->RenewSnapshot("short", now_ns_ + 20);
+  ASSERT_TRUE(renewed.ok());
+  EXPECT_EQ(renewed->expires_ns, now_ns_ + 20);
+  now_ns_ += 100;
+  auto gc = meta_->CollectGarbage();
+  ASSERT_TRUE(gc.ok());
+  EXPECT_EQ(gc->snapshots_expired, 1u);
+  EXPECT_TRUE(meta_->ListSnapshots()->empty());
+}
+
+std::vector<std::string> Describe(const EventPage& page) {
+  std::vector<std::string> out;
+  for (const auto& e : page.events) {
+    std::string s = std::string(EventTypeName(e.type)) + " " + e.path;
+    if (!e.old_path.empty()) s += " <- " + e.old_path;
+    if (!e.detail.empty()) s += " [" + e.detail + "]";
+    out.push_back(s);
+  }
+  return out;
+}
+
+TEST_F(WatchTest, EveryOperationEmitsItsTypedEventsWithFullPaths) {
+  std::string start = meta_->LatestCursor();
+  NodeOptions p;
+  p.parents = true;
+  ASSERT_TRUE(meta_->Mkdir("/w/sub", p).ok());
+  ASSERT_TRUE(meta_->Create("/w/sub/empty").ok());
+  ASSERT_TRUE(Publish("/w/sub/data", "d").ok());
+  ASSERT_TRUE(meta_->Rename("/w/sub/data", "/w/data").ok());
+  SetAttrRequest chmod;
+  chmod.mode = 0600;
+  ASSERT_TRUE(meta_->SetAttr("/w/data", chmod).ok());
+  ASSERT_TRUE(meta_->SetXattr(*meta_->Resolve("/w/data"), "user.k", "v", XattrMode::kEither).ok());
+  ASSERT_TRUE(meta_->Symlink("/w/link", "/w/data").ok());
+  ASSERT_TRUE(meta_->Link("/w/data", "/w/hard").ok());
+  ASSERT_TRUE(meta_->Unlink("/w/sub/empty").ok());
+  ASSERT_TRUE(meta_->CreateSnapshot("snap", "/w").ok());
+  auto page = meta_->Watch("/", start, 100);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  EXPECT_EQ(Describe(*page), (std::vector<std::string>{
+                                 "mkdir /w", "mkdir /w/sub", "create /w/sub/empty",
+                                 "publish /w/sub/data", "rename /w/data <- /w/sub/data",
+                                 "setattr /w/data", "xattr /w/data [user.k]",
+                                 "symlink /w/link", "link /w/hard", "remove /w/sub/empty",
+                                 "snapshot /w [snap]"}));
+}
+
+TEST_F(WatchTest, SubtreeFilterCursorsAndRestart) {
+  ASSERT_TRUE(Publish("/a/1", "x").ok());
+  ASSERT_TRUE(Publish("/b/1", "x").ok());
+  ASSERT_TRUE(meta_->Rename("/b/1", "/a/2").ok());
+  auto page = meta_->Watch("/a", "", 100);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(Describe(*page), (std::vector<std::string>{"mkdir /a", "publish /a/1",
+                                                       "rename /a/2 <- /b/1"}));
+  std::string cursor = page->events[1].cursor();
+  Reopen();
+  auto resumed = meta_->Watch("/a", cursor, 100);
+  ASSERT_TRUE(resumed.ok());
+  EXPECT_EQ(Describe(*resumed), (std::vector<std::string>{"rename /a/2 <- /b/1"}));
+  EXPECT_EQ(meta_->Watch("/", "not-a-cursor", 10).status().code(), Code::kInvalidArgument);
+}
+
+TEST_F(WatchTest, BlockingWaitReturnsWhenAnEventArrives) {
+  std::string cursor = meta_->LatestCursor();
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(meta_->Create("/late").ok());
+  });
+  auto page = meta_->Watch("/", cursor, 10, std::chrono::milliseconds(5000));
+  writer.join();
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->events.size(), 1u);
+  EXPECT_EQ(page->events[0].path, "/late");
+  auto empty = meta_->Watch("/", page->next_cursor, 10, std::chrono::milliseconds(20));
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->events.empty());
+}
+
+TEST_F(WatchTest, CursorsOlderThanRetentionExpire) {
+  meta_.reset();
+  MetaOptions options;
+  options.engine.background_work = false;
+  options.store = &store_;
+  options.now_ns = [this] { return now_ns_; };
+  options.watch_retention_events = 3;
+  meta_ = std::move(MetaService::Open(dir_.path(), std::move(options))).value();
+  std::string start = meta_->LatestCursor();
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(meta_->Create("/f" + std::to_string(i)).ok());
+  auto first = meta_->Watch("/", start, 1);
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(meta_->CollectGarbage().ok());
+  auto expired = meta_->Watch("/", first->next_cursor, 10);
+  ASSERT_FALSE(expired.ok());
+  EXPECT_EQ(expired.status().code(), Code::kExpired);
+  EXPECT_NE(expired.status().message().find("oldest retained"), std::string_view::npos);
+  auto fresh = meta_->Watch("/", "", 10);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(fresh->events.size(), 3u);
+}
+
+TEST_F(GcTest, ReplacedBytesAreDeletedAndLiveOnesKept) {
+  ASSERT_TRUE(Publish("/f", "aaaabbbb").ok());
+  ASSERT_TRUE(Publish("/f", "bbbbcccc", PublishMode::kReplace).ok());
+  EXPECT_EQ(BlockObjects(), 3u);
+  auto gc = meta_->CollectGarbage();
+  ASSERT_TRUE(gc.ok());
+  EXPECT_EQ(gc->blocks_deleted, 1u);  // "aaaa"; "bbbb" is still referenced
+  EXPECT_EQ(BlockObjects(), 2u);
+  EXPECT_EQ(ReadBody("/f"), "bbbbcccc");
+  auto again = meta_->CollectGarbage();
+  EXPECT_EQ(again->blocks_deleted, 0u);
+}
+
+TEST_F(GcTest, RepublishOfCollectedBytesMustReuploadAndRevive) {
+  ASSERT_TRUE(Publish("/f", "xxxx").ok());
+  ASSERT_TRUE(meta_->Unlink("/f").ok());
+  ASSERT_TRUE(meta_->CollectGarbage().ok());
+  EXPECT_EQ(BlockObjects(), 0u);
+  // A writer whose upload predates the deletion must not commit a reference
+  // to the deleted object.
+  PublishRequest request;
+  request.path = "/g";
+  Manifest manifest;
+  manifest.layout.size = 4;
+  manifest.layout.digest = Sha256::Of("xxxx");
+  manifest.layout.blocks = {{Sha256::Of("xxxx"), 4}};
+  request.manifest = manifest;
+  auto refused = meta_->Publish(request);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kAborted);
+  EXPECT_NE(refused.status().message().find(kBlockCollected), std::string_view::npos);
+  request.manifest = Upload("xxxx");  // re-upload, then revive
+  ASSERT_TRUE(meta_->Publish(request, /*revive_blocks=*/true).ok());
+  EXPECT_EQ(ReadBody("/g"), "xxxx");
+  ASSERT_TRUE(meta_->CollectGarbage().ok());
+  EXPECT_EQ(ReadBody("/g"), "xxxx");
+}
+
+TEST_F(GcTest, OrphanedUploadsAreSweptAfterTheGracePeriod) {
+  Upload("orphan!!");  // a writer crashed between upload and commit
+  ASSERT_TRUE(Publish("/kept", "kept").ok());
+  EXPECT_EQ(BlockObjects(), 3u);
+  auto first = meta_->CollectGarbage();
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->orphans_deleted, 0u);  // inside the grace period
+  now_ns_ += int64_t{3601} * 1'000'000'000;
+  auto second = meta_->CollectGarbage();
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->orphans_deleted, 2u);
+  EXPECT_EQ(BlockObjects(), 1u);
+  EXPECT_EQ(ReadBody("/kept"), "kept");
+}
+
+TEST_F(GcTest, OldDedupeRecordsArePruned) {
+  NodeOptions options;
+  options.request_id = "r1";
+  ASSERT_TRUE(meta_->Create("/x", options).ok());
+  now_ns_ += int64_t{25} * 3600 * 1'000'000'000;
+  auto gc = meta_->CollectGarbage();
+  ASSERT_TRUE(gc.ok());
+  EXPECT_EQ(gc->dedupe_pruned, 1u);
+}
+
+}  // namespace
+}  // namespace nokv::meta
