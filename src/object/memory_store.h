@@ -1,0 +1,37 @@
+// MemoryStore: an ObjectStore held in a std::map, for tests and benchmarks.
+//
+// Thread-safe: one shared_mutex guards the map; bodies are copied in and out
+// under it (no I/O happens here).
+#pragma once
+
+#include <map>
+#include <shared_mutex>
+#include <string>
+
+#include "object/object_store.h"
+
+namespace nokv::object {
+
+class MemoryStore final : public ObjectStore {
+ public:
+  MemoryStore() = default;
+
+  using ObjectStore::Put;
+  Status Put(std::string_view key, std::string_view body, const PutOptions& options) override;
+  Result<std::string> Get(std::string_view key) override;
+  Result<std::string> GetRange(std::string_view key, ByteRange range) override;
+  Result<ObjectInfo> Head(std::string_view key) override;
+  Status Delete(std::string_view key) override;
+  Result<ListResult> List(const ListOptions& options) override;
+  std::string Describe() const override { return "memory"; }
+
+  // Number of objects and their total size (test assertions).
+  size_t object_count() const;
+  uint64_t total_bytes() const;
+
+ private:
+  mutable std::shared_mutex mu_;
+  std::map<std::string, std::string, std::less<>> objects_;  // guarded by mu_
+};
+
+}  // namespace nokv::object

@@ -1,0 +1,32 @@
+// Shared ObjectStore helpers: key validation, range clipping, DeleteMany default.
+#include "object/object_store.h"
+
+#include <algorithm>
+
+namespace nokv::object {
+
+Status ObjectStore::DeleteMany(std::span<const std::string> keys) {
+  for (const std::string& key : keys) {
+    NOKV_RETURN_IF_ERROR(Delete(key));
+  }
+  return Status::Ok();
+}
+
+Status ValidateKey(std::string_view key) {
+  if (key.empty()) return Status::InvalidArgument("empty object key");
+  if (key.size() > kMaxKeyBytes) {
+    return Status::InvalidArgument("object key longer than 1024 bytes");
+  }
+  if (key.find('\0') != std::string_view::npos) {
+    return Status::InvalidArgument("object key contains a NUL byte");
+  }
+  return Status::Ok();
+}
+
+std::pair<uint64_t, uint64_t> ClipRange(ByteRange range, uint64_t size) {
+  uint64_t begin = std::min(range.offset, size);
+  uint64_t end = size - begin < range.length ? size : begin + range.length;
+  return {begin, end};
+}
+
+}  // namespace nokv::object

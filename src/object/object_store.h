@@ -1,0 +1,94 @@
+// ObjectStore: the interface every object backend implements (memory, local
+// directory, S3, tiered). It knows keys and bytes only.
+//
+// Keys are non-empty byte strings of at most kMaxKeyBytes; '/' has no special
+// meaning to the interface (backends may use it for layout). Objects are
+// immutable values: a put replaces the whole object. Semantics shared by every
+// backend (tests/object/store_conformance_test.cc checks them):
+//   - Get of a missing key is NotFound; a ranged get is clipped to the object
+//     (a range starting at or past the end yields empty bytes, not an error).
+//   - Put with if_none_match fails with AlreadyExists when the key exists.
+//   - Delete of a missing key succeeds (S3 semantics); DeleteMany likewise.
+//   - List returns keys in byte order, strictly after start_after, with the
+//     given prefix, at most `limit` of them (0 = no limit); `truncated` says
+//     more remain (continue with start_after = last key).
+// Errors carry the backend's message; credentials never appear in them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "common/sha256.h"
+#include "common/status.h"
+
+namespace nokv::object {
+
+inline constexpr size_t kMaxKeyBytes = 1024;
+
+struct ObjectInfo {
+  std::string key;
+  uint64_t size = 0;
+  std::string etag;  // backend-defined (S3: quoted ETag); may be empty
+};
+
+struct PutOptions {
+  // Fail with AlreadyExists instead of replacing an existing object.
+  bool if_none_match = false;
+  // SHA-256 of the body when the caller already knows it (blocks do); S3 uses
+  // it as the signed payload hash instead of hashing the body again.
+  std::optional<Digest> sha256;
+};
+
+// A byte range of an object: [offset, offset + length), clipped to its size.
+struct ByteRange {
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
+struct ListOptions {
+  std::string prefix;
+  std::string start_after;
+  size_t limit = 0;  // 0 = no limit
+};
+
+struct ListResult {
+  std::vector<ObjectInfo> objects;
+  bool truncated = false;
+};
+
+// Thread-safe: every method may be called concurrently from any thread.
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  virtual Status Put(std::string_view key, std::string_view body, const PutOptions& options) = 0;
+  Status Put(std::string_view key, std::string_view body) { return Put(key, body, PutOptions{}); }
+
+  // Whole object.
+  virtual Result<std::string> Get(std::string_view key) = 0;
+  // A byte range, clipped to the object's size.
+  virtual Result<std::string> GetRange(std::string_view key, ByteRange range) = 0;
+
+  virtual Result<ObjectInfo> Head(std::string_view key) = 0;
+  virtual Status Delete(std::string_view key) = 0;
+  // Deletes every key (missing ones are fine). Default: one Delete per key.
+  virtual Status DeleteMany(std::span<const std::string> keys);
+  virtual Result<ListResult> List(const ListOptions& options) = 0;
+
+  // A short description for logs and benchmarks ("local:/path", "s3://bucket").
+  virtual std::string Describe() const = 0;
+};
+
+// InvalidArgument unless `key` is a usable object key (non-empty, at most
+// kMaxKeyBytes, no NUL byte).
+Status ValidateKey(std::string_view key);
+
+// Clips `range` to an object of `size` bytes: returns the [begin, end) pair.
+std::pair<uint64_t, uint64_t> ClipRange(ByteRange range, uint64_t size);
+
+}  // namespace nokv::object

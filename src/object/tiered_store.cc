@@ -1,0 +1,256 @@
+// TieredStore implementation.
+#include "object/tiered_store.h"
+
+#include <unordered_map>
+
+#include "common/logging.h"
+
+namespace nokv::object {
+
+TieredStore::TieredStore(ObjectStore* cold, std::string hot_dir, std::unique_ptr<LocalStore> hot,
+                         const TieredStoreOptions& options)
+    : cold_(cold),
+      hot_dir_(std::move(hot_dir)),
+      index_path_(JoinPath(hot_dir_, "residency.idx")),
+      hot_(std::move(hot)),
+      options_(options),
+      env_(options.env != nullptr ? options.env : Env::Default()) {}
+
+Result<std::unique_ptr<TieredStore>> TieredStore::Open(ObjectStore* cold,
+                                                       const std::string& hot_dir,
+                                                       const TieredStoreOptions& options) {
+  if (cold == nullptr) return Status::InvalidArgument("TieredStore needs a cold store");
+  LocalStoreOptions local;
+  local.fsync = options.fsync;
+  local.env = options.env;
+  NOKV_ASSIGN_OR_RETURN(auto hot, LocalStore::Open(JoinPath(hot_dir, "objects"), local));
+  std::unique_ptr<TieredStore> store(new TieredStore(cold, hot_dir, std::move(hot), options));
+  NOKV_RETURN_IF_ERROR(store->RebuildIndex());
+  return store;
+}
+
+TieredStore::~TieredStore() {
+  Status s = SaveIndex();
+  if (!s.ok()) NOKV_LOG(kWarn) << "tiered store: could not save residency index: " << s.ToString();
+}
+
+Status TieredStore::RebuildIndex() {
+  // What is really on disk, then the recency order saved at the last close.
+  NOKV_ASSIGN_OR_RETURN(ListResult scan, hot_->List(ListOptions{}));
+  std::unordered_map<std::string, uint64_t> on_disk;
+  for (const ObjectInfo& info : scan.objects) on_disk.emplace(info.key, info.size);
+
+  std::vector<ResidencyIndex::Entry> saved;
+  std::string data;
+  if (env_->FileExists(index_path_)) {
+    Status read = env_->ReadFileToString(index_path_, &data);
+    auto decoded = read.ok() ? ResidencyIndex::Decode(data)
+                              : Result<std::vector<ResidencyIndex::Entry>>(read);
+    if (decoded.ok()) {
+      saved = std::move(*decoded);
+    } else {
+      NOKV_LOG(kWarn) << "tiered store: ignoring " << index_path_ << ": "
+                      << decoded.status().ToString() << " (rebuilt from a scan)";
+    }
+  }
+  std::vector<ResidencyIndex::Entry> victims;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& entry : saved) {
+      auto it = on_disk.find(entry.key);
+      if (it == on_disk.end()) continue;
+      index_.InsertOldest(it->first, it->second);
+      on_disk.erase(it);
+    }
+    for (const ObjectInfo& info : scan.objects) {
+      if (on_disk.contains(info.key)) index_.InsertOldest(info.key, info.size);
+    }
+    victims = index_.EvictTo(options_.capacity_bytes);
+    stats_.evictions += victims.size();
+  }
+  for (const auto& victim : victims) (void)hot_->Delete(victim.key);
+  return Status::Ok();
+}
+
+Status TieredStore::SaveIndex() {
+  std::string data;
+  {
+    std::lock_guard lock(mu_);
+    data = index_.Encode();
+  }
+  Status s = env_->WriteFileAtomically(index_path_, data);
+  if (s.Is(Code::kNotFound)) {  // the directory was removed under us
+    NOKV_RETURN_IF_ERROR(env_->CreateDirs(hot_dir_));
+    s = env_->WriteFileAtomically(index_path_, data);
+  }
+  return s;
+}
+
+std::string TieredStore::Describe() const {
+  return "tiered(" + hot_->Describe() + " -> " + cold_->Describe() + ")";
+}
+
+TieredStats TieredStore::stats() const {
+  std::lock_guard lock(mu_);
+  TieredStats out = stats_;
+  out.resident_bytes = index_.bytes();
+  out.resident_objects = index_.count();
+  return out;
+}
+
+bool TieredStore::IsResident(std::string_view key) const {
+  std::lock_guard lock(mu_);
+  return index_.Contains(key);
+}
+
+void TieredStore::NoteHotFailure(const Status& status, std::string_view what) {
+  uint64_t failures;
+  {
+    std::lock_guard lock(mu_);
+    failures = ++stats_.hot_failures;
+  }
+  // Log the first failures and then every 1000th, so a dead disk does not flood.
+  if (failures <= 5 || failures % 1000 == 0) {
+    NOKV_LOG(kWarn) << "tiered store: hot tier " << what << " failed (" << status.ToString()
+                    << "); serving from " << cold_->Describe() << " [" << failures
+                    << " failures so far]";
+  }
+}
+
+void TieredStore::Fill(std::string_view key, std::string_view body) {
+  if (body.size() > options_.max_fill_bytes || body.size() > options_.capacity_bytes) return;
+  Status s = hot_->Put(key, body);
+  std::vector<ResidencyIndex::Entry> victims;
+  {
+    std::lock_guard lock(mu_);
+    if (s.ok()) {
+      index_.Insert(key, body.size());
+      ++stats_.fills;
+      victims = index_.EvictTo(options_.capacity_bytes);
+    } else if (s.Is(Code::kNoSpace)) {
+      // The disk is fuller than our cap assumed: shrink by a tenth.
+      index_.Erase(key);
+      victims = index_.EvictTo(index_.bytes() - index_.bytes() / 10);
+    } else {
+      index_.Erase(key);
+    }
+    stats_.evictions += victims.size();
+  }
+  if (!s.ok()) NoteHotFailure(s, "write of " + std::string(key));
+  for (const auto& victim : victims) {
+    Status d = hot_->Delete(victim.key);
+    if (!d.ok()) NoteHotFailure(d, "eviction of " + victim.key);
+  }
+}
+
+void TieredStore::DropAfterHotFailure(std::string_view key, const Status& status) {
+  {
+    std::lock_guard lock(mu_);
+    index_.Erase(key);
+  }
+  if (!status.Is(Code::kNotFound)) NoteHotFailure(status, "read of " + std::string(key));
+}
+
+Status TieredStore::Put(std::string_view key, std::string_view body, const PutOptions& options) {
+  NOKV_RETURN_IF_ERROR(cold_->Put(key, body, options));
+  if (options_.write_through) {
+    Fill(key, body);
+  } else {
+    {
+      std::lock_guard lock(mu_);
+      index_.Erase(key);
+    }
+    Status stale = hot_->Delete(key);  // an older hot copy must not be served
+    if (!stale.ok()) NoteHotFailure(stale, "delete of " + std::string(key));
+  }
+  return Status::Ok();
+}
+
+Result<std::string> TieredStore::Get(std::string_view key) {
+  bool resident;
+  {
+    std::lock_guard lock(mu_);
+    resident = index_.Touch(key).has_value();
+  }
+  if (resident) {
+    auto hot = hot_->Get(key);
+    if (hot.ok()) {
+      std::lock_guard lock(mu_);
+      ++stats_.hot_hits;
+      return hot;
+    }
+    DropAfterHotFailure(key, hot.status());
+  }
+  auto cold = cold_->Get(key);
+  if (!cold.ok()) return cold;
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.cold_reads;
+  }
+  Fill(key, *cold);
+  return cold;
+}
+
+Result<std::string> TieredStore::GetRange(std::string_view key, ByteRange range) {
+  bool resident;
+  {
+    std::lock_guard lock(mu_);
+    resident = index_.Touch(key).has_value();
+  }
+  if (resident) {
+    auto hot = hot_->GetRange(key, range);
+    if (hot.ok()) {
+      std::lock_guard lock(mu_);
+      ++stats_.hot_hits;
+      return hot;
+    }
+    DropAfterHotFailure(key, hot.status());
+  }
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.cold_reads;
+  }
+  uint64_t range_end = range.length > UINT64_MAX - range.offset ? UINT64_MAX
+                                                                 : range.offset + range.length;
+  if (range_end > options_.max_fill_bytes) return cold_->GetRange(key, range);
+  // Read up to max_fill_bytes + 1: a shorter answer is the whole object.
+  auto prefix = cold_->GetRange(key, ByteRange{0, options_.max_fill_bytes + 1});
+  if (!prefix.ok()) return prefix;
+  if (prefix->size() <= options_.max_fill_bytes) Fill(key, *prefix);
+  auto [begin, end] = ClipRange(range, prefix->size());
+  return prefix->substr(begin, end - begin);
+}
+
+Result<ObjectInfo> TieredStore::Head(std::string_view key) {
+  NOKV_RETURN_IF_ERROR(ValidateKey(key));
+  {
+    std::lock_guard lock(mu_);
+    if (auto size = index_.Touch(key)) return ObjectInfo{std::string(key), *size, ""};
+  }
+  return cold_->Head(key);
+}
+
+Status TieredStore::Delete(std::string_view key) {
+  NOKV_RETURN_IF_ERROR(ValidateKey(key));
+  {
+    std::lock_guard lock(mu_);
+    index_.Erase(key);
+  }
+  Status hot = hot_->Delete(key);
+  if (!hot.ok()) NoteHotFailure(hot, "delete of " + std::string(key));
+  return cold_->Delete(key);
+}
+
+Status TieredStore::DeleteMany(std::span<const std::string> keys) {
+  {
+    std::lock_guard lock(mu_);
+    for (const std::string& key : keys) index_.Erase(key);
+  }
+  Status hot = hot_->DeleteMany(keys);
+  if (!hot.ok()) NoteHotFailure(hot, "multi-delete");
+  return cold_->DeleteMany(keys);
+}
+
+Result<ListResult> TieredStore::List(const ListOptions& options) { return cold_->List(options); }
+
+}  // namespace nokv::object

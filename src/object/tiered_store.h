@@ -1,0 +1,96 @@
+// TieredStore: a capped LocalStore (the hot tier, LRU by bytes) in front of a
+// cold ObjectStore (usually S3).
+//
+// - Reads: a hot hit is served locally; a miss reads the cold store and fills
+//   the hot tier (read-through). A ranged miss fetches the whole object when
+//   it is at most max_fill_bytes, so the next read of any range hits.
+// - Writes: write-through; the cold store is written first and decides (it
+//   is the truth, including for if-none-match), then the hot copy.
+// - Deletes: hot copy first, then cold. List and misses go to the cold store.
+// - The residency index (residency_index.h) is rebuilt on open from a scan of
+//   the hot directory, ordered by the index file saved at the last close.
+// - Degradation: any hot-tier failure (files deleted under it, a full disk,
+//   I/O errors) is logged and the operation continues against the cold
+//   store; NoSpace also shrinks the hot tier by evicting. The store never
+//   fails an operation that the cold store alone could serve.
+//
+// Layout of `hot_dir`: objects/ (a LocalStore) and residency.idx.
+// Thread-safe: one mutex guards the index; it is never held across I/O.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "common/env.h"
+#include "object/local_store.h"
+#include "object/object_store.h"
+#include "object/residency_index.h"
+
+namespace nokv::object {
+
+struct TieredStoreOptions {
+  uint64_t capacity_bytes = uint64_t{10} << 30;
+  // Larger objects are not cached (and a ranged miss reads only its range).
+  uint64_t max_fill_bytes = uint64_t{64} << 20;
+  bool write_through = true;  // also keep a hot copy of what is written
+  bool fsync = false;         // of hot-tier files (the cold store is the truth)
+  Env* env = nullptr;         // hot-tier file I/O; nullptr = Env::Default()
+};
+
+struct TieredStats {
+  uint64_t hot_hits = 0;
+  uint64_t cold_reads = 0;
+  uint64_t fills = 0;
+  uint64_t evictions = 0;
+  uint64_t hot_failures = 0;  // hot-tier errors absorbed by falling back
+  uint64_t resident_bytes = 0;
+  uint64_t resident_objects = 0;
+};
+
+class TieredStore final : public ObjectStore {
+ public:
+  // `cold` must outlive the store.
+  static Result<std::unique_ptr<TieredStore>> Open(ObjectStore* cold, const std::string& hot_dir,
+                                                   const TieredStoreOptions& options = {});
+  // Saves the residency index (best effort).
+  ~TieredStore() override;
+
+  using ObjectStore::Put;
+  Status Put(std::string_view key, std::string_view body, const PutOptions& options) override;
+  Result<std::string> Get(std::string_view key) override;
+  Result<std::string> GetRange(std::string_view key, ByteRange range) override;
+  Result<ObjectInfo> Head(std::string_view key) override;
+  Status Delete(std::string_view key) override;
+  Status DeleteMany(std::span<const std::string> keys) override;
+  Result<ListResult> List(const ListOptions& options) override;
+  std::string Describe() const override;
+
+  // Writes residency.idx atomically (also done by the destructor).
+  Status SaveIndex();
+  TieredStats stats() const;
+  bool IsResident(std::string_view key) const;
+
+ private:
+  TieredStore(ObjectStore* cold, std::string hot_dir, std::unique_ptr<LocalStore> hot,
+              const TieredStoreOptions& options);
+  Status RebuildIndex();
+  // Stores a hot copy of `body` (errors are absorbed and counted).
+  void Fill(std::string_view key, std::string_view body);
+  // Forgets `key` after a failed hot read, logging anything but NotFound.
+  void DropAfterHotFailure(std::string_view key, const Status& status);
+  void NoteHotFailure(const Status& status, std::string_view what);
+
+  ObjectStore* const cold_;
+  const std::string hot_dir_;
+  const std::string index_path_;
+  const std::unique_ptr<LocalStore> hot_;
+  const TieredStoreOptions options_;
+  Env* const env_;
+
+  mutable std::mutex mu_;
+  ResidencyIndex index_;  // guarded by mu_
+  TieredStats stats_;     // guarded by mu_ (resident_* computed on read)
+};
+
+}  // namespace nokv::object

@@ -1,0 +1,226 @@
+// TieredStore: LRU eviction by bytes, read-through fill, write-through, the
+// residency index across reopen, and degradation to the cold store when the
+// hot tier loses its files or its disk fills up.
+#include "object/tiered_store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+
+#include "object/memory_store.h"
+#include "store_conformance.h"
+#include "test_dir.h"
+
+namespace nokv::object {
+namespace {
+
+using testing::RandomBytes;
+
+// An Env whose files report a full disk while `full` is set.
+class FullDiskEnv final : public Env {
+ public:
+  std::atomic<bool> full{false};
+
+  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
+    if (full) return Status::NoSpace("injected: no space left on device: " + path);
+    return base_->NewWritableFile(path);
+  }
+  Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path) override {
+    if (full) return Status::NoSpace("injected: no space left on device: " + path);
+    return base_->NewAppendableFile(path);
+  }
+  Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& p) override {
+    return base_->NewRandomAccessFile(p);
+  }
+  bool FileExists(const std::string& p) override { return base_->FileExists(p); }
+  Result<std::vector<std::string>> GetChildren(const std::string& d) override {
+    return base_->GetChildren(d);
+  }
+  Status RemoveFile(const std::string& p) override { return base_->RemoveFile(p); }
+  Status CreateDirs(const std::string& d) override {
+    if (full) return Status::NoSpace("injected: no space left on device: " + d);
+    return base_->CreateDirs(d);
+  }
+  Status RemoveDir(const std::string& d) override { return base_->RemoveDir(d); }
+  Status RenameFile(const std::string& f, const std::string& t) override {
+    return base_->RenameFile(f, t);
+  }
+  Status SyncDir(const std::string& d) override { return base_->SyncDir(d); }
+  Status TruncateFile(const std::string& p, uint64_t s) override {
+    return base_->TruncateFile(p, s);
+  }
+  Result<uint64_t> GetFileSize(const std::string& p) override { return base_->GetFileSize(p); }
+  Result<std::unique_ptr<FileLock>> LockFile(const std::string& p) override {
+    return base_->LockFile(p);
+  }
+
+ private:
+  Env* base_ = Env::Default();
+};
+
+class TieredStoreTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<TieredStore> Open(uint64_t capacity, Env* env = nullptr) {
+    TieredStoreOptions options;
+    options.capacity_bytes = capacity;
+    options.max_fill_bytes = 10'000;
+    options.env = env;
+    auto store = TieredStore::Open(&cold_, dir_.path(), options);
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+
+  nokv::testing::TempDir dir_;
+  MemoryStore cold_;
+};
+
+TEST_F(TieredStoreTest, WritesGoThroughAndReadsHitTheHotTier) {
+  auto store = Open(100'000);
+  ASSERT_TRUE(store->Put("a", "alpha").ok());
+  EXPECT_EQ(cold_.Get("a").value(), "alpha");
+  EXPECT_TRUE(store->IsResident("a"));
+  EXPECT_EQ(store->Get("a").value(), "alpha");
+  EXPECT_EQ(store->stats().hot_hits, 1u);
+  EXPECT_EQ(store->stats().cold_reads, 0u);
+}
+
+TEST_F(TieredStoreTest, MissFillsFromColdAndEvictsLeastRecentlyUsed) {
+  auto store = Open(3000);
+  for (const char* k : {"k1", "k2", "k3", "k4"}) ASSERT_TRUE(cold_.Put(k, std::string(1000, *k)).ok());
+  ASSERT_EQ(store->Get("k1").value().size(), 1000u);
+  ASSERT_TRUE(store->Get("k2").ok());
+  ASSERT_TRUE(store->Get("k3").ok());
+  ASSERT_TRUE(store->Get("k1").ok());  // k1 is now more recent than k2
+  ASSERT_TRUE(store->Get("k4").ok());  // evicts k2
+  EXPECT_TRUE(store->IsResident("k1"));
+  EXPECT_FALSE(store->IsResident("k2"));
+  EXPECT_TRUE(store->IsResident("k3"));
+  EXPECT_TRUE(store->IsResident("k4"));
+  TieredStats stats = store->stats();
+  EXPECT_EQ(stats.resident_bytes, 3000u);
+  EXPECT_EQ(stats.evictions, 1u);
+  EXPECT_EQ(stats.cold_reads, 4u);
+  EXPECT_EQ(stats.hot_hits, 1u);
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/objects/k2"));
+}
+
+TEST_F(TieredStoreTest, RangedMissFillsTheWholeSmallObject) {
+  auto store = Open(100'000);
+  std::string body = RandomBytes(5000, 1);
+  ASSERT_TRUE(cold_.Put("r", body).ok());
+  EXPECT_EQ(store->GetRange("r", ByteRange{100, 50}).value(), body.substr(100, 50));
+  EXPECT_TRUE(store->IsResident("r"));
+  EXPECT_EQ(store->GetRange("r", ByteRange{4000, 50}).value(), body.substr(4000, 50));
+  EXPECT_EQ(store->stats().hot_hits, 1u);
+  // Objects above max_fill_bytes are read by range and not cached.
+  std::string big = RandomBytes(20'000, 2);
+  ASSERT_TRUE(cold_.Put("big", big).ok());
+  EXPECT_EQ(store->GetRange("big", ByteRange{15'000, 10}).value(), big.substr(15'000, 10));
+  EXPECT_EQ(store->GetRange("big", ByteRange{0, 10}).value(), big.substr(0, 10));
+  EXPECT_FALSE(store->IsResident("big"));
+}
+
+TEST_F(TieredStoreTest, ResidencyIndexSurvivesReopenWithItsRecencyOrder) {
+  {
+    auto store = Open(10'000);
+    for (const char* k : {"x", "y", "z"}) ASSERT_TRUE(store->Put(k, std::string(1000, *k)).ok());
+    ASSERT_TRUE(store->Get("x").ok());  // order now x, z, y (most recent first)
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() + "/residency.idx"));
+  auto store = Open(2000);  // a smaller cap evicts the least recent on open
+  EXPECT_TRUE(store->IsResident("x"));
+  EXPECT_TRUE(store->IsResident("z"));
+  EXPECT_FALSE(store->IsResident("y"));
+  EXPECT_EQ(store->stats().resident_bytes, 2000u);
+}
+
+TEST_F(TieredStoreTest, CorruptIndexFileIsRebuiltFromTheDirectory) {
+  {
+    auto store = Open(10'000);
+    ASSERT_TRUE(store->Put("p", "pp").ok());
+    ASSERT_TRUE(store->Put("q", "qqq").ok());
+  }
+  std::ofstream(dir_.path() + "/residency.idx", std::ios::trunc) << "NKVRESI\ngarbage";
+  auto store = Open(10'000);
+  EXPECT_TRUE(store->IsResident("p"));
+  EXPECT_TRUE(store->IsResident("q"));
+  EXPECT_EQ(store->stats().resident_bytes, 5u);
+}
+
+TEST_F(TieredStoreTest, ResidencyIndexEncodingRoundTripsAndRejectsDamage) {
+  ResidencyIndex index;
+  index.Insert("one", 1);
+  index.Insert("two", 22);
+  index.Insert(std::string("bin\0ary", 7), 333);
+  std::string data = index.Encode();
+  EXPECT_EQ(data.substr(0, 8), "NKVRESI\n");
+  auto entries = ResidencyIndex::Decode(data);
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 3u);
+  EXPECT_EQ((*entries)[0].key, std::string("bin\0ary", 7));
+  EXPECT_EQ((*entries)[2].size, 1u);
+  for (size_t i = 0; i < data.size(); ++i) {
+    std::string damaged = data;
+    damaged[i] ^= 0x20;
+    EXPECT_FALSE(ResidencyIndex::Decode(damaged).ok()) << "byte " << i;
+  }
+  EXPECT_FALSE(ResidencyIndex::Decode(data.substr(0, data.size() - 1)).ok());
+}
+
+TEST_F(TieredStoreTest, SurvivesDeletionOfItsDirectoryContents) {
+  auto store = Open(100'000);
+  std::string body = RandomBytes(3000, 3);
+  ASSERT_TRUE(store->Put("blocks/ab/cd", body).ok());
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    std::filesystem::remove_all(entry.path());
+  }
+  EXPECT_EQ(store->Get("blocks/ab/cd").value(), body);  // served by the cold store
+  EXPECT_EQ(store->stats().cold_reads, 1u);
+  EXPECT_TRUE(store->IsResident("blocks/ab/cd"));       // and filled again
+  EXPECT_EQ(store->Get("blocks/ab/cd").value(), body);
+  EXPECT_EQ(store->stats().hot_hits, 1u);
+  ASSERT_TRUE(store->Put("new", "n").ok());
+  EXPECT_EQ(store->Get("new").value(), "n");
+  EXPECT_TRUE(store->SaveIndex().ok());
+}
+
+TEST_F(TieredStoreTest, FullDiskDegradesToTheColdStore) {
+  FullDiskEnv env;
+  auto store = Open(100'000, &env);
+  ASSERT_TRUE(store->Put("before", "b").ok());
+  env.full = true;
+  ASSERT_TRUE(store->Put("during", "d").ok());  // the cold store took it
+  EXPECT_EQ(cold_.Get("during").value(), "d");
+  EXPECT_FALSE(store->IsResident("during"));
+  EXPECT_EQ(store->Get("during").value(), "d");
+  EXPECT_EQ(store->Get("before").value(), "b");
+  EXPECT_GE(store->stats().hot_failures, 2u);
+  env.full = false;
+  EXPECT_EQ(store->Get("during").value(), "d");
+  EXPECT_TRUE(store->IsResident("during"));  // the hot tier recovered
+}
+
+TEST_F(TieredStoreTest, ColdErrorsAndAbsenceAreReported) {
+  auto store = Open(100'000);
+  EXPECT_TRUE(store->Get("missing").status().Is(Code::kNotFound));
+  EXPECT_TRUE(store->Head("missing").status().Is(Code::kNotFound));
+  PutOptions once;
+  once.if_none_match = true;
+  ASSERT_TRUE(cold_.Put("taken", "cold").ok());
+  EXPECT_TRUE(store->Put("taken", "hot", once).Is(Code::kAlreadyExists));
+  EXPECT_FALSE(store->IsResident("taken"));
+}
+
+TEST_F(TieredStoreTest, DeleteRemovesBothCopies) {
+  auto store = Open(100'000);
+  ASSERT_TRUE(store->Put("d", "x").ok());
+  ASSERT_TRUE(store->Delete("d").ok());
+  EXPECT_FALSE(store->IsResident("d"));
+  EXPECT_TRUE(cold_.Get("d").status().Is(Code::kNotFound));
+  EXPECT_TRUE(store->Get("d").status().Is(Code::kNotFound));
+}
+
+}  // namespace
+}  // namespace nokv::object
