@@ -211,11 +211,11 @@ Status Engine::LoadCheckpointImage(const std::string& name) {
       }
       Record* head = nullptr;
       for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-        head = NewRecord(key, std::get<2>(*it), std::get<0>(*it), std::get<1>(*it), head);
+        head = arena_.New(key, std::get<2>(*it), std::get<0>(*it), std::get<1>(*it), head);
         versions_++;
         record_bytes_ += head->footprint();
       }
-      if (Record* old = index_.Upsert(head)) FreeChain(old);
+      if (Record* old = index_.Upsert(head)) arena_.FreeChain(old);
       keys++;
       versions += n;
     }
@@ -270,14 +270,14 @@ void Engine::SweepChunk(std::optional<std::string>* resume, bool* done) {
   }
   for (const std::string& key : work) {
     Record* head = index_.Find(key);
-    PruneResult freed = PruneChain(head, pins);
+    PruneResult freed = PruneChain(head, pins, &arena_);
     versions_ -= freed.records;
     record_bytes_ -= freed.bytes;
     if (head->tombstone() && head->older == nullptr && head->seq <= visible) {
       index_.Erase(key);
       versions_--;
       record_bytes_ -= head->footprint();
-      FreeRecord(head);
+      arena_.Free(head);
     }
   }
   std::lock_guard pin_lock(pin_mu_);

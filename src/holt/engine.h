@@ -33,13 +33,14 @@
 #include "holt/art/art.h"
 #include "holt/batch.h"
 #include "holt/histogram.h"
+#include "holt/record_arena.h"
 #include "holt/wal.h"
 
 namespace nokv::holt {
 
 enum class Durability {
   kSync,   // acknowledged after write + fdatasync of the WAL (default)
-  kGroup,  // acknowledged after write; fdatasync at most group_sync_interval later
+  kGroup,  // acknowledged after write; a syncer thread fdatasyncs every group_sync_interval
   kNone,   // acknowledged after write; synced only at rotation and close
 };
 
@@ -63,7 +64,10 @@ struct Options {
   uint64_t checkpoint_wal_bytes = 256ull << 20;
   // Upper bound on the encoded bytes of one commit group.
   size_t max_group_bytes = 8ull << 20;
-  // Run the checkpoint/sweep thread (and the group-mode syncer).
+  // kSync: how long a commit leader waits for callers already inside Commit
+  // to queue their batches, so one fdatasync covers them (0 disables).
+  std::chrono::microseconds group_gather_wait{50};
+  // Run the checkpoint/sweep thread. (kGroup always runs its syncer thread.)
   bool background_work = true;
 };
 
@@ -114,7 +118,8 @@ struct ScanOptions {
 struct Stats {
   uint64_t keys = 0;           // keys in the index, including pending tombstones
   uint64_t versions = 0;       // records, all keys
-  uint64_t record_bytes = 0;   // bytes of records
+  uint64_t record_bytes = 0;   // bytes of records (header + key + value)
+  uint64_t arena_bytes = 0;    // bytes the record arena took from the system
   uint64_t node_bytes = 0;     // bytes of ART inner nodes
   uint64_t resident_bytes = 0; // record_bytes + node_bytes
   uint64_t wal_bytes = 0;      // bytes of live WAL segments
@@ -157,8 +162,9 @@ class Engine {
   // Pins the latest visible sequence.
   ReadView Pin();
   // Pins `seq` if it is still fully retained: it is the visible sequence,
-  // is held by another pin, or no version it could see has been pruned.
-  // Expired otherwise (naming the oldest sequence that can be pinned).
+  // another pin holds it, or no prune has run since it was visible (any
+  // write may prune, so in practice: hold a pin to keep a sequence).
+  // Expired otherwise; InvalidArgument for a sequence not yet visible.
   Result<ReadView> PinAt(uint64_t seq);
   // Pins the sequence of the durable pin `name`. NotFound if absent.
   Result<ReadView> PinDurable(std::string_view name);
@@ -189,6 +195,7 @@ class Engine {
 
   // Commit path (commit.cc).
   Status RunGroup(const std::vector<Writer*>& group);
+  void GatherGroup(std::unique_lock<std::mutex>& lock);
   bool CheckPredicates(const Batch& batch, size_t* failed, Status* why) const;
   Status Resolve(const Batch& batch, uint64_t seq, Batch* resolved) const;
   void ApplyBatch(uint64_t seq, const Batch& batch, std::vector<uint64_t>* pins);
@@ -204,6 +211,7 @@ class Engine {
 
   // Background work.
   void BackgroundLoop();
+  void SyncLoop();
   Status WriteCheckpoint(uint64_t seq, const std::map<std::string, uint64_t>& pins,
                          std::string* name);
   Status DropCoveredFiles(uint64_t seq, const std::string& keep_image);
@@ -218,6 +226,7 @@ class Engine {
   // The index and the record accounting. Writers hold tree_mu_ exclusively;
   // readers share it.
   mutable std::shared_mutex tree_mu_;
+  RecordArena arena_;                             // guarded by tree_mu_
   ArtIndex index_;                                // guarded by tree_mu_
   uint64_t versions_ = 0;                         // guarded by tree_mu_
   uint64_t record_bytes_ = 0;                     // guarded by tree_mu_
@@ -235,6 +244,9 @@ class Engine {
   // Commit queue.
   std::mutex commit_mu_;
   std::deque<Writer*> writers_;  // guarded by commit_mu_
+  size_t committers_ = 0;        // callers inside Commit; guarded by commit_mu_
+  bool leader_waiting_ = false;  // guarded by commit_mu_
+  std::condition_variable leader_cv_;
   Status bg_error_;              // guarded by commit_mu_
   std::atomic<bool> failed_{false};
 
@@ -255,6 +267,7 @@ class Engine {
   bool bg_stop_ = false;         // guarded by bg_mu_
   bool sweep_requested_ = false; // guarded by bg_mu_
   std::thread bg_thread_;
+  std::thread sync_thread_;  // kGroup only
 
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> commit_groups_{0};

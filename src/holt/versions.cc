@@ -10,7 +10,7 @@ bool AnyPinIn(std::span<const uint64_t> pins, uint64_t lo, uint64_t hi) {
   return it != pins.end() && *it < hi;
 }
 
-PruneResult PruneChain(Record* head, std::span<const uint64_t> pins) {
+PruneResult PruneChain(Record* head, std::span<const uint64_t> pins, RecordArena* arena) {
   PruneResult freed;
   Record* kept = head;             // last record that stays in the chain
   uint64_t newer_seq = head->seq;  // seq of the next newer record as written
@@ -24,7 +24,7 @@ PruneResult PruneChain(Record* head, std::span<const uint64_t> pins) {
     } else {
       freed.records++;
       freed.bytes += r->footprint();
-      FreeRecord(r);
+      arena->Free(r);
     }
     newer_seq = seq;
     r = next;

@@ -13,6 +13,7 @@
 #include <span>
 
 #include "holt/record.h"
+#include "holt/record_arena.h"
 
 namespace nokv::holt {
 
@@ -27,9 +28,9 @@ struct PruneResult {
   uint64_t bytes = 0;
 };
 
-// Frees the records below `head` that no sequence in `pins` (sorted
-// ascending) can see. `head` itself always stays.
-PruneResult PruneChain(Record* head, std::span<const uint64_t> pins);
+// Frees (into `arena`) the records below `head` that no sequence in `pins`
+// (sorted ascending) can see. `head` itself always stays.
+PruneResult PruneChain(Record* head, std::span<const uint64_t> pins, RecordArena* arena);
 
 // True when some pin p satisfies lo <= p < hi.
 bool AnyPinIn(std::span<const uint64_t> pins, uint64_t lo, uint64_t hi);

@@ -81,6 +81,15 @@ Status ReplaySegment(Env* env, const std::string& path, bool last, uint64_t afte
                      WalReplayStats* stats) {
   std::string file;
   NOKV_RETURN_IF_ERROR(env->ReadFileToString(path, &file));
+  // A crash between creating the newest segment and syncing its header
+  // leaves it short or zero-filled: it holds no records.
+  if (last && (file.size() < kFileHeaderSize ||
+               file.find_first_not_of('\0', 0) >= kFileHeaderSize)) {
+    NOKV_LOG(kWarn) << "ignoring WAL segment " << path << " with an incomplete header ("
+                    << file.size() << " bytes)";
+    stats->cut_torn_tail = true;
+    return Status::Ok();
+  }
   NOKV_ASSIGN_OR_RETURN(FileHeader header, ParseFileHeader(file, kWalMagic, path));
   if (header.version != kWalVersion) {
     return Status::NotSupported(path + ": WAL version " + std::to_string(header.version));
@@ -97,6 +106,11 @@ Status ReplaySegment(Env* env, const std::string& path, bool last, uint64_t afte
       NOKV_LOG(kWarn) << "cutting torn WAL tail of " << path << " at offset " << offset << " ("
                       << why << ", " << file.size() - offset << " bytes)";
       NOKV_RETURN_IF_ERROR(env->TruncateFile(path, offset));
+      // The cut must be durable before a newer segment exists, or a power
+      // loss could bring the torn bytes back in a segment that is no longer
+      // the newest.
+      NOKV_ASSIGN_OR_RETURN(auto cut, env->NewAppendableFile(path));
+      NOKV_RETURN_IF_ERROR(cut->Sync());
       stats->cut_torn_tail = true;
       break;
     }

@@ -1,8 +1,10 @@
 // Keys and value encodings of the metadata key families (docs/formats/meta-keys.md).
 //
 // Every key starts with its family byte; integers are big-endian so keys sort
-// numerically. Values start with a format version byte. All functions are
-// pure; decoders return Corruption on malformed bytes.
+// numerically. Structured values (inodes, manifests, snapshots, events, block
+// references, dedupe records) start with a format version byte; dentry,
+// xattr and counter values are raw (docs/formats/meta-keys.md). All functions
+// are pure; decoders return Corruption on malformed bytes.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +47,10 @@ std::string WatchKey(uint64_t seq, uint32_t ordinal);
 std::string SnapshotKey(std::string_view name);
 std::string GcKey(uint64_t seq, const Digest& digest);
 std::string DedupeKey(std::string_view request_id);
+// Counters ('c' family). The watch floor holds the WatchKey of the newest
+// pruned event; the inode high-water mark the largest inode ever allocated.
+inline constexpr std::string_view kWatchFloorKey = "c/watch_floor";
+inline constexpr std::string_view kInodeHighWaterKey = "c/inode_hwm";
 // Offsets of the stamped sequence inside keys built with a placeholder seq.
 inline constexpr uint32_t kWatchKeySeqOffset = 1;
 inline constexpr uint32_t kManifestKeySeqOffset = 9;

@@ -1,6 +1,8 @@
 // MetadataCommand building blocks.
 #include "meta/command.h"
 
+#include <algorithm>
+
 namespace nokv::meta {
 
 void MetaService::Command::Event(EventType type, std::string_view path, InodeId inode,
@@ -23,6 +25,10 @@ void MetaService::Command::TouchDir(InodeId dir, int64_t child_delta, int64_t nl
 
 void MetaService::Command::MoveDir(InodeId dir, InodeId new_parent, std::string_view new_name) {
   batch_.Merge(InodeKey(dir), DirMoveOperand(0, 0, now_, new_parent, new_name));
+}
+
+void MetaService::Command::NoteNewInode(InodeId inode) {
+  max_new_inode_ = std::max(max_new_inode_, inode);
 }
 
 void MetaService::Command::PutAttr(const Attr& attr, bool stamp_generation) {
@@ -61,6 +67,10 @@ void MetaService::Command::Finish(bool revive_blocks) {
   }
   if (totals_[0] || totals_[1] || totals_[2] || totals_[3]) {
     batch_.Merge(kTotalsKey, TotalsOperand(totals_[0], totals_[1], totals_[2], totals_[3]));
+  }
+  if (max_new_inode_ != 0) {
+    batch_.Merge(kInodeHighWaterKey, HighWaterOperand(max_new_inode_));
+    max_new_inode_ = 0;
   }
   block_deltas_.clear();
   for (auto& t : totals_) t = 0;

@@ -37,6 +37,9 @@ class MetaService::Command {
   void PutManifestStamped(InodeId inode, const Manifest& manifest);
   void BlockDeltas(const Manifest& manifest, int64_t sign);
   void Totals(int64_t files, int64_t dirs, int64_t symlinks, int64_t bytes);
+  // Records that this command allocates `inode`, so the high-water mark
+  // keeps inode numbers from being reused after a restart.
+  void NoteNewInode(InodeId inode);
   // Guards: the read of `key` at `version` (0: absent) is still current.
   void Guard(std::string_view key, uint64_t version);
 
@@ -60,6 +63,7 @@ class MetaService::Command {
   uint32_t ordinal_ = 0;
   std::map<Digest, int64_t> block_deltas_;
   int64_t totals_[4] = {0, 0, 0, 0};
+  InodeId max_new_inode_ = 0;
 };
 
 }  // namespace nokv::meta

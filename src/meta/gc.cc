@@ -19,21 +19,27 @@ namespace nokv::meta {
 namespace {
 
 constexpr size_t kPage = 1024;
-constexpr std::string_view kWatchFloorKey = "c/watch_floor";
 
 int64_t Seconds(std::chrono::seconds s) { return static_cast<int64_t>(s.count()) * 1'000'000'000; }
 
 }  // namespace
 
+enum class Collected { kDeleted, kKept, kWaiting };
+
 // Deletes the object of `digest` under the claim protocol. `hint` is the GC
-// key to drop on success (may be empty). Returns false when someone holds it.
-static Result<bool> CollectBlock(holt::Engine* engine, object::ObjectStore* store,
-                                 const Digest& digest, std::string_view hint, int64_t now_s) {
+// key to drop on success (may be empty). A block whose reference count last
+// changed after `oldest_pin` may still be read by that pin: kWaiting.
+static Result<Collected> CollectBlock(holt::Engine* engine, object::ObjectStore* store,
+                                      const Digest& digest, std::string_view hint,
+                                      uint64_t oldest_pin, int64_t now_s) {
   std::string key = BlockRefKey(digest);
   auto current = engine->Get(key);
   BlockRefValue value;
   if (current.ok()) {
     NOKV_ASSIGN_OR_RETURN(value, DecodeBlockRef(current->bytes));
+    if (value.count == 0 && value.state == BlockState::kLive && current->seq > oldest_pin) {
+      return Collected::kWaiting;
+    }
   }
   if (current.ok() && (value.count > 0 || value.state == BlockState::kCollected)) {
     if (!hint.empty()) {  // referenced again (or done): the hint is stale
@@ -41,7 +47,7 @@ static Result<bool> CollectBlock(holt::Engine* engine, object::ObjectStore* stor
       drop.Delete(hint);
       NOKV_RETURN_IF_ERROR(engine->Commit(drop).status());
     }
-    return false;
+    return Collected::kKept;
   }
   if (!current.ok() || value.state == BlockState::kLive) {
     holt::Batch claim;
@@ -49,7 +55,7 @@ static Result<bool> CollectBlock(holt::Engine* engine, object::ObjectStore* stor
     claim.Put(key, EncodeBlockRef({0, BlockState::kClaimed}));
     auto claimed = engine->Commit(claim);
     if (!claimed.ok()) {
-      if (claimed.status().code() == Code::kFailedPrecondition) return false;  // raced a publish
+      if (claimed.status().code() == Code::kFailedPrecondition) return Collected::kKept;  // raced
       return claimed.status();
     }
   }
@@ -58,7 +64,7 @@ static Result<bool> CollectBlock(holt::Engine* engine, object::ObjectStore* stor
   release.Put(key, EncodeBlockRef({static_cast<uint64_t>(now_s), BlockState::kCollected}));
   if (!hint.empty()) release.Delete(hint);
   NOKV_RETURN_IF_ERROR(engine->Commit(release).status());
-  return true;
+  return Collected::kDeleted;
 }
 
 Result<GcReport> MetaService::CollectGarbage() {
@@ -88,9 +94,11 @@ Result<GcReport> MetaService::CollectGarbage() {
           report.blocks_waiting_for_snapshots++;
           continue;
         }
-        NOKV_ASSIGN_OR_RETURN(bool deleted, CollectBlock(engine_.get(), options_.store, digest,
-                                                         hint.key, now / 1'000'000'000));
-        report.blocks_deleted += deleted;
+        NOKV_ASSIGN_OR_RETURN(Collected outcome,
+                              CollectBlock(engine_.get(), options_.store, digest, hint.key, oldest,
+                                           now / 1'000'000'000));
+        report.blocks_deleted += outcome == Collected::kDeleted;
+        report.blocks_waiting_for_snapshots += outcome == Collected::kWaiting;
       }
       if (hints.size() < scan.limit) break;
       scan.start_after = hints.back().key;
@@ -121,9 +129,10 @@ Status MetaService::SweepOrphans(GcReport* report) {
         }
       }
       if (now - first_seen >= Seconds(options_.orphan_grace)) {
-        NOKV_ASSIGN_OR_RETURN(bool deleted, CollectBlock(engine_.get(), options_.store, digest, "",
-                                                         now / 1'000'000'000));
-        report->orphans_deleted += deleted;
+        NOKV_ASSIGN_OR_RETURN(Collected outcome,
+                              CollectBlock(engine_.get(), options_.store, digest, "",
+                                           engine_->OldestPin(), now / 1'000'000'000));
+        report->orphans_deleted += outcome == Collected::kDeleted;
       } else {
         still_orphaned[object.key] = first_seen;
       }
@@ -143,7 +152,7 @@ Status MetaService::PruneHistory(GcReport* report) {
   holt::ScanOptions scan;
   scan.prefix = std::string(1, family::kWatch);
   scan.limit = kPage;
-  uint64_t floor = 0;
+  std::string floor;  // WatchKey of the newest pruned event
   for (bool more = true; more;) {
     NOKV_ASSIGN_OR_RETURN(auto rows, engine_->Scan(scan));
     holt::Batch batch;
@@ -160,14 +169,10 @@ Status MetaService::PruneHistory(GcReport* report) {
       }
       batch.Delete(row.key);
       total--;
-      floor = seq;
+      floor = row.key;
       report->events_pruned++;
     }
-    if (floor != 0) {
-      std::string value;
-      PutFixed64(&value, floor);
-      batch.Put(kWatchFloorKey, value);
-    }
+    if (!floor.empty()) batch.Put(kWatchFloorKey, floor);
     if (!batch.empty()) NOKV_RETURN_IF_ERROR(engine_->Commit(batch).status());
     if (rows.size() < scan.limit) break;
     scan.start_after = rows.back().key;

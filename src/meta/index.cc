@@ -123,24 +123,31 @@ static StoredRow ExtractRow(const records::IndexRule& rule, std::string_view pat
 
 void MetaService::IndexOnPublish(Command& cmd, std::string_view path, const Manifest* manifest,
                                  std::optional<std::string_view> body) {
-  std::optional<Result<std::string>> loaded;
-  for (const auto& rule : IndexRules()) {
+  std::vector<records::IndexRule> covering;
+  uint64_t largest_limit = 0;
+  for (auto& rule : IndexRules()) {
     if (!records::RuleCovers(rule, path, nullptr)) continue;
-    if (!loaded) {
-      if (body) {
-        loaded = std::string(*body);
-      } else if (manifest != nullptr && manifest->layout.size > rule.max_body_bytes) {
-        loaded = Result<std::string>(Status::TooLarge(
-            "body of " + std::to_string(manifest->layout.size) + " bytes is over the " +
-            std::to_string(rule.max_body_bytes) + "-byte index limit; not parsed"));
-      } else if (manifest != nullptr) {
-        loaded = ReadBody(*manifest);
-      } else {
-        loaded = std::string();
-      }
-    }
+    largest_limit = std::max(largest_limit, rule.max_body_bytes);
+    covering.push_back(std::move(rule));
+  }
+  if (covering.empty()) return;
+  uint64_t size = body ? body->size() : manifest ? manifest->layout.size : 0;
+  // The body is read once, if any covering rule accepts its size.
+  Result<std::string> loaded = std::string();
+  if (body) {
+    loaded = std::string(*body);
+  } else if (manifest != nullptr && size <= largest_limit) {
+    loaded = ReadBody(*manifest);
+  }
+  for (const auto& rule : covering) {
+    Result<std::string> input =
+        size > rule.max_body_bytes
+            ? Result<std::string>(Status::TooLarge(
+                  "body of " + std::to_string(size) + " bytes is over the " +
+                  std::to_string(rule.max_body_bytes) + "-byte index limit; not parsed"))
+            : loaded;
     WriteRow(engine_.get(), &cmd.batch(), rule.id, records::RowPath(rule, path),
-             ExtractRow(rule, path, *loaded));
+             ExtractRow(rule, path, input));
   }
 }
 
@@ -205,7 +212,8 @@ void MetaService::IndexOnRename(Command& cmd, std::string_view from, std::string
 }
 
 void MetaService::IndexOnExchange(Command& cmd, std::string_view a, std::string_view b) {
-  // Rows swap sides; each side is re-checked against the rule at its new path.
+  // Rows swap sides unchanged (both entries exist before and after, so each
+  // row path keeps a source); re-extraction is `nokv index reindex`.
   for (const auto& rule : IndexRules()) {
     auto rows_a = RowsUnder(engine_.get(), rule.id, a);
     auto rows_b = RowsUnder(engine_.get(), rule.id, b);

@@ -1,6 +1,8 @@
 // Merge operands and their application.
 #include "meta/merge.h"
 
+#include <algorithm>
+
 #include "common/coding.h"
 #include "common/sha256.h"
 #include "meta/codec.h"
@@ -12,6 +14,7 @@ constexpr char kDirOp = 'D';
 constexpr char kBlockOp = 'B';
 constexpr char kMoveOp = 'M';
 constexpr char kTotalsOp = 'T';
+constexpr char kHighWaterOp = 'H';
 
 uint64_t ZigZag(int64_t v) {
   return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
@@ -106,6 +109,12 @@ Totals DecodeTotals(std::string_view value) {
   return Totals{UnZigZag(v[0]), UnZigZag(v[1]), UnZigZag(v[2]), UnZigZag(v[3])};
 }
 
+std::string HighWaterOperand(uint64_t value) {
+  std::string op(1, kHighWaterOp);
+  PutFixed64(&op, value);
+  return op;
+}
+
 std::string BlockDeltaOperand(int64_t delta, bool revive) {
   std::string op(1, kBlockOp);
   PutVarint64(&op, ZigZag(delta));
@@ -120,6 +129,16 @@ Result<std::string> MetaMerge(std::string_view key, const std::string_view* exis
   switch (operand[0]) {
     case kDirOp: return ApplyDirUpdate(key, existing, &d, /*move=*/false);
     case kMoveOp: return ApplyDirUpdate(key, existing, &d, /*move=*/true);
+    case kHighWaterOp: {
+      if (operand.size() != 9) return Status::Corruption("bad high-water operand");
+      uint64_t value = DecodeFixed64(operand.data() + 1);
+      if (existing != nullptr && existing->size() == 8) {
+        value = std::max(value, DecodeFixed64(existing->data()));
+      }
+      std::string out;
+      PutFixed64(&out, value);
+      return out;
+    }
     case kTotalsOp: {
       Totals t = existing ? DecodeTotals(*existing) : Totals{};
       Totals delta = DecodeTotals(operand.substr(1));

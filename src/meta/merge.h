@@ -29,6 +29,8 @@ struct Totals {
 };
 Totals DecodeTotals(std::string_view value);
 std::string BlockDeltaOperand(int64_t delta, bool revive);
+// Raises a counter (kept as fixed64) to at least `value`.
+std::string HighWaterOperand(uint64_t value);
 
 // The holt::MergeOperator of the metadata engine.
 Result<std::string> MetaMerge(std::string_view key, const std::string_view* existing,

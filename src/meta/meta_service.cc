@@ -88,6 +88,10 @@ Status MetaService::Init() {
   NOKV_ASSIGN_OR_RETURN(auto newest, engine_->Scan(last));
   InodeId max_inode = kRootInode;
   if (!newest.empty()) ParseInodeKey(newest[0].key, &max_inode);
+  // Deleted inodes leave no key; the high-water mark remembers them.
+  if (auto hwm = engine_->Get(kInodeHighWaterKey); hwm.ok() && hwm->bytes.size() == 8) {
+    max_inode = std::max<InodeId>(max_inode, DecodeFixed64(hwm->bytes.data()));
+  }
   next_inode_.store(max_inode + 1);
   return LoadRules();
 }
@@ -279,7 +283,10 @@ Status MetaService::Run(const std::function<Status(Command&)>& build, std::strin
     }
     Command cmd(this, Now());
     if (!request_id.empty()) cmd.batch().RequireNotExists(DedupeKey(request_id));
-    NOKV_RETURN_IF_ERROR(build(cmd));
+    if (Status built = build(cmd); !built.ok()) {
+      if (built.code() == Code::kAborted && built.message().starts_with(kRetry)) continue;
+      return built;
+    }
     cmd.Finish(false);
     if (!request_id.empty()) {
       DedupeValue record{0, cmd.result_inode, cmd.now()};

@@ -32,6 +32,10 @@
 
 namespace nokv::meta {
 
+// A command build step returns Aborted with this prefix when what it read
+// changed under it; MetaService::Run then rebuilds the command.
+inline constexpr std::string_view kRetry = "retry: ";
+
 struct MetaOptions {
   holt::Options engine;                    // merge_operator is set by the service
   object::ObjectStore* store = nullptr;    // for GC deletes and index back-fill reads
@@ -86,8 +90,8 @@ struct SetAttrRequest {
   std::optional<uint32_t> uid;
   std::optional<uint32_t> gid;
   std::optional<int64_t> mtime_ns;
-  // Truncation to zero or to a prefix keeps the same blocks; larger sizes
-  // are not supported without new bytes (publish instead).
+  // Only truncation to 0 is a metadata operation; other sizes need new
+  // bytes and are done by the filesystem layer (NotSupported here).
   std::optional<uint64_t> size;
 };
 

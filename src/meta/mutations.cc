@@ -35,15 +35,18 @@ Attr AddNode(MetaService::Command& cmd, InodeId inode, InodeId parent, std::stri
 Result<InodeId> MetaService::WalkParents(Command& cmd, const std::vector<std::string>& parts,
                                          const NodeOptions& options) {
   InodeId dir = kRootInode;
+  bool fresh = false;  // `dir` is created by this very command
   size_t i = 0;
   for (; i + 1 < parts.size(); ++i) {
     if (auto made = cmd.created_dirs.find({dir, parts[i]}); made != cmd.created_dirs.end()) {
       dir = made->second;
+      fresh = true;
       continue;
     }
     uint64_t version = 0;
     auto entry = ReadDentry(dir, parts[i], nullptr, &version);
     if (!entry.ok()) break;
+    fresh = false;
     if (entry->type != FileType::kDirectory) {
       return Status::NotADirectory(JoinPath(parts, i + 1) + " is not a directory");
     }
@@ -53,7 +56,7 @@ Result<InodeId> MetaService::WalkParents(Command& cmd, const std::vector<std::st
   if (i + 1 < parts.size() && !options.parents) {
     return Status::NotFound(JoinPath(parts, i + 1) + " does not exist");
   }
-  cmd.batch().RequireExists(InodeKey(dir));
+  if (!fresh) cmd.batch().RequireExists(InodeKey(dir));
   for (; i + 1 < parts.size(); ++i) {
     InodeId child = AllocateInode();
     AddNode(cmd, child, dir, parts[i], JoinPath(parts, i + 1), FileType::kDirectory, {},
@@ -67,7 +70,7 @@ Result<InodeId> MetaService::WalkParents(Command& cmd, const std::vector<std::st
 Result<std::string> MetaService::GuardDirPath(Command& cmd, InodeId dir) {
   NOKV_ASSIGN_OR_RETURN(std::string path, PathOf(dir));
   NOKV_ASSIGN_OR_RETURN(Resolved r, ResolveFull(path, nullptr));
-  if (r.inode != dir) return Status::Aborted("directory moved while resolving");
+  if (r.inode != dir) return Status::Aborted(std::string(kRetry) + "directory moved while resolving");
   if (r.attr.type != FileType::kDirectory) return Status::NotADirectory(path + " is not a directory");
   for (const auto& [key, version] : r.chain) cmd.Guard(key, version);
   cmd.batch().RequireExists(InodeKey(dir));
@@ -90,6 +93,7 @@ Attr AddNode(MetaService::Command& cmd, InodeId inode, InodeId parent, std::stri
   attr.symlink_target = target;
   attr.parent = parent;
   attr.name = name;
+  cmd.NoteNewInode(inode);
   cmd.batch().RequireNotExists(DentryKey(parent, name));
   cmd.batch().Put(DentryKey(parent, name), EncodeDentry(inode, type));
   cmd.PutAttr(attr, /*stamp_generation=*/true);

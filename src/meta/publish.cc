@@ -51,6 +51,7 @@ Status MetaService::BuildPublish(Command& cmd, const PublishRequest& req) {
                                         std::to_string(req.expected_generation) + ")");
     }
     attr.inode = AllocateInode();
+    cmd.NoteNewInode(attr.inode);
     attr.type = FileType::kFile;
     attr.mode = req.node.mode ? req.node.mode & 07777 : 0644;
     attr.uid = req.node.uid;

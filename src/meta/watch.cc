@@ -10,8 +10,6 @@
 namespace nokv::meta {
 namespace {
 
-// The oldest event seq the GC has pruned through (events at or before it are gone).
-constexpr std::string_view kWatchFloorKey = "c/watch_floor";
 
 // Parses "seq" or "seq.ordinal" into the key after which to resume.
 Result<std::string> CursorStart(std::string_view cursor, uint64_t* seq) {
@@ -57,11 +55,16 @@ Result<EventPage> MetaService::Watch(std::string_view path, std::string_view cur
   if (!cursor.empty()) {
     uint64_t seq = 0;
     NOKV_ASSIGN_OR_RETURN(std::string start, CursorStart(cursor, &seq));
+    // Expired when events the cursor has not seen were pruned: the newest
+    // pruned event lies after the cursor's position.
     auto floor = engine_->Get(kWatchFloorKey);
-    if (floor.ok() && floor->bytes.size() == 8 && seq < DecodeFixed64(floor->bytes.data())) {
+    uint64_t floor_seq = 0;
+    uint32_t floor_ordinal = 0;
+    if (floor.ok() && ParseWatchKey(floor->bytes, &floor_seq, &floor_ordinal) &&
+        start < floor->bytes) {
       return Status::Expired("cursor " + std::string(cursor) +
                              " expired; the oldest retained cursor is " +
-                             std::to_string(DecodeFixed64(floor->bytes.data())));
+                             std::to_string(floor_seq) + "." + std::to_string(floor_ordinal));
     }
     scan.start_after = start;
   }

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <optional>
+#include <cstdlib>
 #include <random>
 
 #include "engine_test_util.h"
@@ -99,6 +100,12 @@ class ModelTest : public ::testing::TestWithParam<uint32_t> {
   Model model_;
 };
 
+// NOKV_SOAK_STEPS lengthens the run (the `slow` holt_model_soak test).
+int Steps() {
+  const char* env = std::getenv("NOKV_SOAK_STEPS");
+  return env != nullptr ? std::atoi(env) : 3000;
+}
+
 TEST_P(ModelTest, RandomBatchesMatchTheReference) {
   Reopen();
   struct HeldView {
@@ -107,7 +114,7 @@ TEST_P(ModelTest, RandomBatchesMatchTheReference) {
   };
   std::vector<HeldView> views;
   std::map<std::string, Model> durable;  // pin name -> state at the pin
-  for (int step = 0; step < 3000; ++step) {
+  for (int step = 0, steps = Steps(); step < steps; ++step) {
     Batch b;
     Model next = model_;
     bool expect_ok = true;

@@ -169,6 +169,20 @@ TEST_F(RecoveryTest, SequenceGapIsCorruption) {
       << engine.status().ToString();
 }
 
+TEST_F(RecoveryTest, EmptyOrZeroFilledNewestSegmentIsIgnored) {
+  Populate(3);
+  // A crash right after creating the next segment, before its header landed.
+  std::ofstream(dir_.Sub(WalSegmentName(4)), std::ios::binary);
+  auto engine = Open();
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  EXPECT_EQ(Dump(**engine).size(), 3u);
+  engine->reset();
+  std::ofstream(dir_.Sub(WalSegmentName(4)), std::ios::binary) << std::string(10, '\0');
+  auto again = Open();
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(Put(**again, "next", "x"), 4u);
+}
+
 TEST_F(RecoveryTest, ReopenAfterReopenKeepsCountingSequences) {
   Populate(3);
   Populate(0);

@@ -162,5 +162,15 @@ TEST_F(IndexTest, OversizedBodiesAreReportedNotParsed) {
   EXPECT_NE(Row("small", "/big.json").find("index limit"), std::string::npos);
 }
 
+TEST_F(IndexTest, EachRuleAppliesItsOwnBodyLimit) {
+  ASSERT_TRUE(meta_->AddIndexRule(Rule(R"({"id": "tiny", "root": "/", "glob": "*.json",
+      "max_body_bytes": 4, "fields": ["v=$.v"]})")).ok());
+  ASSERT_TRUE(meta_->AddIndexRule(Rule(R"({"id": "roomy", "root": "/", "glob": "*.json",
+      "fields": ["v=$.v"]})")).ok());
+  ASSERT_TRUE(Publish("/doc.json", R"({"v": "x"})").ok());
+  EXPECT_NE(Row("tiny", "/doc.json").find("index limit"), std::string::npos);
+  EXPECT_EQ(Row("roomy", "/doc.json"), "v=\"x\";");
+}
+
 }  // namespace
 }  // namespace nokv::meta

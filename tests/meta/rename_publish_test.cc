@@ -126,6 +126,23 @@ TEST_F(PublishTest, PublishManyIsAllOrNothing) {
   EXPECT_EQ(meta_->PublishMany(requests).status().code(), Code::kInvalidArgument);
 }
 
+TEST_F(PublishTest, PublishManyCreatesSharedParentsOnce) {
+  std::vector<PublishRequest> requests(3);
+  const char* paths[] = {"/new/dir/a", "/new/dir/b", "/new/other/c"};
+  for (int i = 0; i < 3; ++i) {
+    requests[i].path = paths[i];
+    requests[i].manifest = Upload(std::string("body") + paths[i]);
+    requests[i].node.parents = true;
+  }
+  uint64_t before = meta_->visible_seq();
+  auto done = meta_->PublishMany(requests);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(meta_->visible_seq(), before + 1);
+  EXPECT_EQ(List("/new/dir"), (Strings{"a", "b"}));
+  EXPECT_EQ(meta_->Stat("/new")->child_count, 2u);
+  EXPECT_EQ(ReadBody("/new/other/c"), "body/new/other/c");
+}
+
 TEST_F(PublishTest, PublishOverADirectoryOrIntoAFileFails) {
   ASSERT_TRUE(meta_->Mkdir("/d").ok());
   EXPECT_EQ(Publish("/d", "x", PublishMode::kReplace).status().code(), Code::kIsADirectory);

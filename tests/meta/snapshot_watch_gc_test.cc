@@ -228,3 +228,60 @@ TEST_F(GcTest, OldDedupeRecordsArePruned) {
 
 }  // namespace
 }  // namespace nokv::meta
+
+namespace nokv::meta {
+namespace {
+
+using GcRegressionTest = testing::MetaTest;
+
+// A block shared by two files: the snapshot sees the second reference, which
+// is dropped after it; an older GC hint must not let GC delete the block.
+TEST_F(GcRegressionTest, SharedBlockStaysWhileASnapshotReadsTheLaterReference) {
+  ASSERT_TRUE(Publish("/a", "same").ok());
+  ASSERT_TRUE(Publish("/b", "same").ok());
+  ASSERT_TRUE(meta_->Unlink("/a").ok());
+  ASSERT_TRUE(meta_->CreateSnapshot("s", "/").ok());
+  ASSERT_TRUE(meta_->Unlink("/b").ok());
+  auto gc = meta_->CollectGarbage();
+  ASSERT_TRUE(gc.ok());
+  EXPECT_EQ(gc->blocks_deleted, 0u);
+  {
+    auto at = meta_->AtSnapshot("s");
+    ASSERT_TRUE(at.ok());
+    EXPECT_EQ(ReadBody("/b", &*at), "same");
+  }
+  ASSERT_TRUE(meta_->RetireSnapshot("s").ok());
+  gc = meta_->CollectGarbage();
+  EXPECT_EQ(gc->blocks_deleted, 1u);
+}
+
+TEST_F(GcRegressionTest, InodeNumbersAreNotReusedAfterRestart) {
+  auto first = meta_->Create("/x");
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(meta_->Unlink("/x").ok());
+  Reopen();
+  auto second = meta_->Create("/y");
+  ASSERT_TRUE(second.ok());
+  EXPECT_GT(second->inode, first->inode);
+}
+
+TEST_F(GcRegressionTest, ACursorInsideAPartlyPrunedCommitExpires) {
+  meta_.reset();
+  MetaOptions options;
+  options.engine.background_work = false;
+  options.store = &store_;
+  options.now_ns = [this] { return now_ns_; };
+  options.watch_retention_events = 2;
+  meta_ = std::move(MetaService::Open(dir_.path(), std::move(options))).value();
+  NodeOptions parents;
+  parents.parents = true;
+  std::string start = meta_->LatestCursor();
+  ASSERT_TRUE(meta_->Mkdir("/a/b/c/d", parents).ok());  // one commit, four events
+  auto first = meta_->Watch("/", start, 1);
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(meta_->CollectGarbage().ok());  // prunes the first two of the four
+  EXPECT_EQ(meta_->Watch("/", first->next_cursor, 10).status().code(), Code::kExpired);
+}
+
+}  // namespace
+}  // namespace nokv::meta

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds the asan (ASan+UBSan) and tsan presets and runs the unit tests under
+# each. Slow (two extra full builds); not part of the default CI run.
+#   scripts/sanitize.sh            both
+#   scripts/sanitize.sh tsan       one
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+presets=("${@:-asan tsan}")
+for preset in ${presets[@]}; do
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j"$(nproc)"
+  (cd "build/$preset" && ctest --output-on-failure -j"$(nproc)" -L unit)
+done
