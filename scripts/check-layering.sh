@@ -16,7 +16,7 @@ declare -A allowed=(
   [src/fs]="common holt meta object query records"
   [src/rpc]="common fs meta object query"
   [src/server]="common fs rpc meta object query holt"
-  [src/cli]="common fs query rpc agent server fuse"
+  [src/cli]="common fs meta records object query rpc agent server fuse"
   [agent]="common fs query"
   [fuse]="common fs"
 )

@@ -11,7 +11,7 @@ packages=(
   libfuse3-dev fuse3 libcurl4-openssl-dev libssl-dev libsqlite3-dev sqlite3 libre2-dev
   libyaml-cpp-dev
   # real S3 for tests (Ceph RGW) and an independent S3 client
-  radosgw ceph-mon ceph-osd awscli
+  radosgw ceph-mon ceph-osd awscli curl uuid-runtime
   # MCP client tests (npm ships with the nodejs package)
   nodejs
 )

@@ -92,6 +92,13 @@ osd crush chooseleaf type = 0
 mon allow pool size one = true
 mon allow pool delete = true
 mon data avail crit = 0
+# memstore's used-bytes counter can underflow under RGW's write pattern (seen
+# with Pacific), which reads as "full" and stops every write. Ratios above 1
+# are taken as percentages: 1e12 means a fill ratio of 1e10, never reached.
+mon osd nearfull ratio = 1000000000000
+mon osd backfillfull ratio = 1000000000000
+mon osd full ratio = 1000000000000
+osd failsafe full ratio = 1000000000000
 mon data avail warn = 0
 mon max pg per osd = 1000
 mon warn on pool no redundancy = false
@@ -120,6 +127,10 @@ rgw dns name = localhost
 rgw data = $dir/run/rgw
 rgw enable usage log = false
 rgw thread pool size = 64
+# Objects above 4 MiB keep tail objects that RGW frees through its garbage
+# collector (default: after 2 hours); collect at once so deletes free memstore.
+rgw gc obj min wait = 0
+rgw gc processor period = 2
 EOF
 
 # The ceph CLI may hit the same fsid race as the daemons: retry it a little.

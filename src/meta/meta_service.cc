@@ -104,6 +104,13 @@ ReadContext MetaService::Latest() {
   return ctx;
 }
 
+Result<ReadContext> MetaService::AtSequence(uint64_t seq) {
+  NOKV_ASSIGN_OR_RETURN(holt::ReadView view, engine_->PinAt(seq));
+  ReadContext ctx;
+  ctx.view_ = std::move(view);
+  return ctx;
+}
+
 Result<ReadContext> MetaService::AtSnapshot(std::string_view name) {
   auto value = engine_->Get(SnapshotKey(name));
   if (!value.ok()) return Status::NotFound("no snapshot named '" + std::string(name) + "'");

@@ -134,6 +134,9 @@ class MetaService {
   // --- Read points -------------------------------------------------------
   ReadContext Latest();
   Result<ReadContext> AtSnapshot(std::string_view name);
+  // Re-pins an earlier read point if it is still retained (holt PinAt);
+  // Expired otherwise.
+  Result<ReadContext> AtSequence(uint64_t seq);
 
   // --- Reads (nullptr context: the latest sequence) ----------------------
   Result<Attr> Stat(std::string_view path, const ReadContext* at = nullptr);

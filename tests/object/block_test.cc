@@ -1,10 +1,11 @@
 // Blocks: keys, read plans, the streaming writer and the verifying reader.
+#include "object/block.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 
 #include "common/thread_pool.h"
-#include "object/block.h"
 #include "object/block_reader.h"
 #include "object/block_writer.h"
 #include "object/memory_store.h"

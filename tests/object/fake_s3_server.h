@@ -17,8 +17,8 @@
 #include <condition_variable>
 #include <deque>
 #include <map>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,7 +29,7 @@ enum class Fault { kStatus503, kStatus500, kStatus403, kResetMidBody, kHang };
 
 struct RecordedRequest {
   std::string method;
-  std::string target;  // path and query as sent
+  std::string target;                          // path and query as sent
   std::map<std::string, std::string> headers;  // lowercased names
   size_t body_bytes = 0;
 };
@@ -63,11 +63,11 @@ class FakeS3Server {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Fault> faults_;                      // guarded by mu_
-  std::vector<RecordedRequest> requests_;         // guarded by mu_
-  std::map<std::string, std::string> objects_;    // guarded by mu_: path -> body
-  std::vector<std::thread> connections_;          // guarded by mu_
-  std::vector<int> open_fds_;                     // guarded by mu_
+  std::deque<Fault> faults_;                    // guarded by mu_
+  std::vector<RecordedRequest> requests_;       // guarded by mu_
+  std::map<std::string, std::string> objects_;  // guarded by mu_: path -> body
+  std::vector<std::thread> connections_;        // guarded by mu_
+  std::vector<int> open_fds_;                   // guarded by mu_
 };
 
 }  // namespace nokv::object::testing

@@ -12,7 +12,7 @@
 namespace nokv::object::testing {
 namespace {
 
-StoreUnderTest MakeMemory() { return {std::make_unique<MemoryStore>(), nullptr}; }
+StoreUnderTest MakeMemory() { return {nullptr, std::make_unique<MemoryStore>()}; }
 
 StoreUnderTest MakeLocal(bool fsync) {
   auto dir = std::make_shared<nokv::testing::TempDir>();
@@ -20,7 +20,7 @@ StoreUnderTest MakeLocal(bool fsync) {
   options.fsync = fsync;
   auto store = LocalStore::Open(dir->path(), options);
   if (!store.ok()) return {};
-  return {std::move(*store), dir};
+  return {dir, std::move(*store)};
 }
 
 // The cold store and temp dir live as long as the tiered store.
@@ -35,7 +35,7 @@ StoreUnderTest MakeTiered(uint64_t capacity) {
   options.capacity_bytes = capacity;
   auto store = TieredStore::Open(&parts->cold, parts->dir.path(), options);
   if (!store.ok()) return {};
-  return {std::move(*store), parts};
+  return {parts, std::move(*store)};
 }
 
 INSTANTIATE_TEST_SUITE_P(

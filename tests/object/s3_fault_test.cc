@@ -12,8 +12,8 @@
 namespace nokv::object {
 namespace {
 
-using testing::Fault;
 using testing::FakeS3Server;
+using testing::Fault;
 
 constexpr char kSecret[] = "fakeSecretKeyThatMustNeverLeak1234";
 
@@ -47,14 +47,14 @@ TEST_F(S3FaultTest, EveryRequestIsSignedAndCarriesAPayloadHash) {
   EXPECT_EQ(requests[0].target, "/bkt/dir/a%20b%2Bc");
   for (const auto& r : requests) {
     ASSERT_TRUE(r.headers.contains("authorization")) << r.method;
-    EXPECT_TRUE(r.headers.at("authorization").starts_with("AWS4-HMAC-SHA256 Credential=FAKEACCESSKEY/"));
+    EXPECT_TRUE(
+        r.headers.at("authorization").starts_with("AWS4-HMAC-SHA256 Credential=FAKEACCESSKEY/"));
     EXPECT_NE(r.headers.at("authorization").find("x-amz-content-sha256"), std::string::npos);
     ASSERT_TRUE(r.headers.contains("x-amz-content-sha256"));
     ASSERT_TRUE(r.headers.contains("x-amz-date"));
   }
   EXPECT_EQ(requests[0].headers.at("x-amz-content-sha256"), DigestHex(Sha256::Of("body")));
-  EXPECT_EQ(requests[1].headers.at("x-amz-content-sha256"),
-            std::string(kEmptyPayloadSha256));
+  EXPECT_EQ(requests[1].headers.at("x-amz-content-sha256"), std::string(kEmptyPayloadSha256));
 }
 
 TEST_F(S3FaultTest, ServerErrorsAreRetriedUntilSuccess) {
@@ -164,8 +164,8 @@ TEST(S3OptionsTest, FlagsAndEnvironmentAreParsed) {
   EXPECT_TRUE(options.ApplyFlag("--s3-colour", "red").Is(Code::kInvalidArgument));
   EXPECT_TRUE(options.ApplyFlag("part-size", "1024").ok());
   EXPECT_TRUE(options.Validate().Is(Code::kInvalidArgument));  // below 5 MiB
-  for (const char* v : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION",
-                        "AWS_ENDPOINT_URL"}) {
+  for (const char* v :
+       {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_ENDPOINT_URL"}) {
     ::unsetenv(v);
   }
 }

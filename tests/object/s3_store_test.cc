@@ -2,6 +2,8 @@
 // scripts/start-s3.sh and the tests read its env file). RGW validates SigV4
 // signatures and payload hashes, so these prove signing end to end. Each test
 // works under its own random key prefix and removes what it wrote.
+#include "object/s3_store.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -14,65 +16,13 @@
 #include "common/thread_pool.h"
 #include "object/block_reader.h"
 #include "object/block_writer.h"
-#include "object/s3_store.h"
 #include "object/tiered_store.h"
+#include "rgw_env.h"
 #include "store_conformance.h"
 #include "test_dir.h"
 
 namespace nokv::object::testing {
 namespace {
-
-std::string EnvFilePath() {
-  const char* path = std::getenv("NOKV_S3_ENV_FILE");
-  return path != nullptr ? path : NOKV_S3_ENV_FILE_DEFAULT;
-}
-
-// KEY=value lines written by scripts/start-s3.sh.
-std::map<std::string, std::string> ReadEnvFile() {
-  std::map<std::string, std::string> vars;
-  std::ifstream in(EnvFilePath());
-  std::string line;
-  while (std::getline(in, line)) {
-    size_t eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    std::string value = line.substr(eq + 1);
-    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
-      value = value.substr(1, value.size() - 2);
-    }
-    vars[line.substr(0, eq)] = value;
-  }
-  return vars;
-}
-
-std::string UniquePrefix() {
-  std::random_device rd;
-  return "t" + std::to_string(::getpid()) + "-" + std::to_string(rd() % 1000000) + "/";
-}
-
-// Options for the RGW started by the fixture, under a fresh key prefix.
-S3Options RgwOptions() {
-  auto vars = ReadEnvFile();
-  S3Options options;
-  options.endpoint = vars["NOKV_S3_ENDPOINT"];
-  options.bucket = vars["NOKV_S3_BUCKET"];
-  options.access_key_id = vars["AWS_ACCESS_KEY_ID"];
-  options.secret_access_key = vars["AWS_SECRET_ACCESS_KEY"];
-  options.region = vars["AWS_REGION"];
-  options.key_prefix = UniquePrefix();
-  options.max_retries = 2;
-  return options;
-}
-
-void RequireRgw() {
-  ASSERT_FALSE(ReadEnvFile()["NOKV_S3_ENDPOINT"].empty())
-      << "no RGW env file at " << EnvFilePath()
-      << "; run these through ctest (fixture s3_setup) or scripts/start-s3.sh";
-}
-
-std::unique_ptr<S3Store> OpenRgw(S3Options options = RgwOptions()) {
-  auto store = S3Store::Open(options);
-  return store.ok() ? std::move(*store) : nullptr;
-}
 
 StoreUnderTest MakeS3(bool path_style) {
   S3Options options = RgwOptions();
@@ -80,7 +30,7 @@ StoreUnderTest MakeS3(bool path_style) {
   if (!path_style) {  // libcurl resolves *.localhost to loopback itself
     options.endpoint.replace(options.endpoint.find("127.0.0.1"), 9, "localhost");
   }
-  return {OpenRgw(options), nullptr};
+  return {nullptr, OpenRgw(options)};
 }
 
 struct TieredOverS3 {
@@ -94,7 +44,7 @@ StoreUnderTest MakeTieredOverS3() {
   options.capacity_bytes = 64 * 1024;
   auto store = TieredStore::Open(parts->cold.get(), parts->dir.path(), options);
   if (!store.ok()) return {};
-  return {std::move(*store), parts};
+  return {parts, std::move(*store)};
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -103,53 +53,6 @@ INSTANTIATE_TEST_SUITE_P(
                       StoreFactory{"VirtualHost", [] { return MakeS3(false); }},
                       StoreFactory{"TieredOverS3", MakeTieredOverS3}),
     [](const ::testing::TestParamInfo<StoreFactory>& info) { return info.param.name; });
-
-class RgwTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    RequireRgw();
-    options_ = RgwOptions();
-    store_ = OpenRgw(options_);
-    ASSERT_NE(store_, nullptr);
-  }
-  void TearDown() override {
-    if (store_ == nullptr) return;
-    auto all = store_->List(ListOptions{});
-    if (!all.ok()) return;
-    std::vector<std::string> keys;
-    for (const auto& info : all->objects) keys.push_back(info.key);
-    EXPECT_TRUE(store_->DeleteMany(keys).ok());
-  }
-
-  // Runs /usr/bin/aws with the RGW credentials; returns its exit status.
-  int Aws(const std::string& args) {
-    auto vars = ReadEnvFile();
-    std::string cmd = "AWS_ACCESS_KEY_ID='" + vars["AWS_ACCESS_KEY_ID"] +
-                      "' AWS_SECRET_ACCESS_KEY='" + vars["AWS_SECRET_ACCESS_KEY"] +
-                      "' AWS_REGION='" + vars["AWS_REGION"] +
-                      "' AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null "
-                      "AWS_EC2_METADATA_DISABLED=true /usr/bin/aws --endpoint-url " +
-                      vars["NOKV_S3_ENDPOINT"] + " " + args + " >/dev/null 2>" + dir_.Sub("aws.err");
-    return std::system(cmd.c_str());
-  }
-  static std::string Quote(const std::string& s) {
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-  }
-  std::string AwsError() {
-    std::ifstream in(dir_.Sub("aws.err"));
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-  static std::string ReadFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-
-  nokv::testing::TempDir dir_;
-  S3Options options_;
-  std::unique_ptr<S3Store> store_;
-};
 
 TEST_F(RgwTest, WrongSecretIsAClearAuthenticationError) {
   S3Options bad = options_;
@@ -179,7 +82,8 @@ TEST_F(RgwTest, ObjectsWrittenByNoKVReadBackByteIdenticalWithAwsCli) {
   ASSERT_TRUE(store_->Put(key, body).ok());
   std::string out = dir_.Sub("out.bin");
   ASSERT_EQ(Aws("s3api get-object --bucket " + options_.bucket + " --key " +
-                Quote(options_.key_prefix + key) + " " + out), 0)
+                Quote(options_.key_prefix + key) + " " + out),
+            0)
       << AwsError();
   EXPECT_EQ(ReadFile(out), body);
 }
@@ -190,7 +94,8 @@ TEST_F(RgwTest, ObjectsWrittenByAwsCliReadBackByteIdenticalWithNoKV) {
   std::ofstream(in, std::ios::binary) << body;
   std::string key = "from-aws/sp ace+plus%pct/\xE2\x9C\x93";
   ASSERT_EQ(Aws("s3api put-object --bucket " + options_.bucket + " --key " +
-                Quote(options_.key_prefix + key) + " --body " + in), 0)
+                Quote(options_.key_prefix + key) + " --body " + in),
+            0)
       << AwsError();
   EXPECT_EQ(store_->Get(key).value(), body);
   EXPECT_EQ(store_->GetRange(key, ByteRange{1000, 10}).value(), body.substr(1000, 10));
@@ -244,7 +149,8 @@ TEST_F(RgwTest, LargeBodyUsesMultipartAndReadsBackWithAwsCli) {
   EXPECT_EQ(store->Get("multi/big").value(), body);
   std::string out = dir_.Sub("multi.bin");
   ASSERT_EQ(Aws("s3api get-object --bucket " + options_.bucket + " --key " +
-                Quote(multi.key_prefix + "multi/big") + " " + out), 0)
+                Quote(multi.key_prefix + "multi/big") + " " + out),
+            0)
       << AwsError();
   EXPECT_EQ(ReadFile(out), body);
   PutOptions once;

@@ -29,7 +29,9 @@ TEST(XmlTest, ExtractsElementsAndDecodesEntities) {
       "<Prefix/></ListBucketResult>";
   auto contents = XmlElements(xml, "Contents");
   ASSERT_EQ(contents.size(), 2u);
-  EXPECT_EQ(XmlText(contents[0], "Key"), "a&b <c> \xC3\xA9" "A");
+  EXPECT_EQ(XmlText(contents[0], "Key"),
+            "a&b <c> \xC3\xA9"
+            "A");
   EXPECT_EQ(XmlText(contents[1], "Size"), "0");
   EXPECT_EQ(XmlText(xml, "IsTruncated"), "true");
   EXPECT_EQ(XmlText(xml, "KeyCount"), "2");  // not confused with <Key>

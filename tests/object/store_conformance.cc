@@ -107,8 +107,8 @@ TEST_P(StoreConformanceTest, DeleteManyRemovesEveryKey) {
 }
 
 TEST_P(StoreConformanceTest, ListIsOrderedAndHonoursPrefixStartAfterAndLimit) {
-  std::vector<std::string> keys = {"a",     "a!",  "a/b",   "a/c/d", "a0",
-                                   "a/c/e", "b",   "a/c!",  "ab/x",  "c/d/e/f"};
+  std::vector<std::string> keys = {"a",     "a!", "a/b",  "a/c/d", "a0",
+                                   "a/c/e", "b",  "a/c!", "ab/x",  "c/d/e/f"};
   for (const auto& k : keys) ASSERT_TRUE(store_->Put(k, k).ok()) << k;
   std::sort(keys.begin(), keys.end());
 
@@ -141,9 +141,10 @@ TEST_P(StoreConformanceTest, ListIsOrderedAndHonoursPrefixStartAfterAndLimit) {
 }
 
 TEST_P(StoreConformanceTest, AwkwardKeysRoundTrip) {
-  std::vector<std::string> keys = {"with space",  "plus+sign", "per%cent", "utf8/\xC3\xA9t\xC3\xA9",
-                                   "a//double",   "dot/./seg", "dots/../x", "q?uery&x=y#frag",
-                                   "tilde~_-.",   "star*(paren)"};
+  std::vector<std::string> keys = {
+      "with space", "plus+sign",   "per%cent",  "utf8/\xC3\xA9t\xC3\xA9",
+      "a//double",  "dot/./seg",   "dots/../x", "q?uery&x=y#frag",
+      "tilde~_-.",  "star*(paren)"};
   for (const auto& k : keys) {
     Status s = store_->Put(k, "body:" + k);
     ASSERT_TRUE(s.ok()) << k << ": " << s.ToString();

@@ -17,9 +17,10 @@
 namespace nokv::object::testing {
 
 // A store under test and the things it borrows (temp dirs, cold stores).
+// `keepalive` is declared first so that it is destroyed after the store.
 struct StoreUnderTest {
-  std::unique_ptr<ObjectStore> store;
   std::shared_ptr<void> keepalive;  // shared: type-erased owner of borrowed state
+  std::unique_ptr<ObjectStore> store;
 };
 
 struct StoreFactory {

@@ -88,7 +88,8 @@ TEST_F(TieredStoreTest, WritesGoThroughAndReadsHitTheHotTier) {
 
 TEST_F(TieredStoreTest, MissFillsFromColdAndEvictsLeastRecentlyUsed) {
   auto store = Open(3000);
-  for (const char* k : {"k1", "k2", "k3", "k4"}) ASSERT_TRUE(cold_.Put(k, std::string(1000, *k)).ok());
+  for (const char* k : {"k1", "k2", "k3", "k4"})
+    ASSERT_TRUE(cold_.Put(k, std::string(1000, *k)).ok());
   ASSERT_EQ(store->Get("k1").value().size(), 1000u);
   ASSERT_TRUE(store->Get("k2").ok());
   ASSERT_TRUE(store->Get("k3").ok());
@@ -178,7 +179,7 @@ TEST_F(TieredStoreTest, SurvivesDeletionOfItsDirectoryContents) {
   }
   EXPECT_EQ(store->Get("blocks/ab/cd").value(), body);  // served by the cold store
   EXPECT_EQ(store->stats().cold_reads, 1u);
-  EXPECT_TRUE(store->IsResident("blocks/ab/cd"));       // and filled again
+  EXPECT_TRUE(store->IsResident("blocks/ab/cd"));  // and filled again
   EXPECT_EQ(store->Get("blocks/ab/cd").value(), body);
   EXPECT_EQ(store->stats().hot_hits, 1u);
   ASSERT_TRUE(store->Put("new", "n").ok());

@@ -1,0 +1,321 @@
+// The MCP session: line handling, method dispatch, the in-flight table with
+// cancel flags, progress notifications and the initialize handshake.
+#include "agent/server.h"
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <utility>
+
+#include "agent/json_rpc.h"
+#include "agent/resources.h"
+#include "agent/tools.h"
+#include "common/logging.h"
+#include "common/thread_pool.h"
+
+namespace nokv::agent {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kInstructions[] =
+    "NoKV is a read-only view of a filesystem of training runs, datasets and logs. "
+    "Spend few calls and few bytes: (1) `catalog` on a directory lists the fields you can "
+    "filter, sort and group on (e.g. run.status, param.lr, metric.val_loss.min); "
+    "(2) `find` with predicates, sort, fields and limit returns just the matching rows, and "
+    "`aggregate` returns counts, sums and averages per group, instead of reading files one by "
+    "one; (3) `grep` finds lines across many files; (4) `read` returns records, numbered lines "
+    "or a byte range. `ls` and `stat` explore. Every result has evidence URIs "
+    "(nokv-native://<path>@generation:<N>#L<line>): cite them, and pass one to `read` to get "
+    "exactly those bytes. Results are bounded; follow next_cursor for more. Errors carry a "
+    "hint naming the fix.";
+
+// How a method is served.
+enum class Where { kInline, kPool };
+
+RpcOutcome DuplicateId(const json& id) {
+  return RpcOutcome::Fail(kInvalidRequest,
+                          "Invalid Request: id " + Serialize(id) + " is already in flight");
+}
+
+// A progress token from params._meta.progressToken, or null.
+json ProgressToken(const json& params) {
+  if (!params.is_object()) return nullptr;
+  auto meta = params.find("_meta");
+  if (meta == params.end() || !meta->is_object()) return nullptr;
+  auto token = meta->find("progressToken");
+  if (token == meta->end() || !IsValidId(*token)) return nullptr;
+  return *token;
+}
+
+}  // namespace
+
+const std::vector<std::string>& SupportedProtocolVersions() {
+  static const std::vector<std::string> versions = {"2025-11-25", "2025-06-18", "2025-03-26",
+                                                    "2024-11-05"};
+  return versions;
+}
+
+namespace {
+
+// The state of one Run(): handshake, in-flight requests, the worker pool.
+// HandleLine() runs on the reader thread only; workers touch in_flight_
+// (under mu_) and the sink (thread-safe).
+class Session {
+ public:
+  Session(VerbBackend* backend, const ServerOptions& options, const ToolTable* tools, LineSink* out)
+      : backend_(backend),
+        options_(options),
+        tools_(tools),
+        out_(out),
+        pool_(options.worker_threads == 0 ? 1 : options.worker_threads) {}
+
+  void HandleLine(std::string_view line);
+  void HandleTooLong();
+
+ private:
+  struct Pending {
+    std::atomic<bool> cancelled{false};
+  };
+
+  void Send(const json& message) { out_->WriteLine(Serialize(message)); }
+  void Reply(const json& id, const RpcOutcome& outcome);
+  void OnRequest(RpcMessage message);
+  void OnNotification(const RpcMessage& message);
+  RpcOutcome RunMethod(const RpcMessage& message, const query::CallControl& control);
+  void Schedule(RpcMessage message);
+  query::CallControl MakeControl(const json& params, const std::atomic<bool>* cancelled);
+  RpcOutcome Initialize(const json& params);
+  RpcOutcome CallTool(const json& params, const query::CallControl& control);
+
+  VerbBackend* backend_;
+  const ServerOptions& options_;
+  const ToolTable* tools_;
+  LineSink* out_;
+  bool initialized_ = false;  // reader thread only
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Pending>> in_flight_;  // guarded by mu_; key: id JSON
+  ThreadPool pool_;  // last: its destructor drains work that uses the members above
+};
+
+void Session::HandleLine(std::string_view line) {
+  if (line.find_first_not_of(" \t\r") == std::string_view::npos) return;  // blank line
+  ParsedLine parsed = ParseLine(line);
+  if (!parsed.message) {
+    Send(ErrorResponse(parsed.error_id, parsed.error));
+    return;
+  }
+  switch (parsed.message->kind) {
+    case RpcMessage::Kind::kResponse:  // we send no requests; nothing awaits it
+      NOKV_LOG(kInfo) << "mcp: ignoring a response with id " << Serialize(parsed.message->id);
+      return;
+    case RpcMessage::Kind::kNotification:
+      OnNotification(*parsed.message);
+      return;
+    case RpcMessage::Kind::kRequest:
+      OnRequest(std::move(*parsed.message));
+      return;
+  }
+}
+
+void Session::HandleTooLong() {
+  Send(ErrorResponse(
+      nullptr, RpcError{kInvalidRequest,
+                        "Invalid Request: line longer than " +
+                            std::to_string(options_.max_line_bytes) + " bytes; message dropped",
+                        nullptr}));
+}
+
+void Session::Reply(const json& id, const RpcOutcome& outcome) {
+  Send(outcome.ok ? ResultResponse(id, outcome.result) : ErrorResponse(id, outcome.error));
+}
+
+void Session::OnNotification(const RpcMessage& message) {
+  if (message.method != "notifications/cancelled") return;  // initialized, roots, ...
+  const json& params = message.params;
+  if (!params.is_object() || !params.contains("requestId")) return;
+  std::lock_guard lock(mu_);
+  if (auto it = in_flight_.find(Serialize(params["requestId"])); it != in_flight_.end()) {
+    it->second->cancelled = true;
+  }
+}
+
+void Session::OnRequest(RpcMessage message) {
+  static const std::map<std::string, Where, std::less<>> kMethods = {
+      {"initialize", Where::kInline},   {"ping", Where::kInline},
+      {"tools/list", Where::kInline},   {"tools/call", Where::kPool},
+      {"resources/list", Where::kPool}, {"resources/templates/list", Where::kInline},
+      {"resources/read", Where::kPool},
+  };
+  auto method = kMethods.find(message.method);
+  if (method == kMethods.end()) {
+    std::string text = "Method not found: " + message.method;
+    if (message.method == "server/discover") {
+      text += " (this server speaks the 2025 handshake: send initialize first)";
+    }
+    Reply(message.id, RpcOutcome::Fail(kMethodNotFound, text));
+    return;
+  }
+  if (!initialized_ && message.method != "initialize" && message.method != "ping") {
+    Reply(message.id,
+          RpcOutcome::Fail(kInvalidRequest, "Server not initialized: send initialize first"));
+    return;
+  }
+  if (method->second == Where::kPool) {
+    Schedule(std::move(message));
+    return;
+  }
+  bool duplicate;
+  {
+    std::lock_guard lock(mu_);
+    duplicate = in_flight_.contains(Serialize(message.id));
+  }
+  Reply(message.id, duplicate ? DuplicateId(message.id) : RunMethod(message, {}));
+}
+
+// Registers the request's cancel flag, then runs it on a worker.
+void Session::Schedule(RpcMessage message) {
+  auto pending = std::make_shared<Pending>();
+  const std::string key = Serialize(message.id);
+  {
+    std::lock_guard lock(mu_);
+    if (!in_flight_.emplace(key, pending).second) {
+      Reply(message.id, DuplicateId(message.id));
+      return;
+    }
+  }
+  pool_.Schedule([this, pending, key, message = std::move(message)] {
+    query::CallControl control = MakeControl(message.params, &pending->cancelled);
+    RpcOutcome outcome = pending->cancelled ? RpcOutcome::Fail(kInternalError, "cancelled")
+                                            : RunMethod(message, control);
+    {
+      std::lock_guard lock(mu_);
+      in_flight_.erase(key);
+    }
+    if (!pending->cancelled) Reply(message.id, outcome);
+  });
+}
+
+query::CallControl Session::MakeControl(const json& params, const std::atomic<bool>* cancelled) {
+  query::CallControl control;
+  control.cancelled = cancelled;
+  json token = ProgressToken(params);
+  if (token.is_null()) return control;
+  struct Throttle {
+    std::mutex mu;
+    std::chrono::steady_clock::time_point last{};
+    uint64_t last_done = 0;
+    bool sent = false;
+  };
+  auto throttle = std::make_shared<Throttle>();  // shared by copies of the callback
+  control.progress = [this, token, throttle, cancelled](uint64_t done, uint64_t total,
+                                                        std::string_view text) {
+    auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(throttle->mu);
+    if (*cancelled || (throttle->sent && done <= throttle->last_done)) return;
+    if (throttle->sent && now - throttle->last < options_.progress_interval) return;
+    throttle->sent = true;
+    throttle->last = now;
+    throttle->last_done = done;
+    json params{{"progressToken", token}, {"progress", done}};
+    if (total > 0) params["total"] = total;
+    if (!text.empty()) params["message"] = std::string(text);
+    Send(Notification("notifications/progress", std::move(params)));
+  };
+  return control;
+}
+
+RpcOutcome Session::RunMethod(const RpcMessage& message, const query::CallControl& control) {
+  const std::string& m = message.method;
+  if (!message.params.is_null() && !message.params.is_object()) {
+    return RpcOutcome::Fail(kInvalidParams, "Invalid params: " + m + " takes an object");
+  }
+  if (m == "initialize") return Initialize(message.params);
+  if (m == "ping") return RpcOutcome::Ok(json::object());
+  if (m == "tools/list") {
+    if (message.params.is_object() && message.params.contains("cursor")) {
+      return RpcOutcome::Fail(kInvalidParams,
+                              "Invalid params: tools/list has one page; "
+                              "no cursor was issued");
+    }
+    return RpcOutcome::Ok(tools_->ListResult());
+  }
+  if (m == "tools/call") return CallTool(message.params, control);
+  if (m == "resources/templates/list") return RpcOutcome::Ok(ResourceTemplatesResult());
+  if (m == "resources/list") return ListResources(backend_, options_.root, message.params, control);
+  return ReadResource(backend_, message.params, control);  // resources/read
+}
+
+RpcOutcome Session::Initialize(const json& params) {
+  if (initialized_) {
+    return RpcOutcome::Fail(kInvalidRequest, "Invalid Request: already initialized");
+  }
+  if (!params.is_object() || !params.contains("protocolVersion") ||
+      !params["protocolVersion"].is_string()) {
+    return RpcOutcome::Fail(kInvalidParams,
+                            "Invalid params: initialize needs params.protocolVersion (string)");
+  }
+  const auto& supported = SupportedProtocolVersions();
+  std::string requested = params["protocolVersion"].get<std::string>();
+  bool known = std::find(supported.begin(), supported.end(), requested) != supported.end();
+  initialized_ = true;
+  json capabilities{{"tools", {{"listChanged", false}}},
+                    {"resources", {{"subscribe", false}, {"listChanged", false}}}};
+  json server_info{{"name", "nokv"},
+                   {"title", "NoKV"},
+                   {"version", options_.version.empty() ? NOKV_AGENT_VERSION : options_.version}};
+  return RpcOutcome::Ok(json{{"protocolVersion", known ? requested : supported.front()},
+                             {"capabilities", std::move(capabilities)},
+                             {"serverInfo", std::move(server_info)},
+                             {"instructions", kInstructions}});
+}
+
+RpcOutcome Session::CallTool(const json& params, const query::CallControl& control) {
+  if (!params.is_object() || !params.contains("name") || !params["name"].is_string()) {
+    return RpcOutcome::Fail(kInvalidParams,
+                            "Invalid params: tools/call needs params.name "
+                            "(string)");
+  }
+  std::string name = params["name"].get<std::string>();
+  if (tools_->Find(name) == nullptr) {
+    return RpcOutcome::Fail(kInvalidParams,
+                            "Unknown tool: '" + name + "' (tools: " + tools_->NameList() + ")");
+  }
+  json args = json::object();
+  if (auto it = params.find("arguments"); it != params.end() && !it->is_null()) {
+    if (!it->is_object()) {
+      return RpcOutcome::Fail(kInvalidParams,
+                              "Invalid params: tools/call arguments must be an "
+                              "object");
+    }
+    args = *it;
+  }
+  return RpcOutcome::Ok(ToolCallResult(backend_->Call(name, args, control)));
+}
+
+}  // namespace
+
+Server::Server(VerbBackend* backend, ServerOptions options)
+    : options_(std::move(options)), backend_(backend) {}
+
+Server::~Server() = default;
+
+Status Server::Run(ByteSource* in, LineSink* out) {
+  NOKV_ASSIGN_OR_RETURN(ToolTable tools, ToolTable::Load());
+  Session session(backend_, options_, &tools, out);
+  LineReader reader(in, options_.max_line_bytes);
+  std::string line;
+  for (;;) {
+    LineReader::Event event = reader.Next(&line);
+    if (event == LineReader::Event::kEnd) break;
+    if (event == LineReader::Event::kTooLong)
+      session.HandleTooLong();
+    else
+      session.HandleLine(line);
+  }
+  return Status::Ok();  // ~Session finishes the requests in flight
+}
+
+}  // namespace nokv::agent

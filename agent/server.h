@@ -1,0 +1,52 @@
+// Server: one MCP session over newline-delimited JSON-RPC 2.0 (docs/mcp.md).
+//
+// Run() reads lines on the calling thread and answers cheap methods
+// (initialize, ping, tools/list, resources/templates/list) there at once, so
+// ping is answered while verbs run; tools/call, resources/list and
+// resources/read run on a pool of worker threads. Each in-flight request has
+// a cancel flag that notifications/cancelled sets; a cancelled request gets
+// no response (MCP cancellation rules). Progress notifications are sent when
+// the request carries params._meta.progressToken.
+//
+// Thread-safety: one Run() per Server at a time. The backend and the sink
+// must be thread-safe (they are used from the worker threads).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "agent/backend.h"
+#include "agent/stdio.h"
+#include "common/status.h"
+
+namespace nokv::agent {
+
+struct ServerOptions {
+  std::string version;               // serverInfo.version ("" = the build's)
+  std::string root = "/";            // scope of resources/list
+  size_t worker_threads = 4;         // verbs running at once
+  size_t max_line_bytes = 4u << 20;  // longer input lines are refused
+  // Least time between two progress notifications of one request.
+  std::chrono::milliseconds progress_interval{100};
+};
+
+// Protocol versions this server speaks, newest first.
+const std::vector<std::string>& SupportedProtocolVersions();
+
+class Server {
+ public:
+  // `backend` is not owned and must outlive the server.
+  Server(VerbBackend* backend, ServerOptions options);
+  ~Server();
+
+  // Serves `in` until end of input, then waits for the requests in flight
+  // to finish. Fails only when the tool table cannot be built.
+  Status Run(ByteSource* in, LineSink* out);
+
+ private:
+  ServerOptions options_;
+  VerbBackend* backend_;
+};
+
+}  // namespace nokv::agent

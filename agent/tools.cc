@@ -1,0 +1,148 @@
+// The tool table built from the embedded schemas, and tools/call result
+// shaping.
+#include "agent/tools.h"
+
+#include <utility>
+
+#include "agent/json_rpc.h"
+#include "agent/schemas.h"
+
+namespace nokv::agent {
+namespace {
+
+using nlohmann::json;
+
+struct VerbInfo {
+  const char* name;
+  const char* title;
+};
+
+// The seven verbs in the order agents should meet them (AGENT_TOOLS.md).
+constexpr VerbInfo kVerbs[] = {
+    {"ls", "List a directory"},
+    {"stat", "Describe a path"},
+    {"catalog", "List queryable fields"},
+    {"find", "Find rows by predicates"},
+    {"aggregate", "Group and measure rows"},
+    {"read", "Read a file"},
+    {"grep", "Search file contents"},
+};
+
+// Annotations every tool shares: all seven verbs only read a closed world.
+json Annotations(const char* title) {
+  return json{{"title", title},
+              {"readOnlyHint", true},
+              {"destructiveHint", false},
+              {"idempotentHint", true},
+              {"openWorldHint", false}};
+}
+
+Result<json> LoadSchema(const std::string& name) {
+  for (const SchemaFile& file : EmbeddedSchemas()) {
+    if (file.name != name) continue;
+    json schema = json::parse(file.text.begin(), file.text.end(), nullptr, false);
+    if (schema.is_discarded() || !schema.is_object()) {
+      return Status::Corruption("embedded schema " + name + " is not a JSON object");
+    }
+    return schema;
+  }
+  return Status::Corruption("schema " + name + " was not embedded (agent/CMakeLists.txt)");
+}
+
+// The outputSchema of a tool: the verb's result schema or the error schema
+// (a tools/call result with isError: true still carries the structured
+// error). Some clients validate structuredContent against outputSchema even
+// for errors, so both shapes must pass. Both files' bodies are kept as they
+// are; their $defs move to the root, where their "#/$defs/..." refs resolve,
+// and their $schema and $id are dropped, so the document has one dialect
+// and no embedded resources.
+json OutputSchema(json result, json error) {
+  json defs = json::object();
+  for (json* schema : {&result, &error}) {
+    if (auto it = schema->find("$defs"); it != schema->end() && it->is_object()) {
+      defs.update(*it);
+      schema->erase("$defs");
+    }
+    schema->erase("$schema");
+    schema->erase("$id");
+  }
+  json wrapper{{"$schema", "https://json-schema.org/draft/2020-12/schema"},
+               {"type", "object"},
+               {"description",
+                "The verb's result, or {\"error\": {code, message, hint}} when the "
+                "call failed (then isError is true)."},
+               {"anyOf", json::array({std::move(result), std::move(error)})}};
+  if (!defs.empty()) wrapper["$defs"] = std::move(defs);
+  return wrapper;
+}
+
+// The first sentence of a schema's description, as a one-line summary.
+std::string OneLine(const json& schema) {
+  auto it = schema.find("description");
+  if (it == schema.end() || !it->is_string()) return "";
+  std::string text = it->get<std::string>();
+  if (auto end = text.find(". "); end != std::string::npos) text.resize(end + 1);
+  return text;
+}
+
+}  // namespace
+
+Result<ToolTable> ToolTable::Load() {
+  ToolTable table;
+  for (const VerbInfo& verb : kVerbs) {
+    Tool tool;
+    tool.name = verb.name;
+    tool.title = verb.title;
+    NOKV_ASSIGN_OR_RETURN(tool.input_schema, LoadSchema(tool.name + ".input.json"));
+    NOKV_ASSIGN_OR_RETURN(json result, LoadSchema(tool.name + ".output.json"));
+    NOKV_ASSIGN_OR_RETURN(json error, LoadSchema("error.json"));
+    tool.output_schema = OutputSchema(std::move(result), std::move(error));
+    tool.description = OneLine(tool.input_schema);
+    table.tools_.push_back(std::move(tool));
+  }
+  return table;
+}
+
+const Tool* ToolTable::Find(std::string_view name) const {
+  for (const Tool& tool : tools_) {
+    if (tool.name == name) return &tool;
+  }
+  return nullptr;
+}
+
+std::string ToolTable::NameList() const {
+  std::string names;
+  for (const Tool& tool : tools_) {
+    if (!names.empty()) names += ", ";
+    names += tool.name;
+  }
+  return names;
+}
+
+json ToolTable::ListResult() const {
+  json list = json::array();
+  for (const Tool& tool : tools_) {
+    list.push_back(json{{"name", tool.name},
+                        {"title", tool.title},
+                        {"description", tool.description},
+                        {"inputSchema", tool.input_schema},
+                        {"outputSchema", tool.output_schema},
+                        {"annotations", Annotations(tool.title.c_str())}});
+  }
+  return json{{"tools", std::move(list)}};
+}
+
+json ToolCallResult(json verb_result) {
+  if (!verb_result.is_object()) {
+    verb_result = json{
+        {"error", {{"code", "internal"}, {"message", "the verb returned a non-object result"}}}};
+  }
+  const bool is_error = verb_result.contains("error") && verb_result["error"].is_object();
+  json text_block{{"type", "text"}, {"text", Serialize(verb_result)}};
+  json result{{"content", json::array({std::move(text_block)})},
+              {"structuredContent", std::move(verb_result)}};
+  if (is_error) result["isError"] = true;
+  return result;
+}
+
+}  // namespace nokv::agent

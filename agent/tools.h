@@ -1,0 +1,51 @@
+// The MCP tool table: the seven read-only verbs as tools, described by the
+// embedded schemas (schemas/<verb>.input.json and .output.json), and the
+// shaping of a verb's JSON result into a tools/call result.
+//
+// Thread-safety: a ToolTable is immutable after Load() and may be shared by
+// any number of threads.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace nokv::agent {
+
+struct Tool {
+  std::string name;             // the verb: "find"
+  std::string title;            // "Find rows"
+  std::string description;      // one line, from the input schema
+  nlohmann::json input_schema;  // schemas/<verb>.input.json as is
+  // anyOf [schemas/<verb>.output.json, schemas/error.json] (see tools.cc).
+  nlohmann::json output_schema;
+};
+
+class ToolTable {
+ public:
+  // Builds the table from the embedded schemas. Corruption when a schema is
+  // missing or not a JSON object (a build problem, reported at startup).
+  static Result<ToolTable> Load();
+
+  const std::vector<Tool>& tools() const { return tools_; }
+  // nullptr for an unknown name.
+  const Tool* Find(std::string_view name) const;
+  // "ls, stat, catalog, find, aggregate, read, grep".
+  std::string NameList() const;
+  // The tools/list result: {"tools": [...]}.
+  nlohmann::json ListResult() const;
+
+ private:
+  std::vector<Tool> tools_;
+};
+
+// Shapes a verb result as a tools/call result: the object as
+// structuredContent plus the same compact JSON as one text content block.
+// A result of the form {"error": {...}} is a tool execution error
+// (isError: true), so the agent sees the message and hint and can retry.
+nlohmann::json ToolCallResult(nlohmann::json verb_result);
+
+}  // namespace nokv::agent

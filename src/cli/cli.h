@@ -1,0 +1,103 @@
+// The `nokv` command line: global flags, the command table, output helpers
+// and exit codes. Commands only translate: arguments in, fs::Filesystem
+// calls, Status out to messages and exit codes (docs/cli.md).
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+#include "fs/embedded.h"
+#include "fs/filesystem.h"
+
+namespace nokv::cli {
+
+// Documented exit codes.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitError = 1,
+  kExitUsage = 2,
+  kExitNotFound = 3,
+  kExitConflict = 4,  // exists, generation mismatch, not empty
+  kExitBusy = 5,      // data directory locked by another process
+};
+
+// Exit code for a failed Status.
+int ExitCodeFor(const Status& status);
+
+// Parsed arguments of one command: flags (--name value, --name=value,
+// --switch) and positionals, in order.
+class Args {
+ public:
+  // `switches` are flags that take no value. Unknown flags are an error.
+  static Result<Args> Parse(const std::vector<std::string>& argv,
+                            const std::vector<std::string>& flags,
+                            const std::vector<std::string>& switches);
+  bool Has(const std::string& name) const { return values_.contains(name); }
+  std::optional<std::string> Get(const std::string& name) const;
+  std::vector<std::string> GetAll(const std::string& name) const;
+  const std::vector<std::string>& positional() const { return positional_; }
+
+ private:
+  std::multimap<std::string, std::string> values_;
+  std::vector<std::string> positional_;
+};
+
+// What every command gets: global options and lazily opened filesystem.
+class Context {
+ public:
+  fs::EmbeddedOptions embedded;
+  std::string server;  // --server ADDR ("" = embedded)
+  bool json = false;
+  bool quiet = false;
+  bool verbose = false;
+  std::ostream* out = nullptr;
+  std::ostream* err = nullptr;
+
+  // Opens the filesystem on first use (embedded, or remote once supported).
+  Result<fs::Filesystem*> Fs();
+  // Prints "nokv: <what>: <message>" (with a hint when one applies) to err
+  // and returns the exit code for `status`.
+  int Fail(std::string_view what, const Status& status);
+  int Usage(std::string_view message);
+  void PrintJson(const nlohmann::json& value);
+
+ private:
+  std::unique_ptr<fs::Filesystem> fs_;
+};
+
+struct Command {
+  std::string name;
+  std::string summary;
+  std::string usage;                   // full help text (flags and examples)
+  std::vector<std::string> flags;      // flags that take a value
+  std::vector<std::string> switches;   // flags without a value
+  std::function<int(Context&, const Args&)> run;
+};
+
+// Runs `fn` with the opened filesystem, or reports why it could not open.
+int WithFs(Context& ctx, std::string_view what, const std::function<int(fs::Filesystem&)>& fn);
+// The --snapshot flag as a read point.
+fs::ReadAt ReadAtFlag(const Args& args);
+// Parses "30s", "15m", "2h", "7d" (or plain seconds) into nanoseconds.
+Result<int64_t> ParseDuration(std::string_view text);
+
+// Every command, in help order (commands.cc).
+const std::vector<Command>& Commands();
+
+// Entry point: returns the process exit code.
+int Main(int argc, char** argv, std::ostream& out, std::ostream& err);
+
+// Output helpers.
+std::string HumanSize(uint64_t bytes);
+std::string FormatTime(int64_t ns);  // "2026-11-21 05:04:21"
+nlohmann::json AttrJson(const meta::Attr& attr, std::string_view path);
+
+}  // namespace nokv::cli

@@ -1,0 +1,271 @@
+// Byte commands: put (files, trees, stdin), cat (streaming, ranges), get.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "meta/path.h"
+
+namespace nokv::cli {
+namespace {
+
+namespace stdfs = std::filesystem;
+constexpr size_t kChunk = 4 << 20;
+
+// A one-line progress report on stderr for long transfers on a terminal.
+class ProgressLine {
+ public:
+  ProgressLine(Context& ctx, std::string label)
+      : ctx_(ctx), label_(std::move(label)), start_(std::chrono::steady_clock::now()),
+        enabled_(!ctx.quiet && ::isatty(STDERR_FILENO)) {}
+  ~ProgressLine() {
+    if (shown_) *ctx_.err << "\n";
+  }
+  void Update(uint64_t done, uint64_t total) {
+    if (!enabled_) return;
+    auto elapsed = std::chrono::steady_clock::now() - start_;
+    if (elapsed < std::chrono::seconds(2)) return;
+    double secs = std::chrono::duration<double>(elapsed).count();
+    *ctx_.err << "\r" << label_ << ": " << HumanSize(done);
+    if (total > 0) *ctx_.err << " / " << HumanSize(total) << " (" << done * 100 / total << "%)";
+    *ctx_.err << "  " << HumanSize(static_cast<uint64_t>(static_cast<double>(done) / secs))
+              << "/s   " << std::flush;
+    shown_ = true;
+  }
+
+ private:
+  Context& ctx_;
+  std::string label_;
+  std::chrono::steady_clock::time_point start_;
+  bool enabled_;
+  bool shown_ = false;
+};
+
+Result<fs::WriteOptions> WriteOptionsFrom(const Args& args) {
+  fs::WriteOptions options;
+  if (args.Has("--replace")) options.mode = meta::PublishMode::kReplace;
+  if (auto gen = args.Get("--if-generation")) {
+    options.mode = meta::PublishMode::kReplaceIfGeneration;
+    char* end = nullptr;
+    options.expected_generation = std::strtoull(gen->c_str(), &end, 10);
+    if (end == gen->c_str() || *end != '\0') {
+      return Status::InvalidArgument("--if-generation needs a number");
+    }
+  }
+  options.content_type = args.Get("--content-type").value_or("");
+  options.producer = args.Get("--producer").value_or("");
+  return options;
+}
+
+// Streams stdin (or a file descriptor) into one published file.
+int PutStream(Context& ctx, fs::Filesystem& fs, int fd, const std::string& dst,
+              const fs::WriteOptions& options) {
+  auto writer = fs.OpenWriter(dst, options);
+  if (!writer.ok()) return ctx.Fail("put " + dst, writer.status());
+  std::string buffer(1 << 20, '\0');
+  ProgressLine progress(ctx, "put " + dst);
+  for (;;) {
+    ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ctx.Fail("put " + dst, Status::FromErrno(errno, "read"));
+    if (n == 0) break;
+    Status s = (*writer)->Append(std::string_view(buffer.data(), static_cast<size_t>(n)));
+    if (!s.ok()) return ctx.Fail("put " + dst, s);
+    progress.Update((*writer)->bytes_written(), 0);
+  }
+  auto attr = (*writer)->Commit();
+  if (!attr.ok()) return ctx.Fail("put " + dst, attr.status());
+  if (ctx.json) ctx.PrintJson(AttrJson(*attr, dst));
+  return kExitOk;
+}
+
+// Every regular file under `dir` (sorted), as tree files under `dst`.
+Result<std::vector<fs::TreeFile>> CollectTree(const stdfs::path& dir, const std::string& dst) {
+  std::vector<fs::TreeFile> files;
+  std::error_code ec;
+  for (auto it = stdfs::recursive_directory_iterator(dir, ec); !ec && it != stdfs::end(it);
+       it.increment(ec)) {
+    if (!it->is_regular_file()) continue;
+    std::string rel = stdfs::relative(it->path(), dir).generic_string();
+    files.push_back({meta::ChildPath(dst, rel), it->path().string()});
+  }
+  if (ec) return Status::IOError(dir.string() + ": " + ec.message());
+  std::sort(files.begin(), files.end(),
+            [](const auto& a, const auto& b) { return a.path < b.path; });
+  return files;
+}
+
+int Put(Context& ctx, const Args& args) {
+  if (args.positional().size() != 2) return ctx.Usage("put needs SRC and DST");
+  auto options = WriteOptionsFrom(args);
+  if (!options.ok()) return ctx.Usage(options.status().message());
+  std::string src = args.positional()[0], dst = args.positional()[1];
+  return WithFs(ctx, "put " + dst, [&](fs::Filesystem& fs) {
+    if (src == "-") return PutStream(ctx, fs, STDIN_FILENO, dst, *options);
+    std::error_code ec;
+    auto status = stdfs::status(src, ec);
+    if (ec) return ctx.Fail("put " + src, Status::NotFound(src + ": " + ec.message()));
+    // Into an existing directory: keep the source's name.
+    if (auto to = fs.Stat(dst); to.ok() && to->type == meta::FileType::kDirectory) {
+      dst = meta::ChildPath(dst, stdfs::path(src).filename().string());
+    }
+    if (!stdfs::is_directory(status)) {
+      int fd = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return ctx.Fail("put " + src, Status::FromErrno(errno, src));
+      int rc = PutStream(ctx, fs, fd, dst, *options);
+      ::close(fd);
+      return rc;
+    }
+    auto files = CollectTree(src, dst);
+    if (!files.ok()) return ctx.Fail("put " + src, files.status());
+    ProgressLine progress(ctx, "put " + dst);
+    auto attrs = fs.PutTree(*files, *options, [&](const fs::Progress& p) {
+      progress.Update(p.bytes_done, p.bytes_total);
+    });
+    if (!attrs.ok()) return ctx.Fail("put " + dst, attrs.status());
+    if (ctx.json) {
+      nlohmann::json list = nlohmann::json::array();
+      for (size_t i = 0; i < attrs->size(); ++i) list.push_back(AttrJson((*attrs)[i], (*files)[i].path));
+      ctx.PrintJson({{"files", list}});
+    } else if (!ctx.quiet) {
+      *ctx.err << "put " << attrs->size() << " files under " << dst << " in one commit\n";
+    }
+    return int{kExitOk};
+  });
+}
+
+// Parses --range OFFSET:LENGTH (LENGTH may be empty: to the end).
+Status ParseRange(const std::string& text, uint64_t* offset, uint64_t* length) {
+  size_t colon = text.find(':');
+  char* end = nullptr;
+  *offset = std::strtoull(text.c_str(), &end, 10);
+  if (colon == std::string::npos || end != text.c_str() + colon) {
+    return Status::InvalidArgument("--range wants OFFSET:LENGTH");
+  }
+  if (colon + 1 == text.size()) {
+    *length = UINT64_MAX;
+    return Status::Ok();
+  }
+  *length = std::strtoull(text.c_str() + colon + 1, &end, 10);
+  if (*end != '\0') return Status::InvalidArgument("--range wants OFFSET:LENGTH");
+  return Status::Ok();
+}
+
+// Copies [offset, offset+length) of `reader` to `out` in chunks.
+Status Stream(fs::Reader& reader, uint64_t offset, uint64_t length, std::ostream& out,
+              ProgressLine* progress) {
+  uint64_t end = length == UINT64_MAX ? reader.size() : std::min(reader.size(), offset + length);
+  std::string chunk;
+  for (uint64_t pos = offset; pos < end;) {
+    NOKV_RETURN_IF_ERROR(reader.Read(pos, std::min<uint64_t>(kChunk, end - pos), &chunk));
+    if (chunk.empty()) break;
+    out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    if (!out) return Status::IOError("write to output failed");
+    pos += chunk.size();
+    if (progress) progress->Update(pos - offset, end - offset);
+  }
+  return Status::Ok();
+}
+
+int Cat(Context& ctx, const Args& args) {
+  if (args.positional().empty()) return ctx.Usage("cat needs a path");
+  uint64_t offset = 0, length = UINT64_MAX;
+  if (auto range = args.Get("--range")) {
+    if (Status s = ParseRange(*range, &offset, &length); !s.ok()) return ctx.Usage(s.message());
+  }
+  return WithFs(ctx, "cat", [&](fs::Filesystem& fs) {
+    for (const auto& path : args.positional()) {
+      auto reader = fs.OpenReader(path, ReadAtFlag(args));
+      if (!reader.ok()) return ctx.Fail("cat " + path, reader.status());
+      Status s = Stream(**reader, offset, length, *ctx.out, nullptr);
+      if (!s.ok()) return ctx.Fail("cat " + path, s);
+    }
+    ctx.out->flush();
+    return int{kExitOk};
+  });
+}
+
+int GetFile(Context& ctx, fs::Filesystem& fs, const std::string& src, const std::string& dst,
+            const fs::ReadAt& at) {
+  auto reader = fs.OpenReader(src, at);
+  if (!reader.ok()) return ctx.Fail("get " + src, reader.status());
+  std::string tmp = dst + ".nokv-partial";
+  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  if (!out) return ctx.Fail("get " + src, Status::FromErrno(errno, tmp));
+  ProgressLine progress(ctx, "get " + src);
+  Status s = Stream(**reader, 0, UINT64_MAX, out, &progress);
+  out.close();
+  std::error_code ec;
+  if (s.ok() && !out) s = Status::IOError("write " + tmp + " failed");
+  if (s.ok()) stdfs::rename(tmp, dst, ec);
+  if (!s.ok() || ec) {
+    stdfs::remove(tmp, ec);
+    return ctx.Fail("get " + src, s.ok() ? Status::IOError(dst + ": rename failed") : s);
+  }
+  return kExitOk;
+}
+
+int Get(Context& ctx, const Args& args) {
+  if (args.positional().size() != 2) return ctx.Usage("get needs SRC and DST");
+  std::string src = args.positional()[0], dst = args.positional()[1];
+  return WithFs(ctx, "get " + src, [&](fs::Filesystem& fs) {
+    auto attr = fs.Stat(src, ReadAtFlag(args));
+    if (!attr.ok()) return ctx.Fail("get " + src, attr.status());
+    std::error_code ec;
+    auto parts = meta::SplitPath(src);
+    std::string base = parts.ok() && !parts->empty() ? parts->back() : "root";
+    if (stdfs::is_directory(dst, ec)) dst = (stdfs::path(dst) / base).string();
+    if (attr->type != meta::FileType::kDirectory) return GetFile(ctx, fs, src, dst, ReadAtFlag(args));
+    std::vector<std::pair<std::string, std::string>> stack = {{*meta::NormalizePath(src), dst}};
+    while (!stack.empty()) {
+      auto [remote, local] = stack.back();
+      stack.pop_back();
+      stdfs::create_directories(local, ec);
+      if (ec) return ctx.Fail("get " + remote, Status::IOError(local + ": " + ec.message()));
+      std::string after;
+      for (;;) {
+        auto page = fs.List(remote, after, 1000, ReadAtFlag(args));
+        if (!page.ok()) return ctx.Fail("get " + remote, page.status());
+        for (size_t i = 0; i < page->entries.size(); ++i) {
+          std::string r = meta::ChildPath(remote, page->entries[i].name);
+          std::string l = (stdfs::path(local) / page->entries[i].name).string();
+          if (page->attrs[i].type == meta::FileType::kDirectory) {
+            stack.emplace_back(r, l);
+          } else if (page->attrs[i].type == meta::FileType::kFile) {
+            if (int rc = GetFile(ctx, fs, r, l, ReadAtFlag(args)); rc != kExitOk) return rc;
+          }
+        }
+        if (!page->more || page->entries.empty()) break;
+        after = page->entries.back().name;
+      }
+    }
+    return int{kExitOk};
+  });
+}
+
+}  // namespace
+
+Command PutCommand() {
+  return {"put", "upload a file, a directory tree or stdin",
+          "usage: nokv put [--replace | --if-generation N] [--content-type T] [--producer P] SRC DST\n\n"
+          "SRC is a local file, a local directory (all its files publish in one commit)\n"
+          "or - for stdin. Into an existing directory DST, the source keeps its name.",
+          {"--if-generation", "--content-type", "--producer"}, {"--replace"}, Put};
+}
+
+Command CatCommand() {
+  return {"cat", "print a file's bytes (streaming)",
+          "usage: nokv cat [--range OFFSET:LENGTH] [--snapshot NAME] PATH...",
+          {"--range", "--snapshot"}, {}, Cat};
+}
+
+Command GetCommand() {
+  return {"get", "download a file or a directory tree",
+          "usage: nokv get [--snapshot NAME] SRC DST", {"--snapshot"}, {}, Get};
+}
+
+}  // namespace nokv::cli

@@ -1,0 +1,134 @@
+// Maintenance commands: index rules, garbage collection, doctor.
+#include <fstream>
+#include <ostream>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "records/rule.h"
+
+namespace nokv::cli {
+namespace {
+
+// Builds a rule from --rule FILE.json or from --id/--root/--glob/--field flags.
+Result<records::IndexRule> RuleFromArgs(const Args& args) {
+  nlohmann::json json;
+  if (auto file = args.Get("--rule")) {
+    std::ifstream in(*file);
+    if (!in) return Status::NotFound(*file + ": cannot open");
+    std::stringstream text;
+    text << in.rdbuf();
+    json = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+    if (json.is_discarded()) return Status::InvalidArgument(*file + ": not valid JSON");
+  } else {
+    for (const char* flag : {"--id", "--root", "--glob"}) {
+      if (!args.Has(flag)) return Status::InvalidArgument(std::string("index add needs ") + flag);
+    }
+    json["id"] = *args.Get("--id");
+    json["root"] = *args.Get("--root");
+    json["glob"] = *args.Get("--glob");
+    if (auto target = args.Get("--target")) json["target"] = *target;
+    json["fields"] = args.GetAll("--field");
+  }
+  return records::RuleFromJson(json);
+}
+
+int Index(Context& ctx, const Args& args) {
+  const auto& p = args.positional();
+  if (p.empty()) return ctx.Usage("index needs add, ls, rm or reindex");
+  const std::string& verb = p[0];
+  if (verb == "add") {
+    auto rule = RuleFromArgs(args);
+    if (!rule.ok()) return ctx.Fail("index add", rule.status());
+    return WithFs(ctx, "index add", [&](fs::Filesystem& fs) {
+      Status s = fs.AddIndexRule(*rule);
+      if (!s.ok()) return ctx.Fail("index add " + rule->id, s);
+      if (ctx.json) ctx.PrintJson(records::RuleToJson(*rule));
+      return int{kExitOk};
+    });
+  }
+  return WithFs(ctx, "index " + verb, [&](fs::Filesystem& fs) {
+    if (verb == "ls") {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& rule : fs.IndexRules()) {
+        if (ctx.json) {
+          out.push_back(records::RuleToJson(rule));
+          continue;
+        }
+        *ctx.out << rule.id << "\t" << rule.root << "\t" << rule.glob << "\t"
+                 << (rule.target == records::IndexRule::Target::kParent ? "parent" : "file");
+        for (const auto& f : rule.fields) *ctx.out << "\t" << records::FieldSpecToString(f);
+        *ctx.out << "\n";
+      }
+      if (ctx.json) ctx.PrintJson(out);
+      return int{kExitOk};
+    }
+    if (p.size() != 2) return ctx.Usage("index " + verb + " needs a rule id");
+    Status s = verb == "rm"        ? fs.RemoveIndexRule(p[1])
+               : verb == "reindex" ? fs.Reindex(p[1])
+                                   : Status::InvalidArgument("unknown index command " + verb);
+    return s.ok() ? int{kExitOk} : ctx.Fail("index " + verb + " " + p[1], s);
+  });
+}
+
+int Gc(Context& ctx, const Args&) {
+  return WithFs(ctx, "gc", [&](fs::Filesystem& fs) {
+    auto report = fs.CollectGarbage();
+    if (!report.ok()) return ctx.Fail("gc", report.status());
+    nlohmann::json j = {{"blocks_deleted", report->blocks_deleted},
+                        {"blocks_waiting_for_snapshots", report->blocks_waiting_for_snapshots},
+                        {"orphans_deleted", report->orphans_deleted},
+                        {"events_pruned", report->events_pruned},
+                        {"dedupe_pruned", report->dedupe_pruned},
+                        {"snapshots_expired", report->snapshots_expired}};
+    if (ctx.json) {
+      ctx.PrintJson(j);
+    } else {
+      for (const auto& [key, value] : j.items()) *ctx.out << key << ": " << value << "\n";
+    }
+    return int{kExitOk};
+  });
+}
+
+int Doctor(Context& ctx, const Args&) {
+  return WithFs(ctx, "doctor", [&](fs::Filesystem& fs) {
+    auto findings = fs.Doctor();
+    if (!findings.ok()) return ctx.Fail("doctor", findings.status());
+    bool healthy = true;
+    for (const auto& line : *findings) {
+      healthy &= !line.starts_with("FAILED") && !line.starts_with("MISSING") &&
+                 line.find(": FAILED") == std::string::npos;
+    }
+    if (ctx.json) {
+      ctx.PrintJson({{"healthy", healthy}, {"findings", *findings}});
+    } else {
+      for (const auto& line : *findings) *ctx.out << line << "\n";
+      *ctx.out << (healthy ? "healthy\n" : "PROBLEMS FOUND\n");
+    }
+    return healthy ? int{kExitOk} : int{kExitError};
+  });
+}
+
+}  // namespace
+
+Command IndexCommand() {
+  return {"index", "manage index rules (the catalog behind find)",
+          "usage: nokv index add --id ID --root PATH --glob GLOB [--target file|parent]\n"
+          "                      --field SPEC [--field SPEC ...]\n"
+          "       nokv index add --rule RULE.json\n"
+          "       nokv index ls | rm ID | reindex ID\n\n"
+          "SPEC examples (docs/index-rules.md):\n"
+          "  run.status=$.status   run.epochs:number=$.epochs   param.*=flatten($)\n"
+          "  metric.val_loss.min:number=min($.value where $.name == \"val_loss\")",
+          {"--id", "--root", "--glob", "--target", "--field", "--rule"}, {}, Index};
+}
+
+Command GcCommand() {
+  return {"gc", "collect unreferenced blocks and old history", "usage: nokv gc", {}, {}, Gc};
+}
+
+Command DoctorCommand() {
+  return {"doctor", "check the data directory and the object store",
+          "usage: nokv doctor\n\nExits 1 when it finds a problem.", {}, {}, Doctor};
+}
+
+}  // namespace nokv::cli

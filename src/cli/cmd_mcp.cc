@@ -1,0 +1,61 @@
+// `nokv mcp`: the stdio MCP server over the filesystem. This file only
+// translates flags; the protocol lives in agent/ (docs/mcp.md).
+#include <unistd.h>
+
+#include <csignal>
+
+#include "agent/backend.h"
+#include "agent/server.h"
+#include "agent/stdio.h"
+#include "cli/commands.h"
+
+namespace nokv::cli {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: nokv mcp [--data-dir DIR] [--root PATH] [--snapshot NAME]\n\n"
+    "Serves the seven read-only agent verbs (ls, stat, catalog, find, aggregate,\n"
+    "read, grep) as MCP tools over stdio: newline-delimited JSON-RPC 2.0 on\n"
+    "stdin/stdout, logs on stderr, exit 0 when stdin closes (docs/mcp.md).\n\n"
+    "  --root PATH       confine every verb to this subtree (default /)\n"
+    "  --snapshot NAME   serve a frozen view: read at this snapshot\n"
+    "  --server ADDR     not supported yet: runs embedded on --data-dir\n\n"
+    "Client configuration (e.g. .mcp.json):\n"
+    "  {\"mcpServers\": {\"nokv\": {\"command\": \"nokv\",\n"
+    "    \"args\": [\"--data-dir\", \"/data/nokv\", \"mcp\", \"--root\", \"/runs\"]}}}";
+
+int Mcp(Context& ctx, const Args& args) {
+  if (!args.positional().empty()) return ctx.Usage("mcp takes no positional arguments");
+  if (!ctx.server.empty()) {
+    return ctx.Fail(
+        "mcp", Status::NotSupported("--server: serving MCP against a metadata server is not "
+                                    "supported yet; run `nokv mcp --data-dir DIR` (embedded)"));
+  }
+  auto fs = ctx.Fs();
+  if (!fs.ok()) return ctx.Fail("mcp", fs.status());
+  query::ServiceOptions service_options;
+  service_options.root = args.Get("--root").value_or("/");
+  service_options.snapshot = args.Get("--snapshot").value_or("");
+  auto service = (*fs)->NewVerbService(service_options);
+  if (!service.ok()) return ctx.Fail("mcp", service.status());
+  auto backend = agent::NewServiceBackend(std::move(*service));
+  // A client that goes away must not kill us mid-write; writes then fail.
+  std::signal(SIGPIPE, SIG_IGN);
+  agent::ServerOptions options;
+  options.root = service_options.root;
+  agent::Server server(backend.get(), options);
+  agent::FdSource in(STDIN_FILENO);
+  agent::FdSink out(STDOUT_FILENO);
+  if (Status s = server.Run(&in, &out); !s.ok()) return ctx.Fail("mcp", s);
+  return kExitOk;
+}
+
+}  // namespace
+
+Command McpCommand() {
+  return Command{"mcp",  "serve the agent verbs as an MCP server on stdio",
+                 kUsage, {"--root", "--snapshot"},
+                 {},     Mcp};
+}
+
+}  // namespace nokv::cli

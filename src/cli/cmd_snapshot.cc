@@ -1,0 +1,133 @@
+// Snapshot and watch commands.
+#include <chrono>
+#include <ostream>
+
+#include "cli/commands.h"
+
+namespace nokv::cli {
+namespace {
+
+nlohmann::json SnapshotJson(const meta::Snapshot& s) {
+  nlohmann::json j = {{"name", s.name}, {"root", s.root}, {"seq", s.seq},
+                      {"created_ns", s.created_ns}};
+  if (s.expires_ns != 0) j["expires_ns"] = s.expires_ns;
+  return j;
+}
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int Snapshot(Context& ctx, const Args& args) {
+  const auto& p = args.positional();
+  if (p.empty()) return ctx.Usage("snapshot needs create, ls, rm or renew");
+  const std::string& verb = p[0];
+  int64_t expires = 0;
+  if (auto e = args.Get("--expires")) {
+    auto d = ParseDuration(*e);
+    if (!d.ok()) return ctx.Usage(d.status().message());
+    expires = NowNs() + *d;
+  }
+  return WithFs(ctx, "snapshot " + verb, [&](fs::Filesystem& fs) {
+    if (verb == "ls") {
+      auto list = fs.ListSnapshots();
+      if (!list.ok()) return ctx.Fail("snapshot ls", list.status());
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& s : *list) {
+        if (ctx.json) {
+          out.push_back(SnapshotJson(s));
+        } else {
+          *ctx.out << s.name << "\t" << s.root << "\tseq " << s.seq << "\t"
+                   << FormatTime(s.created_ns)
+                   << (s.expires_ns ? "\texpires " + FormatTime(s.expires_ns) : "") << "\n";
+        }
+      }
+      if (ctx.json) ctx.PrintJson(out);
+      return int{kExitOk};
+    }
+    if (p.size() != 2) return ctx.Usage("snapshot " + verb + " needs a NAME");
+    const std::string& name = p[1];
+    Result<meta::Snapshot> result = Status::InvalidArgument("unknown snapshot command " + verb);
+    if (verb == "create") {
+      result = fs.CreateSnapshot(name, args.Get("--root").value_or("/"), expires);
+    } else if (verb == "renew") {
+      if (!args.Has("--expires")) return ctx.Usage("snapshot renew needs --expires");
+      result = fs.RenewSnapshot(name, expires);
+    } else if (verb == "rm") {
+      Status s = fs.RetireSnapshot(name);
+      return s.ok() ? int{kExitOk} : ctx.Fail("snapshot rm " + name, s);
+    } else {
+      return ctx.Usage("unknown snapshot command '" + verb + "'");
+    }
+    if (!result.ok()) return ctx.Fail("snapshot " + verb + " " + name, result.status());
+    if (ctx.json) {
+      ctx.PrintJson(SnapshotJson(*result));
+    } else if (!ctx.quiet) {
+      *ctx.out << "snapshot " << result->name << " of " << result->root << " at seq "
+               << result->seq << "\n";
+    }
+    return int{kExitOk};
+  });
+}
+
+nlohmann::json EventJson(const meta::Event& e) {
+  nlohmann::json j = {{"cursor", e.cursor()}, {"seq", e.seq},
+                      {"type", meta::EventTypeName(e.type)}, {"path", e.path},
+                      {"kind", meta::FileTypeName(e.file_type)}, {"time_ns", e.time_ns}};
+  if (!e.old_path.empty()) j["old_path"] = e.old_path;
+  if (!e.detail.empty()) j["detail"] = e.detail;
+  if (e.inode != 0) j["inode"] = e.inode;
+  return j;
+}
+
+int Watch(Context& ctx, const Args& args) {
+  std::string path = args.positional().empty() ? "/" : args.positional()[0];
+  std::string cursor = args.Get("--from").value_or("");
+  bool follow = args.Has("--follow");
+  return WithFs(ctx, "watch " + path, [&](fs::Filesystem& fs) {
+    for (;;) {
+      auto page = fs.Watch(path, cursor, 1000,
+                           follow ? std::chrono::milliseconds(1000) : std::chrono::milliseconds(0));
+      if (!page.ok()) return ctx.Fail("watch " + path, page.status());
+      for (const auto& e : page->events) {
+        if (ctx.json) {
+          ctx.PrintJson(EventJson(e));
+        } else {
+          *ctx.out << e.cursor() << "\t" << meta::EventTypeName(e.type) << "\t" << e.path;
+          if (!e.old_path.empty()) *ctx.out << " <- " << e.old_path;
+          if (!e.detail.empty()) *ctx.out << " [" << e.detail << "]";
+          *ctx.out << "\n";
+        }
+      }
+      ctx.out->flush();
+      if (!page->next_cursor.empty()) cursor = page->next_cursor;
+      if (!follow && page->events.size() < 1000) break;
+    }
+    if (!ctx.json && !ctx.quiet && !cursor.empty()) *ctx.err << "next cursor: " << cursor << "\n";
+    return int{kExitOk};
+  });
+}
+
+}  // namespace
+
+Command SnapshotCommand() {
+  return {"snapshot", "create, list, retire or renew snapshots",
+          "usage: nokv snapshot create NAME [--root PATH] [--expires DURATION]\n"
+          "       nokv snapshot ls\n"
+          "       nokv snapshot rm NAME\n"
+          "       nokv snapshot renew NAME --expires DURATION\n\n"
+          "DURATION: 30s, 15m, 2h, 7d. Read a snapshot with --snapshot NAME on ls/stat/cat/get.",
+          {"--root", "--expires"}, {}, Snapshot};
+}
+
+Command WatchCommand() {
+  return {"watch", "print change events under a path",
+          "usage: nokv watch [PATH] [--from CURSOR] [--follow]\n\n"
+          "Prints events after CURSOR (default: the oldest retained); --follow keeps waiting\n"
+          "for new ones. Each line: CURSOR TYPE PATH [<- OLD_PATH].",
+          {"--from"}, {"--follow"}, Watch};
+}
+
+}  // namespace nokv::cli

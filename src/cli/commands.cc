@@ -1,0 +1,16 @@
+// The command table, in help order.
+#include "cli/commands.h"
+
+namespace nokv::cli {
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> commands = {
+      InitCommand(),     LsCommand(),    StatCommand(),  MkdirCommand(),    PutCommand(),
+      CatCommand(),      GetCommand(),   RmCommand(),    MvCommand(),       LnCommand(),
+      DuCommand(),       SnapshotCommand(), WatchCommand(), IndexCommand(), GcCommand(),
+      DoctorCommand(),   McpCommand(),
+  };
+  return commands;
+}
+
+}  // namespace nokv::cli

@@ -1,0 +1,81 @@
+// The per-invocation context: opening the filesystem, errors, JSON output.
+#include <charconv>
+#include <iostream>
+
+#include "cli/cli.h"
+
+namespace nokv::cli {
+
+int ExitCodeFor(const Status& status) {
+  switch (status.code()) {
+    case Code::kOk: return kExitOk;
+    case Code::kNotFound: return kExitNotFound;
+    case Code::kAlreadyExists:
+    case Code::kFailedPrecondition:
+    case Code::kNotEmpty: return kExitConflict;
+    case Code::kBusy: return kExitBusy;
+    case Code::kInvalidArgument: return kExitUsage;
+    default: return kExitError;
+  }
+}
+
+Result<fs::Filesystem*> Context::Fs() {
+  if (fs_) return fs_.get();
+  if (!server.empty()) {
+    return Status::NotSupported("--server: the remote metadata server is not available in this "
+                                "build yet; run embedded with --data-dir");
+  }
+  NOKV_ASSIGN_OR_RETURN(fs_, fs::OpenEmbedded(embedded));
+  return fs_.get();
+}
+
+namespace {
+std::string HintFor(const Status& status, std::string_view what) {
+  if (status.code() == Code::kAlreadyExists && what.starts_with("put")) return " (use --replace)";
+  if (status.code() == Code::kNotEmpty && what.starts_with("rm")) return " (use -r)";
+  return "";
+}
+}  // namespace
+
+int Context::Fail(std::string_view what, const Status& status) {
+  *err << "nokv: " << what << ": " << status.message() << HintFor(status, what) << "\n";
+  return ExitCodeFor(status);
+}
+
+int Context::Usage(std::string_view message) {
+  *err << "nokv: " << message << " (see --help)\n";
+  return kExitUsage;
+}
+
+void Context::PrintJson(const nlohmann::json& value) {
+  *out << value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
+
+int WithFs(Context& ctx, std::string_view what, const std::function<int(fs::Filesystem&)>& fn) {
+  auto fs = ctx.Fs();
+  if (!fs.ok()) return ctx.Fail(what, fs.status());
+  return fn(**fs);
+}
+
+fs::ReadAt ReadAtFlag(const Args& args) { return fs::ReadAt{args.Get("--snapshot").value_or("")}; }
+
+Result<int64_t> ParseDuration(std::string_view text) {
+  if (text.empty()) return Status::InvalidArgument("empty duration");
+  int64_t unit = 1'000'000'000;
+  switch (text.back()) {
+    case 's': text.remove_suffix(1); break;
+    case 'm': unit *= 60; text.remove_suffix(1); break;
+    case 'h': unit *= 3600; text.remove_suffix(1); break;
+    case 'd': unit *= 86400; text.remove_suffix(1); break;
+    default: break;
+  }
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n < 0) {
+    return Status::InvalidArgument("bad duration '" + std::string(text) +
+                                   "' (use e.g. 30s, 15m, 2h, 7d)");
+  }
+  return n * unit;
+}
+
+}  // namespace nokv::cli

@@ -1,0 +1,6 @@
+// The `nokv` binary.
+#include <iostream>
+
+#include "cli/cli.h"
+
+int main(int argc, char** argv) { return nokv::cli::Main(argc, argv, std::cout, std::cerr); }

@@ -1,0 +1,274 @@
+// The embedded write and read paths: streaming bytes into blocks and
+// publishing them; reading ranges of one pinned generation; multi-file
+// publishes; and the data-directory doctor.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "fs/embedded_fs.h"
+#include "meta/merge.h"
+#include "meta/path.h"
+#include "object/block_reader.h"
+#include "object/block_writer.h"
+
+namespace nokv::fs {
+
+std::string GuessContentType(std::string_view name) {
+  static const std::pair<std::string_view, std::string_view> kTypes[] = {
+      {".json", "application/json"},       {".jsonl", "application/x-ndjson"},
+      {".ndjson", "application/x-ndjson"}, {".yaml", "application/yaml"},
+      {".yml", "application/yaml"},        {".csv", "text/csv"},
+      {".txt", "text/plain"},              {".log", "text/plain"},
+      {".md", "text/markdown"},            {".py", "text/x-python"},
+      {".html", "text/html"},              {".parquet", "application/vnd.apache.parquet"},
+      {".png", "image/png"},               {".jpg", "image/jpeg"},
+  };
+  for (const auto& [ext, type] : kTypes) {
+    if (name.size() >= ext.size() && name.substr(name.size() - ext.size()) == ext) {
+      return std::string(type);
+    }
+  }
+  return "application/octet-stream";
+}
+
+namespace {
+
+meta::PublishRequest MakeRequest(std::string_view path, const object::BodyLayout& layout,
+                                 const WriteOptions& options) {
+  meta::PublishRequest request;
+  request.path = path;
+  request.manifest.layout = layout;
+  request.manifest.content_type =
+      options.content_type.empty() ? GuessContentType(path) : options.content_type;
+  request.manifest.producer = options.producer;
+  request.mode = options.mode;
+  request.expected_generation = options.expected_generation;
+  request.node.parents = options.parents;
+  request.node.mode = options.file_mode;
+  request.node.request_id = options.request_id;
+  return request;
+}
+
+bool BlockWasCollected(const Status& s) {
+  return s.code() == Code::kAborted && s.message().starts_with(meta::kBlockCollected);
+}
+
+}  // namespace
+
+Result<std::vector<meta::Attr>> EmbeddedFilesystem::PublishWithRetry(
+    const std::vector<meta::PublishRequest>& requests, const std::function<Status()>& reupload) {
+  auto published = meta_->PublishMany(requests);
+  if (published.ok() || !BlockWasCollected(published.status())) return published;
+  if (!reupload) {
+    return Status::Aborted("a block of this file was garbage-collected during the upload; "
+                           "write it again");
+  }
+  NOKV_RETURN_IF_ERROR(reupload());
+  return meta_->PublishMany(requests, /*revive_blocks=*/true);
+}
+
+class EmbeddedWriter final : public Writer {
+ public:
+  EmbeddedWriter(EmbeddedFilesystem* fs, std::string path, const WriteOptions& options)
+      : fs_(fs),
+        path_(std::move(path)),
+        options_(options),
+        blocks_(fs->store_.get(), &fs->io_, BlockOptions(fs)) {}
+
+  Status Append(std::string_view data) override {
+    bytes_ += data.size();
+    return blocks_.Append(data);
+  }
+
+  Result<meta::Attr> Commit() override {
+    NOKV_ASSIGN_OR_RETURN(object::BodyLayout layout, blocks_.Finish());
+    NOKV_ASSIGN_OR_RETURN(auto attrs,
+                          fs_->PublishWithRetry({MakeRequest(path_, layout, options_)}, {}));
+    return std::move(attrs.front());
+  }
+
+  uint64_t bytes_written() const override { return bytes_; }
+
+ private:
+  static object::BlockWriterOptions BlockOptions(EmbeddedFilesystem* fs) {
+    object::BlockWriterOptions o;
+    o.block_size = fs->options_.block_size;
+    return o;
+  }
+
+  EmbeddedFilesystem* fs_;
+  std::string path_;
+  WriteOptions options_;
+  object::BlockWriter blocks_;
+  uint64_t bytes_ = 0;
+};
+
+class EmbeddedReader final : public Reader {
+ public:
+  EmbeddedReader(meta::ReadContext ctx, meta::Attr attr, std::unique_ptr<object::BlockReader> blocks)
+      : ctx_(std::move(ctx)), attr_(std::move(attr)), blocks_(std::move(blocks)) {}
+
+  Status Read(uint64_t offset, uint64_t length, std::string* out) override {
+    if (!blocks_) {
+      out->clear();
+      return Status::Ok();
+    }
+    return blocks_->Read(offset, length, out);
+  }
+
+  const meta::Attr& attr() const override { return attr_; }
+
+ private:
+  meta::ReadContext ctx_;  // keeps the generation's versions pinned
+  meta::Attr attr_;
+  std::unique_ptr<object::BlockReader> blocks_;
+};
+
+Result<std::unique_ptr<Writer>> EmbeddedFilesystem::OpenWriter(std::string_view path,
+                                                               const WriteOptions& options) {
+  NOKV_ASSIGN_OR_RETURN(std::string normalized, meta::NormalizePath(path));
+  if (normalized == "/") return Status::IsADirectory("/ is a directory");
+  if (options.mode == meta::PublishMode::kCreate) {
+    // Fail before uploading anything when the name is taken.
+    if (auto existing = meta_->Stat(normalized); existing.ok()) {
+      return Status::AlreadyExists(normalized + " already exists");
+    }
+  }
+  return std::unique_ptr<Writer>(new EmbeddedWriter(this, normalized, options));
+}
+
+Result<std::unique_ptr<Reader>> EmbeddedFilesystem::OpenReader(std::string_view path,
+                                                               const ReadAt& at) {
+  NOKV_ASSIGN_OR_RETURN(auto ctx, Context(at));
+  NOKV_ASSIGN_OR_RETURN(meta::Attr attr, meta_->Stat(path, &ctx));
+  if (attr.type == meta::FileType::kDirectory) {
+    return Status::IsADirectory(std::string(path) + " is a directory");
+  }
+  if (attr.type != meta::FileType::kFile) {
+    return Status::InvalidArgument(std::string(path) + " is not a regular file");
+  }
+  std::unique_ptr<object::BlockReader> blocks;
+  if (auto manifest = meta_->GetManifest(attr.inode, attr.generation, &ctx); manifest.ok()) {
+    blocks = std::make_unique<object::BlockReader>(store_.get(), &io_, manifest->layout);
+  } else if (attr.size != 0) {
+    return manifest.status();
+  }
+  return std::unique_ptr<Reader>(new EmbeddedReader(std::move(ctx), attr, std::move(blocks)));
+}
+
+namespace {
+
+// Streams a local file into `writer`-style blocks; returns its layout.
+Result<object::BodyLayout> UploadLocalFile(object::ObjectStore* store, ThreadPool* io,
+                                           uint64_t block_size, const std::string& local,
+                                           const std::function<void(uint64_t)>& on_bytes) {
+  int fd = ::open(local.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::FromErrno(errno, local);
+  object::BlockWriterOptions options;
+  options.block_size = block_size;
+  object::BlockWriter writer(store, io, options);
+  std::string buffer(1 << 20, '\0');
+  Status status;
+  for (;;) {
+    ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      status = Status::FromErrno(errno, local);
+      break;
+    }
+    if (n == 0) break;
+    status = writer.Append(std::string_view(buffer.data(), static_cast<size_t>(n)));
+    if (!status.ok()) break;
+    if (on_bytes) on_bytes(static_cast<uint64_t>(n));
+  }
+  ::close(fd);
+  if (!status.ok()) return status;
+  return writer.Finish();
+}
+
+}  // namespace
+
+Result<std::vector<meta::Attr>> EmbeddedFilesystem::PutTree(const std::vector<TreeFile>& files,
+                                                            const WriteOptions& options,
+                                                            const ProgressFn& progress) {
+  Progress state;
+  state.files_total = files.size();
+  for (const auto& file : files) {
+    if (auto size = Env::Default()->GetFileSize(file.local_path); size.ok()) {
+      state.bytes_total += *size;
+    }
+  }
+  std::vector<meta::PublishRequest> requests;
+  auto upload_all = [&]() -> Status {
+    requests.clear();
+    for (const auto& file : files) {
+      NOKV_ASSIGN_OR_RETURN(
+          object::BodyLayout layout,
+          UploadLocalFile(store_.get(), &io_, options_.block_size, file.local_path,
+                          [&](uint64_t n) {
+                            state.bytes_done += n;
+                            if (progress) progress(state);
+                          }));
+      state.files_done++;
+      if (progress) progress(state);
+      requests.push_back(MakeRequest(file.path, layout, options));
+    }
+    return Status::Ok();
+  };
+  NOKV_RETURN_IF_ERROR(upload_all());
+  return PublishWithRetry(requests, upload_all);
+}
+
+Result<std::vector<std::string>> EmbeddedFilesystem::Doctor() {
+  std::vector<std::string> findings;
+  holt::Stats stats = meta_->engine()->GetStats();
+  findings.push_back("metadata: " + std::to_string(stats.keys) + " keys, sequence " +
+                     std::to_string(stats.visible_seq) + ", WAL " +
+                     std::to_string(stats.wal_bytes) + " bytes, checkpoint at " +
+                     std::to_string(stats.checkpoint_seq));
+  meta::FsTotals totals = meta_->Totals();
+  findings.push_back("namespace: " + std::to_string(totals.files) + " files, " +
+                     std::to_string(totals.directories) + " directories, " +
+                     std::to_string(totals.bytes) + " bytes");
+  // The object store answers a write, a read and a delete.
+  std::string probe = "doctor/probe-" + std::to_string(::getpid());
+  Status s = store_->Put(probe, "probe");
+  auto back = s.ok() ? store_->Get(probe) : Result<std::string>(s);
+  if (back.ok() && *back == "probe") s = store_->Delete(probe);
+  if (!back.ok()) s = back.status();
+  findings.push_back("object store " + store_->Describe() + ": " +
+                     (s.ok() ? std::string("ok") : "FAILED " + s.ToString()));
+  if (!s.ok()) return findings;
+  // Every block of every file is present (bounded walk).
+  uint64_t checked = 0, missing = 0;
+  std::vector<std::pair<meta::InodeId, std::string>> dirs = {{meta::kRootInode, "/"}};
+  while (!dirs.empty() && checked < 100000) {
+    auto [dir, path] = dirs.back();
+    dirs.pop_back();
+    std::string after;
+    for (;;) {
+      NOKV_ASSIGN_OR_RETURN(auto page, meta_->ReadDir(dir, after, 1024, true));
+      for (size_t i = 0; i < page.entries.size(); ++i) {
+        const auto& attr = page.attrs[i];
+        std::string child = meta::ChildPath(path, page.entries[i].name);
+        if (attr.type == meta::FileType::kDirectory) dirs.emplace_back(attr.inode, child);
+        if (attr.type != meta::FileType::kFile) continue;
+        auto manifest = meta_->GetManifest(attr.inode, attr.generation);
+        if (!manifest.ok()) continue;
+        for (const auto& block : manifest->layout.blocks) {
+          ++checked;
+          if (!store_->Head(object::BlockKey(block.digest)).ok()) {
+            ++missing;
+            findings.push_back("MISSING block " + DigestHex(block.digest) + " of " + child);
+          }
+        }
+      }
+      if (!page.more) break;
+      after = page.entries.back().name;
+    }
+  }
+  findings.push_back("blocks: " + std::to_string(checked) + " checked, " +
+                     std::to_string(missing) + " missing");
+  return findings;
+}
+
+}  // namespace nokv::fs

@@ -1,0 +1,67 @@
+// VerbError construction and JSON form.
+#include "query/verb_error.h"
+
+namespace nokv::query {
+namespace {
+
+VerbError Make(const char* code, std::string message, std::string hint) {
+  return VerbError{code, std::move(message), std::move(hint)};
+}
+
+}  // namespace
+
+nlohmann::json VerbError::ToJson() const {
+  nlohmann::json body = {{"code", code}, {"message", message}};
+  if (!hint.empty()) body["hint"] = hint;
+  return {{"error", std::move(body)}};
+}
+
+VerbError VerbError::NotFound(std::string m, std::string h) {
+  return Make("not_found", std::move(m), std::move(h));
+}
+VerbError VerbError::InvalidArgument(std::string m, std::string h) {
+  return Make("invalid_argument", std::move(m), std::move(h));
+}
+VerbError VerbError::NotADirectory(std::string m, std::string h) {
+  return Make("not_a_directory", std::move(m), std::move(h));
+}
+VerbError VerbError::NotAFile(std::string m, std::string h) {
+  return Make("not_a_file", std::move(m), std::move(h));
+}
+VerbError VerbError::CursorExpired(std::string m, std::string h) {
+  return Make("cursor_expired", std::move(m), std::move(h));
+}
+VerbError VerbError::GenerationGone(std::string m, std::string h) {
+  return Make("generation_gone", std::move(m), std::move(h));
+}
+VerbError VerbError::TooLarge(std::string m, std::string h) {
+  return Make("too_large", std::move(m), std::move(h));
+}
+VerbError VerbError::Cancelled() { return Make("cancelled", "the call was cancelled", ""); }
+VerbError VerbError::Internal(std::string m) { return Make("internal", std::move(m), ""); }
+
+VerbError FromStatus(const Status& status, std::string hint) {
+  std::string message(status.message());
+  switch (status.code()) {
+    case Code::kOk:
+      return VerbError::Ok();
+    case Code::kNotFound:
+      return VerbError::NotFound(std::move(message), std::move(hint));
+    case Code::kInvalidArgument:
+      return VerbError::InvalidArgument(std::move(message), std::move(hint));
+    case Code::kNotADirectory:
+      return VerbError::NotADirectory(std::move(message), std::move(hint));
+    case Code::kIsADirectory:
+      return VerbError::NotAFile(std::move(message), std::move(hint));
+    case Code::kExpired:
+      return VerbError::GenerationGone(std::move(message), std::move(hint));
+    case Code::kTooLarge:
+      return VerbError::TooLarge(std::move(message), std::move(hint));
+    case Code::kCancelled:
+      return VerbError::Cancelled();
+    default:
+      return VerbError::Internal(status.ToString());
+  }
+}
+
+}  // namespace nokv::query

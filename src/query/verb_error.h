@@ -1,0 +1,47 @@
+// VerbError: the structured error every verb returns instead of a result
+// ({"error": {"code", "message", "hint"}}, schemas/error.json), and the
+// mapping from module Status codes to it.
+//
+// Plain value; thread-compatible.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace nokv::query {
+
+struct VerbError {
+  std::string code;  // empty: no error
+  std::string message;
+  std::string hint;
+
+  bool ok() const { return code.empty(); }
+  nlohmann::json ToJson() const;
+
+  static VerbError Ok() { return {}; }
+  static VerbError NotFound(std::string message, std::string hint = {});
+  static VerbError InvalidArgument(std::string message, std::string hint = {});
+  static VerbError NotADirectory(std::string message, std::string hint = {});
+  static VerbError NotAFile(std::string message, std::string hint = {});
+  static VerbError CursorExpired(std::string message, std::string hint = {});
+  static VerbError GenerationGone(std::string message, std::string hint = {});
+  static VerbError TooLarge(std::string message, std::string hint = {});
+  static VerbError Cancelled();
+  static VerbError Internal(std::string message);
+};
+
+// Maps a Status from meta/object/records (kExpired becomes generation_gone;
+// storage failures become internal).
+VerbError FromStatus(const Status& status, std::string hint = {});
+
+}  // namespace nokv::query
+
+// Returns early from a function returning VerbError when `expr` fails.
+#define NOKV_VERB_TRY(expr)                          \
+  do {                                               \
+    ::nokv::query::VerbError verb_try_err_ = (expr); \
+    if (!verb_try_err_.ok()) return verb_try_err_;   \
+  } while (0)

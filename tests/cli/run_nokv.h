@@ -1,0 +1,84 @@
+// Runs the `nokv` binary as a child process with a data directory, optional
+// stdin bytes, and captured stdout, stderr and exit code.
+#pragma once
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+namespace nokv::testing {
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `argv` (argv[0] is the program) with `input` on stdin.
+inline RunResult RunProgram(const std::vector<std::string>& argv, const std::string& input = {},
+                            const std::string& cwd = {}) {
+  int in[2], out[2], err[2];
+  if (pipe(in) != 0 || pipe(out) != 0 || pipe(err) != 0) return {};
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    dup2(err[1], 2);
+    for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) close(fd);
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(127);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  close(err[1]);
+  RunResult result;
+  size_t written = 0;
+  if (input.empty()) {
+    close(in[1]);
+    in[1] = -1;
+  }
+  fcntl(in[1], F_SETFL, O_NONBLOCK);
+  bool out_open = true, err_open = true;
+  char buf[65536];
+  while (out_open || err_open) {
+    std::vector<pollfd> fds;
+    if (out_open) fds.push_back({out[0], POLLIN, 0});
+    if (err_open) fds.push_back({err[0], POLLIN, 0});
+    if (in[1] >= 0) fds.push_back({in[1], POLLOUT, 0});
+    poll(fds.data(), fds.size(), 1000);
+    for (auto& p : fds) {
+      if (p.fd == in[1] && (p.revents & (POLLOUT | POLLERR))) {
+        ssize_t n = write(in[1], input.data() + written, input.size() - written);
+        if (n > 0) written += static_cast<size_t>(n);
+        if (n < 0 || written == input.size()) {
+          close(in[1]);
+          in[1] = -1;
+        }
+      } else if (p.revents & (POLLIN | POLLHUP)) {
+        ssize_t n = read(p.fd, buf, sizeof(buf));
+        if (n <= 0) {
+          (p.fd == out[0] ? out_open : err_open) = false;
+        } else {
+          (p.fd == out[0] ? result.out : result.err).append(buf, static_cast<size_t>(n));
+        }
+      }
+    }
+  }
+  if (in[1] >= 0) close(in[1]);
+  close(out[0]);
+  close(err[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+}  // namespace nokv::testing

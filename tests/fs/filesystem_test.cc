@@ -1,0 +1,171 @@
+// The Filesystem contract, one suite for every backend (embedded on a local
+// store and on an in-memory store today; the remote client joins the list
+// when it exists).
+#include "fs/filesystem.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "fs/embedded.h"
+#include "test_dir.h"
+
+namespace nokv::fs {
+namespace {
+
+struct Backend {
+  std::string name;
+  std::function<Result<std::unique_ptr<Filesystem>>(const std::string& dir)> open;
+};
+
+std::vector<Backend> Backends() {
+  auto embedded = [](StoreConfig::Kind kind) {
+    return [kind](const std::string& dir) {
+      EmbeddedOptions options;
+      options.data_dir = dir;
+      options.store.kind = kind;
+      options.block_size = 64;  // many blocks from small bodies
+      options.create_if_missing = true;
+      return OpenEmbedded(options);
+    };
+  };
+  return {{"EmbeddedLocal", embedded(StoreConfig::Kind::kLocal)},
+          {"EmbeddedMemory", embedded(StoreConfig::Kind::kMemory)}};
+}
+
+class FilesystemTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    auto opened = GetParam().open(dir_.path());
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    fs_ = std::move(opened).value();
+  }
+
+  Result<meta::Attr> Write(const std::string& path, std::string_view bytes,
+                           WriteOptions options = {}) {
+    NOKV_ASSIGN_OR_RETURN(auto writer, fs_->OpenWriter(path, options));
+    for (size_t i = 0; i < bytes.size(); i += 100) {
+      NOKV_RETURN_IF_ERROR(writer->Append(bytes.substr(i, 100)));
+    }
+    return writer->Commit();
+  }
+
+  std::string ReadAll(const std::string& path, const ReadAt& at = {}) {
+    auto reader = fs_->OpenReader(path, at);
+    if (!reader.ok()) return "<" + reader.status().ToString() + ">";
+    std::string out;
+    EXPECT_TRUE((*reader)->Read(0, (*reader)->size(), &out).ok());
+    return out;
+  }
+
+  nokv::testing::TempDir dir_;
+  nokv::testing::TempDir local_;
+  std::unique_ptr<Filesystem> fs_;
+};
+
+TEST_P(FilesystemTest, WriteThenReadWholeAndRanges) {
+  std::string body;
+  for (int i = 0; i < 1000; ++i) body += std::to_string(i) + ",";
+  auto attr = Write("/d/data.csv", body);
+  ASSERT_TRUE(attr.ok()) << attr.status().ToString();
+  EXPECT_EQ(attr->size, body.size());
+  EXPECT_EQ(ReadAll("/d/data.csv"), body);
+  auto reader = fs_->OpenReader("/d/data.csv");
+  ASSERT_TRUE(reader.ok());
+  std::string part;
+  ASSERT_TRUE((*reader)->Read(63, 130, &part).ok());  // crosses block boundaries
+  EXPECT_EQ(part, body.substr(63, 130));
+  ASSERT_TRUE((*reader)->Read(body.size() - 5, 100, &part).ok());
+  EXPECT_EQ(part, body.substr(body.size() - 5));
+  EXPECT_EQ(ReadAll("/d"), "<is_a_directory: /d is a directory>");
+}
+
+TEST_P(FilesystemTest, EmptyFilesAndContentTypes) {
+  ASSERT_TRUE(Write("/empty.json", "").ok());
+  EXPECT_EQ(ReadAll("/empty.json"), "");
+  EXPECT_EQ(fs_->Stat("/empty.json")->size, 0u);
+}
+
+TEST_P(FilesystemTest, CreateOnlyWritersFailBeforeUploading) {
+  ASSERT_TRUE(Write("/f", "one").ok());
+  EXPECT_EQ(fs_->OpenWriter("/f", {}).status().code(), Code::kAlreadyExists);
+  WriteOptions replace;
+  replace.mode = meta::PublishMode::kReplace;
+  ASSERT_TRUE(Write("/f", "two", replace).ok());
+  EXPECT_EQ(ReadAll("/f"), "two");
+}
+
+TEST_P(FilesystemTest, AReaderKeepsItsGenerationWhileTheFileIsReplaced) {
+  ASSERT_TRUE(Write("/model", std::string(500, 'a')).ok());
+  auto reader = fs_->OpenReader("/model");
+  ASSERT_TRUE(reader.ok());
+  WriteOptions replace;
+  replace.mode = meta::PublishMode::kReplace;
+  ASSERT_TRUE(Write("/model", std::string(300, 'b'), replace).ok());
+  ASSERT_TRUE(fs_->CollectGarbage().ok());
+  std::string old;
+  ASSERT_TRUE((*reader)->Read(0, 500, &old).ok());
+  EXPECT_EQ(old, std::string(500, 'a'));
+  EXPECT_EQ(ReadAll("/model"), std::string(300, 'b'));
+}
+
+TEST_P(FilesystemTest, PutTreePublishesAllFilesInOneCommitOrNone) {
+  std::filesystem::create_directories(local_.Sub("src/sub"));
+  std::ofstream(local_.Sub("src/a")) << "A";
+  std::ofstream(local_.Sub("src/sub/b")) << std::string(1000, 'B');
+  std::vector<TreeFile> files = {{"/ckpt/a", local_.Sub("src/a")},
+                                 {"/ckpt/sub/b", local_.Sub("src/sub/b")}};
+  auto attrs = fs_->PutTree(files, {});
+  ASSERT_TRUE(attrs.ok()) << attrs.status().ToString();
+  EXPECT_EQ((*attrs)[0].generation, (*attrs)[1].generation);
+  EXPECT_EQ(ReadAll("/ckpt/sub/b"), std::string(1000, 'B'));
+  files.push_back({"/ckpt2/missing", local_.Sub("nope")});
+  files[0].path = "/ckpt2/a";
+  files[1].path = "/ckpt2/b";
+  EXPECT_EQ(fs_->PutTree(files, {}).status().code(), Code::kNotFound);
+  EXPECT_EQ(fs_->Stat("/ckpt2").status().code(), Code::kNotFound);
+}
+
+TEST_P(FilesystemTest, RecursiveRemoveAndListPaging) {
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(Write("/t/f" + std::to_string(100 + i), "x").ok());
+  ASSERT_TRUE(Write("/t/sub/deep/z", "z").ok());
+  std::vector<std::string> names;
+  std::string after;
+  for (;;) {
+    auto page = fs_->List("/t", after, 7);
+    ASSERT_TRUE(page.ok());
+    for (auto& e : page->entries) names.push_back(e.name);
+    if (!page->more) break;
+    after = page->entries.back().name;
+  }
+  EXPECT_EQ(names.size(), 31u);
+  EXPECT_EQ(fs_->Remove("/t", false).code(), Code::kNotEmpty);
+  ASSERT_TRUE(fs_->Remove("/t", true).ok());
+  EXPECT_EQ(fs_->Stat("/t").status().code(), Code::kNotFound);
+  EXPECT_EQ(fs_->Totals().files, 0u);
+}
+
+TEST_P(FilesystemTest, SnapshotsReadTheFrozenView) {
+  ASSERT_TRUE(Write("/s/x", "v1").ok());
+  ASSERT_TRUE(fs_->CreateSnapshot("snap", "/s", 0).ok());
+  ASSERT_TRUE(fs_->Remove("/s/x", false).ok());
+  EXPECT_EQ(ReadAll("/s/x", ReadAt{"snap"}), "v1");
+  EXPECT_EQ(fs_->List("/s", "", 10, ReadAt{"snap"})->entries.size(), 1u);
+  EXPECT_EQ(fs_->Stat("/s/x").status().code(), Code::kNotFound);
+  EXPECT_EQ(fs_->Stat("/s", ReadAt{"nope"}).status().code(), Code::kNotFound);
+}
+
+TEST_P(FilesystemTest, DoctorReportsAHealthyStore) {
+  ASSERT_TRUE(Write("/a", "abc").ok());
+  auto findings = fs_->Doctor();
+  ASSERT_TRUE(findings.ok());
+  for (const auto& line : *findings) EXPECT_FALSE(line.starts_with("MISSING")) << line;
+  EXPECT_NE(findings->back().find("0 missing"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, FilesystemTest, ::testing::ValuesIn(Backends()),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace nokv::fs

@@ -1,0 +1,191 @@
+// read and grep on the fixed workspace.
+#include <atomic>
+
+#include "query_fixture.h"
+
+namespace nokv::query::testing {
+namespace {
+
+using ReadTest = QueryTest;
+using GrepTest = QueryTest;
+
+TEST_F(ReadTest, StructuredFilesReadAsRecords) {
+  json r = Call("read", {{"path", "/runs/r1/metrics.jsonl"}});
+  ASSERT_EQ(Code(r), "") << r.dump();
+  EXPECT_EQ(r["format"], "structured");
+  EXPECT_EQ(r["record_type"], "jsonl");
+  EXPECT_EQ(r["record_count"], 3);
+  EXPECT_EQ(r["records"][0]["step"], 1);
+  json page = Call("read", {{"path", "/data/table.csv"}, {"offset", 1}, {"limit", 1}});
+  EXPECT_EQ(page["records"][0]["name"], "beta");
+  EXPECT_EQ(page["evidence"], "nokv-native:///data/table.csv@generation:" +
+                                  std::to_string(page["generation"].get<uint64_t>()) + "#item:1");
+  ASSERT_TRUE(page.contains("next_cursor"));
+  json next = Call(
+      "read",
+      {{"path", "/data/table.csv"}, {"offset", 1}, {"limit", 1}, {"cursor", page["next_cursor"]}});
+  EXPECT_EQ(next["records"][0]["name"], "gamma, the third");
+}
+
+TEST_F(ReadTest, MalformedStructuredFileFallsBackToText) {
+  json r = Call("read", {{"path", "/data/bad.json"}});
+  EXPECT_EQ(r["format"], "text");
+  EXPECT_TRUE(r.contains("parse_error"));
+  EXPECT_EQ(Code(Call("read", {{"path", "/data/bad.json"}, {"format", "structured"}})),
+            "invalid_argument");
+}
+
+TEST_F(ReadTest, TextIsNumberedLinesPagedAcrossAHugeFile) {
+  json r = Call("read", {{"path", "/data/big.txt"}, {"lines", "49998-50005"}});
+  ASSERT_EQ(Code(r), "") << r.dump();
+  ASSERT_EQ(r["lines"].size(), 3u);
+  EXPECT_EQ(r["lines"][0]["line"], 49998);
+  EXPECT_EQ(r["lines"][2]["text"], BigLine(50000));
+  EXPECT_TRUE(r["eof"].get<bool>());
+  EXPECT_NE(r["evidence"].get<std::string>().find("#L49998-L50000"), std::string::npos);
+  json first = Call("read", {{"path", "/data/big.txt"}, {"limit", 2}});
+  ASSERT_TRUE(first.contains("next_cursor"));
+  EXPECT_FALSE(first.contains("eof"));
+  json second =
+      Call("read", {{"path", "/data/big.txt"}, {"limit", 2}, {"cursor", first["next_cursor"]}});
+  EXPECT_EQ(second["lines"][0]["line"], 3);
+  EXPECT_EQ(second["lines"][0]["text"], BigLine(3));
+}
+
+TEST_F(ReadTest, BytesAreUtf8WhenValidElseBase64) {
+  json bin = Call("read", {{"path", "/data/blob.bin"}});
+  EXPECT_EQ(bin["format"], "bytes");
+  EXPECT_EQ(bin["encoding"], "base64");
+  EXPECT_EQ(bin["length"], 27);
+  json text = Call("read", {{"path", "/runs/r1/stdout.log"}, {"format", "bytes"}, {"limit", 8}});
+  EXPECT_EQ(text["encoding"], "utf8");
+  EXPECT_EQ(text["data"], "starting");
+  ASSERT_TRUE(text.contains("next_cursor"));
+  json rest = Call("read", {{"path", "/runs/r1/stdout.log"},
+                            {"format", "bytes"},
+                            {"limit", 8},
+                            {"cursor", text["next_cursor"]}});
+  EXPECT_EQ(rest["offset"], 8);
+}
+
+TEST_F(ReadTest, DirectoriesAreNotFilesAndArgumentsAreChecked) {
+  EXPECT_EQ(Code(Call("read", {{"path", "/runs"}})), "not_a_file");
+  EXPECT_EQ(Code(Call("read", json::object())), "invalid_argument");
+  EXPECT_EQ(Code(Call("read", {{"path", "/data/big.txt"}, {"lines", "5-2"}})), "invalid_argument");
+  EXPECT_EQ(Code(Call("read", {{"path", "/data/big.txt"}, {"format", "xml"}})), "invalid_argument");
+  EXPECT_EQ(Code(Call("read", {{"evidence", "http://x"}})), "invalid_argument");
+}
+
+TEST_F(ReadTest, ItemEvidenceRoundTripsAndHugeStructuredBodiesAreTooLarge) {
+  json page = Call("read", {{"path", "/data/table.csv"}, {"offset", 2}, {"limit", 1}});
+  json item = Call("read", {{"evidence", page["evidence"]}});
+  ASSERT_EQ(Code(item), "") << item.dump();
+  EXPECT_EQ(item["records"], page["records"]);
+  std::string huge;
+  while (huge.size() <= (5u << 20)) huge += "{\"k\": \"" + std::string(100, 'v') + "\"}\n";
+  Put("/data/huge.jsonl", huge, 1 << 20);
+  json r = Call("read", {{"path", "/data/huge.jsonl"}, {"format", "structured"}});
+  EXPECT_EQ(Code(r), "too_large");
+  EXPECT_FALSE(r["error"]["hint"].get<std::string>().empty());
+  EXPECT_EQ(Call("read", {{"path", "/data/huge.jsonl"}, {"limit", 1}})["format"], "text");
+  EXPECT_TRUE(Call("stat", {{"path", "/data/huge.jsonl"}}).contains("summary_skipped"));
+}
+
+TEST_F(ReadTest, ResultSizeCapTruncatesWithCursor) {
+  json r = Call("read", {{"path", "/data/big.txt"}, {"limit", 5000}, {"max_result_bytes", 4096}});
+  ASSERT_EQ(Code(r), "") << r.dump();
+  EXPECT_TRUE(r["truncated"].get<bool>());
+  EXPECT_LE(r.dump().size(), 4096u);
+  ASSERT_TRUE(r.contains("next_cursor"));
+  uint64_t last = r["lines"].back()["line"];
+  json next = Call("read", {{"path", "/data/big.txt"},
+                            {"limit", 5000},
+                            {"max_result_bytes", 4096},
+                            {"cursor", r["next_cursor"]}});
+  EXPECT_EQ(next["lines"][0]["line"], last + 1);
+  EXPECT_EQ(Code(Call("read", {{"path", "/data/big.txt"}, {"max_result_bytes", 1 << 21}})),
+            "invalid_argument");
+}
+
+TEST_F(GrepTest, LiteralCaseInsensitiveRecursiveWithEvidence) {
+  json r = Call("grep", {{"path", "/runs"}, {"pattern", "runtimeerror: cuda"}});
+  ASSERT_EQ(Code(r), "") << r.dump();
+  ASSERT_EQ(r["matches"].size(), 1u);
+  EXPECT_EQ(r["matches"][0]["path"], "/runs/r2/stderr.log");
+  EXPECT_EQ(r["matches"][0]["line"], 4);
+  EXPECT_NE(r["matches"][0]["evidence"].get<std::string>().find("#L4"), std::string::npos);
+  EXPECT_GT(r["files_scanned"].get<int>(), 10);
+  EXPECT_GT(r["bytes_scanned"].get<int>(), 0);
+  // The evidence reads back exactly that line.
+  json line = Call("read", {{"evidence", r["matches"][0]["evidence"]}});
+  ASSERT_EQ(Code(line), "") << line.dump();
+  EXPECT_EQ(line["lines"][0]["text"], "RuntimeError: CUDA out of memory");
+  EXPECT_EQ(line["lines"].size(), 1u);
+}
+
+TEST_F(GrepTest, LiteralEscapesRegexAndRegexModeWorks) {
+  EXPECT_EQ(Call("grep", {{"path", "/runs"}, {"pattern", "main()"}})["matches"].size(), 1u);
+  json re = Call("grep", {{"path", "/runs"}, {"pattern", "epoch \\d+ done"}, {"regex", true}});
+  EXPECT_EQ(re["matches"].size(), 5u);
+  json cs = Call("grep", {{"path", "/runs"}, {"pattern", "TRACEBACK"}, {"case_sensitive", true}});
+  EXPECT_EQ(cs["matches"].size(), 0u);
+  json bad = Call("grep", {{"path", "/runs"}, {"pattern", "(unclosed"}, {"regex", true}});
+  EXPECT_EQ(Code(bad), "invalid_argument");
+  EXPECT_FALSE(bad["error"]["hint"].get<std::string>().empty());
+}
+
+TEST_F(GrepTest, ContextGlobAndPerFileCap) {
+  json r = Call("grep", {{"path", "/runs"}, {"pattern", "main()"}, {"context", 1}});
+  ASSERT_EQ(r["matches"].size(), 1u);
+  EXPECT_EQ(r["matches"][0]["before"], json({"  File \"train.py\", line 42, in <module>"}));
+  EXPECT_EQ(r["matches"][0]["after"], json({"RuntimeError: CUDA out of memory"}));
+  json logs =
+      Call("grep", {{"path", "/"}, {"pattern", "e"}, {"glob", "stdout.log"}, {"max_per_file", 1}});
+  EXPECT_EQ(logs["matches"].size(), 5u);
+  json rel = Call("grep", {{"path", "/runs"}, {"pattern", "finished"}, {"glob", "r3/*.log"}});
+  EXPECT_EQ(rel["matches"].size(), 1u);
+}
+
+TEST_F(GrepTest, BinaryFilesAreSkippedAndLongLinesClipped) {
+  json r = Call("grep", {{"path", "/data"}, {"pattern", "error"}});
+  EXPECT_EQ(r["binary_skipped"], 1);
+  EXPECT_EQ(r["matches"].size(), 0u);
+  json lng = Call("grep", {{"path", "/data/long.txt"}, {"pattern", "needle"}});
+  ASSERT_EQ(lng["matches"].size(), 1u);
+  EXPECT_TRUE(lng["matches"][0]["clipped"].get<bool>());
+  EXPECT_LE(lng["matches"][0]["text"].get<std::string>().size(), 410u);
+  EXPECT_NE(lng["matches"][0]["text"].get<std::string>().find("NEEDLE"), std::string::npos);
+  EXPECT_EQ(lng["matches"][0]["column"], 3002);
+}
+
+TEST_F(GrepTest, PagesThroughManyMatchesWithCursor) {
+  json args = {
+      {"path", "/data/big.txt"}, {"pattern", "checkpoint"}, {"limit", 20}, {"max_per_file", 1000}};
+  json first = Call("grep", args);
+  ASSERT_EQ(first["matches"].size(), 20u);
+  args["cursor"] = first["next_cursor"];
+  json second = Call("grep", args);
+  ASSERT_EQ(Code(second), "") << second.dump();
+  EXPECT_EQ(second["matches"][0]["line"], 21000);
+  args["cursor"] = second["next_cursor"];
+  json third = Call("grep", args);
+  EXPECT_EQ(third["matches"].size(), 10u);
+  EXPECT_FALSE(third.contains("next_cursor"));
+}
+
+TEST_F(GrepTest, CancellationStopsTheScan) {
+  std::atomic<bool> cancelled{true};
+  CallControl control;
+  control.cancelled = &cancelled;
+  EXPECT_EQ(Code(Call("grep", {{"path", "/"}, {"pattern", "zzz"}}, control)), "cancelled");
+  std::atomic<bool> later{false};
+  int calls = 0;
+  control.cancelled = &later;
+  control.progress = [&](uint64_t, uint64_t, std::string_view) {
+    if (++calls == 3) later = true;
+  };
+  EXPECT_EQ(Code(Call("grep", {{"path", "/"}, {"pattern", "zzz"}}, control)), "cancelled");
+}
+
+}  // namespace
+}  // namespace nokv::query::testing
