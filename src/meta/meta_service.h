@@ -252,6 +252,7 @@ class MetaService {
   Result<Attr> MakeNodeAt(InodeId parent, std::string_view name, FileType type,
                           std::string_view target, const NodeOptions& options);
   Status RemoveEntry(InodeId parent, std::string_view name, bool directory);
+  Status RemovePath(std::string_view path, bool directory);
   // Guards the path of directory `dir` and returns it.
   Result<std::string> GuardDirPath(Command& cmd, InodeId dir);
   // Drops the entry `victim` (reached via parent/name at `path`) from the

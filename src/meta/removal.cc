@@ -99,21 +99,19 @@ Result<std::pair<std::string, std::string>> SplitParent(std::string_view path) {
 }
 }  // namespace
 
-Status MetaService::Unlink(std::string_view path) {
+Status MetaService::RemovePath(std::string_view path, bool directory) {
   NOKV_ASSIGN_OR_RETURN(auto split, SplitParent(path));
   NOKV_ASSIGN_OR_RETURN(InodeId parent, ResolveDir(split.first));
-  return UnlinkAt(parent, split.second);
+  return RemoveEntry(parent, split.second, directory);
 }
+
+Status MetaService::Unlink(std::string_view path) { return RemovePath(path, false); }
 
 Status MetaService::UnlinkAt(InodeId parent, std::string_view name) {
   return RemoveEntry(parent, name, /*directory=*/false);
 }
 
-Status MetaService::Rmdir(std::string_view path) {
-  NOKV_ASSIGN_OR_RETURN(auto split, SplitParent(path));
-  NOKV_ASSIGN_OR_RETURN(InodeId parent, ResolveDir(split.first));
-  return RmdirAt(parent, split.second);
-}
+Status MetaService::Rmdir(std::string_view path) { return RemovePath(path, true); }
 
 Status MetaService::RmdirAt(InodeId parent, std::string_view name) {
   return RemoveEntry(parent, name, /*directory=*/true);
