@@ -13,27 +13,13 @@
 #include <string>
 #include <string_view>
 
+#include "bench/common/node_attrs.h"
+
 namespace nokv::bench {
 
 inline constexpr uint64_t kFilesPerDir = 1024;
 inline constexpr size_t kNodeValueBytes = 64;
 inline constexpr size_t kDentryValueBytes = 9;
-inline constexpr uint8_t kTypeFile = 1;
-
-// The attributes of one inode (the columns of JuiceFS's jfs_node).
-struct NodeAttrs {
-  uint8_t type = kTypeFile;
-  uint32_t mode = 0644;
-  uint32_t uid = 1000;
-  uint32_t gid = 1000;
-  uint32_t nlink = 1;
-  uint64_t length = 0;
-  int64_t atime_ns = 0;
-  int64_t mtime_ns = 0;
-  int64_t ctime_ns = 0;
-  uint32_t rdev = 0;
-  uint64_t parent = 0;
-};
 
 struct CreateOp {
   uint64_t inode = 0;

@@ -8,18 +8,6 @@ namespace nokv::bench {
 
 namespace {
 
-const char* DurabilityName(holt::Durability d) {
-  switch (d) {
-    case holt::Durability::kSync:
-      return "sync";
-    case holt::Durability::kGroup:
-      return "group";
-    case holt::Durability::kNone:
-      return "none";
-  }
-  return "?";
-}
-
 void AddCreate(const CreateOp& op, holt::Batch* batch, std::string* key, std::string* value) {
   key->clear();
   value->clear();
@@ -99,6 +87,18 @@ Status WriteRecords(const std::string& dir, uint64_t records) {
 }
 
 }  // namespace
+
+const char* DurabilityName(holt::Durability d) {
+  switch (d) {
+    case holt::Durability::kSync:
+      return "sync";
+    case holt::Durability::kGroup:
+      return "group";
+    case holt::Durability::kNone:
+      return "none";
+  }
+  return "?";
+}
 
 StoreSpec HoltSpec(holt::Durability durability) {
   StoreSpec spec;

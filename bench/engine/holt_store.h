@@ -4,11 +4,14 @@
 #include <cstdint>
 #include <string>
 
-#include "harness.h"
+#include "bench/common/harness.h"
 #include "holt/engine.h"
 #include "store.h"
 
 namespace nokv::bench {
+
+// "sync", "group" or "none".
+const char* DurabilityName(holt::Durability durability);
 
 // Holt with `durability` and otherwise default options (background
 // checkpoints on, group sync interval 5 ms).

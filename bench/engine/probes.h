@@ -5,7 +5,7 @@
 #include <chrono>
 #include <string>
 
-#include "harness.h"
+#include "bench/common/harness.h"
 
 namespace nokv::bench {
 

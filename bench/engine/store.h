@@ -16,15 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "bench/common/report.h"
 #include "common/result.h"
 #include "fs_shape.h"
 
 namespace nokv::bench {
-
-struct Footprint {
-  uint64_t bytes = 0;  // Holt: Stats.resident_bytes; SQLite: database file bytes
-  std::vector<std::pair<std::string, double>> details;  // extra figures for the JSON row
-};
 
 class ShapeStore {
  public:

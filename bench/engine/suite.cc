@@ -3,7 +3,6 @@
 #include "suite.h"
 
 #include <algorithm>
-#include <iostream>
 
 #include "holt_store.h"
 #include "probes.h"
@@ -13,29 +12,6 @@
 namespace nokv::bench {
 
 namespace {
-
-// Collects rows and remembers the first failure.
-class RowSink {
- public:
-  explicit RowSink(std::vector<Row>* rows) : rows_(rows) {}
-
-  void Add(std::string_view id, Result<Row> row) {
-    if (!row.ok()) {
-      std::cerr << "nokv-bench: " << id << " failed: " << row.status().ToString() << "\n";
-      if (status_.ok()) status_ = row.status();
-      return;
-    }
-    row->id = std::string(id);
-    std::cerr << "nokv-bench: " << id << " " << row->system << " " << row->config << " x"
-              << row->threads << ": " << FormatCount(row->value.median) << " " << row->unit << "\n";
-    rows_->push_back(std::move(*row));
-  }
-  Status status() const { return status_; }
-
- private:
-  std::vector<Row>* rows_;
-  Status status_;
-};
 
 Result<Row> ProbeRow(Result<Measurement> m, std::string config, std::string unit, double scale,
                      std::string latency_unit) {

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/common/report.h"
 #include "config.h"
-#include "report.h"
 
 namespace nokv::bench {
 

@@ -15,10 +15,6 @@ const Row* Find(const std::vector<Row>& rows, std::string_view id, std::string_v
   return nullptr;
 }
 
-std::string Figure(const Row& r) { return FormatCount(r.value.median) + " " + r.unit; }
-std::string Ratio(double x) { return FormatFixed(x, 2) + "x"; }
-const char* Met(bool ok) { return ok ? "yes" : "no"; }
-
 void AddE1(const std::vector<Row>& rows, std::string_view holt, std::string_view sqlite,
            std::vector<Verdict>* out) {
   const Row* a = Find(rows, "E1", "holt", holt);
@@ -26,7 +22,7 @@ void AddE1(const std::vector<Row>& rows, std::string_view holt, std::string_view
   if (a == nullptr || b == nullptr) return;
   double ratio = a->value.median / b->value.median;
   out->push_back({"E1", "creates, 128/commit, " + std::string(holt) + " vs " + std::string(sqlite),
-                  Figure(*a), Figure(*b), Ratio(ratio), ">= 1.5x SQLite", Met(ratio >= 1.5)});
+                  Figure(*a), Figure(*b), RatioText(ratio), ">= 1.5x SQLite", Met(ratio >= 1.5)});
 }
 
 void AddE2(const std::vector<Row>& rows, std::vector<Verdict>* out) {
@@ -35,7 +31,7 @@ void AddE2(const std::vector<Row>& rows, std::vector<Verdict>* out) {
   if (a == nullptr) return;
   std::string holt = Figure(*a) + " (p95 " + FormatCount(a->value.p95) + ")";
   std::string peer = b != nullptr ? Figure(*b) + " (p95 " + FormatCount(b->value.p95) + ")" : "-";
-  std::string ratio = b != nullptr ? Ratio(b->value.median / a->value.median) + " faster" : "-";
+  std::string ratio = b != nullptr ? RatioText(b->value.median / a->value.median) + " faster" : "-";
   out->push_back({"E2", a->workload + ", 1 thread", holt, peer, ratio, "<= 500 ns median",
                   Met(a->value.median <= 500)});
 }
@@ -50,12 +46,12 @@ void AddE3(const std::vector<Row>& rows, std::vector<Verdict>* out) {
     const Row* b = Find(rows, "E3", "sqlite", "synchronous=FULL", a.threads);
     std::string holt = Figure(a);
     if (ceiling != nullptr) {
-      holt += " (" + Ratio(a.value.median / ceiling->value.median) + " fdatasync rate)";
+      holt += " (" + RatioText(a.value.median / ceiling->value.median) + " fdatasync rate)";
     }
     bool judged = a.threads == 8;
     double ratio = b != nullptr ? a.value.median / b->value.median : 0;
     out->push_back({"E3", "durable creates, 1/commit, " + std::to_string(a.threads) + " writers",
-                    holt, b != nullptr ? Figure(*b) : "-", b != nullptr ? Ratio(ratio) : "-",
+                    holt, b != nullptr ? Figure(*b) : "-", b != nullptr ? RatioText(ratio) : "-",
                     judged ? ">= 4x SQLite FULL" : "context",
                     judged ? Met(b != nullptr && ratio >= 4) : "context"});
   }
@@ -70,13 +66,6 @@ void AddE4(const std::vector<Row>& rows, std::vector<Verdict>* out) {
   }
 }
 
-double Extra(const Row& r, std::string_view key) {
-  for (const auto& [k, v] : r.extra) {
-    if (k == key) return v;
-  }
-  return 0;
-}
-
 void AddE5(const std::vector<Row>& rows, std::vector<Verdict>* out) {
   const Row* a = Find(rows, "E5", "holt", "wal=none");
   const Row* b = Find(rows, "E5", "sqlite", "synchronous=OFF");
@@ -87,7 +76,7 @@ void AddE5(const std::vector<Row>& rows, std::vector<Verdict>* out) {
   if (b != nullptr) {
     double peer_rss = Extra(*b, "rss_delta_per_file");
     peer = FormatCount(peer_rss) + " B/file RSS delta (page cache); " + Figure(*b);
-    ratio = Ratio(rss / peer_rss) + " (RSS)";
+    ratio = RatioText(rss / peer_rss) + " (RSS)";
   }
   out->push_back(
       {"E5", a->workload, holt, peer, ratio, "<= 200 B/file (RSS delta)", Met(rss <= 200)});

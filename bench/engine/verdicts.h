@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "report.h"
+#include "bench/common/report.h"
 
 namespace nokv::bench {
 

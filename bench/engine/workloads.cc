@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "harness.h"
+#include "bench/common/harness.h"
 
 namespace nokv::bench {
 
@@ -46,14 +46,6 @@ Row RowFor(const StoreSpec& spec, const Measurement& m) {
   r.repeats = m.repeats;
   r.load1 = m.load1;
   return r;
-}
-
-// Deterministic, cheap pseudo-random stream (xorshift64*).
-uint64_t NextRandom(uint64_t* state) {
-  *state ^= *state >> 12;
-  *state ^= *state << 25;
-  *state ^= *state >> 27;
-  return *state * 0x2545F4914F6CDD1Dull;
 }
 
 }  // namespace

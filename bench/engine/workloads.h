@@ -4,8 +4,8 @@
 
 #include <string>
 
+#include "bench/common/report.h"
 #include "config.h"
-#include "report.h"
 #include "store.h"
 
 namespace nokv::bench {

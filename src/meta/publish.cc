@@ -66,7 +66,11 @@ Status MetaService::BuildPublish(Command& cmd, const PublishRequest& req) {
   attr.size = manifest.layout.size;
   attr.mtime_ns = attr.ctime_ns = cmd.now();
   cmd.PutAttr(attr, /*stamp_generation=*/true);
-  cmd.PutManifestStamped(attr.inode, manifest);
+  // An empty body with no producer needs no manifest (readers treat a
+  // missing manifest of a size-0 file as empty): ~80 bytes per empty file.
+  bool empty = manifest.layout.size == 0 && manifest.layout.blocks.empty() &&
+               manifest.producer.empty();
+  if (!empty) cmd.PutManifestStamped(attr.inode, manifest);
   cmd.BlockDeltas(manifest, +1);
   cmd.Event(EventType::kPublish, path, attr.inode, FileType::kFile);
   IndexOnPublish(cmd, path, &manifest, req.body);

@@ -118,7 +118,8 @@ BlockReader::BlockFuture BlockReader::CachedBlock(size_t index, bool* hit) {
 Status BlockReader::ReadSequential(uint64_t offset, uint64_t length, std::string* out) {
   auto block_of = [&](uint64_t pos) {
     return static_cast<size_t>(std::upper_bound(block_starts_.begin(), block_starts_.end(), pos) -
-                               block_starts_.begin()) - 1;
+                               block_starts_.begin()) -
+           1;
   };
   size_t first = block_of(offset);
   size_t last = block_of(offset + length - 1);

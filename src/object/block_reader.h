@@ -37,7 +37,7 @@ struct BlockReaderOptions {
 };
 
 struct BlockReaderStats {
-  uint64_t fetches = 0;         // GETs issued (whole or ranged)
+  uint64_t fetches = 0;  // GETs issued (whole or ranged)
   uint64_t bytes_fetched = 0;
   uint64_t whole_blocks_verified = 0;
   uint64_t readahead_hits = 0;  // reads served from prefetched blocks
@@ -75,8 +75,8 @@ class BlockReader {
   const BodyLayout layout_;
   const BlockReaderOptions options_;
   std::vector<uint64_t> block_starts_;
-  uint64_t last_end_ = 0;      // caller thread only
-  int sequential_runs_ = 0;    // caller thread only
+  uint64_t last_end_ = 0;    // caller thread only
+  int sequential_runs_ = 0;  // caller thread only
 
   mutable std::mutex mu_;
   std::map<size_t, BlockFuture> cache_;  // guarded by mu_: whole blocks, by index

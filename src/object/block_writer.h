@@ -66,8 +66,8 @@ class BlockWriter {
   ObjectStore* const store_;
   ThreadPool* const pool_;
   const BlockWriterOptions options_;
-  Sha256 body_hash_;       // used by the caller's thread only
-  std::string current_;    // the block being filled
+  Sha256 body_hash_;     // used by the caller's thread only
+  std::string current_;  // the block being filled
   uint64_t size_ = 0;
   bool finished_ = false;
 

@@ -119,8 +119,8 @@ std::mutex& LocalStore::StripeFor(std::string_view key) {
 }
 
 Status LocalStore::WriteTemp(std::string_view body, std::string* tmp_path) {
-  *tmp_path = JoinPath(tmp_dir_, std::to_string(::getpid()) + "-" +
-                                     std::to_string(next_tmp_.fetch_add(1)));
+  *tmp_path =
+      JoinPath(tmp_dir_, std::to_string(::getpid()) + "-" + std::to_string(next_tmp_.fetch_add(1)));
   auto file = env_->NewWritableFile(*tmp_path);
   if (!file.ok() && file.status().Is(Code::kNotFound)) {
     // Someone removed the directory under us (a wiped cache dir): recreate it.

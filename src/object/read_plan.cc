@@ -18,8 +18,9 @@ struct Segment {
 void SplitRequest(std::span<const BlockRef> blocks, std::span<const uint64_t> starts,
                   uint64_t begin, uint64_t end, size_t request, std::vector<Segment>* out) {
   // The block holding `begin`: the last start <= begin.
-  size_t block = static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), begin) -
-                                     starts.begin()) - 1;
+  size_t block =
+      static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), begin) - starts.begin()) -
+      1;
   uint64_t pos = begin;
   while (pos < end && block < blocks.size()) {
     uint64_t block_end = starts[block] + blocks[block].length;
@@ -39,8 +40,8 @@ void PlanBlock(const BlockRef& ref, std::span<const Segment> segments,
   std::vector<BlockFetch> groups;
   for (const Segment& seg : segments) {
     uint64_t seg_end = seg.offset + seg.length;
-    if (!groups.empty() && seg.offset <= groups.back().offset + groups.back().length +
-                                             options.coalesce_gap) {
+    if (!groups.empty() &&
+        seg.offset <= groups.back().offset + groups.back().length + options.coalesce_gap) {
       BlockFetch& g = groups.back();
       g.length = std::max(g.offset + g.length, seg_end) - g.offset;
     } else {
@@ -49,7 +50,8 @@ void PlanBlock(const BlockRef& ref, std::span<const Segment> segments,
   }
   uint64_t covered = 0;
   for (const BlockFetch& g : groups) covered += g.length;
-  if (static_cast<double>(covered) >= options.whole_block_fraction * static_cast<double>(ref.length)) {
+  if (static_cast<double>(covered) >=
+      options.whole_block_fraction * static_cast<double>(ref.length)) {
     groups.assign(1, BlockFetch{segments.front().block, 0, ref.length, true});
   }
   size_t base = plan->fetches.size();

@@ -26,7 +26,7 @@ struct BlockFetch {
   size_t block = 0;     // index into BodyLayout::blocks
   uint64_t offset = 0;  // within the block
   uint64_t length = 0;
-  bool whole = false;   // the whole block: verify its digest
+  bool whole = false;  // the whole block: verify its digest
 };
 
 // Where a slice of a fetch lands in the output of a request.
@@ -39,9 +39,9 @@ struct ReadPiece {
 };
 
 struct ReadPlan {
-  std::vector<BlockFetch> fetches;       // ordered by block, then offset
+  std::vector<BlockFetch> fetches;  // ordered by block, then offset
   std::vector<ReadPiece> pieces;
-  std::vector<uint64_t> request_sizes;   // each request clipped to the body
+  std::vector<uint64_t> request_sizes;  // each request clipped to the body
 };
 
 // `block_starts[i]` is the body offset of block i (ascending, block_starts[0]

@@ -14,12 +14,13 @@ Result<std::string> S3Store::UploadPart(const std::string& full_key, const std::
                                         int part_number, std::string_view part) {
   HttpRequest request;
   request.method = "PUT";
-  request.url = Url(full_key, CanonicalQuery({{"partNumber", std::to_string(part_number)},
-                                              {"uploadId", upload_id}}));
+  request.url =
+      Url(full_key,
+          CanonicalQuery({{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}}));
   request.body = part;
   request.payload_sha256 = PayloadHash(part, PutOptions{});
-  std::string what = "UPLOAD-PART " + std::to_string(part_number) + " " + options_.bucket + "/" +
-                     full_key;
+  std::string what =
+      "UPLOAD-PART " + std::to_string(part_number) + " " + options_.bucket + "/" + full_key;
   NOKV_ASSIGN_OR_RETURN(HttpResponse response, Send(std::move(request), what));
   if (response.status != 200) return S3ErrorStatus(response, what);
   std::string etag = response.Header("etag");

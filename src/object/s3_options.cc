@@ -17,8 +17,8 @@ Status ParseNumber(std::string_view name, std::string_view value, T* out) {
   T parsed{};
   auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
   if (ec != std::errc() || end != value.data() + value.size() || parsed < 0) {
-    return Status::InvalidArgument("flag --s3-" + std::string(name) + ": not a number: " +
-                                   std::string(value));
+    return Status::InvalidArgument("flag --s3-" + std::string(name) +
+                                   ": not a number: " + std::string(value));
   }
   *out = parsed;
   return Status::Ok();

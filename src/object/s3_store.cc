@@ -56,7 +56,9 @@ std::string S3Store::Describe() const {
   return "s3://" + options_.bucket + "/" + options_.key_prefix;
 }
 
-std::string S3Store::FullKey(std::string_view key) const { return options_.key_prefix + std::string(key); }
+std::string S3Store::FullKey(std::string_view key) const {
+  return options_.key_prefix + std::string(key);
+}
 
 std::string S3Store::Url(std::string_view key, const std::string& query) const {
   std::string endpoint = options_.endpoint.empty()
@@ -201,7 +203,8 @@ Status S3Store::DeleteBatch(std::span<const std::string> keys) {
   request.payload_sha256 = DigestHex(Sha256::Of(body));
   request.headers.push_back("Content-Type: application/xml");
   request.headers.push_back("Content-MD5: " + ContentMd5(body));
-  std::string what = "DELETE-MANY " + options_.bucket + " (" + std::to_string(keys.size()) + " keys)";
+  std::string what =
+      "DELETE-MANY " + options_.bucket + " (" + std::to_string(keys.size()) + " keys)";
   NOKV_ASSIGN_OR_RETURN(HttpResponse response, Send(std::move(request), what));
   if (response.status != 200) return S3ErrorStatus(response, what);
   for (std::string_view error : XmlElements(response.body, "Error")) {
@@ -221,8 +224,8 @@ Result<ListResult> S3Store::List(const ListOptions& options) {
   while (true) {
     size_t want = kMaxListPage;
     if (options.limit != 0) want = std::min(want, options.limit - result.objects.size());
-    std::vector<std::pair<std::string, std::string>> params = {
-        {"list-type", "2"}, {"max-keys", std::to_string(want)}};
+    std::vector<std::pair<std::string, std::string>> params = {{"list-type", "2"},
+                                                               {"max-keys", std::to_string(want)}};
     std::string prefix = store_prefix + options.prefix;
     if (!prefix.empty()) params.emplace_back("prefix", prefix);
     if (!token.empty()) {

@@ -160,16 +160,17 @@ int S3Transport::PerformOnce(void* raw, const HttpRequest& request, HttpResponse
   }
 
   curl_slist* headers = nullptr;
-  std::string sha = "x-amz-content-sha256: " + (request.payload_sha256.empty()
-                                                    ? std::string(kEmptyPayloadSha256)
-                                                    : request.payload_sha256);
+  std::string sha =
+      "x-amz-content-sha256: " +
+      (request.payload_sha256.empty() ? std::string(kEmptyPayloadSha256) : request.payload_sha256);
   headers = curl_slist_append(headers, sha.c_str());
   std::string token;
   if (!options_.session_token.empty()) {
     token = "x-amz-security-token: " + options_.session_token;
     headers = curl_slist_append(headers, token.c_str());
   }
-  for (const std::string& header : request.headers) headers = curl_slist_append(headers, header.c_str());
+  for (const std::string& header : request.headers)
+    headers = curl_slist_append(headers, header.c_str());
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 
   UploadCursor cursor{request.body, 0};

@@ -28,8 +28,8 @@
 namespace nokv::object {
 
 struct HttpRequest {
-  std::string method = "GET";  // GET, HEAD, PUT, POST, DELETE
-  std::string url;             // fully encoded (path and sorted query)
+  std::string method = "GET";        // GET, HEAD, PUT, POST, DELETE
+  std::string url;                   // fully encoded (path and sorted query)
   std::vector<std::string> headers;  // "Name: value"
   std::string_view body;             // PUT/POST payload; borrowed for the call
   std::string payload_sha256;        // hex, or "UNSIGNED-PAYLOAD"

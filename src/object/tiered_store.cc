@@ -44,8 +44,8 @@ Status TieredStore::RebuildIndex() {
   std::string data;
   if (env_->FileExists(index_path_)) {
     Status read = env_->ReadFileToString(index_path_, &data);
-    auto decoded = read.ok() ? ResidencyIndex::Decode(data)
-                              : Result<std::vector<ResidencyIndex::Entry>>(read);
+    auto decoded =
+        read.ok() ? ResidencyIndex::Decode(data) : Result<std::vector<ResidencyIndex::Entry>>(read);
     if (decoded.ok()) {
       saved = std::move(*decoded);
     } else {
@@ -210,8 +210,8 @@ Result<std::string> TieredStore::GetRange(std::string_view key, ByteRange range)
     std::lock_guard lock(mu_);
     ++stats_.cold_reads;
   }
-  uint64_t range_end = range.length > UINT64_MAX - range.offset ? UINT64_MAX
-                                                                 : range.offset + range.length;
+  uint64_t range_end =
+      range.length > UINT64_MAX - range.offset ? UINT64_MAX : range.offset + range.length;
   if (range_end > options_.max_fill_bytes) return cold_->GetRange(key, range);
   // Read up to max_fill_bytes + 1: a shorter answer is the whole object.
   auto prefix = cold_->GetRange(key, ByteRange{0, options_.max_fill_bytes + 1});

@@ -1,6 +1,6 @@
 // The timing and repeat harness: windows on N threads, repeats, order statistics,
 // load average, RSS and temporary directories.
-#include "harness.h"
+#include "bench/common/harness.h"
 
 #include <fcntl.h>
 #include <malloc.h>
@@ -46,6 +46,7 @@ Summary Summarize(std::vector<double> samples) {
   s.median = samples.size() % 2 == 1 ? samples[mid] : (samples[mid - 1] + samples[mid]) / 2;
   s.p5 = Percentile(samples, 0.05);
   s.p95 = Percentile(samples, 0.95);
+  s.p99 = Percentile(samples, 0.99);
   s.min = samples.front();
   s.max = samples.back();
   return s;
@@ -55,6 +56,7 @@ Summary Scaled(Summary s, double factor) {
   s.median *= factor;
   s.p5 *= factor;
   s.p95 *= factor;
+  s.p99 *= factor;
   s.min *= factor;
   s.max *= factor;
   return s;

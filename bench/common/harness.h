@@ -1,4 +1,4 @@
-// The timing and repeat harness shared by every nokv-bench workload.
+// The timing and repeat harness shared by every nokv-bench subcommand.
 //
 // A workload is measured in repeats ("trials"). A trial either runs `step`
 // calls on N threads for a fixed window (RunWindow) or does a fixed amount of
@@ -22,12 +22,13 @@ using Clock = std::chrono::steady_clock;
 double SecondsSince(Clock::time_point start);
 uint64_t NanosSince(Clock::time_point start);
 
-// Order statistics of a sample set. p95 and p5 by nearest rank.
+// Order statistics of a sample set. p5, p95 and p99 by nearest rank.
 struct Summary {
   size_t n = 0;
   double median = 0;
   double p5 = 0;
   double p95 = 0;
+  double p99 = 0;
   double min = 0;
   double max = 0;
 };
@@ -64,6 +65,14 @@ struct Measurement {
 
 // Runs `trial(repeat)` `repeats` times and aggregates the results.
 Result<Measurement> Repeat(int repeats, const std::function<Result<Trial>(int repeat)>& trial);
+
+// Deterministic, cheap pseudo-random stream (xorshift64*); *state must not be 0.
+inline uint64_t NextRandom(uint64_t* state) {
+  *state ^= *state >> 12;
+  *state ^= *state << 25;
+  *state ^= *state >> 27;
+  return *state * 0x2545F4914F6CDD1Dull;
+}
 
 // 1-minute load average from /proc/loadavg (0 when unreadable).
 double LoadAverage1();

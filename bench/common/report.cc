@@ -1,6 +1,6 @@
-// JSON-lines and Markdown rendering of benchmark rows, and the machine facts
-// every report starts with.
-#include "report.h"
+// JSON-lines and Markdown rendering of benchmark rows, the machine facts
+// every report starts with, and the row sink and verdict helpers.
+#include "bench/common/report.h"
 
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 namespace nokv::bench {
@@ -40,7 +41,8 @@ std::string JsonNumber(double v) {
 std::string JsonSummary(const Summary& s) {
   return "{\"n\":" + std::to_string(s.n) + ",\"median\":" + JsonNumber(s.median) +
          ",\"p5\":" + JsonNumber(s.p5) + ",\"p95\":" + JsonNumber(s.p95) +
-         ",\"min\":" + JsonNumber(s.min) + ",\"max\":" + JsonNumber(s.max) + "}";
+         ",\"p99\":" + JsonNumber(s.p99) + ",\"min\":" + JsonNumber(s.min) +
+         ",\"max\":" + JsonNumber(s.max) + "}";
 }
 
 std::string JsonRow(const Row& r) {
@@ -141,7 +143,8 @@ Status WriteJsonLines(const std::string& path, const std::vector<Row>& rows) {
 }
 
 std::string RenderMarkdown(const MachineFacts& machine, const std::string& command,
-                           const std::vector<Verdict>& verdicts, const std::vector<Row>& rows) {
+                           const std::vector<Verdict>& verdicts, const std::vector<Row>& rows,
+                           const ReportLabels& labels) {
   std::ostringstream md;
   md << "Machine: " << machine.nproc << " cores, " << machine.cpu_model << ", " << machine.kernel
      << ", data dir on " << machine.disk
@@ -149,14 +152,14 @@ std::string RenderMarkdown(const MachineFacts& machine, const std::string& comma
      << FormatFixed(machine.load_start[1], 2) << " " << FormatFixed(machine.load_start[2], 2)
      << ".\n\n";
   md << "Command: `" << command << "`\n\n";
-  md << "| id | workload | NoKV (Holt) | peer (SQLite) | ratio | target | met? |\n";
+  md << "| id | workload | " << labels.nokv_column << " | " << labels.peer_column
+     << " | ratio | target | met? |\n";
   md << "|---|---|---|---|---|---|---|\n";
   for (const Verdict& v : verdicts) {
     md << "| " << v.id << " | " << v.workload << " | " << v.nokv << " | " << v.peer << " | "
        << v.ratio << " | " << v.target << " | " << v.met << " |\n";
   }
-  md << "\nAll rows. value: median over repeats (per-get latency rows: over 1000-get samples); "
-        "spread: min .. max of the same; latency: p50 / p95 over every commit or sync.\n\n";
+  md << "\nAll rows. " << labels.rows_note << "\n\n";
   md << "| id | system | config | layer | durability | threads | cache | workload | value | "
         "spread | latency p50 / p95 | repeats | load1 |\n";
   md << "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
@@ -175,6 +178,29 @@ Status WriteFile(const std::string& path, const std::string& text) {
   out.close();
   if (!out) return Status::IOError("cannot write " + path);
   return Status::Ok();
+}
+
+void RowSink::Add(std::string_view id, Result<Row> row) {
+  if (!row.ok()) {
+    std::cerr << "nokv-bench: " << id << " failed: " << row.status().ToString() << "\n";
+    if (status_.ok()) status_ = row.status();
+    return;
+  }
+  row->id = std::string(id);
+  std::cerr << "nokv-bench: " << id << " " << row->system << " " << row->config << " x"
+            << row->threads << ": " << FormatCount(row->value.median) << " " << row->unit << "\n";
+  rows_->push_back(std::move(*row));
+}
+
+std::string Figure(const Row& r) { return FormatCount(r.value.median) + " " + r.unit; }
+std::string RatioText(double x) { return FormatFixed(x, 2) + "x"; }
+const char* Met(bool ok) { return ok ? "yes" : "no"; }
+
+double Extra(const Row& r, std::string_view key) {
+  for (const auto& [k, v] : r.extra) {
+    if (k == key) return v;
+  }
+  return 0;
 }
 
 }  // namespace nokv::bench

@@ -1,0 +1,28 @@
+// nokv-bench: benchmark entry point. Subcommands:
+//   nokv-bench engine ...  Holt (L0) side by side with SQLite, plus ceiling probes
+//   nokv-bench meta ...    MetaService (L0-meta) mdtest shapes, big directories, footprint
+//   nokv-bench cli ...     `nokv put` / `nokv cat` of a large file against cp / cat
+// Each prints a Markdown report and optionally writes JSON lines / Markdown files.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "bench/cli/cli_command.h"
+#include "bench/engine/engine_command.h"
+#include "bench/meta/meta_command.h"
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  using Runner = int (*)(const std::vector<std::string>&, const std::string&);
+  Runner run = nullptr;
+  if (!args.empty() && args[0] == "engine") run = nokv::bench::RunEngineCommand;
+  if (!args.empty() && args[0] == "meta") run = nokv::bench::RunMetaCommand;
+  if (!args.empty() && args[0] == "cli") run = nokv::bench::RunCliCommand;
+  if (run == nullptr) {
+    std::cerr << nokv::bench::kEngineUsage << nokv::bench::kMetaUsage << nokv::bench::kCliUsage;
+    return 2;
+  }
+  std::string command = "nokv-bench";
+  for (const std::string& a : args) command += " " + a;
+  return run({args.begin() + 1, args.end()}, command);
+}
