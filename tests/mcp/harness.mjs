@@ -67,8 +67,13 @@ export class RawSession {
   async next(timeoutMs = 10000) {
     if (this.lines.length === 0) {
       await new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no output within ${timeoutMs} ms; stderr: ${this.stderr}`)), timeoutMs);
-        this.waiters.push(() => { clearTimeout(timer); resolve(); });
+        const waiter = () => { clearTimeout(timer); resolve(); };
+        const timer = setTimeout(() => {
+          // Drop the waiter, or the next line would wake it instead of a live one.
+          this.waiters.splice(this.waiters.indexOf(waiter), 1);
+          reject(new Error(`no output within ${timeoutMs} ms; stderr: ${this.stderr}`));
+        }, timeoutMs);
+        this.waiters.push(waiter);
       });
     }
     const line = this.lines.shift();
