@@ -7,11 +7,10 @@
 #include <iosfwd>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 #include "fs/embedded.h"
@@ -76,9 +75,9 @@ class Context {
 struct Command {
   std::string name;
   std::string summary;
-  std::string usage;                   // full help text (flags and examples)
-  std::vector<std::string> flags;      // flags that take a value
-  std::vector<std::string> switches;   // flags without a value
+  std::string usage;                  // full help text (flags and examples)
+  std::vector<std::string> flags;     // flags that take a value
+  std::vector<std::string> switches;  // flags without a value
   std::function<int(Context&, const Args&)> run;
 };
 

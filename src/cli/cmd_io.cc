@@ -20,7 +20,9 @@ constexpr size_t kChunk = 4 << 20;
 class ProgressLine {
  public:
   ProgressLine(Context& ctx, std::string label)
-      : ctx_(ctx), label_(std::move(label)), start_(std::chrono::steady_clock::now()),
+      : ctx_(ctx),
+        label_(std::move(label)),
+        start_(std::chrono::steady_clock::now()),
         enabled_(!ctx.quiet && ::isatty(STDERR_FILENO)) {}
   ~ProgressLine() {
     if (shown_) *ctx_.err << "\n";
@@ -129,7 +131,8 @@ int Put(Context& ctx, const Args& args) {
     if (!attrs.ok()) return ctx.Fail("put " + dst, attrs.status());
     if (ctx.json) {
       nlohmann::json list = nlohmann::json::array();
-      for (size_t i = 0; i < attrs->size(); ++i) list.push_back(AttrJson((*attrs)[i], (*files)[i].path));
+      for (size_t i = 0; i < attrs->size(); ++i)
+        list.push_back(AttrJson((*attrs)[i], (*files)[i].path));
       ctx.PrintJson({{"files", list}});
     } else if (!ctx.quiet) {
       *ctx.err << "put " << attrs->size() << " files under " << dst << " in one commit\n";
@@ -219,7 +222,8 @@ int Get(Context& ctx, const Args& args) {
     auto parts = meta::SplitPath(src);
     std::string base = parts.ok() && !parts->empty() ? parts->back() : "root";
     if (stdfs::is_directory(dst, ec)) dst = (stdfs::path(dst) / base).string();
-    if (attr->type != meta::FileType::kDirectory) return GetFile(ctx, fs, src, dst, ReadAtFlag(args));
+    if (attr->type != meta::FileType::kDirectory)
+      return GetFile(ctx, fs, src, dst, ReadAtFlag(args));
     std::vector<std::pair<std::string, std::string>> stack = {{*meta::NormalizePath(src), dst}};
     while (!stack.empty()) {
       auto [remote, local] = stack.back();
@@ -250,22 +254,33 @@ int Get(Context& ctx, const Args& args) {
 }  // namespace
 
 Command PutCommand() {
-  return {"put", "upload a file, a directory tree or stdin",
-          "usage: nokv put [--replace | --if-generation N] [--content-type T] [--producer P] SRC DST\n\n"
+  return {"put",
+          "upload a file, a directory tree or stdin",
+          "usage: nokv put [--replace | --if-generation N] [--content-type T] [--producer P] SRC "
+          "DST\n\n"
           "SRC is a local file, a local directory (all its files publish in one commit)\n"
           "or - for stdin. Into an existing directory DST, the source keeps its name.",
-          {"--if-generation", "--content-type", "--producer"}, {"--replace"}, Put};
+          {"--if-generation", "--content-type", "--producer"},
+          {"--replace"},
+          Put};
 }
 
 Command CatCommand() {
-  return {"cat", "print a file's bytes (streaming)",
+  return {"cat",
+          "print a file's bytes (streaming)",
           "usage: nokv cat [--range OFFSET:LENGTH] [--snapshot NAME] PATH...",
-          {"--range", "--snapshot"}, {}, Cat};
+          {"--range", "--snapshot"},
+          {},
+          Cat};
 }
 
 Command GetCommand() {
-  return {"get", "download a file or a directory tree",
-          "usage: nokv get [--snapshot NAME] SRC DST", {"--snapshot"}, {}, Get};
+  return {"get",
+          "download a file or a directory tree",
+          "usage: nokv get [--snapshot NAME] SRC DST",
+          {"--snapshot"},
+          {},
+          Get};
 }
 
 }  // namespace nokv::cli

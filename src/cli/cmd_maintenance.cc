@@ -111,7 +111,8 @@ int Doctor(Context& ctx, const Args&) {
 }  // namespace
 
 Command IndexCommand() {
-  return {"index", "manage index rules (the catalog behind find)",
+  return {"index",
+          "manage index rules (the catalog behind find)",
           "usage: nokv index add --id ID --root PATH --glob GLOB [--target file|parent]\n"
           "                      --field SPEC [--field SPEC ...]\n"
           "       nokv index add --rule RULE.json\n"
@@ -119,7 +120,9 @@ Command IndexCommand() {
           "SPEC examples (docs/index-rules.md):\n"
           "  run.status=$.status   run.epochs:number=$.epochs   param.*=flatten($)\n"
           "  metric.val_loss.min:number=min($.value where $.name == \"val_loss\")",
-          {"--id", "--root", "--glob", "--target", "--field", "--rule"}, {}, Index};
+          {"--id", "--root", "--glob", "--target", "--field", "--rule"},
+          {},
+          Index};
 }
 
 Command GcCommand() {
@@ -127,8 +130,12 @@ Command GcCommand() {
 }
 
 Command DoctorCommand() {
-  return {"doctor", "check the data directory and the object store",
-          "usage: nokv doctor\n\nExits 1 when it finds a problem.", {}, {}, Doctor};
+  return {"doctor",
+          "check the data directory and the object store",
+          "usage: nokv doctor\n\nExits 1 when it finds a problem.",
+          {},
+          {},
+          Doctor};
 }
 
 }  // namespace nokv::cli

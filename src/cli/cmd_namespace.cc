@@ -12,7 +12,8 @@ fs::ReadAt At(const Args& args) { return ReadAtFlag(args); }
 
 std::string ModeString(const meta::Attr& a) {
   std::string s = a.type == meta::FileType::kDirectory ? "d"
-                  : a.type == meta::FileType::kSymlink ? "l" : "-";
+                  : a.type == meta::FileType::kSymlink ? "l"
+                                                       : "-";
   const char* bits = "rwxrwxrwx";
   for (int i = 0; i < 9; ++i) s.push_back((a.mode >> (8 - i)) & 1 ? bits[i] : '-');
   return s;
@@ -76,9 +77,11 @@ int ListDir(Context& ctx, fs::Filesystem& fs, const std::string& path, const Arg
 }  // namespace
 
 Command InitCommand() {
-  return {"init", "create a data directory",
+  return {"init",
+          "create a data directory",
           "usage: nokv init\n\nCreates (or verifies) the data directory named by --data-dir.",
-          {}, {},
+          {},
+          {},
           [](Context& ctx, const Args&) -> int {
             Status s = fs::InitDataDir(ctx.embedded);
             if (!s.ok()) return ctx.Fail("init " + ctx.embedded.data_dir, s);
@@ -92,10 +95,12 @@ Command InitCommand() {
 }
 
 Command LsCommand() {
-  return {"ls", "list a directory",
+  return {"ls",
+          "list a directory",
           "usage: nokv ls [-l] [-R] [--snapshot NAME] [PATH]\n\n"
           "  -l   long format: mode, size, mtime\n  -R   recurse into subdirectories",
-          {"--snapshot"}, {"-l", "-R"},
+          {"--snapshot"},
+          {"-l", "-R"},
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().size() > 1) return ctx.Usage("ls takes one path");
             std::string path = args.positional().empty() ? "/" : args.positional()[0];
@@ -122,8 +127,11 @@ Command LsCommand() {
 }
 
 Command StatCommand() {
-  return {"stat", "show a file's or directory's attributes",
-          "usage: nokv stat [--snapshot NAME] PATH...", {"--snapshot"}, {},
+  return {"stat",
+          "show a file's or directory's attributes",
+          "usage: nokv stat [--snapshot NAME] PATH...",
+          {"--snapshot"},
+          {},
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().empty()) return ctx.Usage("stat needs a path");
             return WithFs(ctx, "stat", [&](fs::Filesystem& fs) {
@@ -155,8 +163,12 @@ Command StatCommand() {
 }
 
 Command MkdirCommand() {
-  return {"mkdir", "make directories", "usage: nokv mkdir [-p] PATH...\n\n  -p  make parents; "
-          "no error if it exists", {}, {"-p"},
+  return {"mkdir",
+          "make directories",
+          "usage: nokv mkdir [-p] PATH...\n\n  -p  make parents; "
+          "no error if it exists",
+          {},
+          {"-p"},
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().empty()) return ctx.Usage("mkdir needs a path");
             return WithFs(ctx, "mkdir", [&](fs::Filesystem& fs) {
@@ -171,8 +183,10 @@ Command MkdirCommand() {
 }
 
 Command RmCommand() {
-  return {"rm", "remove files and directories",
-          "usage: nokv rm [-r] PATH...\n\n  -r  remove directories and their contents", {},
+  return {"rm",
+          "remove files and directories",
+          "usage: nokv rm [-r] PATH...\n\n  -r  remove directories and their contents",
+          {},
           {"-r"},
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().empty()) return ctx.Usage("rm needs a path");
@@ -187,7 +201,10 @@ Command RmCommand() {
 }
 
 Command MvCommand() {
-  return {"mv", "rename or move", "usage: nokv mv [--no-replace | --exchange] SRC DST", {},
+  return {"mv",
+          "rename or move",
+          "usage: nokv mv [--no-replace | --exchange] SRC DST",
+          {},
           {"--no-replace", "--exchange"},
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().size() != 2) return ctx.Usage("mv needs SRC and DST");
@@ -210,7 +227,11 @@ Command MvCommand() {
 }
 
 Command LnCommand() {
-  return {"ln", "make hard or symbolic links", "usage: nokv ln [-s] TARGET LINK", {}, {"-s"},
+  return {"ln",
+          "make hard or symbolic links",
+          "usage: nokv ln [-s] TARGET LINK",
+          {},
+          {"-s"},
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().size() != 2) return ctx.Usage("ln needs TARGET and LINK");
             const auto& p = args.positional();
@@ -222,8 +243,11 @@ Command LnCommand() {
 }
 
 Command DuCommand() {
-  return {"du", "total size of a tree", "usage: nokv du [--snapshot NAME] [PATH]",
-          {"--snapshot"}, {},
+  return {"du",
+          "total size of a tree",
+          "usage: nokv du [--snapshot NAME] [PATH]",
+          {"--snapshot"},
+          {},
           [](Context& ctx, const Args& args) -> int {
             std::string root = args.positional().empty() ? "/" : args.positional()[0];
             return WithFs(ctx, "du " + root, [&](fs::Filesystem& fs) {
@@ -258,8 +282,8 @@ Command DuCommand() {
                 }
               }
               if (ctx.json) {
-                ctx.PrintJson({{"path", root}, {"bytes", bytes}, {"files", files},
-                               {"directories", dirs}});
+                ctx.PrintJson(
+                    {{"path", root}, {"bytes", bytes}, {"files", files}, {"directories", dirs}});
               } else {
                 *ctx.out << HumanSize(bytes) << "\t" << files << " files\t" << dirs
                          << " directories\t" << root << "\n";

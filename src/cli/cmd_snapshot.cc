@@ -8,8 +8,8 @@ namespace nokv::cli {
 namespace {
 
 nlohmann::json SnapshotJson(const meta::Snapshot& s) {
-  nlohmann::json j = {{"name", s.name}, {"root", s.root}, {"seq", s.seq},
-                      {"created_ns", s.created_ns}};
+  nlohmann::json j = {
+      {"name", s.name}, {"root", s.root}, {"seq", s.seq}, {"created_ns", s.created_ns}};
   if (s.expires_ns != 0) j["expires_ns"] = s.expires_ns;
   return j;
 }
@@ -65,17 +65,20 @@ int Snapshot(Context& ctx, const Args& args) {
     if (ctx.json) {
       ctx.PrintJson(SnapshotJson(*result));
     } else if (!ctx.quiet) {
-      *ctx.out << "snapshot " << result->name << " of " << result->root << " at seq "
-               << result->seq << "\n";
+      *ctx.out << "snapshot " << result->name << " of " << result->root << " at seq " << result->seq
+               << "\n";
     }
     return int{kExitOk};
   });
 }
 
 nlohmann::json EventJson(const meta::Event& e) {
-  nlohmann::json j = {{"cursor", e.cursor()}, {"seq", e.seq},
-                      {"type", meta::EventTypeName(e.type)}, {"path", e.path},
-                      {"kind", meta::FileTypeName(e.file_type)}, {"time_ns", e.time_ns}};
+  nlohmann::json j = {{"cursor", e.cursor()},
+                      {"seq", e.seq},
+                      {"type", meta::EventTypeName(e.type)},
+                      {"path", e.path},
+                      {"kind", meta::FileTypeName(e.file_type)},
+                      {"time_ns", e.time_ns}};
   if (!e.old_path.empty()) j["old_path"] = e.old_path;
   if (!e.detail.empty()) j["detail"] = e.detail;
   if (e.inode != 0) j["inode"] = e.inode;
@@ -113,21 +116,27 @@ int Watch(Context& ctx, const Args& args) {
 }  // namespace
 
 Command SnapshotCommand() {
-  return {"snapshot", "create, list, retire or renew snapshots",
+  return {"snapshot",
+          "create, list, retire or renew snapshots",
           "usage: nokv snapshot create NAME [--root PATH] [--expires DURATION]\n"
           "       nokv snapshot ls\n"
           "       nokv snapshot rm NAME\n"
           "       nokv snapshot renew NAME --expires DURATION\n\n"
           "DURATION: 30s, 15m, 2h, 7d. Read a snapshot with --snapshot NAME on ls/stat/cat/get.",
-          {"--root", "--expires"}, {}, Snapshot};
+          {"--root", "--expires"},
+          {},
+          Snapshot};
 }
 
 Command WatchCommand() {
-  return {"watch", "print change events under a path",
+  return {"watch",
+          "print change events under a path",
           "usage: nokv watch [PATH] [--from CURSOR] [--follow]\n\n"
           "Prints events after CURSOR (default: the oldest retained); --follow keeps waiting\n"
           "for new ones. Each line: CURSOR TYPE PATH [<- OLD_PATH].",
-          {"--from"}, {"--follow"}, Watch};
+          {"--from"},
+          {"--follow"},
+          Watch};
 }
 
 }  // namespace nokv::cli

@@ -5,10 +5,10 @@ namespace nokv::cli {
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
-      InitCommand(),     LsCommand(),    StatCommand(),  MkdirCommand(),    PutCommand(),
-      CatCommand(),      GetCommand(),   RmCommand(),    MvCommand(),       LnCommand(),
-      DuCommand(),       SnapshotCommand(), WatchCommand(), IndexCommand(), GcCommand(),
-      DoctorCommand(),   McpCommand(),
+      InitCommand(),   LsCommand(),       StatCommand(),  MkdirCommand(), PutCommand(),
+      CatCommand(),    GetCommand(),      RmCommand(),    MvCommand(),    LnCommand(),
+      DuCommand(),     SnapshotCommand(), WatchCommand(), IndexCommand(), GcCommand(),
+      DoctorCommand(), McpCommand(),
   };
   return commands;
 }

@@ -8,22 +8,29 @@ namespace nokv::cli {
 
 int ExitCodeFor(const Status& status) {
   switch (status.code()) {
-    case Code::kOk: return kExitOk;
-    case Code::kNotFound: return kExitNotFound;
+    case Code::kOk:
+      return kExitOk;
+    case Code::kNotFound:
+      return kExitNotFound;
     case Code::kAlreadyExists:
     case Code::kFailedPrecondition:
-    case Code::kNotEmpty: return kExitConflict;
-    case Code::kBusy: return kExitBusy;
-    case Code::kInvalidArgument: return kExitUsage;
-    default: return kExitError;
+    case Code::kNotEmpty:
+      return kExitConflict;
+    case Code::kBusy:
+      return kExitBusy;
+    case Code::kInvalidArgument:
+      return kExitUsage;
+    default:
+      return kExitError;
   }
 }
 
 Result<fs::Filesystem*> Context::Fs() {
   if (fs_) return fs_.get();
   if (!server.empty()) {
-    return Status::NotSupported("--server: the remote metadata server is not available in this "
-                                "build yet; run embedded with --data-dir");
+    return Status::NotSupported(
+        "--server: the remote metadata server is not available in this "
+        "build yet; run embedded with --data-dir");
   }
   NOKV_ASSIGN_OR_RETURN(fs_, fs::OpenEmbedded(embedded));
   return fs_.get();
@@ -63,11 +70,23 @@ Result<int64_t> ParseDuration(std::string_view text) {
   if (text.empty()) return Status::InvalidArgument("empty duration");
   int64_t unit = 1'000'000'000;
   switch (text.back()) {
-    case 's': text.remove_suffix(1); break;
-    case 'm': unit *= 60; text.remove_suffix(1); break;
-    case 'h': unit *= 3600; text.remove_suffix(1); break;
-    case 'd': unit *= 86400; text.remove_suffix(1); break;
-    default: break;
+    case 's':
+      text.remove_suffix(1);
+      break;
+    case 'm':
+      unit *= 60;
+      text.remove_suffix(1);
+      break;
+    case 'h':
+      unit *= 3600;
+      text.remove_suffix(1);
+      break;
+    case 'd':
+      unit *= 86400;
+      text.remove_suffix(1);
+      break;
+    default:
+      break;
   }
   int64_t n = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);

@@ -11,11 +11,11 @@ namespace {
 
 constexpr std::string_view kVersion = "nokv 0.1.0";
 
-const std::vector<std::string> kGlobalFlags = {
-    "--data-dir",    "--server",     "--object-store", "--s3-endpoint", "--s3-bucket",
-    "--s3-region",   "--s3-prefix",  "--durability",   "--cache-bytes"};
-const std::vector<std::string> kGlobalSwitches = {"--json", "-q", "--quiet", "-v",
-                                                  "--verbose", "--help", "-h", "--version"};
+const std::vector<std::string> kGlobalFlags = {"--data-dir",    "--server",     "--object-store",
+                                               "--s3-endpoint", "--s3-bucket",  "--s3-region",
+                                               "--s3-prefix",   "--durability", "--cache-bytes"};
+const std::vector<std::string> kGlobalSwitches = {"--json",    "-q",     "--quiet", "-v",
+                                                  "--verbose", "--help", "-h",      "--version"};
 
 void PrintHelp(std::ostream& out) {
   out << "usage: nokv [global flags] <command> [args]\n\n"
@@ -49,10 +49,14 @@ Status ApplyGlobals(const Args& args, Context* ctx) {
   ctx->verbose |= args.Has("-v") || args.Has("--verbose");
   auto& store = ctx->embedded.store;
   if (auto kind = args.Get("--object-store")) {
-    if (*kind == "local") store.kind = fs::StoreConfig::Kind::kLocal;
-    else if (*kind == "s3") store.kind = fs::StoreConfig::Kind::kS3;
-    else if (*kind == "tiered") store.kind = fs::StoreConfig::Kind::kTiered;
-    else return Status::InvalidArgument("--object-store must be local, s3 or tiered");
+    if (*kind == "local")
+      store.kind = fs::StoreConfig::Kind::kLocal;
+    else if (*kind == "s3")
+      store.kind = fs::StoreConfig::Kind::kS3;
+    else if (*kind == "tiered")
+      store.kind = fs::StoreConfig::Kind::kTiered;
+    else
+      return Status::InvalidArgument("--object-store must be local, s3 or tiered");
   }
   if (auto v = args.Get("--s3-endpoint")) store.s3.endpoint = *v;
   if (auto v = args.Get("--s3-bucket")) store.s3.bucket = *v;
@@ -61,13 +65,18 @@ Status ApplyGlobals(const Args& args, Context* ctx) {
   if (auto v = args.Get("--cache-bytes")) {
     char* end = nullptr;
     store.tiered_capacity_bytes = std::strtoull(v->c_str(), &end, 10);
-    if (end == v->c_str() || *end != '\0') return Status::InvalidArgument("--cache-bytes: not a number");
+    if (end == v->c_str() || *end != '\0')
+      return Status::InvalidArgument("--cache-bytes: not a number");
   }
   if (auto d = args.Get("--durability")) {
-    if (*d == "sync") ctx->embedded.durability = holt::Durability::kSync;
-    else if (*d == "group") ctx->embedded.durability = holt::Durability::kGroup;
-    else if (*d == "none") ctx->embedded.durability = holt::Durability::kNone;
-    else return Status::InvalidArgument("--durability must be sync, group or none");
+    if (*d == "sync")
+      ctx->embedded.durability = holt::Durability::kSync;
+    else if (*d == "group")
+      ctx->embedded.durability = holt::Durability::kGroup;
+    else if (*d == "none")
+      ctx->embedded.durability = holt::Durability::kNone;
+    else
+      return Status::InvalidArgument("--durability must be sync, group or none");
   }
   return Status::Ok();
 }
@@ -92,8 +101,8 @@ int Main(int argc, char** argv, std::ostream& out, std::ostream& err) {
   std::vector<std::string> globals;
   for (; i < words.size() && words[i].starts_with("-"); ++i) {
     globals.push_back(words[i]);
-    bool takes_value = std::find(kGlobalFlags.begin(), kGlobalFlags.end(), words[i]) !=
-                       kGlobalFlags.end();
+    bool takes_value =
+        std::find(kGlobalFlags.begin(), kGlobalFlags.end(), words[i]) != kGlobalFlags.end();
     if (takes_value && i + 1 < words.size()) globals.push_back(words[++i]);
   }
   auto global_args = Args::Parse(globals, kGlobalFlags, kGlobalSwitches);

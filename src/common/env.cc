@@ -202,7 +202,8 @@ class PosixEnv final : public Env {
       ::close(fd);
       if (err == EWOULDBLOCK) {
         std::string holder = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "unknown";
-        while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+        while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' '))
+          holder.pop_back();
         return Status::Busy(path + " is locked: held by pid " + holder);
       }
       return Status::FromErrno(err, "flock " + path);

@@ -23,11 +23,16 @@ std::atomic<LogLevel>& Threshold() {
 
 const char* LevelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "D";
-    case LogLevel::kInfo: return "I";
-    case LogLevel::kWarn: return "W";
-    case LogLevel::kError: return "E";
-    case LogLevel::kOff: return "-";
+    case LogLevel::kDebug:
+      return "D";
+    case LogLevel::kInfo:
+      return "I";
+    case LogLevel::kWarn:
+      return "W";
+    case LogLevel::kError:
+      return "E";
+    case LogLevel::kOff:
+      return "-";
   }
   return "?";
 }
@@ -38,12 +43,18 @@ void SetLogLevel(LogLevel level) { Threshold().store(level, std::memory_order_re
 LogLevel GetLogLevel() { return Threshold().load(std::memory_order_relaxed); }
 
 bool ParseLogLevel(std::string_view name, LogLevel* level) {
-  if (name == "debug") *level = LogLevel::kDebug;
-  else if (name == "info") *level = LogLevel::kInfo;
-  else if (name == "warn") *level = LogLevel::kWarn;
-  else if (name == "error") *level = LogLevel::kError;
-  else if (name == "off") *level = LogLevel::kOff;
-  else return false;
+  if (name == "debug")
+    *level = LogLevel::kDebug;
+  else if (name == "info")
+    *level = LogLevel::kInfo;
+  else if (name == "warn")
+    *level = LogLevel::kWarn;
+  else if (name == "error")
+    *level = LogLevel::kError;
+  else if (name == "off")
+    *level = LogLevel::kOff;
+  else
+    return false;
   return true;
 }
 

@@ -35,7 +35,7 @@ class LogMessage {
 
 // A one-shot loop rather than if/else, so the macro is safe inside an
 // unbraced if.
-#define NOKV_LOG(level)                                                                  \
+#define NOKV_LOG(level)                                                                    \
   for (bool nokv_log_on_ = ::nokv::LogLevel::level >= ::nokv::GetLogLevel(); nokv_log_on_; \
-       nokv_log_on_ = false)                                                             \
+       nokv_log_on_ = false)                                                               \
   ::nokv::LogMessage(::nokv::LogLevel::level, __FILE__, __LINE__).stream()

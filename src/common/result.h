@@ -24,9 +24,10 @@ class [[nodiscard]] Result {
     if (std::get<1>(data_).ok()) std::abort();  // an OK status carries no value
   }
   template <typename U>
-    requires(std::is_constructible_v<T, U &&> && !std::is_same_v<std::decay_t<U>, T> &&
-             !std::is_same_v<std::decay_t<U>, Status> && !std::is_same_v<std::decay_t<U>, Result>)
-  Result(U&& value) : data_(std::in_place_index<0>, T(std::forward<U>(value))) {}
+  requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, T> &&
+           !std::is_same_v<std::decay_t<U>, Status> && !std::is_same_v<std::decay_t<U>, Result>)
+      Result(U&& value)
+      : data_(std::in_place_index<0>, T(std::forward<U>(value))) {}
 
   bool has_value() const { return data_.index() == 0; }
   bool ok() const { return has_value(); }

@@ -32,9 +32,7 @@ Sha256::~Sha256() = default;
 Sha256::Sha256(Sha256&&) noexcept = default;
 Sha256& Sha256::operator=(Sha256&&) noexcept = default;
 
-void Sha256::Update(std::string_view data) {
-  EVP_DigestUpdate(ctx_->md, data.data(), data.size());
-}
+void Sha256::Update(std::string_view data) { EVP_DigestUpdate(ctx_->md, data.data(), data.size()); }
 
 Digest Sha256::Finish() {
   Digest out{};

@@ -8,25 +8,44 @@ namespace nokv {
 
 std::string_view CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kNotFound: return "not_found";
-    case Code::kAlreadyExists: return "already_exists";
-    case Code::kInvalidArgument: return "invalid_argument";
-    case Code::kFailedPrecondition: return "failed_precondition";
-    case Code::kCorruption: return "corruption";
-    case Code::kIOError: return "io_error";
-    case Code::kNoSpace: return "no_space";
-    case Code::kBusy: return "busy";
-    case Code::kAborted: return "aborted";
-    case Code::kNotSupported: return "not_supported";
-    case Code::kPermissionDenied: return "permission_denied";
-    case Code::kNotADirectory: return "not_a_directory";
-    case Code::kIsADirectory: return "is_a_directory";
-    case Code::kNotEmpty: return "not_empty";
-    case Code::kTooLarge: return "too_large";
-    case Code::kExpired: return "expired";
-    case Code::kTimedOut: return "timed_out";
-    case Code::kCancelled: return "cancelled";
+    case Code::kOk:
+      return "ok";
+    case Code::kNotFound:
+      return "not_found";
+    case Code::kAlreadyExists:
+      return "already_exists";
+    case Code::kInvalidArgument:
+      return "invalid_argument";
+    case Code::kFailedPrecondition:
+      return "failed_precondition";
+    case Code::kCorruption:
+      return "corruption";
+    case Code::kIOError:
+      return "io_error";
+    case Code::kNoSpace:
+      return "no_space";
+    case Code::kBusy:
+      return "busy";
+    case Code::kAborted:
+      return "aborted";
+    case Code::kNotSupported:
+      return "not_supported";
+    case Code::kPermissionDenied:
+      return "permission_denied";
+    case Code::kNotADirectory:
+      return "not_a_directory";
+    case Code::kIsADirectory:
+      return "is_a_directory";
+    case Code::kNotEmpty:
+      return "not_empty";
+    case Code::kTooLarge:
+      return "too_large";
+    case Code::kExpired:
+      return "expired";
+    case Code::kTimedOut:
+      return "timed_out";
+    case Code::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -48,22 +67,34 @@ Status Status::FromErrno(int err, std::string_view context) {
   message += ": ";
   message += std::strerror(err);
   switch (err) {
-    case ENOENT: return NotFound(message);
-    case EEXIST: return AlreadyExists(message);
+    case ENOENT:
+      return NotFound(message);
+    case EEXIST:
+      return AlreadyExists(message);
     case ENOSPC:
-    case EDQUOT: return NoSpace(message);
+    case EDQUOT:
+      return NoSpace(message);
     case EACCES:
     case EPERM:
-    case EROFS: return PermissionDenied(message);
-    case ENOTDIR: return NotADirectory(message);
-    case EISDIR: return IsADirectory(message);
-    case ENOTEMPTY: return NotEmpty(message);
+    case EROFS:
+      return PermissionDenied(message);
+    case ENOTDIR:
+      return NotADirectory(message);
+    case EISDIR:
+      return IsADirectory(message);
+    case ENOTEMPTY:
+      return NotEmpty(message);
     case EINVAL:
-    case ENAMETOOLONG: return InvalidArgument(message);
-    case EWOULDBLOCK: return Busy(message);
-    case EFBIG: return TooLarge(message);
-    case ETIMEDOUT: return TimedOut(message);
-    default: return IOError(message);
+    case ENAMETOOLONG:
+      return InvalidArgument(message);
+    case EWOULDBLOCK:
+      return Busy(message);
+    case EFBIG:
+      return TooLarge(message);
+    case ETIMEDOUT:
+      return TimedOut(message);
+    default:
+      return IOError(message);
   }
 }
 

@@ -22,15 +22,15 @@ enum class Code : unsigned char {
   kCorruption,          // stored bytes are damaged
   kIOError,
   kNoSpace,
-  kBusy,                // held by someone else (a lock, a full queue)
-  kAborted,             // gave up, retrying may succeed
+  kBusy,     // held by someone else (a lock, a full queue)
+  kAborted,  // gave up, retrying may succeed
   kNotSupported,
   kPermissionDenied,
   kNotADirectory,
   kIsADirectory,
   kNotEmpty,
   kTooLarge,
-  kExpired,             // a cursor, generation or sequence that is no longer retained
+  kExpired,  // a cursor, generation or sequence that is no longer retained
   kTimedOut,
   kCancelled,
 };
@@ -61,9 +61,7 @@ class [[nodiscard]] Status {
   static Status Busy(std::string_view m) { return Status(Code::kBusy, m); }
   static Status Aborted(std::string_view m) { return Status(Code::kAborted, m); }
   static Status NotSupported(std::string_view m) { return Status(Code::kNotSupported, m); }
-  static Status PermissionDenied(std::string_view m) {
-    return Status(Code::kPermissionDenied, m);
-  }
+  static Status PermissionDenied(std::string_view m) { return Status(Code::kPermissionDenied, m); }
   static Status NotADirectory(std::string_view m) { return Status(Code::kNotADirectory, m); }
   static Status IsADirectory(std::string_view m) { return Status(Code::kIsADirectory, m); }
   static Status NotEmpty(std::string_view m) { return Status(Code::kNotEmpty, m); }
@@ -104,8 +102,8 @@ inline bool operator==(const Status& a, const Status& b) {
 }  // namespace nokv
 
 // Returns from the enclosing function when `expr` yields a non-OK Status.
-#define NOKV_RETURN_IF_ERROR(expr)          \
-  do {                                      \
-    ::nokv::Status nokv_status_ = (expr);   \
+#define NOKV_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::nokv::Status nokv_status_ = (expr);        \
     if (!nokv_status_.ok()) return nokv_status_; \
   } while (0)

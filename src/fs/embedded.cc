@@ -16,8 +16,8 @@ namespace {
 constexpr std::string_view kMarker = "NOKV";
 constexpr std::string_view kMarkerContents = "nokv data directory, format 1\n";
 
-Result<std::unique_ptr<object::ObjectStore>> OpenStore(
-    const EmbeddedOptions& options, std::unique_ptr<object::ObjectStore>* cold) {
+Result<std::unique_ptr<object::ObjectStore>> OpenStore(const EmbeddedOptions& options,
+                                                       std::unique_ptr<object::ObjectStore>* cold) {
   std::string objects = JoinPath(options.data_dir, "objects");
   switch (options.store.kind) {
     case StoreConfig::Kind::kLocal: {
@@ -144,7 +144,40 @@ Result<meta::Attr> EmbeddedFilesystem::Symlink(std::string_view path, std::strin
 
 Result<meta::Attr> EmbeddedFilesystem::SetAttr(std::string_view path,
                                                const meta::SetAttrRequest& req) {
-  return meta_->SetAttr(path, req);
+  // Truncation to 0 is a metadata change; to any other size it needs new
+  // bytes: the file is rewritten (kept prefix, zero fill) as a new generation.
+  if (!req.size || *req.size == 0) return meta_->SetAttr(path, req);
+  NOKV_ASSIGN_OR_RETURN(meta::Attr attr, meta_->Stat(path));
+  if (attr.type != meta::FileType::kFile) {
+    return Status::IsADirectory(std::string(path) + " is not a regular file");
+  }
+  if (*req.size != attr.size) NOKV_RETURN_IF_ERROR(Resize(path, attr, *req.size));
+  meta::SetAttrRequest rest = req;
+  rest.size.reset();
+  return meta_->SetAttr(path, rest);
+}
+
+Status EmbeddedFilesystem::Resize(std::string_view path, const meta::Attr& attr, uint64_t size) {
+  NOKV_ASSIGN_OR_RETURN(auto reader, OpenReader(path, {}));
+  if (reader->attr().generation != attr.generation) {
+    return Status::FailedPrecondition(std::string(path) + " changed during truncate; retry");
+  }
+  WriteOptions options;
+  options.mode = meta::PublishMode::kReplaceIfGeneration;
+  options.expected_generation = attr.generation;
+  NOKV_ASSIGN_OR_RETURN(auto writer, OpenWriter(path, options));
+  constexpr uint64_t kChunk = 4 << 20;
+  std::string chunk;
+  for (uint64_t pos = 0; pos < size; pos += chunk.size()) {
+    uint64_t want = std::min(kChunk, size - pos);
+    if (pos < attr.size) {
+      NOKV_RETURN_IF_ERROR(reader->Read(pos, std::min(want, attr.size - pos), &chunk));
+    } else {
+      chunk.assign(want, '\0');  // zero blocks dedupe to one object
+    }
+    NOKV_RETURN_IF_ERROR(writer->Append(chunk));
+  }
+  return writer->Commit().status();
 }
 
 meta::FsTotals EmbeddedFilesystem::Totals() { return meta_->Totals(); }

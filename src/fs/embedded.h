@@ -20,7 +20,7 @@ namespace nokv::fs {
 struct StoreConfig {
   enum class Kind { kLocal, kS3, kTiered, kMemory };
   Kind kind = Kind::kLocal;
-  object::S3Options s3;                        // kS3 and kTiered (the cold tier)
+  object::S3Options s3;                          // kS3 and kTiered (the cold tier)
   uint64_t tiered_capacity_bytes = 10ull << 30;  // kTiered hot-tier size
 };
 
@@ -28,9 +28,9 @@ struct EmbeddedOptions {
   std::string data_dir = "./nokv-data";
   StoreConfig store;
   holt::Durability durability = holt::Durability::kSync;
-  size_t io_threads = 16;              // block uploads/downloads in flight
+  size_t io_threads = 16;  // block uploads/downloads in flight
   uint64_t block_size = 4ull << 20;
-  bool create_if_missing = false;      // Open on a directory without NOKV fails otherwise
+  bool create_if_missing = false;  // Open on a directory without NOKV fails otherwise
 };
 
 class EmbeddedFilesystem;

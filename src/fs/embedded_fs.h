@@ -55,11 +55,12 @@ class EmbeddedFilesystem final : public Filesystem {
 
   explicit EmbeddedFilesystem(const EmbeddedOptions& options);
   Result<meta::ReadContext> Context(const ReadAt& at);
+  // Rewrites `path` (at attr's generation) to `size` bytes.
+  Status Resize(std::string_view path, const meta::Attr& attr, uint64_t size);
   // Publishes `requests`; when a block was collected meanwhile, re-uploads
   // via `reupload` (if given) and publishes again with revive.
   Result<std::vector<meta::Attr>> PublishWithRetry(
-      const std::vector<meta::PublishRequest>& requests,
-      const std::function<Status()>& reupload);
+      const std::vector<meta::PublishRequest>& requests, const std::function<Status()>& reupload);
 
   EmbeddedOptions options_;
   ThreadPool io_;

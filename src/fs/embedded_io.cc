@@ -14,13 +14,20 @@ namespace nokv::fs {
 
 std::string GuessContentType(std::string_view name) {
   static const std::pair<std::string_view, std::string_view> kTypes[] = {
-      {".json", "application/json"},       {".jsonl", "application/x-ndjson"},
-      {".ndjson", "application/x-ndjson"}, {".yaml", "application/yaml"},
-      {".yml", "application/yaml"},        {".csv", "text/csv"},
-      {".txt", "text/plain"},              {".log", "text/plain"},
-      {".md", "text/markdown"},            {".py", "text/x-python"},
-      {".html", "text/html"},              {".parquet", "application/vnd.apache.parquet"},
-      {".png", "image/png"},               {".jpg", "image/jpeg"},
+      {".json", "application/json"},
+      {".jsonl", "application/x-ndjson"},
+      {".ndjson", "application/x-ndjson"},
+      {".yaml", "application/yaml"},
+      {".yml", "application/yaml"},
+      {".csv", "text/csv"},
+      {".txt", "text/plain"},
+      {".log", "text/plain"},
+      {".md", "text/markdown"},
+      {".py", "text/x-python"},
+      {".html", "text/html"},
+      {".parquet", "application/vnd.apache.parquet"},
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
   };
   for (const auto& [ext, type] : kTypes) {
     if (name.size() >= ext.size() && name.substr(name.size() - ext.size()) == ext) {
@@ -59,8 +66,9 @@ Result<std::vector<meta::Attr>> EmbeddedFilesystem::PublishWithRetry(
   auto published = meta_->PublishMany(requests);
   if (published.ok() || !BlockWasCollected(published.status())) return published;
   if (!reupload) {
-    return Status::Aborted("a block of this file was garbage-collected during the upload; "
-                           "write it again");
+    return Status::Aborted(
+        "a block of this file was garbage-collected during the upload; "
+        "write it again");
   }
   NOKV_RETURN_IF_ERROR(reupload());
   return meta_->PublishMany(requests, /*revive_blocks=*/true);
@@ -104,7 +112,8 @@ class EmbeddedWriter final : public Writer {
 
 class EmbeddedReader final : public Reader {
  public:
-  EmbeddedReader(meta::ReadContext ctx, meta::Attr attr, std::unique_ptr<object::BlockReader> blocks)
+  EmbeddedReader(meta::ReadContext ctx, meta::Attr attr,
+                 std::unique_ptr<object::BlockReader> blocks)
       : ctx_(std::move(ctx)), attr_(std::move(attr)), blocks_(std::move(blocks)) {}
 
   Status Read(uint64_t offset, uint64_t length, std::string* out) override {
@@ -201,13 +210,12 @@ Result<std::vector<meta::Attr>> EmbeddedFilesystem::PutTree(const std::vector<Tr
   auto upload_all = [&]() -> Status {
     requests.clear();
     for (const auto& file : files) {
-      NOKV_ASSIGN_OR_RETURN(
-          object::BodyLayout layout,
-          UploadLocalFile(store_.get(), &io_, options_.block_size, file.local_path,
-                          [&](uint64_t n) {
-                            state.bytes_done += n;
-                            if (progress) progress(state);
-                          }));
+      NOKV_ASSIGN_OR_RETURN(object::BodyLayout layout,
+                            UploadLocalFile(store_.get(), &io_, options_.block_size,
+                                            file.local_path, [&](uint64_t n) {
+                                              state.bytes_done += n;
+                                              if (progress) progress(state);
+                                            }));
       state.files_done++;
       if (progress) progress(state);
       requests.push_back(MakeRequest(file.path, layout, options));
@@ -266,8 +274,8 @@ Result<std::vector<std::string>> EmbeddedFilesystem::Doctor() {
       after = page.entries.back().name;
     }
   }
-  findings.push_back("blocks: " + std::to_string(checked) + " checked, " +
-                     std::to_string(missing) + " missing");
+  findings.push_back("blocks: " + std::to_string(checked) + " checked, " + std::to_string(missing) +
+                     " missing");
   return findings;
 }
 

@@ -19,11 +19,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/result.h"
 #include "meta/meta_service.h"
@@ -41,9 +40,9 @@ struct WriteOptions {
   uint64_t expected_generation = 0;  // kReplaceIfGeneration
   std::string content_type;          // "" = guessed from the name
   std::string producer;
-  bool parents = true;               // create missing parent directories
-  uint32_t file_mode = 0;            // 0 = 0644
-  std::string request_id;            // makes a retried publish idempotent
+  bool parents = true;     // create missing parent directories
+  uint32_t file_mode = 0;  // 0 = 0644
+  std::string request_id;  // makes a retried publish idempotent
 };
 
 // Streams one file's bytes into blocks. Finish() publishes it.
@@ -96,6 +95,8 @@ class Filesystem {
   virtual Status Rename(std::string_view from, std::string_view to, meta::RenameMode mode) = 0;
   virtual Result<meta::Attr> Link(std::string_view existing, std::string_view new_path) = 0;
   virtual Result<meta::Attr> Symlink(std::string_view path, std::string_view target) = 0;
+  // Mode, owner, times and size; a size other than 0 rewrites the file as a
+  // new generation (FailedPrecondition if it changed meanwhile).
   virtual Result<meta::Attr> SetAttr(std::string_view path, const meta::SetAttrRequest& req) = 0;
   virtual meta::FsTotals Totals() = 0;
 

@@ -25,10 +25,14 @@ std::string Printable(std::string_view bytes) {
 std::string DescribePredicate(const Predicate& p) {
   std::string key = "\"" + Printable(p.key) + "\"";
   switch (p.type) {
-    case PredicateType::kExists: return "exists " + key;
-    case PredicateType::kNotExists: return "not_exists " + key;
-    case PredicateType::kVersionIs: return "version_is " + key + " @" + std::to_string(p.seq);
-    case PredicateType::kPrefixEmpty: return "prefix_empty " + key;
+    case PredicateType::kExists:
+      return "exists " + key;
+    case PredicateType::kNotExists:
+      return "not_exists " + key;
+    case PredicateType::kVersionIs:
+      return "version_is " + key + " @" + std::to_string(p.seq);
+    case PredicateType::kPrefixEmpty:
+      return "prefix_empty " + key;
   }
   return "unknown " + key;
 }
@@ -112,11 +116,18 @@ Status Batch::Decode(std::string_view payload, uint64_t* seq, Batch* batch) {
         if (!d.GetLengthPrefixed(&value)) return Status::Corruption("batch put value truncated");
         batch->Put(key, value);
         break;
-      case OpType::kDelete: batch->Delete(key); break;
-      case OpType::kPin: batch->Pin(key); break;
-      case OpType::kUnpin: batch->Unpin(key); break;
+      case OpType::kDelete:
+        batch->Delete(key);
+        break;
+      case OpType::kPin:
+        batch->Pin(key);
+        break;
+      case OpType::kUnpin:
+        batch->Unpin(key);
+        break;
       case OpType::kMerge:  // never logged: merges are resolved before logging
-      default: return Status::Corruption("unknown batch op type " + std::to_string(type));
+      default:
+        return Status::Corruption("unknown batch op type " + std::to_string(type));
     }
   }
   if (!d.empty()) return Status::Corruption("trailing bytes after batch");

@@ -105,7 +105,10 @@ Status Engine::WriteCheckpoint(uint64_t seq, const std::map<std::string, uint64_
     {
       std::shared_lock tree(tree_mu_);
       ArtIndex::Iterator it(index_);
-      if (resume) it.Seek(*resume, /*inclusive=*/false); else it.SeekToFirst();
+      if (resume)
+        it.Seek(*resume, /*inclusive=*/false);
+      else
+        it.SeekToFirst();
       for (size_t n = 0; it.Valid() && n < kKeysPerChunk; it.Next(), ++n) {
         resume = std::string(it.key());
         std::vector<const Record*> keep = RecordsToKeep(it.record(), read_points);
@@ -260,7 +263,10 @@ void Engine::SweepChunk(std::optional<std::string>* resume, bool* done) {
   std::vector<std::string> work;
   {
     ArtIndex::Iterator it(index_);
-    if (resume->has_value()) it.Seek(**resume, /*inclusive=*/false); else it.SeekToFirst();
+    if (resume->has_value())
+      it.Seek(**resume, /*inclusive=*/false);
+    else
+      it.SeekToFirst();
     for (size_t n = 0; it.Valid() && n < kKeysPerChunk; it.Next(), ++n) {
       const Record* head = it.record();
       *resume = std::string(head->key());

@@ -59,8 +59,8 @@ Result<uint64_t> Engine::Commit(const Batch& batch, size_t* failed_predicate) {
     if (!error.ok() && bg_error_.ok()) {
       bg_error_ = error;
       failed_.store(true);
-      NOKV_LOG(kError) << "holt " << dir_ << ": commits disabled after WAL failure: "
-                       << error.ToString();
+      NOKV_LOG(kError) << "holt " << dir_
+                       << ": commits disabled after WAL failure: " << error.ToString();
     }
     for (Writer* w : group) {
       writers_.pop_front();
@@ -189,12 +189,17 @@ bool Engine::CheckPredicates(const Batch& batch, size_t* failed, Status* why) co
       const Record* head = index_.Find(p.key);
       bool live = head != nullptr && !head->tombstone();
       switch (p.type) {
-        case PredicateType::kExists: holds = live; break;
-        case PredicateType::kNotExists: holds = !live; break;
+        case PredicateType::kExists:
+          holds = live;
+          break;
+        case PredicateType::kNotExists:
+          holds = !live;
+          break;
         case PredicateType::kVersionIs:
           holds = p.seq == 0 ? !live : (live && head->seq == p.seq);
           break;
-        case PredicateType::kPrefixEmpty: break;
+        case PredicateType::kPrefixEmpty:
+          break;
       }
     }
     if (!holds) {
@@ -224,8 +229,7 @@ Status Engine::Resolve(const Batch& batch, uint64_t seq, Batch* resolved) const 
     switch (op.type) {
       case OpType::kPut: {
         NOKV_ASSIGN_OR_RETURN(std::string key, stamped(op.key, op.stamp.key_offset, "key"));
-        NOKV_ASSIGN_OR_RETURN(std::string value,
-                              stamped(op.value, op.stamp.value_offset, "value"));
+        NOKV_ASSIGN_OR_RETURN(std::string value, stamped(op.value, op.stamp.value_offset, "value"));
         overlay[key] = value;
         resolved->Put(key, value);
         break;
@@ -251,8 +255,12 @@ Status Engine::Resolve(const Batch& batch, uint64_t seq, Batch* resolved) const 
         resolved->Put(op.key, value);
         break;
       }
-      case OpType::kPin: resolved->Pin(op.key); break;
-      case OpType::kUnpin: resolved->Unpin(op.key); break;
+      case OpType::kPin:
+        resolved->Pin(op.key);
+        break;
+      case OpType::kUnpin:
+        resolved->Unpin(op.key);
+        break;
     }
   }
   return Status::Ok();
@@ -271,7 +279,9 @@ void Engine::ApplyBatch(uint64_t seq, const Batch& batch, std::vector<uint64_t>*
   for (const Op& op : batch.ops()) {
     switch (op.type) {
       case OpType::kPut:
-      case OpType::kDelete: ApplyWrite(seq, op, *pins); break;
+      case OpType::kDelete:
+        ApplyWrite(seq, op, *pins);
+        break;
       case OpType::kPin: {
         std::lock_guard lock(pin_mu_);
         durable_pins_[op.key] = seq;
@@ -283,7 +293,8 @@ void Engine::ApplyBatch(uint64_t seq, const Batch& batch, std::vector<uint64_t>*
         durable_pins_.erase(op.key);
         break;
       }
-      case OpType::kMerge: break;  // resolved into puts before applying
+      case OpType::kMerge:
+        break;  // resolved into puts before applying
     }
   }
 }

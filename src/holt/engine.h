@@ -49,12 +49,12 @@ enum class Durability {
 // batch's sequence. Runs on the commit leader with the index locked: it must
 // be fast, deterministic and must not call back into the engine. An error
 // fails the whole batch with that status.
-using MergeOperator = std::function<Result<std::string>(
-    std::string_view key, const std::string_view* existing, std::string_view operand,
-    uint64_t seq)>;
+using MergeOperator =
+    std::function<Result<std::string>(std::string_view key, const std::string_view* existing,
+                                      std::string_view operand, uint64_t seq)>;
 
 struct Options {
-  Env* env = nullptr;  // nullptr: Env::Default()
+  Env* env = nullptr;            // nullptr: Env::Default()
   MergeOperator merge_operator;  // required to commit batches with merges
   Durability durability = Durability::kSync;
   std::chrono::milliseconds group_sync_interval{5};
@@ -116,13 +116,13 @@ struct ScanOptions {
 };
 
 struct Stats {
-  uint64_t keys = 0;           // keys in the index, including pending tombstones
-  uint64_t versions = 0;       // records, all keys
-  uint64_t record_bytes = 0;   // bytes of records (header + key + value)
-  uint64_t arena_bytes = 0;    // bytes the record arena took from the system
-  uint64_t node_bytes = 0;     // bytes of ART inner nodes
-  uint64_t resident_bytes = 0; // record_bytes + node_bytes
-  uint64_t wal_bytes = 0;      // bytes of live WAL segments
+  uint64_t keys = 0;            // keys in the index, including pending tombstones
+  uint64_t versions = 0;        // records, all keys
+  uint64_t record_bytes = 0;    // bytes of records (header + key + value)
+  uint64_t arena_bytes = 0;     // bytes the record arena took from the system
+  uint64_t node_bytes = 0;      // bytes of ART inner nodes
+  uint64_t resident_bytes = 0;  // record_bytes + node_bytes
+  uint64_t wal_bytes = 0;       // bytes of live WAL segments
   uint64_t checkpoint_seq = 0;
   uint64_t checkpoints = 0;
   uint64_t last_seq = 0;
@@ -154,8 +154,7 @@ class Engine {
   // Point read at `view`, or at the latest visible sequence. NotFound if absent.
   Result<Value> Get(std::string_view key, const ReadView* view = nullptr) const;
   // Ordered range read, at most options.limit entries.
-  Result<std::vector<Entry>> Scan(const ScanOptions& options,
-                                  const ReadView* view = nullptr) const;
+  Result<std::vector<Entry>> Scan(const ScanOptions& options, const ReadView* view = nullptr) const;
   // Live keys starting with `prefix`. O(keys under the prefix).
   uint64_t CountPrefix(std::string_view prefix, const ReadView* view = nullptr) const;
 
@@ -226,20 +225,20 @@ class Engine {
   // The index and the record accounting. Writers hold tree_mu_ exclusively;
   // readers share it.
   mutable std::shared_mutex tree_mu_;
-  RecordArena arena_;                             // guarded by tree_mu_
-  ArtIndex index_;                                // guarded by tree_mu_
-  uint64_t versions_ = 0;                         // guarded by tree_mu_
-  uint64_t record_bytes_ = 0;                     // guarded by tree_mu_
-  uint64_t last_seq_ = 0;                         // guarded by tree_mu_ (leader writes)
-  std::vector<std::string> pending_tombstones_;   // guarded by tree_mu_
+  RecordArena arena_;                            // guarded by tree_mu_
+  ArtIndex index_;                               // guarded by tree_mu_
+  uint64_t versions_ = 0;                        // guarded by tree_mu_
+  uint64_t record_bytes_ = 0;                    // guarded by tree_mu_
+  uint64_t last_seq_ = 0;                        // guarded by tree_mu_ (leader writes)
+  std::vector<std::string> pending_tombstones_;  // guarded by tree_mu_
   std::atomic<uint64_t> visible_seq_{0};
 
   // Pins. Registering takes tree_mu_ shared then pin_mu_, so pruning (under
   // tree_mu_ exclusive) always sees every pin.
   mutable std::mutex pin_mu_;
-  std::map<uint64_t, int> reader_pins_;             // guarded by pin_mu_
-  std::map<std::string, uint64_t> durable_pins_;    // guarded by pin_mu_
-  uint64_t prune_floor_ = 0;                        // guarded by pin_mu_
+  std::map<uint64_t, int> reader_pins_;           // guarded by pin_mu_
+  std::map<std::string, uint64_t> durable_pins_;  // guarded by pin_mu_
+  uint64_t prune_floor_ = 0;                      // guarded by pin_mu_
 
   // Commit queue.
   std::mutex commit_mu_;
@@ -247,14 +246,14 @@ class Engine {
   size_t committers_ = 0;        // callers inside Commit; guarded by commit_mu_
   bool leader_waiting_ = false;  // guarded by commit_mu_
   std::condition_variable leader_cv_;
-  Status bg_error_;              // guarded by commit_mu_
+  Status bg_error_;  // guarded by commit_mu_
   std::atomic<bool> failed_{false};
 
   // WAL. The leader appends; the checkpointer rotates; the syncer syncs.
   mutable std::mutex wal_mu_;
-  WalWriter wal_;                   // guarded by wal_mu_
-  uint64_t wal_written_seq_ = 0;    // guarded by wal_mu_
-  uint64_t wal_unsynced_bytes_ = 0; // guarded by wal_mu_
+  WalWriter wal_;                    // guarded by wal_mu_
+  uint64_t wal_written_seq_ = 0;     // guarded by wal_mu_
+  uint64_t wal_unsynced_bytes_ = 0;  // guarded by wal_mu_
   std::atomic<uint64_t> wal_bytes_{0};
   std::atomic<uint64_t> wal_since_checkpoint_{0};
 
@@ -264,8 +263,8 @@ class Engine {
   std::atomic<uint64_t> checkpoints_{0};
   std::mutex bg_mu_;
   std::condition_variable bg_cv_;
-  bool bg_stop_ = false;         // guarded by bg_mu_
-  bool sweep_requested_ = false; // guarded by bg_mu_
+  bool bg_stop_ = false;          // guarded by bg_mu_
+  bool sweep_requested_ = false;  // guarded by bg_mu_
   std::thread bg_thread_;
   std::thread sync_thread_;  // kGroup only
 

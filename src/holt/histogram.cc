@@ -7,9 +7,9 @@ namespace nokv::holt {
 
 int LatencyHistogram::BucketOf(uint64_t nanos) {
   if (nanos < 4) return static_cast<int>(nanos);
-  int log = 63 - std::countl_zero(nanos);        // >= 2
+  int log = 63 - std::countl_zero(nanos);  // >= 2
   int sub = static_cast<int>((nanos >> (log - 2)) & 3);
-  int bucket = log * 4 + sub - 4;                // 4.. for nanos >= 4
+  int bucket = log * 4 + sub - 4;  // 4.. for nanos >= 4
   return bucket < kBuckets ? bucket : kBuckets - 1;
 }
 

@@ -106,9 +106,9 @@ Result<ReadView> Engine::PinAt(uint64_t seq) {
                                    ")");
   }
   std::lock_guard lock(pin_mu_);
-  bool held = reader_pins_.contains(seq) ||
-              std::any_of(durable_pins_.begin(), durable_pins_.end(),
-                          [&](const auto& kv) { return kv.second == seq; });
+  bool held =
+      reader_pins_.contains(seq) || std::any_of(durable_pins_.begin(), durable_pins_.end(),
+                                                [&](const auto& kv) { return kv.second == seq; });
   if (seq != visible && !held && seq < prune_floor_) {
     return Status::Expired("sequence " + std::to_string(seq) +
                            " is no longer retained; restart from the latest (" +

@@ -16,7 +16,8 @@ Record* NewRecord(std::string_view key, std::string_view value, uint64_t seq, bo
   record->older = older;
   record->seq = seq;
   record->key_len = static_cast<uint32_t>(key.size());
-  record->value_bits = static_cast<uint32_t>(value.size()) | (tombstone ? Record::kTombstoneBit : 0);
+  record->value_bits =
+      static_cast<uint32_t>(value.size()) | (tombstone ? Record::kTombstoneBit : 0);
   if (!key.empty()) std::memcpy(record->data(), key.data(), key.size());
   if (!value.empty()) std::memcpy(record->data() + key.size(), value.data(), value.size());
   return record;

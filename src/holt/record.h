@@ -20,8 +20,8 @@ namespace nokv::holt {
 struct Record {
   static constexpr uint32_t kTombstoneBit = 0x80000000u;
 
-  Record* older;        // next older version of the same key, or nullptr
-  uint64_t seq;         // commit sequence that wrote this version
+  Record* older;  // next older version of the same key, or nullptr
+  uint64_t seq;   // commit sequence that wrote this version
   uint32_t key_len;
   uint32_t value_bits;  // value length, with kTombstoneBit for a deletion
 

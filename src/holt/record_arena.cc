@@ -27,8 +27,8 @@ void* RecordArena::AllocateSmall(size_t size_class) {
   return out;
 }
 
-Record* RecordArena::New(std::string_view key, std::string_view value, uint64_t seq,
-                         bool tombstone, Record* older) {
+Record* RecordArena::New(std::string_view key, std::string_view value, uint64_t seq, bool tombstone,
+                         Record* older) {
   if (tombstone) value = {};
   size_t bytes = sizeof(Record) + key.size() + value.size();
   void* mem = nullptr;

@@ -83,8 +83,8 @@ Status ReplaySegment(Env* env, const std::string& path, bool last, uint64_t afte
   NOKV_RETURN_IF_ERROR(env->ReadFileToString(path, &file));
   // A crash between creating the newest segment and syncing its header
   // leaves it short or zero-filled: it holds no records.
-  if (last && (file.size() < kFileHeaderSize ||
-               file.find_first_not_of('\0', 0) >= kFileHeaderSize)) {
+  if (last &&
+      (file.size() < kFileHeaderSize || file.find_first_not_of('\0', 0) >= kFileHeaderSize)) {
     NOKV_LOG(kWarn) << "ignoring WAL segment " << path << " with an incomplete header ("
                     << file.size() << " bytes)";
     stats->cut_torn_tail = true;
@@ -147,8 +147,8 @@ Status ReplayWal(Env* env, const std::string& dir, uint64_t after_seq,
     if (i + 1 < segments.size() && segments[i + 1].first_seq <= after_seq + 1) continue;
     stats->segments++;
     bool last = i + 1 == segments.size();
-    NOKV_RETURN_IF_ERROR(ReplaySegment(env, JoinPath(dir, segments[i].name), last, after_seq,
-                                       apply, stats));
+    NOKV_RETURN_IF_ERROR(
+        ReplaySegment(env, JoinPath(dir, segments[i].name), last, after_seq, apply, stats));
   }
   return Status::Ok();
 }

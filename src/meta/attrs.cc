@@ -28,11 +28,14 @@ Result<Attr> MetaService::SetAttrAt(InodeId inode, const SetAttrRequest& request
         std::string path = PathOf(inode).value_or("");
         content_changed = false;
         if (request.size && *request.size != attr.size) {
-          if (attr.type == FileType::kDirectory) return Status::IsADirectory(path + " is a directory");
-          if (attr.type != FileType::kFile) return Status::InvalidArgument("only files can be truncated");
+          if (attr.type == FileType::kDirectory)
+            return Status::IsADirectory(path + " is a directory");
+          if (attr.type != FileType::kFile)
+            return Status::InvalidArgument("only files can be truncated");
           if (*request.size != 0) {
-            return Status::NotSupported("metadata truncation only to size 0; the filesystem "
-                                        "layer rewrites other sizes");
+            return Status::NotSupported(
+                "metadata truncation only to size 0; the filesystem "
+                "layer rewrites other sizes");
           }
           if (auto manifest = GetManifest(inode, attr.generation); manifest.ok()) {
             cmd.batch().Delete(ManifestKey(inode, attr.generation));

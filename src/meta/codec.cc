@@ -14,7 +14,9 @@ std::string WithInode(char fam, InodeId inode) {
   return k;
 }
 
-Status Bad(std::string_view what) { return Status::Corruption(std::string("bad ") + std::string(what) + " value"); }
+Status Bad(std::string_view what) {
+  return Status::Corruption(std::string("bad ") + std::string(what) + " value");
+}
 
 bool CheckVersion(Decoder* d) {
   uint8_t version = 0;
@@ -32,7 +34,9 @@ bool GetDigest(Decoder* d, Digest* digest) {
   return true;
 }
 
-uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+uint64_t ZigZag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
 
 }  // namespace
 
@@ -75,7 +79,9 @@ std::string WatchKey(uint64_t seq, uint32_t ordinal) {
   return k;
 }
 
-std::string SnapshotKey(std::string_view name) { return std::string(1, family::kSnapshot) + std::string(name); }
+std::string SnapshotKey(std::string_view name) {
+  return std::string(1, family::kSnapshot) + std::string(name);
+}
 
 std::string GcKey(uint64_t seq, const Digest& digest) {
   std::string k(1, family::kGc);

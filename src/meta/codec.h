@@ -93,7 +93,7 @@ Result<BlockRefValue> DecodeBlockRef(std::string_view value);
 
 // Dedupe records: the outcome of an idempotent request.
 struct DedupeValue {
-  uint64_t seq = 0;     // stamped: the commit that performed the request
+  uint64_t seq = 0;  // stamped: the commit that performed the request
   InodeId inode = 0;
   int64_t created_ns = 0;
 };

@@ -16,7 +16,8 @@ void MetaService::Command::Event(EventType type, std::string_view path, InodeId 
   e.file_type = file_type;
   e.detail = detail;
   e.time_ns = now_;
-  batch_.Put(WatchKey(0, ordinal_++), EncodeEvent(e), holt::Stamp{kWatchKeySeqOffset, holt::kNoStamp});
+  batch_.Put(WatchKey(0, ordinal_++), EncodeEvent(e),
+             holt::Stamp{kWatchKeySeqOffset, holt::kNoStamp});
 }
 
 void MetaService::Command::TouchDir(InodeId dir, int64_t child_delta, int64_t nlink_delta) {

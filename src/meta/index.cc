@@ -158,7 +158,8 @@ void MetaService::IndexOnRemove(Command& cmd, std::string_view path, bool direct
       if (!rows.ok()) continue;
       for (const auto& e : *rows) {
         std::string_view id, row_path;
-        if (ParseRowKey(e.key, &id, &row_path)) DeleteRow(engine_.get(), &cmd.batch(), id, row_path);
+        if (ParseRowKey(e.key, &id, &row_path))
+          DeleteRow(engine_.get(), &cmd.batch(), id, row_path);
       }
     } else if (records::RuleCovers(rule, path, nullptr)) {
       DeleteRow(engine_.get(), &cmd.batch(), rule.id, records::RowPath(rule, path));
@@ -200,10 +201,11 @@ void MetaService::IndexOnRename(Command& cmd, std::string_view from, std::string
       if (r.ok() && r->attr.type == FileType::kFile) {
         auto manifest = GetManifest(r->inode, r->attr.generation);
         Result<std::string> body =
-            manifest.ok() ? (manifest->layout.size > rule.max_body_bytes
-                                 ? Result<std::string>(Status::TooLarge("body over the index limit"))
-                                 : ReadBody(*manifest))
-                          : Result<std::string>(std::string());
+            manifest.ok()
+                ? (manifest->layout.size > rule.max_body_bytes
+                       ? Result<std::string>(Status::TooLarge("body over the index limit"))
+                       : ReadBody(*manifest))
+                : Result<std::string>(std::string());
         WriteRow(engine_.get(), &cmd.batch(), rule.id, records::RowPath(rule, to),
                  ExtractRow(rule, to, body));
       }

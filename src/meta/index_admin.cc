@@ -15,7 +15,8 @@ constexpr size_t kBackfillBatch = 128;
 }  // namespace
 
 Status MetaService::AddIndexRule(const records::IndexRule& rule) {
-  NOKV_ASSIGN_OR_RETURN(records::IndexRule checked, records::RuleFromJson(records::RuleToJson(rule)));
+  NOKV_ASSIGN_OR_RETURN(records::IndexRule checked,
+                        records::RuleFromJson(records::RuleToJson(rule)));
   holt::Batch batch;
   batch.Put(RuleKey(checked.id), records::RuleToJson(checked).dump());
   NOKV_RETURN_IF_ERROR(DropRuleRows(checked.id, &batch));
@@ -57,8 +58,8 @@ Status MetaService::Reindex(std::string_view id) {
 Status MetaService::DropRuleRows(std::string_view rule_id, holt::Batch* first_batch) {
   holt::Batch* batch = first_batch;
   holt::Batch next;
-  for (const std::string& prefix : {RowPrefix(rule_id), std::string(1, family::kValueIndex) +
-                                                            std::string(rule_id) + '\0'}) {
+  for (const std::string& prefix :
+       {RowPrefix(rule_id), std::string(1, family::kValueIndex) + std::string(rule_id) + '\0'}) {
     holt::ScanOptions scan;
     scan.prefix = prefix;
     scan.keys_only = true;
@@ -134,8 +135,8 @@ Status MetaService::RegisterBulkRows(std::string_view rule_id,
   }
   // One batch: the old rows go and the new ones appear together.
   holt::Batch batch;
-  for (const std::string& prefix : {RowPrefix(rule_id), std::string(1, family::kValueIndex) +
-                                                            std::string(rule_id) + '\0'}) {
+  for (const std::string& prefix :
+       {RowPrefix(rule_id), std::string(1, family::kValueIndex) + std::string(rule_id) + '\0'}) {
     holt::ScanOptions scan;
     scan.prefix = prefix;
     scan.keys_only = true;

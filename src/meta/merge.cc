@@ -127,8 +127,10 @@ Result<std::string> MetaMerge(std::string_view key, const std::string_view* exis
   if (operand.empty()) return Status::Corruption("empty merge operand");
   Decoder d(operand.substr(1));
   switch (operand[0]) {
-    case kDirOp: return ApplyDirUpdate(key, existing, &d, /*move=*/false);
-    case kMoveOp: return ApplyDirUpdate(key, existing, &d, /*move=*/true);
+    case kDirOp:
+      return ApplyDirUpdate(key, existing, &d, /*move=*/false);
+    case kMoveOp:
+      return ApplyDirUpdate(key, existing, &d, /*move=*/true);
     case kHighWaterOp: {
       if (operand.size() != 9) return Status::Corruption("bad high-water operand");
       uint64_t value = DecodeFixed64(operand.data() + 1);
@@ -150,8 +152,10 @@ Result<std::string> MetaMerge(std::string_view key, const std::string_view* exis
       for (int64_t v : {t.files, t.directories, t.symlinks, t.bytes}) PutVarint64(&out, ZigZag(v));
       return out;
     }
-    case kBlockOp: return ApplyBlockDelta(existing, &d);
-    default: return Status::Corruption("unknown merge operand");
+    case kBlockOp:
+      return ApplyBlockDelta(existing, &d);
+    default:
+      return Status::Corruption("unknown merge operand");
   }
 }
 

@@ -16,25 +16,38 @@ namespace nokv::meta {
 
 const char* FileTypeName(FileType type) {
   switch (type) {
-    case FileType::kFile: return "file";
-    case FileType::kDirectory: return "directory";
-    case FileType::kSymlink: return "symlink";
+    case FileType::kFile:
+      return "file";
+    case FileType::kDirectory:
+      return "directory";
+    case FileType::kSymlink:
+      return "symlink";
   }
   return "unknown";
 }
 
 const char* EventTypeName(EventType type) {
   switch (type) {
-    case EventType::kCreate: return "create";
-    case EventType::kMkdir: return "mkdir";
-    case EventType::kPublish: return "publish";
-    case EventType::kRemove: return "remove";
-    case EventType::kRename: return "rename";
-    case EventType::kSetattr: return "setattr";
-    case EventType::kXattr: return "xattr";
-    case EventType::kSymlink: return "symlink";
-    case EventType::kLink: return "link";
-    case EventType::kSnapshot: return "snapshot";
+    case EventType::kCreate:
+      return "create";
+    case EventType::kMkdir:
+      return "mkdir";
+    case EventType::kPublish:
+      return "publish";
+    case EventType::kRemove:
+      return "remove";
+    case EventType::kRename:
+      return "rename";
+    case EventType::kSetattr:
+      return "setattr";
+    case EventType::kXattr:
+      return "xattr";
+    case EventType::kSymlink:
+      return "symlink";
+    case EventType::kLink:
+      return "link";
+    case EventType::kSnapshot:
+      return "snapshot";
   }
   return "unknown";
 }
@@ -75,8 +88,8 @@ Status MetaService::Init() {
     root.mtime_ns = root.ctime_ns = Now();
     holt::Batch batch;
     batch.RequireNotExists(InodeKey(kRootInode));
-    batch.Put(InodeKey(kRootInode), EncodeAttr(root), holt::Stamp{holt::kNoStamp,
-                                                                   kAttrGenerationOffset});
+    batch.Put(InodeKey(kRootInode), EncodeAttr(root),
+              holt::Stamp{holt::kNoStamp, kAttrGenerationOffset});
     batch.Merge(kTotalsKey, TotalsOperand(0, 1, 0, 0));
     NOKV_RETURN_IF_ERROR(engine_->Commit(batch).status());
   }
@@ -166,12 +179,11 @@ Result<MetaService::Resolved> MetaService::ResolveFull(std::string_view path,
 }
 
 // With a snapshot context, paths are relative to the snapshot's root.
-Result<Attr> MetaService::AtRoot(const ReadContext* at, std::string_view path,
-                                 std::string* inner) {
+Result<Attr> MetaService::AtRoot(const ReadContext* at, std::string_view path, std::string* inner) {
   NOKV_ASSIGN_OR_RETURN(*inner, NormalizePath(path));
   if (at != nullptr && at->snapshot() && !PathIsUnder(*inner, at->snapshot()->root)) {
-    return Status::NotFound(*inner + " is outside snapshot '" + at->snapshot()->name +
-                            "' (root " + at->snapshot()->root + ")");
+    return Status::NotFound(*inner + " is outside snapshot '" + at->snapshot()->name + "' (root " +
+                            at->snapshot()->root + ")");
   }
   return Attr{};
 }
@@ -269,7 +281,8 @@ Result<std::string> MetaService::PathOf(InodeId inode, const ReadContext* at) {
   for (int depth = 0; inode != kRootInode; ++depth) {
     if (depth > 4096) return Status::Corruption("directory cycle above inode");
     NOKV_ASSIGN_OR_RETURN(Attr attr, ReadAttr(inode, view));
-    if (attr.parent == 0) return Status::NotFound("inode " + std::to_string(inode) + " is unlinked");
+    if (attr.parent == 0)
+      return Status::NotFound("inode " + std::to_string(inode) + " is unlinked");
     names.push_back(attr.name);
     inode = attr.parent;
   }

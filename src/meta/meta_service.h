@@ -37,14 +37,14 @@ namespace nokv::meta {
 inline constexpr std::string_view kRetry = "retry: ";
 
 struct MetaOptions {
-  holt::Options engine;                    // merge_operator is set by the service
-  object::ObjectStore* store = nullptr;    // for GC deletes and index back-fill reads
+  holt::Options engine;                  // merge_operator is set by the service
+  object::ObjectStore* store = nullptr;  // for GC deletes and index back-fill reads
   uint64_t watch_retention_events = 1'000'000;
   std::chrono::seconds watch_retention_age{7 * 24 * 3600};
   std::chrono::seconds orphan_grace{3600};
   std::chrono::seconds dedupe_retention{24 * 3600};
-  int max_retries = 64;                    // rebuilds of a conflicted command
-  std::function<int64_t()> now_ns;         // wall clock; tests inject one
+  int max_retries = 64;             // rebuilds of a conflicted command
+  std::function<int64_t()> now_ns;  // wall clock; tests inject one
 };
 
 // A consistent read point: the latest sequence when made, or a snapshot
@@ -63,11 +63,11 @@ class ReadContext {
 };
 
 struct NodeOptions {
-  uint32_t mode = 0;      // 0: 0644 for files, 0755 for directories, 0777 for symlinks
+  uint32_t mode = 0;  // 0: 0644 for files, 0755 for directories, 0777 for symlinks
   uint32_t uid = 0;
   uint32_t gid = 0;
-  bool parents = false;   // create missing parent directories in the same commit
-  std::string request_id; // makes the mutation idempotent on retry
+  bool parents = false;    // create missing parent directories in the same commit
+  std::string request_id;  // makes the mutation idempotent on retry
 };
 
 enum class PublishMode { kCreate, kReplace, kReplaceIfGeneration };
@@ -147,8 +147,7 @@ class MetaService {
   // One page of `dir` in name order, strictly after `start_after`.
   Result<DirPage> ReadDir(InodeId dir, std::string_view start_after, size_t limit, bool with_attrs,
                           const ReadContext* at = nullptr);
-  Result<Manifest> GetManifest(InodeId inode, uint64_t generation,
-                               const ReadContext* at = nullptr);
+  Result<Manifest> GetManifest(InodeId inode, uint64_t generation, const ReadContext* at = nullptr);
   Result<std::string> GetXattr(InodeId inode, std::string_view name,
                                const ReadContext* at = nullptr);
   Result<std::vector<std::string>> ListXattrs(InodeId inode, const ReadContext* at = nullptr);

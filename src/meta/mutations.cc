@@ -10,18 +10,24 @@ namespace {
 uint32_t DefaultMode(FileType type, uint32_t mode) {
   if (mode != 0) return mode & 07777;
   switch (type) {
-    case FileType::kDirectory: return 0755;
-    case FileType::kSymlink: return 0777;
-    case FileType::kFile: return 0644;
+    case FileType::kDirectory:
+      return 0755;
+    case FileType::kSymlink:
+      return 0777;
+    case FileType::kFile:
+      return 0644;
   }
   return 0644;
 }
 
 EventType CreateEvent(FileType type) {
   switch (type) {
-    case FileType::kDirectory: return EventType::kMkdir;
-    case FileType::kSymlink: return EventType::kSymlink;
-    case FileType::kFile: return EventType::kCreate;
+    case FileType::kDirectory:
+      return EventType::kMkdir;
+    case FileType::kSymlink:
+      return EventType::kSymlink;
+    case FileType::kFile:
+      return EventType::kCreate;
   }
   return EventType::kCreate;
 }
@@ -70,8 +76,10 @@ Result<InodeId> MetaService::WalkParents(Command& cmd, const std::vector<std::st
 Result<std::string> MetaService::GuardDirPath(Command& cmd, InodeId dir) {
   NOKV_ASSIGN_OR_RETURN(std::string path, PathOf(dir));
   NOKV_ASSIGN_OR_RETURN(Resolved r, ResolveFull(path, nullptr));
-  if (r.inode != dir) return Status::Aborted(std::string(kRetry) + "directory moved while resolving");
-  if (r.attr.type != FileType::kDirectory) return Status::NotADirectory(path + " is not a directory");
+  if (r.inode != dir)
+    return Status::Aborted(std::string(kRetry) + "directory moved while resolving");
+  if (r.attr.type != FileType::kDirectory)
+    return Status::NotADirectory(path + " is not a directory");
   for (const auto& [key, version] : r.chain) cmd.Guard(key, version);
   cmd.batch().RequireExists(InodeKey(dir));
   return path;
@@ -79,8 +87,8 @@ Result<std::string> MetaService::GuardDirPath(Command& cmd, InodeId dir) {
 
 // Adds a new node (parent, name) to `cmd`; parent must be a guarded directory.
 Attr AddNode(MetaService::Command& cmd, InodeId inode, InodeId parent, std::string_view name,
-                    std::string_view path, FileType type, std::string_view target,
-                    const NodeOptions& options) {
+             std::string_view path, FileType type, std::string_view target,
+             const NodeOptions& options) {
   Attr attr;
   attr.inode = inode;
   attr.type = type;

@@ -11,8 +11,8 @@ Status ValidateName(std::string_view name) {
     return Status::InvalidArgument("'" + std::string(name) + "' is not allowed as a name");
   }
   if (name.size() > kMaxNameBytes) {
-    return Status::InvalidArgument("name longer than 255 bytes: " + std::string(name.substr(0, 32)) +
-                                   "...");
+    return Status::InvalidArgument(
+        "name longer than 255 bytes: " + std::string(name.substr(0, 32)) + "...");
   }
   if (name.find('/') != std::string_view::npos) {
     return Status::InvalidArgument("name contains '/': " + std::string(name));
@@ -37,7 +37,8 @@ Result<std::vector<std::string>> SplitPath(std::string_view path) {
     if (slash == std::string_view::npos) slash = path.size();
     std::string_view part = path.substr(start, slash - start);
     if (!part.empty() && part != ".") {
-      if (part == "..") return Status::InvalidArgument("'..' is not allowed in paths: " + std::string(path));
+      if (part == "..")
+        return Status::InvalidArgument("'..' is not allowed in paths: " + std::string(path));
       NOKV_RETURN_IF_ERROR(ValidateName(part));
       parts.emplace_back(part);
     }
@@ -70,8 +71,8 @@ std::string ChildPath(std::string_view parent, std::string_view name) {
 
 bool PathIsUnder(std::string_view path, std::string_view root) {
   if (root == "/") return true;
-  return path == root || (path.starts_with(root) && path.size() > root.size() &&
-                          path[root.size()] == '/');
+  return path == root ||
+         (path.starts_with(root) && path.size() > root.size() && path[root.size()] == '/');
 }
 
 }  // namespace nokv::meta

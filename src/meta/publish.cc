@@ -68,8 +68,8 @@ Status MetaService::BuildPublish(Command& cmd, const PublishRequest& req) {
   cmd.PutAttr(attr, /*stamp_generation=*/true);
   // An empty body with no producer needs no manifest (readers treat a
   // missing manifest of a size-0 file as empty): ~80 bytes per empty file.
-  bool empty = manifest.layout.size == 0 && manifest.layout.blocks.empty() &&
-               manifest.producer.empty();
+  bool empty =
+      manifest.layout.size == 0 && manifest.layout.blocks.empty() && manifest.producer.empty();
   if (!empty) cmd.PutManifestStamped(attr.inode, manifest);
   cmd.BlockDeltas(manifest, +1);
   cmd.Event(EventType::kPublish, path, attr.inode, FileType::kFile);

@@ -22,8 +22,6 @@ struct MetaService::Resolved {
 };
 
 // The holt durable-pin name of a snapshot.
-inline std::string SnapshotPinName(std::string_view name) {
-  return "snap/" + std::string(name);
-}
+inline std::string SnapshotPinName(std::string_view name) { return "snap/" + std::string(name); }
 
 }  // namespace nokv::meta

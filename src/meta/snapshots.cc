@@ -23,7 +23,8 @@ Result<Snapshot> MetaService::CreateSnapshot(std::string_view name, std::string_
         snapshot = Snapshot{std::string(name), normalized, 0, cmd.now(), expires_ns};
         cmd.batch().RequireNotExists(SnapshotKey(name));
         // The pin and the record carry the commit's own sequence.
-        cmd.batch().Put(SnapshotKey(name), EncodeSnapshot(snapshot), holt::Stamp{holt::kNoStamp, 1});
+        cmd.batch().Put(SnapshotKey(name), EncodeSnapshot(snapshot),
+                        holt::Stamp{holt::kNoStamp, 1});
         cmd.batch().Pin(SnapshotPinName(name));
         cmd.Event(EventType::kSnapshot, normalized, r.inode, r.attr.type, {}, name);
         return Status::Ok();

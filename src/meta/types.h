@@ -55,14 +55,14 @@ struct Manifest {
 
 struct Snapshot {
   std::string name;
-  std::string root;      // absolute path of the pinned subtree
-  uint64_t seq = 0;      // the pinned read sequence
+  std::string root;  // absolute path of the pinned subtree
+  uint64_t seq = 0;  // the pinned read sequence
   int64_t created_ns = 0;
   int64_t expires_ns = 0;  // 0: until retired
 };
 
 enum class EventType : uint8_t {
-  kCreate = 1,   // empty file created
+  kCreate = 1,  // empty file created
   kMkdir = 2,
   kPublish = 3,  // new body generation
   kRemove = 4,   // unlink or rmdir
@@ -77,15 +77,15 @@ enum class EventType : uint8_t {
 const char* EventTypeName(EventType type);
 
 struct Event {
-  uint64_t seq = 0;       // commit sequence
-  uint32_t ordinal = 0;   // position within the commit
+  uint64_t seq = 0;      // commit sequence
+  uint32_t ordinal = 0;  // position within the commit
   EventType type = EventType::kCreate;
   std::string path;
-  std::string old_path;   // renames
+  std::string old_path;  // renames
   InodeId inode = 0;
   FileType file_type = FileType::kFile;
-  std::string detail;     // snapshot name, xattr name, ...
-  int64_t time_ns = 0;    // wall clock of the commit
+  std::string detail;   // snapshot name, xattr name, ...
+  int64_t time_ns = 0;  // wall clock of the commit
 
   // "seq.ordinal": a position in the event stream.
   std::string cursor() const;

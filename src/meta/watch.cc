@@ -10,7 +10,6 @@
 namespace nokv::meta {
 namespace {
 
-
 // Parses "seq" or "seq.ordinal" into the key after which to resume.
 Result<std::string> CursorStart(std::string_view cursor, uint64_t* seq) {
   uint64_t ordinal = UINT32_MAX;
@@ -20,7 +19,7 @@ Result<std::string> CursorStart(std::string_view cursor, uint64_t* seq) {
     return Status::InvalidArgument("bad cursor '" + std::string(cursor) +
                                    "' (expected SEQ or SEQ.ORDINAL)");
   };
-  if (std::from_chars(s.data(), s.data() + s.size(), *seq).ec != std::errc() ) return bad();
+  if (std::from_chars(s.data(), s.data() + s.size(), *seq).ec != std::errc()) return bad();
   if (dot != std::string_view::npos) {
     std::string_view o = cursor.substr(dot + 1);
     if (std::from_chars(o.data(), o.data() + o.size(), ordinal).ec != std::errc() ||

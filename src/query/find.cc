@@ -1,10 +1,15 @@
 // find: rows (or entries) under a path matching every predicate, sorted,
 // projected and paged, with optional facets. Candidates come from the value
 // index (candidates.h); a sort on an indexed field with only range
-// predicates on that field streams in index order, so only the page's rows
-// are loaded.
+// predicates on that field streams in index order, and so does a sort on an
+// indexed field with every predicate on one (other) indexed field: the match
+// set (and match_count) comes from that field's value index, keys only. In
+// both cases only the page's rows are loaded.
+#include <algorithm>
 #include <limits>
 #include <map>
+#include <optional>
+#include <set>
 #include <unordered_set>
 
 #include "query/args.h"
@@ -214,6 +219,124 @@ VerbError StreamIndexOrder(const Invocation& inv, const FindQuery& q, FindPage* 
   return VerbError::Ok();
 }
 
+// Index-order streaming with predicates on another field: one sort key on
+// a single-rule index field, no facets, and every predicate on one index
+// field with an operator that can drive a scan. The exact match set then
+// comes from that field's value index alone (keys only, no row decode), so
+// match_count is exact and the page is the first matches in sort-index
+// order; only the page's rows are loaded. Matches without the sort field
+// follow by path. Built-ins other than path/name would need a Stat per row
+// (a vanished inode is not a match), so they keep the general path.
+bool CanStreamWithMatchSet(const FindQuery& q) {
+  if (!q.plan.rows || q.sort.size() != 1 || !q.facets.empty() || q.plan.predicates.empty()) {
+    return false;
+  }
+  const FieldInfo* s = q.fields.Find(q.sort[0].field);
+  if (s->builtin || s->rules.size() != 1) return false;
+  const std::string& field = q.plan.predicates[0].field;
+  for (const auto& p : q.plan.predicates) {
+    if (p.builtin || p.field != field || p.op == Op::kNe || p.op == Op::kNotExists) return false;
+  }
+  for (const auto& id : q.plan.wanted) {
+    const FieldInfo* f = q.fields.Find(id);
+    if (f != nullptr && f->builtin && id != "path" && id != "name") return false;
+  }
+  return true;
+}
+
+using MatchSet = std::set<std::string, std::less<>>;
+
+// The rows under the scope matching every predicate (all on one index
+// field), read from that field's value index. False in *ok when capped.
+VerbError MatchSetFromIndex(const Invocation& inv, const FindQuery& q, MatchSet* out, bool* ok) {
+  const auto& preds = q.plan.predicates;
+  const FieldInfo* f = q.fields.Find(preds[0].field);
+  Predicate all{f->id, Op::kExists, {}, false};
+  const Predicate& driver = preds.size() == 1 ? preds[0] : all;
+  std::map<std::string, std::vector<TypedValue>, std::less<>> values;
+  *ok = true;
+  for (const auto& rule : f->rules) {
+    NOKV_VERB_TRY(
+        ScanRanges(inv, RangesFor(driver, rule), false, std::numeric_limits<size_t>::max(),
+                   [&](const TypedValue& v, std::string_view row) {
+                     if (inv.Cancelled()) return false;
+                     if (!PathUnder(row, q.path)) return true;
+                     auto it = values.find(row);
+                     if (it == values.end()) {
+                       it = values.emplace(std::string(row), std::vector<TypedValue>{}).first;
+                     }
+                     it->second.push_back(v);
+                     *ok = values.size() < kMaxCandidates;
+                     return *ok;
+                   }));
+    if (inv.Cancelled()) return VerbError::Cancelled();
+    if (!*ok) return VerbError::Ok();
+  }
+  for (auto& [row, vs] : values) {
+    bool match = true;
+    for (const auto& p : preds) match = match && Matches(p, vs);
+    if (match) out->insert(out->end(), row);
+  }
+  return VerbError::Ok();
+}
+
+// Streams the sort field's index, accepting rows of the match set; returns
+// false in *done when the match set was capped (use the general path).
+VerbError StreamWithMatchSet(const Invocation& inv, const FindQuery& q, FindPage* page,
+                             bool* done) {
+  MatchSet matches;
+  NOKV_VERB_TRY(MatchSetFromIndex(inv, q, &matches, done));
+  if (!*done) return VerbError::Ok();
+  page->count = matches.size();
+  const size_t need = q.offset + q.limit;
+  const FieldInfo* f = q.fields.Find(q.sort[0].field);
+  std::unordered_set<std::string> accepted;  // also: rows already placed
+  std::vector<std::string> order;
+  // Entries whose values compare equal are placed by path (the order of
+  // ComesBefore); a multi-valued row is placed at its first occurrence, its
+  // lowest value ascending and its highest descending.
+  std::vector<std::string> group;
+  std::optional<TypedValue> group_value;
+  auto flush = [&] {
+    std::sort(group.begin(), group.end());
+    for (auto& row : group) {
+      if (order.size() >= need) break;
+      if (accepted.insert(row).second) order.push_back(std::move(row));
+    }
+    group.clear();
+  };
+  if (!matches.empty() && need > 0) {
+    uint64_t scanned = 0;
+    NOKV_VERB_TRY(ScanRanges(inv, RangesFor(Predicate{f->id, Op::kExists, {}, false}, f->rules[0]),
+                             q.sort[0].desc, std::numeric_limits<size_t>::max(),
+                             [&](const TypedValue& v, std::string_view row) {
+                               if (++scanned % 256 == 0 && inv.Cancelled()) return false;
+                               if (group_value && records::Compare(*group_value, v) != 0) {
+                                 flush();
+                                 if (order.size() >= need) return false;
+                               }
+                               if (!group_value || records::Compare(*group_value, v) != 0)
+                                 group_value = v;
+                               auto it = matches.find(row);
+                               if (it != matches.end() && !accepted.contains(*it))
+                                 group.push_back(*it);
+                               return true;
+                             }));
+    if (inv.Cancelled()) return VerbError::Cancelled();
+    flush();
+  }
+  for (auto it = matches.begin(); order.size() < need && it != matches.end(); ++it) {
+    if (!accepted.contains(*it)) order.push_back(*it);  // no sort value: last, by path
+  }
+  for (size_t i = q.offset; i < order.size(); ++i) {
+    MatchRow row;
+    bool gone = false;
+    NOKV_VERB_TRY(LoadMatchRow(q.fields, q.plan.wanted, order[i], &row, &gone));
+    if (!gone) page->rows.push_back(std::move(row));
+  }
+  return VerbError::Ok();
+}
+
 VerbError CollectMatches(const Invocation& inv, const FindQuery& q, FindPage* page,
                          FacetCounter* facets) {
   TopK top(q.sort, q.offset + q.limit);
@@ -250,9 +373,15 @@ VerbError RunFind(Invocation& inv, const nlohmann::json& args, nlohmann::json* o
   NOKV_VERB_TRY(ParseFind(inv, args, &q));
   FindPage page;
   FacetCounter facets(q.facets);
+  bool streamed = false;
   if (CanStream(q)) {
     NOKV_VERB_TRY(StreamIndexOrder(inv, q, &page));
-  } else {
+    streamed = true;
+  } else if (CanStreamWithMatchSet(q)) {
+    NOKV_VERB_TRY(StreamWithMatchSet(inv, q, &page, &streamed));
+    if (!streamed) page = FindPage{};
+  }
+  if (!streamed) {
     NOKV_VERB_TRY(CollectMatches(inv, q, &page, &facets));
   }
   ResultBudget budget(inv.max_result_bytes);

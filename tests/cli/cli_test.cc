@@ -47,8 +47,10 @@ class CliTest : public ::testing::Test {
     std::function<void(nlohmann::json&)> scrub = [&](nlohmann::json& v) {
       if (v.is_object()) {
         for (auto& [k, x] : v.items()) {
-          if (k.ends_with("time_ns") || k == "created_ns") x = 0;
-          else scrub(x);
+          if (k.ends_with("time_ns") || k == "created_ns")
+            x = 0;
+          else
+            scrub(x);
         }
       } else if (v.is_array()) {
         for (auto& x : v) scrub(x);

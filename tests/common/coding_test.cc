@@ -22,15 +22,19 @@ TEST(CodingTest, FixedIntegersAreBigEndianAndSortNumerically) {
 
 TEST(CodingTest, VarintRoundTripsAcrossLengths) {
   std::string buf;
-  std::vector<uint64_t> values = {0, 1, 127, 128, 300, 1u << 21, uint64_t{1} << 35,
-                                  std::numeric_limits<uint64_t>::max()};
+  std::vector<uint64_t> values = {
+      0, 1, 127, 128, 300, 1u << 21, uint64_t{1} << 35, std::numeric_limits<uint64_t>::max()};
   for (uint64_t v : values) PutVarint64(&buf, v);
   Decoder d(buf);
   for (uint64_t v : values) {
     uint64_t got = 0;
     ASSERT_TRUE(d.GetVarint64(&got));
     EXPECT_EQ(got, v);
-    EXPECT_EQ(VarintLength(v), [&] { std::string s; PutVarint64(&s, v); return int(s.size()); }());
+    EXPECT_EQ(VarintLength(v), [&] {
+      std::string s;
+      PutVarint64(&s, v);
+      return int(s.size());
+    }());
   }
   EXPECT_TRUE(d.empty());
 }

@@ -21,8 +21,8 @@ TEST(Crc32cTest, MatchesStandardVectors) {
 
 TEST(Crc32cTest, ExtendEqualsWholeValue) {
   std::string data = "hello, write-ahead log";
-  uint32_t split = crc32c::Extend(crc32c::Value(data.substr(0, 7)), data.data() + 7,
-                                  data.size() - 7);
+  uint32_t split =
+      crc32c::Extend(crc32c::Value(data.substr(0, 7)), data.data() + 7, data.size() - 7);
   EXPECT_EQ(split, crc32c::Value(data));
 }
 

@@ -156,6 +156,32 @@ TEST_P(FilesystemTest, SnapshotsReadTheFrozenView) {
   EXPECT_EQ(fs_->Stat("/s", ReadAt{"nope"}).status().code(), Code::kNotFound);
 }
 
+TEST_P(FilesystemTest, TruncateShrinksAndGrowsWithZeros) {
+  std::string body(300, 'x');
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
+  auto before = Write("/t", body);
+  ASSERT_TRUE(before.ok());
+  meta::SetAttrRequest shrink;
+  shrink.size = 100;
+  shrink.mode = 0600;
+  auto shrunk = fs_->SetAttr("/t", shrink);
+  ASSERT_TRUE(shrunk.ok()) << shrunk.status().ToString();
+  EXPECT_EQ(shrunk->size, 100u);
+  EXPECT_EQ(shrunk->mode, 0600u);
+  EXPECT_GT(shrunk->generation, before->generation);
+  EXPECT_EQ(ReadAll("/t"), body.substr(0, 100));
+  meta::SetAttrRequest grow;
+  grow.size = 250;
+  ASSERT_TRUE(fs_->SetAttr("/t", grow).ok());
+  EXPECT_EQ(ReadAll("/t"), body.substr(0, 100) + std::string(150, '\0'));
+  meta::SetAttrRequest zero;
+  zero.size = 0;
+  ASSERT_TRUE(fs_->SetAttr("/t", zero).ok());
+  EXPECT_EQ(ReadAll("/t"), "");
+  ASSERT_TRUE(fs_->Mkdir("/dir", false).ok());
+  EXPECT_EQ(fs_->SetAttr("/dir", grow).status().code(), Code::kIsADirectory);
+}
+
 TEST_P(FilesystemTest, DoctorReportsAHealthyStore) {
   ASSERT_TRUE(Write("/a", "abc").ok());
   auto findings = fs_->Doctor();

@@ -4,9 +4,9 @@
 // read must give the reference's answer at the same sequence.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <map>
 #include <optional>
-#include <cstdlib>
 #include <random>
 
 #include "engine_test_util.h"
@@ -36,8 +36,8 @@ class ModelTest : public ::testing::TestWithParam<uint32_t> {
   }
 
   std::string RandomKey() {
-    static const std::string kParts[] = {"", "a", "b", "ab", "abc", "d/", "d/x", "\xff",
-                                         std::string("a\0", 2)};
+    static const std::string kParts[] = {
+        "", "a", "b", "ab", "abc", "d/", "d/x", "\xff", std::string("a\0", 2)};
     std::string k = kParts[rng_() % 9];
     int extra = static_cast<int>(rng_() % 3);
     for (int i = 0; i < extra; ++i) k.push_back(static_cast<char>('a' + rng_() % 3));
@@ -50,8 +50,12 @@ class ModelTest : public ::testing::TestWithParam<uint32_t> {
     auto it = model_.find(key);
     bool live = it != model_.end();
     switch (rng_() % 4) {
-      case 0: b->RequireExists(key); return live;
-      case 1: b->RequireNotExists(key); return !live;
+      case 0:
+        b->RequireExists(key);
+        return live;
+      case 1:
+        b->RequireNotExists(key);
+        return !live;
       case 2: {
         uint64_t seq = live && rng_() % 2 ? it->second.seq : rng_() % 4;
         b->RequireVersion(key, seq);
@@ -147,10 +151,18 @@ TEST_P(ModelTest, RandomBatchesMatchTheReference) {
     }
 
     switch (rng_() % 40) {
-      case 0: views.push_back({engine_->Pin(), model_}); break;
-      case 1: if (!views.empty()) views.erase(views.begin() + static_cast<long>(rng_() % views.size())); break;
-      case 2: engine_->Sweep(); break;
-      case 3: ASSERT_TRUE(engine_->Checkpoint().ok()); break;
+      case 0:
+        views.push_back({engine_->Pin(), model_});
+        break;
+      case 1:
+        if (!views.empty()) views.erase(views.begin() + static_cast<long>(rng_() % views.size()));
+        break;
+      case 2:
+        engine_->Sweep();
+        break;
+      case 3:
+        ASSERT_TRUE(engine_->Checkpoint().ok());
+        break;
       case 4:
         if (!durable.empty()) {
           auto it = std::next(durable.begin(), static_cast<long>(rng_() % durable.size()));
@@ -164,7 +176,8 @@ TEST_P(ModelTest, RandomBatchesMatchTheReference) {
         views.clear();
         Reopen();
         break;
-      default: break;
+      default:
+        break;
     }
     std::string probe = RandomKey();
     auto got = engine_->Get(probe);

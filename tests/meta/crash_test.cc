@@ -60,7 +60,8 @@ TEST_F(MetaCrashTest, PublishManyIsNeverPartlyVisibleAtAnyKillPoint) {
       auto meta = OpenWith(&env);
       ASSERT_TRUE(meta.ok());
       env.CrashAfter(budget);
-      for (int k = 0; k < kCheckpoints && PublishCheckpoint(meta->get(), k).ok(); ++k) acked = k + 1;
+      for (int k = 0; k < kCheckpoints && PublishCheckpoint(meta->get(), k).ok(); ++k)
+        acked = k + 1;
       if (acked == kCheckpoints) (void)(*meta)->engine()->Checkpoint();
     }
     ASSERT_TRUE(env.SimulateCrash(static_cast<uint32_t>(budget)).ok());
@@ -83,7 +84,7 @@ TEST_F(MetaCrashTest, DeathBetweenUploadAndCommitLeavesTheOldGenerationAndSweepa
   ASSERT_TRUE(Publish("/model.bin", "old!old!").ok());
   size_t live_blocks = BlockObjects();
   Upload("new-bytes-never-committed");  // the writer died here
-  Reopen();                              // restart after the crash
+  Reopen();                             // restart after the crash
   EXPECT_EQ(ReadBody("/model.bin"), "old!old!");
   EXPECT_GT(BlockObjects(), live_blocks);
   now_ns_ += int64_t{2} * 3600 * 1'000'000'000;

@@ -20,10 +20,13 @@ class IndexTest : public testing::MetaTest {
   }
 
   void AddRunRules() {
-    ASSERT_TRUE(meta_->AddIndexRule(Rule(R"({"id": "runs-meta", "root": "/runs",
+    ASSERT_TRUE(meta_
+                    ->AddIndexRule(Rule(R"({"id": "runs-meta", "root": "/runs",
         "glob": "*/metadata.json", "target": "parent",
-        "fields": ["run.status=$.status", "run.epochs:number=$.epochs"]})")).ok());
-    ASSERT_TRUE(meta_->AddIndexRule(Rule(R"J({"id": "runs-metrics", "root": "/runs",
+        "fields": ["run.status=$.status", "run.epochs:number=$.epochs"]})"))
+                    .ok());
+    ASSERT_TRUE(meta_
+                    ->AddIndexRule(Rule(R"J({"id": "runs-metrics", "root": "/runs",
         "glob": "*/metrics.jsonl", "target": "parent",
         "fields": ["metric.val_loss.min:number=min($.value where $.name == \"val_loss\")"]})J"))
                     .ok());
@@ -64,10 +67,11 @@ TEST_F(IndexTest, PublishWritesRowsAndValueIndexInTheSameCommit) {
   AddRunRules();
   ASSERT_TRUE(Publish("/runs/r1/metadata.json", R"({"status": "completed", "epochs": 10})").ok());
   uint64_t seq = meta_->visible_seq();
-  ASSERT_TRUE(Publish("/runs/r1/metrics.jsonl",
-                      "{\"name\":\"val_loss\",\"value\":0.5}\n{\"name\":\"val_loss\",\"value\":0.25}\n"
-                      "{\"name\":\"train_loss\",\"value\":0.1}\n")
-                  .ok());
+  ASSERT_TRUE(
+      Publish("/runs/r1/metrics.jsonl",
+              "{\"name\":\"val_loss\",\"value\":0.5}\n{\"name\":\"val_loss\",\"value\":0.25}\n"
+              "{\"name\":\"train_loss\",\"value\":0.1}\n")
+          .ok());
   ASSERT_TRUE(Publish("/runs/r2/metadata.json", R"({"status": "failed", "epochs": 3})").ok());
   EXPECT_EQ(Row("runs-meta", "/runs/r1"), "run.epochs=10;run.status=\"completed\";");
   EXPECT_EQ(Row("runs-metrics", "/runs/r1"), "metric.val_loss.min=0.25;");
@@ -143,8 +147,10 @@ TEST_F(IndexTest, ReindexRebuildsRowsFromBodies) {
 }
 
 TEST_F(IndexTest, BulkRowsReplaceAtomically) {
-  ASSERT_TRUE(meta_->AddIndexRule(Rule(R"({"id": "etl", "root": "/data", "glob": "**",
-      "fields": ["score:number=$.score"]})")).ok());
+  ASSERT_TRUE(meta_
+                  ->AddIndexRule(Rule(R"({"id": "etl", "root": "/data", "glob": "**",
+      "fields": ["score:number=$.score"]})"))
+                  .ok());
   records::Row a, b;
   a.fields["score"] = {records::TypedValue::Number(1)};
   b.fields["score"] = {records::TypedValue::Number(2)};
@@ -156,17 +162,23 @@ TEST_F(IndexTest, BulkRowsReplaceAtomically) {
 }
 
 TEST_F(IndexTest, OversizedBodiesAreReportedNotParsed) {
-  ASSERT_TRUE(meta_->AddIndexRule(Rule(R"({"id": "small", "root": "/", "glob": "*.json",
-      "max_body_bytes": 8, "fields": ["v=$.v"]})")).ok());
+  ASSERT_TRUE(meta_
+                  ->AddIndexRule(Rule(R"({"id": "small", "root": "/", "glob": "*.json",
+      "max_body_bytes": 8, "fields": ["v=$.v"]})"))
+                  .ok());
   ASSERT_TRUE(Publish("/big.json", R"({"v": "0123456789"})").ok());
   EXPECT_NE(Row("small", "/big.json").find("index limit"), std::string::npos);
 }
 
 TEST_F(IndexTest, EachRuleAppliesItsOwnBodyLimit) {
-  ASSERT_TRUE(meta_->AddIndexRule(Rule(R"({"id": "tiny", "root": "/", "glob": "*.json",
-      "max_body_bytes": 4, "fields": ["v=$.v"]})")).ok());
-  ASSERT_TRUE(meta_->AddIndexRule(Rule(R"({"id": "roomy", "root": "/", "glob": "*.json",
-      "fields": ["v=$.v"]})")).ok());
+  ASSERT_TRUE(meta_
+                  ->AddIndexRule(Rule(R"({"id": "tiny", "root": "/", "glob": "*.json",
+      "max_body_bytes": 4, "fields": ["v=$.v"]})"))
+                  .ok());
+  ASSERT_TRUE(meta_
+                  ->AddIndexRule(Rule(R"({"id": "roomy", "root": "/", "glob": "*.json",
+      "fields": ["v=$.v"]})"))
+                  .ok());
   ASSERT_TRUE(Publish("/doc.json", R"({"v": "x"})").ok());
   EXPECT_NE(Row("tiny", "/doc.json").find("index limit"), std::string::npos);
   EXPECT_EQ(Row("roomy", "/doc.json"), "v=\"x\";");

@@ -211,7 +211,8 @@ class MetaModelTest : public testing::MetaTest, public ::testing::WithParamInter
       if (attr->type == FileType::kDirectory) {
         std::vector<std::string> want;
         for (const auto& [child, unused] : model_.paths) {
-          if (child != "/" && Model::Parent(child) == path) want.push_back(child.substr(child.rfind('/') + 1));
+          if (child != "/" && Model::Parent(child) == path)
+            want.push_back(child.substr(child.rfind('/') + 1));
         }
         ASSERT_EQ(List(path), want) << path;
         ASSERT_EQ(attr->child_count, want.size()) << path;
@@ -236,7 +237,10 @@ TEST_P(MetaModelTest, RandomOperationsMatchTheModel) {
   size_t dirs = 0;
   std::set<int> files;
   for (const auto& [path, id] : model_.paths) {
-    if (model_.nodes[id].type == FileType::kDirectory) dirs++; else files.insert(id);
+    if (model_.nodes[id].type == FileType::kDirectory)
+      dirs++;
+    else
+      files.insert(id);
   }
   EXPECT_EQ(totals.directories, dirs);
   EXPECT_EQ(totals.files, files.size());

@@ -50,7 +50,7 @@ TEST_F(RenameTest, ReplaceRulesFollowPosix) {
   ASSERT_TRUE(meta_->Rename("/f1", "/f2").ok());
   EXPECT_EQ(ReadBody("/f2"), "one");
   EXPECT_EQ(meta_->Totals().files, 2u);  // f2's old inode is gone; /d2/x remains
-  ASSERT_TRUE(meta_->Rmdir("/d2/x") .code() == Code::kNotADirectory);
+  ASSERT_TRUE(meta_->Rmdir("/d2/x").code() == Code::kNotADirectory);
   ASSERT_TRUE(meta_->Unlink("/d2/x").ok());
   ASSERT_TRUE(meta_->Rename("/d1", "/d2").ok());
   EXPECT_EQ(List("/"), (Strings{"d2", "f2"}));

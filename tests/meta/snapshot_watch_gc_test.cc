@@ -101,12 +101,11 @@ TEST_F(WatchTest, EveryOperationEmitsItsTypedEventsWithFullPaths) {
   ASSERT_TRUE(meta_->CreateSnapshot("snap", "/w").ok());
   auto page = meta_->Watch("/", start, 100);
   ASSERT_TRUE(page.ok()) << page.status().ToString();
-  EXPECT_EQ(Describe(*page), (std::vector<std::string>{
-                                 "mkdir /w", "mkdir /w/sub", "create /w/sub/empty",
-                                 "publish /w/sub/data", "rename /w/data <- /w/sub/data",
-                                 "setattr /w/data", "xattr /w/data [user.k]",
-                                 "symlink /w/link", "link /w/hard", "remove /w/sub/empty",
-                                 "snapshot /w [snap]"}));
+  EXPECT_EQ(Describe(*page),
+            (std::vector<std::string>{
+                "mkdir /w", "mkdir /w/sub", "create /w/sub/empty", "publish /w/sub/data",
+                "rename /w/data <- /w/sub/data", "setattr /w/data", "xattr /w/data [user.k]",
+                "symlink /w/link", "link /w/hard", "remove /w/sub/empty", "snapshot /w [snap]"}));
 }
 
 TEST_F(WatchTest, SubtreeFilterCursorsAndRestart) {
@@ -115,8 +114,8 @@ TEST_F(WatchTest, SubtreeFilterCursorsAndRestart) {
   ASSERT_TRUE(meta_->Rename("/b/1", "/a/2").ok());
   auto page = meta_->Watch("/a", "", 100);
   ASSERT_TRUE(page.ok());
-  EXPECT_EQ(Describe(*page), (std::vector<std::string>{"mkdir /a", "publish /a/1",
-                                                       "rename /a/2 <- /b/1"}));
+  EXPECT_EQ(Describe(*page),
+            (std::vector<std::string>{"mkdir /a", "publish /a/1", "rename /a/2 <- /b/1"}));
   std::string cursor = page->events[1].cursor();
   Reopen();
   auto resumed = meta_->Watch("/a", cursor, 100);

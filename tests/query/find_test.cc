@@ -1,4 +1,8 @@
 // find, aggregate and catalog over the index rows of the fixed workspace.
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+
 #include "query_fixture.h"
 
 namespace nokv::query::testing {
@@ -46,6 +50,75 @@ TEST_F(FindTest, SortOnIndexedFieldStreamsTopKAndPutsMissingLast) {
                                {"predicates", {Pred("run.epochs", "gte", 0)}},
                                {"sort", {{{"field", "metric.val_loss.min"}, {"order", "desc"}}}}});
   EXPECT_EQ(Paths(general), Paths(desc));
+}
+
+TEST_F(FindTest, SortOnAnotherRulesFieldStreamsAndPagesLikeBruteForce) {
+  // Predicate from runs-meta, sort from runs-metrics; ties and runs without
+  // metrics among more matches than the limit.
+  struct Expect {
+    std::string path;
+    std::optional<double> loss;
+  };
+  std::vector<Expect> completed = {{"/runs/r1", 0.25}, {"/runs/r3", 0.18}};
+  for (int i = 0; i < 40; ++i) {
+    char id[8];
+    std::snprintf(id, sizeof id, "t%02d", i);
+    std::string dir = std::string("/runs/") + id;
+    bool done = i % 5 != 0;
+    Put(dir + "/metadata.json", std::string("{\"status\": \"") + (done ? "completed" : "failed") +
+                                    "\", \"script\": \"x.py\", \"epochs\": 1}");
+    std::optional<double> loss;
+    if (i % 7 != 3) {
+      loss = (i * 37 % 11) / 10.0;
+      Put(dir + "/metrics.jsonl",
+          "{\"step\": 1, \"name\": \"val_loss\", \"value\": " + json(*loss).dump() + "}\n");
+    }
+    if (done) completed.push_back({dir, loss});
+  }
+  for (bool desc : {false, true}) {
+    auto expected = completed;
+    std::sort(expected.begin(), expected.end(), [&](const Expect& a, const Expect& b) {
+      if (a.loss.has_value() != b.loss.has_value()) return a.loss.has_value();
+      if (a.loss && *a.loss != *b.loss) return desc ? *a.loss > *b.loss : *a.loss < *b.loss;
+      return a.path < b.path;
+    });
+    json args = {{"path", "/runs"},
+                 {"predicates", {Pred("run.status", "eq", "completed")}},
+                 {"sort", {{{"field", "metric.val_loss.min"}, {"order", desc ? "desc" : "asc"}}}},
+                 {"fields", {"metric.val_loss.min", "param.lr"}},
+                 {"limit", 10}};
+    std::vector<std::string> got;
+    for (size_t page = 0; page < 2; ++page) {
+      json r = Call("find", args);
+      ASSERT_EQ(Code(r), "") << r.dump();
+      EXPECT_EQ(r["match_count"], expected.size());
+      std::vector<std::string> want;
+      for (size_t i = page * 10; i < (page + 1) * 10 && i < expected.size(); ++i) {
+        want.push_back(expected[i].path);
+      }
+      EXPECT_EQ(Paths(r), want) << "desc=" << desc << " page=" << page;
+      ASSERT_TRUE(r.contains("next_cursor"));
+      args["cursor"] = r["next_cursor"];
+      for (const auto& p : Paths(r)) got.push_back(p);
+    }
+    // The last page: the rest, the runs without metrics last, no cursor.
+    args["limit"] = 500;
+    json last = Call("find", args);
+    ASSERT_EQ(Code(last), "") << last.dump();
+    EXPECT_FALSE(last.contains("next_cursor"));
+    for (const auto& p : Paths(last)) got.push_back(p);
+    std::vector<std::string> all;
+    for (const auto& e : expected) all.push_back(e.path);
+    EXPECT_EQ(got, all) << "desc=" << desc;
+    // The general (materializing) path agrees.
+    json general =
+        Call("find",
+             {{"path", "/runs"},
+              {"predicates", {Pred("run.status", "eq", "completed"), Pred("run.epochs", "gte", 0)}},
+              {"sort", args["sort"]},
+              {"limit", 500}});
+    EXPECT_EQ(Paths(general), all) << "desc=" << desc;
+  }
 }
 
 TEST_F(FindTest, TypedComparisonsFollowTheOneMixedTypeOrder) {
