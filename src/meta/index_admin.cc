@@ -84,7 +84,8 @@ Status MetaService::BackfillRule(const records::IndexRule& rule) {
   std::vector<std::pair<InodeId, std::string>> dirs = {{root->inode, root->path}};
   std::vector<std::tuple<std::string, InodeId>> pending;
   auto flush = [&]() -> Status {
-    for (int attempt = 0; attempt < options_.max_retries && !pending.empty(); ++attempt) {
+    bool done = pending.empty();
+    for (int attempt = 0; attempt < options_.max_retries && !done; ++attempt) {
       Command cmd(this, Now());
       for (const auto& [path, inode] : pending) {
         uint64_t version = 0;
@@ -96,8 +97,16 @@ Status MetaService::BackfillRule(const records::IndexRule& rule) {
                        manifest.ok() ? std::nullopt : std::optional<std::string_view>(""));
       }
       auto committed = engine_->Commit(cmd.batch());
-      if (committed.ok()) break;
-      if (committed.status().code() != Code::kFailedPrecondition) return committed.status();
+      done = committed.ok();
+      if (!done && committed.status().code() != Code::kFailedPrecondition) {
+        return committed.status();
+      }
+    }
+    if (!done) {
+      return Status::Aborted("back-fill of rule " + rule.id +
+                             " kept conflicting with writers; "
+                             "run `nokv index reindex " +
+                             rule.id + "`");
     }
     pending.clear();
     return Status::Ok();
