@@ -129,4 +129,12 @@ Result<SqliteDb::Size> SqliteDb::Measure() {
   return out;
 }
 
+Result<Footprint> SqliteDb::MeasureFootprint() {
+  NOKV_ASSIGN_OR_RETURN(Size size, Measure());
+  Footprint f;
+  f.bytes = size.file_bytes;
+  f.details = {{"page_cache_bytes", static_cast<double>(size.cache_bytes)}};
+  return f;
+}
+
 }  // namespace nokv::bench

@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "bench/common/node_attrs.h"
+#include "bench/common/report.h"
 #include "common/result.h"
 
 namespace nokv::bench {
@@ -88,6 +89,8 @@ class SqliteDb {
     uint64_t cache_bytes = 0;
   };
   Result<Size> Measure();
+  // Measure() as a report Footprint: file bytes, page cache in the details.
+  Result<Footprint> MeasureFootprint();
 
  private:
   explicit SqliteDb(sqlite3* db) : db_(db) {}

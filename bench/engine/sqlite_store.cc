@@ -76,13 +76,7 @@ Status SqliteStore::Lookup(const CreateOp& op, bool dentry) {
   return db_->Error(rc, "select");
 }
 
-Result<Footprint> SqliteStore::Measure() {
-  NOKV_ASSIGN_OR_RETURN(SqliteDb::Size size, db_->Measure());
-  Footprint f;
-  f.bytes = size.file_bytes;
-  f.details = {{"page_cache_bytes", static_cast<double>(size.cache_bytes)}};
-  return f;
-}
+Result<Footprint> SqliteStore::Measure() { return db_->MeasureFootprint(); }
 
 }  // namespace
 

@@ -230,13 +230,7 @@ Result<uint64_t> SqliteNsStore::ListAll(uint64_t dir, size_t page) {
   }
 }
 
-Result<Footprint> SqliteNsStore::Measure() {
-  NOKV_ASSIGN_OR_RETURN(SqliteDb::Size size, db_->Measure());
-  Footprint f;
-  f.bytes = size.file_bytes;
-  f.details = {{"page_cache_bytes", static_cast<double>(size.cache_bytes)}};
-  return f;
-}
+Result<Footprint> SqliteNsStore::Measure() { return db_->MeasureFootprint(); }
 
 }  // namespace
 

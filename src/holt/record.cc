@@ -7,11 +7,9 @@
 
 namespace nokv::holt {
 
-Record* NewRecord(std::string_view key, std::string_view value, uint64_t seq, bool tombstone,
-                  Record* older) {
+Record* InitRecord(void* mem, std::string_view key, std::string_view value, uint64_t seq,
+                   bool tombstone, Record* older) {
   if (tombstone) value = {};
-  void* mem = std::malloc(sizeof(Record) + key.size() + value.size());
-  if (mem == nullptr) throw std::bad_alloc();
   auto* record = static_cast<Record*>(mem);
   record->older = older;
   record->seq = seq;
@@ -21,6 +19,14 @@ Record* NewRecord(std::string_view key, std::string_view value, uint64_t seq, bo
   if (!key.empty()) std::memcpy(record->data(), key.data(), key.size());
   if (!value.empty()) std::memcpy(record->data() + key.size(), value.data(), value.size());
   return record;
+}
+
+Record* NewRecord(std::string_view key, std::string_view value, uint64_t seq, bool tombstone,
+                  Record* older) {
+  size_t bytes = sizeof(Record) + key.size() + (tombstone ? 0 : value.size());
+  void* mem = std::malloc(bytes);
+  if (mem == nullptr) throw std::bad_alloc();
+  return InitRecord(mem, key, value, seq, tombstone, older);
 }
 
 void FreeRecord(Record* record) { std::free(record); }

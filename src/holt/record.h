@@ -36,6 +36,10 @@ struct Record {
 };
 static_assert(sizeof(Record) == 24);
 
+// Builds a record in `mem` (at least sizeof(Record) + key + value bytes, or
+// key only for a tombstone) and returns it.
+Record* InitRecord(void* mem, std::string_view key, std::string_view value, uint64_t seq,
+                   bool tombstone, Record* older);
 // Allocates a record holding copies of `key` and `value`; a tombstone when
 // `tombstone` is set (the value is then empty).
 Record* NewRecord(std::string_view key, std::string_view value, uint64_t seq, bool tombstone,

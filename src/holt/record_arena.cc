@@ -39,15 +39,7 @@ Record* RecordArena::New(std::string_view key, std::string_view value, uint64_t 
     if (mem == nullptr) throw std::bad_alloc();
     large_bytes_ += bytes;
   }
-  auto* record = static_cast<Record*>(mem);
-  record->older = older;
-  record->seq = seq;
-  record->key_len = static_cast<uint32_t>(key.size());
-  record->value_bits =
-      static_cast<uint32_t>(value.size()) | (tombstone ? Record::kTombstoneBit : 0);
-  if (!key.empty()) std::memcpy(record->data(), key.data(), key.size());
-  if (!value.empty()) std::memcpy(record->data() + key.size(), value.data(), value.size());
-  return record;
+  return InitRecord(mem, key, value, seq, tombstone, older);
 }
 
 void RecordArena::Free(Record* record) {
