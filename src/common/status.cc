@@ -50,8 +50,24 @@ std::string_view CodeName(Code code) {
   return "unknown";
 }
 
-Status::Status(Code code, std::string_view message) {
-  if (code != Code::kOk) state_.reset(new State{code, std::string(message)});
+std::string_view ReasonName(Reason reason) {
+  switch (reason) {
+    case Reason::kNone:
+      return "none";
+    case Reason::kPredicateFailed:
+      return "predicate_failed";
+    case Reason::kStaleRead:
+      return "stale_read";
+    case Reason::kBlockClaimed:
+      return "block_claimed";
+    case Reason::kBlockCollected:
+      return "block_collected";
+  }
+  return "unknown";
+}
+
+Status::Status(Code code, std::string_view message, Reason reason) {
+  if (code != Code::kOk) state_.reset(new State{code, std::string(message), reason});
 }
 
 Status::Status(const Status& other)
@@ -111,7 +127,7 @@ Status Status::WithContext(std::string_view prefix) const {
   std::string message(prefix);
   message += ": ";
   message += state_->message;
-  return Status(state_->code, message);
+  return Status(state_->code, message, state_->reason);
 }
 
 }  // namespace nokv

@@ -38,10 +38,32 @@ enum class Code : unsigned char {
 // Returns a stable lowercase name for `code` ("not_found", ...).
 std::string_view CodeName(Code code);
 
+// Why a call failed, for the few failures callers react to beyond the code.
+// Callers test the reason, never the message text. The reason travels with
+// the status (copies, WithContext, and across an RPC hop beside the code).
+enum class Reason : unsigned char {
+  kNone = 0,
+  // FailedPrecondition from holt: a batch predicate did not hold because a
+  // concurrent commit changed what the batch was built from. Rebuild, retry.
+  kPredicateFailed,
+  // Aborted from meta: what a command read moved while it was being built
+  // (a directory renamed during resolution). Rebuild, retry.
+  kStaleRead,
+  // Aborted from meta: a block the batch references is being deleted by a
+  // garbage collector. Retry once the collector has finished.
+  kBlockClaimed,
+  // Aborted from meta: a block the batch references was deleted. Upload its
+  // bytes again, then publish with revival.
+  kBlockCollected,
+};
+
+// Returns a stable lowercase name for `reason` ("predicate_failed", ...).
+std::string_view ReasonName(Reason reason);
+
 class [[nodiscard]] Status {
  public:
   Status() noexcept = default;
-  Status(Code code, std::string_view message);
+  Status(Code code, std::string_view message, Reason reason = Reason::kNone);
   Status(const Status& other);
   Status& operator=(const Status& other);
   Status(Status&&) noexcept = default;
@@ -80,6 +102,8 @@ class [[nodiscard]] Status {
     return state_ ? std::string_view(state_->message) : std::string_view();
   }
   bool Is(Code c) const { return code() == c; }
+  Reason reason() const { return state_ ? state_->reason : Reason::kNone; }
+  bool Is(Reason r) const { return reason() == r; }
 
   // Returns "ok" or "<code name>: <message>".
   std::string ToString() const;
@@ -91,12 +115,13 @@ class [[nodiscard]] Status {
   struct State {
     Code code;
     std::string message;
+    Reason reason;
   };
   std::unique_ptr<State> state_;
 };
 
 inline bool operator==(const Status& a, const Status& b) {
-  return a.code() == b.code() && a.message() == b.message();
+  return a.code() == b.code() && a.reason() == b.reason() && a.message() == b.message();
 }
 
 }  // namespace nokv

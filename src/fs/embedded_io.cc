@@ -56,7 +56,7 @@ meta::PublishRequest MakeRequest(std::string_view path, const object::BodyLayout
 }
 
 bool BlockWasCollected(const Status& s) {
-  return s.code() == Code::kAborted && s.message().starts_with(meta::kBlockCollected);
+  return s.Is(Reason::kBlockCollected);
 }
 
 }  // namespace

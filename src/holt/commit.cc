@@ -204,8 +204,9 @@ bool Engine::CheckPredicates(const Batch& batch, size_t* failed, Status* why) co
     }
     if (!holds) {
       *failed = i;
-      *why = Status::FailedPrecondition("predicate " + std::to_string(i) + " (" +
-                                        DescribePredicate(p) + ") failed");
+      *why = Status(Code::kFailedPrecondition, "predicate " + std::to_string(i) + " (" +
+                                        DescribePredicate(p) + ") failed",
+                    Reason::kPredicateFailed);
       return false;
     }
   }

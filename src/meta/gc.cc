@@ -55,7 +55,7 @@ static Result<Collected> CollectBlock(holt::Engine* engine, object::ObjectStore*
     claim.Put(key, EncodeBlockRef({0, BlockState::kClaimed}));
     auto claimed = engine->Commit(claim);
     if (!claimed.ok()) {
-      if (claimed.status().code() == Code::kFailedPrecondition) return Collected::kKept;  // raced
+      if (claimed.status().Is(Reason::kPredicateFailed)) return Collected::kKept;  // raced
       return claimed.status();
     }
   }

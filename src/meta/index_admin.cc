@@ -98,7 +98,7 @@ Status MetaService::BackfillRule(const records::IndexRule& rule) {
       }
       auto committed = engine_->Commit(cmd.batch());
       done = committed.ok();
-      if (!done && committed.status().code() != Code::kFailedPrecondition) {
+      if (!done && !committed.status().Is(Reason::kPredicateFailed)) {
         return committed.status();
       }
     }

@@ -62,10 +62,12 @@ Result<std::string> ApplyBlockDelta(const std::string_view* existing, Decoder* d
     NOKV_ASSIGN_OR_RETURN(value, DecodeBlockRef(*existing));
   }
   if (delta > 0 && value.state == BlockState::kClaimed) {
-    return Status::Aborted(std::string(kBlockClaimed));
+    return Status(Code::kAborted, "block is being collected", Reason::kBlockClaimed);
   }
   if (delta > 0 && value.state == BlockState::kCollected) {
-    if (!revive) return Status::Aborted(std::string(kBlockCollected));
+    if (!revive) {
+      return Status(Code::kAborted, "block was collected", Reason::kBlockCollected);
+    }
     value = BlockRefValue{};
   }
   int64_t count = static_cast<int64_t>(value.count) + delta;

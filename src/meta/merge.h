@@ -36,8 +36,4 @@ std::string HighWaterOperand(uint64_t value);
 Result<std::string> MetaMerge(std::string_view key, const std::string_view* existing,
                               std::string_view operand, uint64_t seq);
 
-// Message prefixes of the block-state failures, so writers can react.
-inline constexpr std::string_view kBlockClaimed = "block is being collected";
-inline constexpr std::string_view kBlockCollected = "block was collected";
-
 }  // namespace nokv::meta

@@ -304,7 +304,7 @@ Status MetaService::Run(const std::function<Status(Command&)>& build, std::strin
     Command cmd(this, Now());
     if (!request_id.empty()) cmd.batch().RequireNotExists(DedupeKey(request_id));
     if (Status built = build(cmd); !built.ok()) {
-      if (built.code() == Code::kAborted && built.message().starts_with(kRetry)) continue;
+      if (built.Is(Reason::kStaleRead)) continue;
       return built;
     }
     cmd.Finish(false);
@@ -321,8 +321,8 @@ Status MetaService::Run(const std::function<Status(Command&)>& build, std::strin
       return Status::Ok();
     }
     const Status& s = committed.status();
-    bool claimed = s.code() == Code::kAborted && s.message().starts_with(kBlockClaimed);
-    if (s.code() != Code::kFailedPrecondition && !claimed) return s;
+    bool claimed = s.Is(Reason::kBlockClaimed);
+    if (!s.Is(Reason::kPredicateFailed) && !claimed) return s;
     if (claimed || attempt > 4) {
       std::this_thread::sleep_for(std::chrono::microseconds(50 << std::min(attempt, 10)));
     }

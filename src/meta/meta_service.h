@@ -32,10 +32,6 @@
 
 namespace nokv::meta {
 
-// A command build step returns Aborted with this prefix when what it read
-// changed under it; MetaService::Run then rebuilds the command.
-inline constexpr std::string_view kRetry = "retry: ";
-
 struct MetaOptions {
   holt::Options engine;                  // merge_operator is set by the service
   object::ObjectStore* store = nullptr;  // for GC deletes and index back-fill reads
@@ -183,7 +179,7 @@ class MetaService {
   // --- Bodies --------------------------------------------------------------
   // Blocks must already be in the object store. Retries transparently when
   // a block it references is being collected; if one was collected, fails
-  // with Aborted naming kBlockCollected so the writer re-uploads and calls
+  // with Aborted, reason kBlockCollected, so the writer re-uploads and calls
   // again with revive_blocks.
   Result<Attr> Publish(const PublishRequest& request, bool revive_blocks = false);
   // Several files in one commit: all appear, or none.

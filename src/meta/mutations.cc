@@ -77,7 +77,7 @@ Result<std::string> MetaService::GuardDirPath(Command& cmd, InodeId dir) {
   NOKV_ASSIGN_OR_RETURN(std::string path, PathOf(dir));
   NOKV_ASSIGN_OR_RETURN(Resolved r, ResolveFull(path, nullptr));
   if (r.inode != dir)
-    return Status::Aborted(std::string(kRetry) + "directory moved while resolving");
+    return Status(Code::kAborted, "directory moved while resolving", Reason::kStaleRead);
   if (r.attr.type != FileType::kDirectory)
     return Status::NotADirectory(path + " is not a directory");
   for (const auto& [key, version] : r.chain) cmd.Guard(key, version);

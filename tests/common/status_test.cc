@@ -25,6 +25,18 @@ TEST(StatusTest, ErrorsKeepCodeAndMessageThroughCopies) {
   EXPECT_EQ(copy, s);
 }
 
+TEST(StatusTest, ReasonSurvivesCopiesAndContext) {
+  Status s(Code::kAborted, "block was collected", Reason::kBlockCollected);
+  Status copy = s;
+  Status wrapped = copy.WithContext("publish /a");
+  EXPECT_TRUE(wrapped.Is(Reason::kBlockCollected));
+  EXPECT_TRUE(wrapped.Is(Code::kAborted));
+  EXPECT_EQ(wrapped.message(), "publish /a: block was collected");
+  EXPECT_FALSE(Status::Aborted("block was collected").Is(Reason::kBlockCollected));
+  EXPECT_NE(Status::Aborted("x"), Status(Code::kAborted, "x", Reason::kStaleRead));
+  EXPECT_EQ(ReasonName(Reason::kPredicateFailed), "predicate_failed");
+}
+
 TEST(StatusTest, ErrnoMapsToCodes) {
   EXPECT_EQ(Status::FromErrno(ENOENT, "p").code(), Code::kNotFound);
   EXPECT_EQ(Status::FromErrno(ENOSPC, "p").code(), Code::kNoSpace);

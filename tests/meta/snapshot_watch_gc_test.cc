@@ -192,7 +192,7 @@ TEST_F(GcTest, RepublishOfCollectedBytesMustReuploadAndRevive) {
   auto refused = meta_->Publish(request);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), Code::kAborted);
-  EXPECT_NE(refused.status().message().find(kBlockCollected), std::string_view::npos);
+  EXPECT_TRUE(refused.status().Is(Reason::kBlockCollected)) << refused.status().ToString();
   request.manifest = Upload("xxxx");  // re-upload, then revive
   ASSERT_TRUE(meta_->Publish(request, /*revive_blocks=*/true).ok());
   EXPECT_EQ(ReadBody("/g"), "xxxx");
