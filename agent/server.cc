@@ -205,24 +205,33 @@ query::CallControl Session::MakeControl(const json& params, const std::atomic<bo
   if (token.is_null()) return control;
   struct Throttle {
     std::mutex mu;
-    std::chrono::steady_clock::time_point last{};
-    uint64_t last_done = 0;
-    bool sent = false;
+    std::chrono::steady_clock::time_point last{};  // guarded by mu
+    uint64_t last_done = 0;                        // guarded by mu
+    bool sent = false;                             // guarded by mu
+    bool sending = false;  // guarded by mu: one notification on the wire at a time
   };
   auto throttle = std::make_shared<Throttle>();  // shared by copies of the callback
   control.progress = [this, token, throttle, cancelled](uint64_t done, uint64_t total,
                                                         std::string_view text) {
     auto now = std::chrono::steady_clock::now();
-    std::lock_guard lock(throttle->mu);
-    if (*cancelled || (throttle->sent && done <= throttle->last_done)) return;
-    if (throttle->sent && now - throttle->last < options_.progress_interval) return;
-    throttle->sent = true;
-    throttle->last = now;
-    throttle->last_done = done;
+    {
+      std::lock_guard lock(throttle->mu);
+      // While one notification is being written, later ones are throttled
+      // away: the values on the wire still only increase.
+      if (*cancelled || throttle->sending) return;
+      if (throttle->sent && done <= throttle->last_done) return;
+      if (throttle->sent && now - throttle->last < options_.progress_interval) return;
+      throttle->sent = true;
+      throttle->sending = true;
+      throttle->last = now;
+      throttle->last_done = done;
+    }
     json params{{"progressToken", token}, {"progress", done}};
     if (total > 0) params["total"] = total;
     if (!text.empty()) params["message"] = std::string(text);
-    Send(Notification("notifications/progress", std::move(params)));
+    Send(Notification("notifications/progress", std::move(params)));  // no lock held
+    std::lock_guard lock(throttle->mu);
+    throttle->sending = false;
   };
   return control;
 }

@@ -115,7 +115,18 @@ int Put(Context& ctx, const Args& args) {
     if (auto to = fs.Stat(dst); to.ok() && to->type == meta::FileType::kDirectory) {
       dst = meta::ChildPath(dst, stdfs::path(src).filename().string());
     }
-    if (!stdfs::is_directory(status)) {
+    if (stdfs::is_regular_file(status)) {
+      // As a one-file tree: the filesystem can read it again if a collector
+      // deletes one of its blocks between upload and publish.
+      ProgressLine progress(ctx, "put " + dst);
+      auto attrs = fs.PutTree({fs::TreeFile{dst, src}}, *options, [&](const fs::Progress& p) {
+        progress.Update(p.bytes_done, p.bytes_total);
+      });
+      if (!attrs.ok()) return ctx.Fail("put " + dst, attrs.status());
+      if (ctx.json) ctx.PrintJson(AttrJson(attrs->front(), dst));
+      return int{kExitOk};
+    }
+    if (!stdfs::is_directory(status)) {  // a pipe or device: stream it
       int fd = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd < 0) return ctx.Fail("put " + src, Status::FromErrno(errno, src));
       int rc = PutStream(ctx, fs, fd, dst, *options);

@@ -55,23 +55,22 @@ meta::PublishRequest MakeRequest(std::string_view path, const object::BodyLayout
   return request;
 }
 
-bool BlockWasCollected(const Status& s) {
-  return s.Is(Reason::kBlockCollected);
-}
-
 }  // namespace
 
 Result<std::vector<meta::Attr>> EmbeddedFilesystem::PublishWithRetry(
     const std::vector<meta::PublishRequest>& requests, const std::function<Status()>& reupload) {
   auto published = meta_->PublishMany(requests);
-  if (published.ok() || !BlockWasCollected(published.status())) return published;
+  if (published.ok() || !published.status().Is(Reason::kBlockCollected)) return published;
   if (!reupload) {
-    return Status::Aborted(
-        "a block of this file was garbage-collected during the upload; "
-        "write it again");
+    return Status(Code::kAborted,
+                  "a block of this file was garbage-collected during the upload; "
+                  "write it again",
+                  Reason::kBlockCollected);
   }
+  // The collector deleted a block after we uploaded it: upload again (the
+  // publish then revives the block).
   NOKV_RETURN_IF_ERROR(reupload());
-  return meta_->PublishMany(requests, /*revive_blocks=*/true);
+  return meta_->PublishMany(requests);
 }
 
 class EmbeddedWriter final : public Writer {
@@ -80,6 +79,7 @@ class EmbeddedWriter final : public Writer {
       : fs_(fs),
         path_(std::move(path)),
         options_(options),
+        lease_(fs->meta_->BeginUpload()),
         blocks_(fs->store_.get(), &fs->io_, BlockOptions(fs)) {}
 
   Status Append(std::string_view data) override {
@@ -106,6 +106,7 @@ class EmbeddedWriter final : public Writer {
   EmbeddedFilesystem* fs_;
   std::string path_;
   WriteOptions options_;
+  meta::UploadLease lease_;  // keeps our uploaded blocks from the orphan sweep
   object::BlockWriter blocks_;
   uint64_t bytes_ = 0;
 };
@@ -199,6 +200,12 @@ Result<object::BodyLayout> UploadLocalFile(object::ObjectStore* store, ThreadPoo
 Result<std::vector<meta::Attr>> EmbeddedFilesystem::PutTree(const std::vector<TreeFile>& files,
                                                             const WriteOptions& options,
                                                             const ProgressFn& progress) {
+  if (options.mode == meta::PublishMode::kCreate) {
+    // Fail before uploading anything when a name is taken.
+    for (const auto& file : files) {
+      if (meta_->Stat(file.path).ok()) return Status::AlreadyExists(file.path + " already exists");
+    }
+  }
   Progress state;
   state.files_total = files.size();
   for (const auto& file : files) {
@@ -207,6 +214,7 @@ Result<std::vector<meta::Attr>> EmbeddedFilesystem::PutTree(const std::vector<Tr
     }
   }
   std::vector<meta::PublishRequest> requests;
+  meta::UploadLease lease = meta_->BeginUpload();
   auto upload_all = [&]() -> Status {
     requests.clear();
     for (const auto& file : files) {

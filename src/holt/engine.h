@@ -172,6 +172,9 @@ class Engine {
   // The oldest sequence any reader or durable pin can still read (the
   // visible sequence when nothing is pinned).
   uint64_t OldestPin() const;
+  // The oldest sequence a reader pin (not a durable pin) holds; the visible
+  // sequence when there is none.
+  uint64_t OldestReaderPin() const;
 
   uint64_t visible_seq() const { return visible_seq_.load(std::memory_order_acquire); }
 

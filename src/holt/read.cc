@@ -142,6 +142,13 @@ uint64_t Engine::OldestPin() const {
   return oldest;
 }
 
+uint64_t Engine::OldestReaderPin() const {
+  std::lock_guard lock(pin_mu_);
+  uint64_t oldest = visible_seq();
+  if (!reader_pins_.empty()) oldest = std::min(oldest, reader_pins_.begin()->first);
+  return oldest;
+}
+
 void Engine::RegisterPin(uint64_t seq) {
   std::lock_guard lock(pin_mu_);
   reader_pins_[seq]++;

@@ -39,7 +39,7 @@ Result<Attr> MetaService::SetAttrAt(InodeId inode, const SetAttrRequest& request
           }
           if (auto manifest = GetManifest(inode, attr.generation); manifest.ok()) {
             cmd.batch().Delete(ManifestKey(inode, attr.generation));
-            cmd.BlockDeltas(*manifest, -1);
+            cmd.BlockDeltas(attr.inode, *manifest, -1);
           }
           cmd.Totals(0, 0, 0, -static_cast<int64_t>(attr.size));
           attr.size = 0;

@@ -121,6 +121,28 @@ bool ParseWatchKey(std::string_view key, uint64_t* seq, uint32_t* ordinal) {
   return true;
 }
 
+std::string EncodeGcHint(const std::set<InodeId>& inodes) {
+  std::string v;
+  if (inodes.empty()) return v;
+  v.push_back(static_cast<char>(kValueVersion));
+  PutVarint64(&v, inodes.size());
+  for (InodeId inode : inodes) PutVarint64(&v, inode);
+  return v;
+}
+
+Result<std::vector<InodeId>> DecodeGcHint(std::string_view value) {
+  std::vector<InodeId> inodes;
+  if (value.empty()) return inodes;
+  Decoder d(value);
+  uint64_t count = 0;
+  if (!CheckVersion(&d) || !d.GetVarint64(&count) || count > value.size()) return Bad("gc hint");
+  inodes.resize(count);
+  for (auto& inode : inodes) {
+    if (!d.GetVarint64(&inode)) return Bad("gc hint");
+  }
+  return inodes;
+}
+
 bool ParseGcKey(std::string_view key, uint64_t* seq, Digest* digest) {
   if (key.size() != 41 || key[0] != family::kGc) return false;
   *seq = DecodeFixed64(key.data() + 1);

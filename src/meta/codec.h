@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -61,6 +62,11 @@ bool ParseDentryKey(std::string_view key, InodeId* parent, std::string_view* nam
 bool ParseManifestKey(std::string_view key, InodeId* inode, uint64_t* generation);
 bool ParseWatchKey(std::string_view key, uint64_t* seq, uint32_t* ordinal);
 bool ParseGcKey(std::string_view key, uint64_t* seq, Digest* digest);
+// A GC hint's value: the inodes whose manifests dropped the block in that
+// commit (empty for hints the collector writes itself, and for hints written
+// before inodes were recorded: then every snapshot may need the block).
+std::string EncodeGcHint(const std::set<InodeId>& inodes);
+Result<std::vector<InodeId>> DecodeGcHint(std::string_view value);
 
 // Inode values. The generation sits at a fixed offset so a commit can stamp
 // its own sequence into it.

@@ -43,8 +43,11 @@ void MetaService::Command::PutManifestStamped(InodeId inode, const Manifest& man
              holt::Stamp{kManifestKeySeqOffset, holt::kNoStamp});
 }
 
-void MetaService::Command::BlockDeltas(const Manifest& manifest, int64_t sign) {
-  for (const auto& block : manifest.layout.blocks) block_deltas_[block.digest] += sign;
+void MetaService::Command::BlockDeltas(InodeId inode, const Manifest& manifest, int64_t sign) {
+  for (const auto& block : manifest.layout.blocks) {
+    block_deltas_[block.digest] += sign;
+    if (sign < 0) released_by_[block.digest].insert(inode);
+  }
 }
 
 void MetaService::Command::Totals(int64_t files, int64_t dirs, int64_t symlinks, int64_t bytes) {
@@ -58,12 +61,21 @@ void MetaService::Command::Guard(std::string_view key, uint64_t version) {
   batch_.RequireVersion(key, version);
 }
 
-void MetaService::Command::Finish(bool revive_blocks) {
+std::vector<Digest> MetaService::Command::RaisedBlocks() const {
+  std::vector<Digest> raised;
+  for (const auto& [digest, delta] : block_deltas_) {
+    if (delta > 0) raised.push_back(digest);
+  }
+  return raised;
+}
+
+void MetaService::Command::Finish() {
   for (const auto& [digest, delta] : block_deltas_) {
     if (delta == 0) continue;
-    batch_.Merge(BlockRefKey(digest), BlockDeltaOperand(delta, revive_blocks && delta > 0));
+    batch_.Merge(BlockRefKey(digest), BlockDeltaOperand(delta, delta > 0 && revive_.contains(digest)));
     if (delta < 0) {
-      batch_.Put(GcKey(0, digest), "", holt::Stamp{kGcKeySeqOffset, holt::kNoStamp});
+      batch_.Put(GcKey(0, digest), EncodeGcHint(released_by_[digest]),
+                 holt::Stamp{kGcKeySeqOffset, holt::kNoStamp});
     }
   }
   if (totals_[0] || totals_[1] || totals_[2] || totals_[3]) {
@@ -74,6 +86,8 @@ void MetaService::Command::Finish(bool revive_blocks) {
     max_new_inode_ = 0;
   }
   block_deltas_.clear();
+  revive_.clear();
+  released_by_.clear();
   for (auto& t : totals_) t = 0;
 }
 

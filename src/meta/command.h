@@ -8,6 +8,8 @@
 #pragma once
 
 #include <map>
+#include <set>
+#include <vector>
 #include <string>
 
 #include "holt/batch.h"
@@ -35,7 +37,8 @@ class MetaService::Command {
   // commit sequence.
   void PutAttr(const Attr& attr, bool stamp_generation);
   void PutManifestStamped(InodeId inode, const Manifest& manifest);
-  void BlockDeltas(const Manifest& manifest, int64_t sign);
+  // +1 or -1 on every block of `manifest`, the body of `inode`.
+  void BlockDeltas(InodeId inode, const Manifest& manifest, int64_t sign);
   void Totals(int64_t files, int64_t dirs, int64_t symlinks, int64_t bytes);
   // Records that this command allocates `inode`, so the high-water mark
   // keeps inode numbers from being reused after a restart.
@@ -43,8 +46,14 @@ class MetaService::Command {
   // Guards: the read of `key` at `version` (0: absent) is still current.
   void Guard(std::string_view key, uint64_t version);
 
+  // Blocks whose count this command raises (netted so far).
+  std::vector<Digest> RaisedBlocks() const;
+  // The reference added to `digest` revives it from collected (its object
+  // was uploaded again); the caller guards the collected marker's version.
+  void Revive(const Digest& digest) { revive_.insert(digest); }
+
   // Emits the netted block deltas, GC hints and totals collected so far.
-  void Finish(bool revive_blocks);
+  void Finish();
 
   // Directories this command creates, so later steps of the same command
   // (publish-many, mkdir -p) find them: (parent, name) -> inode.
@@ -62,6 +71,8 @@ class MetaService::Command {
   holt::Batch batch_;
   uint32_t ordinal_ = 0;
   std::map<Digest, int64_t> block_deltas_;
+  std::set<Digest> revive_;
+  std::map<Digest, std::set<InodeId>> released_by_;  // inodes whose manifests dropped a block
   int64_t totals_[4] = {0, 0, 0, 0};
   InodeId max_new_inode_ = 0;
 };

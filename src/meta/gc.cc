@@ -2,16 +2,27 @@
 // snapshot or reader older than that can see them), orphaned uploads, watch
 // retention, old dedupe records and expired snapshots.
 //
-// Deleting a block object follows a claim protocol so a concurrent publish of
-// the same bytes is never left pointing at a deleted object:
-//   1. claim:   count still 0 and live  ->  state claimed   (one commit)
-//   2. delete the object
-//   3. release: state collected, GC hint removed            (one commit)
+// Deleting block objects follows a claim protocol so a concurrent publish of
+// the same bytes is never left pointing at a deleted object. Per page of
+// candidate blocks:
+//   1. claim:   one commit; each block guarded on the version the run read,
+//               set to claimed(owner = this run), a GC hint kept or added
+//   2. delete the objects (one DeleteMany)
+//   3. release: one commit; each block guarded on the claim's version, set to
+//               collected(now), its hints replaced by one marker hint
 // A publish that meets a claimed block retries later; one that meets a
-// collected block re-uploads the bytes and revives it (meta/merge.h).
+// collected block revives it when its object exists again (the writer
+// re-uploaded it) and otherwise reports it so the writer uploads again.
+//
+// Runs are single flight (gc_mu_). A claim whose owner is not the running
+// collector was left by an interrupted run: it is re-claimed (guarded) and
+// finished. Every claimed block has a hint, so the next run finds it.
+#include <random>
+
 #include "common/coding.h"
 #include "common/logging.h"
 #include "meta/command.h"
+#include "meta/path.h"
 #include "meta/resolved.h"
 #include "object/block.h"
 
@@ -19,55 +30,194 @@ namespace nokv::meta {
 namespace {
 
 constexpr size_t kPage = 1024;
+constexpr int64_t kNanosPerSecond = 1'000'000'000;
 
-int64_t Seconds(std::chrono::seconds s) { return static_cast<int64_t>(s.count()) * 1'000'000'000; }
+int64_t Nanos(std::chrono::seconds s) { return static_cast<int64_t>(s.count()) * kNanosPerSecond; }
+
+uint64_t NewRunId() {
+  std::random_device entropy;
+  uint64_t id = 0;
+  while (id == 0) id = (uint64_t{entropy()} << 32) | entropy();
+  return id;
+}
+
+// One write of a guarded batch: an optional guard (key at version) and what
+// to do when the guard holds.
+struct GuardedOp {
+  std::string guard_key;  // empty: unguarded
+  uint64_t guard_version = 0;
+  std::function<void(holt::Batch&)> apply;
+  size_t tag = 0;  // the caller's index of what this op is about
+};
+
+// Commits `ops` as one batch; an op whose guard fails is dropped and the
+// rest committed again. Returns the commit sequence and the tags that
+// committed (sequence 0 and none when every op was dropped).
+Result<std::pair<uint64_t, std::vector<size_t>>> CommitGuarded(holt::Engine* engine,
+                                                               std::vector<GuardedOp> ops) {
+  while (!ops.empty()) {
+    holt::Batch batch;
+    std::vector<size_t> op_of_predicate;
+    for (size_t i = 0; i < ops.size(); ++i) {
+      if (ops[i].guard_key.empty()) continue;
+      batch.RequireVersion(ops[i].guard_key, ops[i].guard_version);
+      op_of_predicate.push_back(i);
+    }
+    for (const auto& op : ops) op.apply(batch);
+    size_t failed = SIZE_MAX;
+    auto committed = engine->Commit(batch, &failed);
+    if (committed.ok()) {
+      std::vector<size_t> tags;
+      for (const auto& op : ops) tags.push_back(op.tag);
+      return std::make_pair(*committed, std::move(tags));
+    }
+    if (!committed.status().Is(Reason::kPredicateFailed) || failed >= op_of_predicate.size()) {
+      return committed.status();
+    }
+    ops.erase(ops.begin() + static_cast<std::ptrdiff_t>(op_of_predicate[failed]));
+  }
+  return std::make_pair(uint64_t{0}, std::vector<size_t>{});
+}
+
+// A block this run will delete.
+struct Candidate {
+  Digest digest{};
+  uint64_t version = 0;            // of its `b` key as read (0: absent)
+  std::vector<std::string> hints;  // hint keys to drop at release
+  bool add_hint = false;           // no hint yet (an orphan): add one with the claim
+  bool resumed = false;            // claimed by an interrupted run
+};
+
+// Claims, deletes and releases `candidates`; returns how many were deleted.
+Result<uint64_t> CollectBlocks(holt::Engine* engine, object::ObjectStore* store,
+                               const std::vector<Candidate>& candidates, uint64_t run_id,
+                               int64_t now_ns) {
+  if (candidates.empty()) return uint64_t{0};
+  std::vector<GuardedOp> claims;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const Candidate& c = candidates[i];
+    std::string key = BlockRefKey(c.digest);
+    claims.push_back({key, c.version,
+                      [key, c, run_id](holt::Batch& b) {
+                        b.Put(key, EncodeBlockRef({run_id, BlockState::kClaimed}));
+                        if (c.add_hint) {
+                          b.Put(GcKey(0, c.digest), "",
+                                holt::Stamp{kGcKeySeqOffset, holt::kNoStamp});
+                        }
+                      },
+                      i});
+  }
+  NOKV_ASSIGN_OR_RETURN(auto claimed, CommitGuarded(engine, std::move(claims)));
+  auto [claim_seq, tags] = std::move(claimed);
+  if (tags.empty()) return uint64_t{0};  // every block was referenced again meanwhile
+
+  std::vector<std::string> objects;
+  for (size_t i : tags) objects.push_back(object::BlockKey(candidates[i].digest));
+  // A failure leaves the claims (and their hints): the next run finishes them.
+  NOKV_RETURN_IF_ERROR(store->DeleteMany(objects));
+
+  std::vector<GuardedOp> releases;
+  for (size_t i : tags) {
+    const Candidate& c = candidates[i];
+    std::string key = BlockRefKey(c.digest);
+    auto seconds = static_cast<uint64_t>(now_ns / kNanosPerSecond);
+    releases.push_back({key, claim_seq,
+                        [key, c, seconds, claim_seq = claim_seq](holt::Batch& b) {
+                          b.Put(key, EncodeBlockRef({seconds, BlockState::kCollected}));
+                          for (const auto& hint : c.hints) b.Delete(hint);
+                          if (c.add_hint) b.Delete(GcKey(claim_seq, c.digest));
+                          // The marker hint: the collected marker is pruned
+                          // through it once no upload can still race it.
+                          b.Put(GcKey(0, c.digest), "",
+                                holt::Stamp{kGcKeySeqOffset, holt::kNoStamp});
+                        },
+                        i});
+  }
+  NOKV_ASSIGN_OR_RETURN(auto released, CommitGuarded(engine, std::move(releases)));
+  if (released.second.size() != tags.size()) {
+    return Status::Aborted("a claimed block changed before its release; another collector ran");
+  }
+  return static_cast<uint64_t>(tags.size());
+}
 
 }  // namespace
 
-enum class Collected { kDeleted, kKept, kWaiting };
+UploadLease::UploadLease(UploadLease&& other) noexcept
+    : service_(std::exchange(other.service_, nullptr)), id_(std::exchange(other.id_, 0)) {}
 
-// Deletes the object of `digest` under the claim protocol. `hint` is the GC
-// key to drop on success (may be empty). A block whose reference count last
-// changed after `oldest_pin` may still be read by that pin: kWaiting.
-static Result<Collected> CollectBlock(holt::Engine* engine, object::ObjectStore* store,
-                                      const Digest& digest, std::string_view hint,
-                                      uint64_t oldest_pin, int64_t now_s) {
-  std::string key = BlockRefKey(digest);
-  auto current = engine->Get(key);
-  BlockRefValue value;
-  if (current.ok()) {
-    NOKV_ASSIGN_OR_RETURN(value, DecodeBlockRef(current->bytes));
-    if (value.count == 0 && value.state == BlockState::kLive && current->seq > oldest_pin) {
-      return Collected::kWaiting;
-    }
+UploadLease& UploadLease::operator=(UploadLease&& other) noexcept {
+  if (this != &other) {
+    Release();
+    service_ = std::exchange(other.service_, nullptr);
+    id_ = std::exchange(other.id_, 0);
   }
-  if (current.ok() && (value.count > 0 || value.state == BlockState::kCollected)) {
-    if (!hint.empty()) {  // referenced again (or done): the hint is stale
-      holt::Batch drop;
-      drop.Delete(hint);
-      NOKV_RETURN_IF_ERROR(engine->Commit(drop).status());
-    }
-    return Collected::kKept;
+  return *this;
+}
+
+UploadLease::~UploadLease() { Release(); }
+
+void UploadLease::Release() {
+  if (service_ != nullptr) service_->EndUpload(id_);
+  service_ = nullptr;
+}
+
+UploadLease MetaService::BeginUpload() {
+  std::lock_guard lock(uploads_mu_);
+  uint64_t id = next_upload_++;
+  upload_starts_[id] = Now();
+  return UploadLease(this, id);
+}
+
+void MetaService::EndUpload(uint64_t id) {
+  std::lock_guard lock(uploads_mu_);
+  upload_starts_.erase(id);
+}
+
+int64_t MetaService::OrphanCutoff() {
+  int64_t start = Now();
+  {
+    std::lock_guard lock(uploads_mu_);
+    for (const auto& [id, begun] : upload_starts_) start = std::min(start, begun);
   }
-  if (!current.ok() || value.state == BlockState::kLive) {
-    holt::Batch claim;
-    claim.RequireVersion(key, current.ok() ? current->seq : 0);
-    claim.Put(key, EncodeBlockRef({0, BlockState::kClaimed}));
-    auto claimed = engine->Commit(claim);
-    if (!claimed.ok()) {
-      if (claimed.status().Is(Reason::kPredicateFailed)) return Collected::kKept;  // raced
-      return claimed.status();
+  // The grace period also absorbs clock skew between us and the store.
+  return start - Nanos(options_.orphan_grace);
+}
+
+Status MetaService::ReviveCollectedBlocks(Command& cmd) {
+  for (const Digest& digest : cmd.RaisedBlocks()) {
+    std::string key = BlockRefKey(digest);
+    auto current = engine_->Get(key);
+    if (!current.ok()) continue;  // never referenced: live at count 0
+    NOKV_ASSIGN_OR_RETURN(BlockRefValue value, DecodeBlockRef(current->bytes));
+    // A claim no running collector owns was left by an interrupted run: the
+    // object may or may not be gone, as with a collected block.
+    bool abandoned = value.state == BlockState::kClaimed && value.count != gc_run_.load();
+    if (value.state != BlockState::kCollected && !abandoned) continue;
+    // The object was deleted before the marker was written (or is being
+    // deleted by nobody); if it exists now, it stays: only a claim by a
+    // running collector deletes objects, and that claim changes the `b`
+    // version, which the guard then catches.
+    auto head = options_.store ? options_.store->Head(object::BlockKey(digest))
+                               : Result<object::ObjectInfo>(Status::NotFound("no store"));
+    if (!head.ok()) {
+      if (!head.status().Is(Code::kNotFound)) return head.status();
+      return Status(Code::kAborted, "block " + DigestHex(digest) + " was collected; upload it again",
+                    Reason::kBlockCollected);
     }
+    cmd.Guard(key, current->seq);
+    cmd.Revive(digest);
   }
-  NOKV_RETURN_IF_ERROR(store->Delete(object::BlockKey(digest)));
-  holt::Batch release;
-  release.Put(key, EncodeBlockRef({static_cast<uint64_t>(now_s), BlockState::kCollected}));
-  if (!hint.empty()) release.Delete(hint);
-  NOKV_RETURN_IF_ERROR(engine->Commit(release).status());
-  return Collected::kDeleted;
+  return Status::Ok();
 }
 
 Result<GcReport> MetaService::CollectGarbage() {
+  std::lock_guard run(gc_mu_);
+  uint64_t run_id = NewRunId();
+  gc_run_.store(run_id);
+  struct EndRun {
+    std::atomic<uint64_t>* run;
+    ~EndRun() { run->store(0); }
+  } end_run{&gc_run_};
   GcReport report;
   int64_t now = Now();
   // Expired snapshots first: they may be what holds blocks back.
@@ -78,70 +228,199 @@ Result<GcReport> MetaService::CollectGarbage() {
     }
   }
   if (options_.store != nullptr) {
-    uint64_t oldest = engine_->OldestPin();
-    holt::ScanOptions scan;
-    scan.prefix = std::string(1, family::kGc);
-    scan.keys_only = true;
-    scan.limit = kPage;
-    for (;;) {
-      NOKV_ASSIGN_OR_RETURN(auto hints, engine_->Scan(scan));
-      for (const auto& hint : hints) {
-        uint64_t seq = 0;
-        Digest digest{};
-        if (!ParseGcKey(hint.key, &seq, &digest)) continue;
-        // A pin older than the release could still read the block.
-        if (oldest < seq) {
-          report.blocks_waiting_for_snapshots++;
-          continue;
-        }
-        NOKV_ASSIGN_OR_RETURN(Collected outcome,
-                              CollectBlock(engine_.get(), options_.store, digest, hint.key, oldest,
-                                           now / 1'000'000'000));
-        report.blocks_deleted += outcome == Collected::kDeleted;
-        report.blocks_waiting_for_snapshots += outcome == Collected::kWaiting;
-      }
-      if (hints.size() < scan.limit) break;
-      scan.start_after = hints.back().key;
-    }
-    NOKV_RETURN_IF_ERROR(SweepOrphans(&report));
+    int64_t cutoff = OrphanCutoff();
+    std::map<Digest, uint64_t> held;
+    NOKV_RETURN_IF_ERROR(CollectHintedBlocks(run_id, cutoff, &held, &report));
+    NOKV_RETURN_IF_ERROR(CollectOutsideSnapshots(held, run_id, &report));
+    NOKV_RETURN_IF_ERROR(SweepOrphans(run_id, cutoff, &report));
   }
   NOKV_RETURN_IF_ERROR(PruneHistory(&report));
   return report;
 }
 
-Status MetaService::SweepOrphans(GcReport* report) {
-  int64_t now = Now();
+// One pass over the GC hints, a page at a time. Unreferenced blocks no pin
+// can read are collected; claims of interrupted runs are finished; stale
+// hints and old collected markers are dropped. Unreferenced blocks that only
+// snapshots may still read go to *held (digest -> version of the `b` key).
+Status MetaService::CollectHintedBlocks(uint64_t run_id, int64_t cutoff,
+                                        std::map<Digest, uint64_t>* held, GcReport* report) {
+  const uint64_t oldest = engine_->OldestPin();
+  const uint64_t oldest_reader = engine_->OldestReaderPin();
+  holt::ScanOptions scan;
+  scan.prefix = std::string(1, family::kGc);
+  scan.keys_only = true;
+  scan.limit = kPage;
+  for (;;) {
+    NOKV_ASSIGN_OR_RETURN(auto hints, engine_->Scan(scan));
+    std::map<Digest, std::vector<std::pair<uint64_t, std::string>>> by_block;
+    for (const auto& hint : hints) {
+      uint64_t seq = 0;
+      Digest digest{};
+      if (ParseGcKey(hint.key, &seq, &digest)) by_block[digest].emplace_back(seq, hint.key);
+    }
+    std::vector<Candidate> candidates;
+    std::vector<GuardedOp> cleanup;  // stale hints and prunable markers
+    for (const auto& [digest, hinted] : by_block) {
+      std::vector<std::string> keys;
+      for (const auto& [seq, key] : hinted) keys.push_back(key);
+      std::string key = BlockRefKey(digest);
+      auto current = engine_->Get(key);
+      BlockRefValue value;
+      if (current.ok()) {
+        NOKV_ASSIGN_OR_RETURN(value, DecodeBlockRef(current->bytes));
+      }
+      bool unreferenced = current.ok() && value.state == BlockState::kLive && value.count == 0;
+      if (current.ok() && value.state == BlockState::kClaimed) {
+        report->claims_resumed++;
+        candidates.push_back(Candidate{digest, current->seq, keys, false, true});
+      } else if (unreferenced && current->seq <= oldest) {
+        candidates.push_back(Candidate{digest, current->seq, keys, false, false});
+      } else if (unreferenced && oldest_reader < current->seq) {
+        // A reader older than the last decrement may still read the block.
+        report->blocks_waiting_for_snapshots++;
+      } else if (unreferenced) {
+        (*held)[digest] = current->seq;  // only snapshots are older: check their scope
+      } else if (current.ok() && value.state == BlockState::kCollected) {
+        if (static_cast<int64_t>(value.count) * kNanosPerSecond >= cutoff) continue;
+        // No upload can still race this collection: forget the marker.
+        cleanup.push_back({key, current->seq, [key, keys](holt::Batch& b) {
+                             b.Delete(key);
+                             for (const auto& k : keys) b.Delete(k);
+                           }});
+        report->collected_markers_pruned++;
+      } else {
+        // Referenced again (or gone). A hint newer than some pin still says
+        // which inode dropped the block, which a snapshot's scope check needs.
+        std::vector<std::string> stale;
+        for (const auto& [seq, hint_key] : hinted) {
+          if (!current.ok() || seq <= oldest) stale.push_back(hint_key);
+        }
+        report->stale_hints_dropped += stale.size();
+        if (!stale.empty()) {
+          cleanup.push_back({"", 0, [stale](holt::Batch& b) {
+                               for (const auto& k : stale) b.Delete(k);
+                             }});
+        }
+      }
+    }
+    NOKV_RETURN_IF_ERROR(CommitGuarded(engine_.get(), std::move(cleanup)).status());
+    NOKV_ASSIGN_OR_RETURN(uint64_t deleted,
+                          CollectBlocks(engine_.get(), options_.store, candidates, run_id, Now()));
+    report->blocks_deleted += deleted;
+    if (hints.size() < scan.limit) break;
+    scan.start_after = hints.back().key;
+  }
+  return Status::Ok();
+}
+
+// Snapshots pin a subtree. An unreferenced block last changed at S is needed
+// by a snapshot at P < S only if a manifest that referenced it at P belonged
+// to a file under the snapshot's root; those manifests were all dropped after
+// P, each drop leaving a hint naming its inode. A block no snapshot needs is
+// collected; the others keep waiting.
+Status MetaService::CollectOutsideSnapshots(const std::map<Digest, uint64_t>& held,
+                                            uint64_t run_id, GcReport* report) {
+  if (held.empty()) return Status::Ok();
+  NOKV_ASSIGN_OR_RETURN(auto snapshots, ListSnapshots());
+  std::vector<ReadContext> views;
+  for (const auto& s : snapshots) {
+    auto view = AtSnapshot(s.name);
+    if (!view.ok()) {  // retired meanwhile: the run after this one sees it gone
+      report->blocks_waiting_for_snapshots += held.size();
+      return Status::Ok();
+    }
+    views.push_back(std::move(view).value());
+  }
+  // Who dropped each held block, and when.
+  std::map<Digest, std::vector<std::pair<uint64_t, InodeId>>> drops;
+  std::set<Digest> unknown;  // a hint that names no inode
+  holt::ScanOptions scan;
+  scan.prefix = std::string(1, family::kGc);
+  scan.limit = kPage;
+  for (;;) {
+    NOKV_ASSIGN_OR_RETURN(auto hints, engine_->Scan(scan));
+    for (const auto& hint : hints) {
+      uint64_t seq = 0;
+      Digest digest{};
+      if (!ParseGcKey(hint.key, &seq, &digest) || !held.contains(digest)) continue;
+      auto inodes = DecodeGcHint(hint.value);
+      if (!inodes.ok() || inodes->empty()) unknown.insert(digest);
+      for (InodeId inode : inodes.value_or(std::vector<InodeId>{})) {
+        drops[digest].emplace_back(seq, inode);
+      }
+    }
+    if (hints.size() < scan.limit) break;
+    scan.start_after = hints.back().key;
+  }
+  // Whether `inode` was a file under the root of snapshot `i` at its sequence.
+  auto inside = [&](size_t i, InodeId inode) {
+    auto attr = ReadAttr(inode, views[i].view());
+    if (!attr.ok()) return false;        // did not exist then: no manifest to read
+    if (attr->nlink > 1) return true;    // another link may be under the root
+    auto path = PathOf(inode, &views[i]);
+    return !path.ok() || PathIsUnder(*path, snapshots[i].root);
+  };
+  std::vector<Candidate> candidates;
+  for (const auto& [digest, version] : held) {
+    bool needed = unknown.contains(digest);
+    for (size_t i = 0; i < snapshots.size() && !needed; ++i) {
+      if (snapshots[i].seq >= version) continue;  // sees the block unreferenced
+      for (const auto& [seq, inode] : drops[digest]) {
+        if (seq > snapshots[i].seq && inside(i, inode)) {
+          needed = true;
+          break;
+        }
+      }
+    }
+    if (needed) {
+      report->blocks_waiting_for_snapshots++;
+      continue;
+    }
+    candidates.push_back(Candidate{digest, version, {}, false, false});
+    if (candidates.size() == kPage) {
+      NOKV_ASSIGN_OR_RETURN(uint64_t deleted, CollectBlocks(engine_.get(), options_.store,
+                                                            candidates, run_id, Now()));
+      report->blocks_deleted += deleted;
+      candidates.clear();
+    }
+  }
+  NOKV_ASSIGN_OR_RETURN(uint64_t deleted,
+                        CollectBlocks(engine_.get(), options_.store, candidates, run_id, Now()));
+  report->blocks_deleted += deleted;
+  return Status::Ok();
+}
+
+// Objects under blocks/ that no manifest ever referenced (no `b` key), or
+// that were uploaded again after their block was collected and never
+// revived, are leftovers of writers that died before their publish. They are
+// collected once uploaded before the cutoff: older than the grace period and
+// older than every live upload.
+Status MetaService::SweepOrphans(uint64_t run_id, int64_t cutoff, GcReport* report) {
   object::ListOptions list;
   list.prefix = "blocks/";
   list.limit = kPage;
-  std::map<std::string, int64_t> still_orphaned;
   for (;;) {
-    NOKV_ASSIGN_OR_RETURN(auto page, options_.store->List(list));
-    for (const auto& object : page.objects) {
+    NOKV_ASSIGN_OR_RETURN(auto listed, options_.store->List(list));
+    std::vector<Candidate> page;
+    for (const auto& object : listed.objects) {
       Digest digest{};
       if (!object::ParseBlockKey(object.key, &digest)) continue;
-      if (engine_->Get(BlockRefKey(digest)).ok()) continue;  // referenced or being handled
-      int64_t first_seen = now;
-      {
-        std::lock_guard lock(orphan_mu_);
-        if (auto it = orphan_first_seen_.find(object.key); it != orphan_first_seen_.end()) {
-          first_seen = it->second;
-        }
+      if (object.last_modified_ns == 0 || object.last_modified_ns >= cutoff) continue;
+      auto current = engine_->Get(BlockRefKey(digest));
+      if (current.ok()) {
+        NOKV_ASSIGN_OR_RETURN(BlockRefValue value, DecodeBlockRef(current->bytes));
+        // Live blocks are referenced (or hinted); claimed ones are resumed
+        // through their hints.
+        if (value.state != BlockState::kCollected) continue;
       }
-      if (now - first_seen >= Seconds(options_.orphan_grace)) {
-        NOKV_ASSIGN_OR_RETURN(Collected outcome,
-                              CollectBlock(engine_.get(), options_.store, digest, "",
-                                           engine_->OldestPin(), now / 1'000'000'000));
-        report->orphans_deleted += outcome == Collected::kDeleted;
-      } else {
-        still_orphaned[object.key] = first_seen;
-      }
+      page.push_back(Candidate{digest, current.ok() ? current->seq : 0, {}, true, false});
     }
-    if (!page.truncated || page.objects.empty()) break;
-    list.start_after = page.objects.back().key;
+    NOKV_ASSIGN_OR_RETURN(uint64_t deleted, CollectBlocks(engine_.get(), options_.store, page,
+                                                          run_id, Now()));
+    report->orphans_deleted += deleted;
+    if (!listed.truncated || listed.objects.empty()) break;
+    list.start_after = listed.objects.back().key;
   }
-  std::lock_guard lock(orphan_mu_);
-  orphan_first_seen_ = std::move(still_orphaned);
   return Status::Ok();
 }
 
@@ -162,7 +441,7 @@ Status MetaService::PruneHistory(GcReport* report) {
       if (!ParseWatchKey(row.key, &seq, &ordinal)) continue;
       auto event = DecodeEvent(seq, ordinal, row.value);
       bool too_many = total > options_.watch_retention_events;
-      bool too_old = event.ok() && now - event->time_ns > Seconds(options_.watch_retention_age);
+      bool too_old = event.ok() && now - event->time_ns > Nanos(options_.watch_retention_age);
       if (!too_many && !too_old) {
         more = false;
         break;
@@ -177,20 +456,24 @@ Status MetaService::PruneHistory(GcReport* report) {
     if (rows.size() < scan.limit) break;
     scan.start_after = rows.back().key;
   }
-  // Dedupe records older than their retention.
+  // Dedupe records older than their retention, a page per commit.
   holt::ScanOptions dedupe;
   dedupe.prefix = std::string(1, family::kDedupe);
-  dedupe.limit = SIZE_MAX;
-  NOKV_ASSIGN_OR_RETURN(auto records, engine_->Scan(dedupe));
-  holt::Batch batch;
-  for (const auto& row : records) {
-    auto value = DecodeDedupe(row.value);
-    if (!value.ok() || now - value->created_ns > Seconds(options_.dedupe_retention)) {
-      batch.Delete(row.key);
-      report->dedupe_pruned++;
+  dedupe.limit = kPage;
+  for (;;) {
+    NOKV_ASSIGN_OR_RETURN(auto records, engine_->Scan(dedupe));
+    holt::Batch batch;
+    for (const auto& row : records) {
+      auto value = DecodeDedupe(row.value);
+      if (!value.ok() || now - value->created_ns > Nanos(options_.dedupe_retention)) {
+        batch.Delete(row.key);
+        report->dedupe_pruned++;
+      }
     }
+    if (!batch.empty()) NOKV_RETURN_IF_ERROR(engine_->Commit(batch).status());
+    if (records.size() < dedupe.limit) break;
+    dedupe.start_after = records.back().key;
   }
-  if (!batch.empty()) NOKV_RETURN_IF_ERROR(engine_->Commit(batch).status());
   return Status::Ok();
 }
 

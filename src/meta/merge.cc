@@ -61,14 +61,13 @@ Result<std::string> ApplyBlockDelta(const std::string_view* existing, Decoder* d
   if (existing != nullptr) {
     NOKV_ASSIGN_OR_RETURN(value, DecodeBlockRef(*existing));
   }
+  // Reviving is decided by the writer, which guards the version it saw.
+  if (delta > 0 && revive && value.state != BlockState::kLive) value = BlockRefValue{};
   if (delta > 0 && value.state == BlockState::kClaimed) {
     return Status(Code::kAborted, "block is being collected", Reason::kBlockClaimed);
   }
   if (delta > 0 && value.state == BlockState::kCollected) {
-    if (!revive) {
-      return Status(Code::kAborted, "block was collected", Reason::kBlockCollected);
-    }
-    value = BlockRefValue{};
+    return Status(Code::kAborted, "block was collected", Reason::kBlockCollected);
   }
   int64_t count = static_cast<int64_t>(value.count) + delta;
   if (count < 0) return Status::Corruption("block reference count would go negative");

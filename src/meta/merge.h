@@ -4,8 +4,9 @@
 //
 //   directory inode:  child count delta, link count delta, new mtime/ctime
 //   block reference:  count delta; a positive delta on a block the GC has
-//                     claimed fails (retry later), on a collected block fails
-//                     unless it revives it (the writer re-uploaded the bytes)
+//                     claimed fails (retry later), on a collected block fails,
+//                     unless it revives it (the writer found the object in the
+//                     store and guards the marker's version)
 #pragma once
 
 #include <cstdint>

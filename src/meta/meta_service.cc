@@ -307,7 +307,7 @@ Status MetaService::Run(const std::function<Status(Command&)>& build, std::strin
       if (built.Is(Reason::kStaleRead)) continue;
       return built;
     }
-    cmd.Finish(false);
+    cmd.Finish();
     if (!request_id.empty()) {
       DedupeValue record{0, cmd.result_inode, cmd.now()};
       cmd.batch().Put(DedupeKey(request_id), EncodeDedupe(record),

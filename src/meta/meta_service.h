@@ -109,6 +109,9 @@ struct EventPage {
 struct GcReport {
   uint64_t blocks_deleted = 0;
   uint64_t blocks_waiting_for_snapshots = 0;
+  uint64_t claims_resumed = 0;  // claims an interrupted run left, finished now
+  uint64_t stale_hints_dropped = 0;
+  uint64_t collected_markers_pruned = 0;
   uint64_t orphans_deleted = 0;
   uint64_t events_pruned = 0;
   uint64_t dedupe_pruned = 0;
@@ -120,6 +123,29 @@ struct FsTotals {
   uint64_t directories = 0;
   uint64_t symlinks = 0;
   uint64_t bytes = 0;
+};
+
+class MetaService;
+
+// An upload in progress. While a lease is alive the collector keeps every
+// block object uploaded since shortly before it began (an orphan sweep does
+// not take it) and every collected-block marker written since, so a writer
+// that uploads for longer than the orphan grace period loses nothing. Get one
+// before uploading the blocks of a publish; drop it after the publish.
+// Movable, not copyable; must not outlive the service.
+class UploadLease {
+ public:
+  UploadLease() = default;
+  UploadLease(UploadLease&& other) noexcept;
+  UploadLease& operator=(UploadLease&& other) noexcept;
+  ~UploadLease();
+
+ private:
+  friend class MetaService;
+  UploadLease(MetaService* service, uint64_t id) : service_(service), id_(id) {}
+  void Release();
+  MetaService* service_ = nullptr;
+  uint64_t id_ = 0;
 };
 
 class MetaService {
@@ -177,14 +203,17 @@ class MetaService {
   Status RemoveXattr(InodeId inode, std::string_view name);
 
   // --- Bodies --------------------------------------------------------------
-  // Blocks must already be in the object store. Retries transparently when
-  // a block it references is being collected; if one was collected, fails
-  // with Aborted, reason kBlockCollected, so the writer re-uploads and calls
-  // again with revive_blocks.
-  Result<Attr> Publish(const PublishRequest& request, bool revive_blocks = false);
+  // Blocks must already be in the object store (uploaded under an
+  // UploadLease). Retries transparently while a block it references is being
+  // collected. A block that was collected is revived when its object is in
+  // the store again (the writer's upload re-created it); when it is not,
+  // fails with Aborted, reason kBlockCollected: upload the bytes again and
+  // call again.
+  Result<Attr> Publish(const PublishRequest& request);
   // Several files in one commit: all appear, or none.
-  Result<std::vector<Attr>> PublishMany(const std::vector<PublishRequest>& requests,
-                                        bool revive_blocks = false);
+  Result<std::vector<Attr>> PublishMany(const std::vector<PublishRequest>& requests);
+  // Registers an upload in progress (see UploadLease).
+  UploadLease BeginUpload();
 
   // --- Snapshots -----------------------------------------------------------
   Result<Snapshot> CreateSnapshot(std::string_view name, std::string_view root,
@@ -203,6 +232,11 @@ class MetaService {
   std::string LatestCursor();
 
   // --- Garbage collection --------------------------------------------------
+  // One collection run: expired snapshots, unreferenced blocks, orphaned
+  // uploads, watch and dedupe retention. Runs are single-flight: a second
+  // caller waits for the running one. Every claim carries the run's owner id
+  // and is released only by that run; a claim left by an interrupted run is
+  // finished by the next.
   Result<GcReport> CollectGarbage();
 
   // --- Index rules ---------------------------------------------------------
@@ -272,9 +306,21 @@ class MetaService {
 
   // Watch wake-ups.
   void NotifyCommitted();
+  // Revives the collected blocks `cmd` adds references to, when their objects
+  // exist again (guarded on the collected marker's version); Aborted with
+  // kBlockCollected naming the first one whose object is missing.
+  Status ReviveCollectedBlocks(Command& cmd);
+  // Blocks uploaded before this time (ns) belong to no live upload.
+  int64_t OrphanCutoff();
+  void EndUpload(uint64_t id);
+  friend class UploadLease;
 
   Status BackfillRule(const records::IndexRule& rule);
-  Status SweepOrphans(GcReport* report);
+  Status CollectHintedBlocks(uint64_t run_id, int64_t cutoff, std::map<Digest, uint64_t>* held,
+                             GcReport* report);
+  Status CollectOutsideSnapshots(const std::map<Digest, uint64_t>& held, uint64_t run_id,
+                                 GcReport* report);
+  Status SweepOrphans(uint64_t run_id, int64_t cutoff, GcReport* report);
   Status PruneHistory(GcReport* report);
   Status DropRuleRows(std::string_view rule_id, holt::Batch* first_batch);
 
@@ -290,8 +336,12 @@ class MetaService {
   std::condition_variable watch_cv_;
   uint64_t watch_epoch_ = 0;  // guarded by watch_mu_
 
-  std::mutex orphan_mu_;
-  std::map<std::string, int64_t> orphan_first_seen_;  // guarded by orphan_mu_
+  std::mutex gc_mu_;  // held for a whole CollectGarbage run (single flight)
+  std::atomic<uint64_t> gc_run_{0};  // owner id of the running collection, 0 = none
+
+  std::mutex uploads_mu_;
+  uint64_t next_upload_ = 1;                     // guarded by uploads_mu_
+  std::map<uint64_t, int64_t> upload_starts_;  // guarded by uploads_mu_: lease id -> start (ns)
 };
 
 }  // namespace nokv::meta

@@ -42,7 +42,7 @@ Status MetaService::BuildPublish(Command& cmd, const PublishRequest& req) {
     cmd.Guard(InodeKey(attr.inode), av);
     if (auto old = GetManifest(attr.inode, attr.generation); old.ok()) {
       cmd.batch().Delete(ManifestKey(attr.inode, attr.generation));
-      cmd.BlockDeltas(*old, -1);
+      cmd.BlockDeltas(attr.inode, *old, -1);
     }
     cmd.Totals(0, 0, 0, size - static_cast<int64_t>(attr.size));
   } else {
@@ -71,20 +71,19 @@ Status MetaService::BuildPublish(Command& cmd, const PublishRequest& req) {
   bool empty =
       manifest.layout.size == 0 && manifest.layout.blocks.empty() && manifest.producer.empty();
   if (!empty) cmd.PutManifestStamped(attr.inode, manifest);
-  cmd.BlockDeltas(manifest, +1);
+  cmd.BlockDeltas(attr.inode, manifest, +1);
   cmd.Event(EventType::kPublish, path, attr.inode, FileType::kFile);
   IndexOnPublish(cmd, path, &manifest, req.body);
   cmd.result_inode = attr.inode;
   return Status::Ok();
 }
 
-Result<Attr> MetaService::Publish(const PublishRequest& request, bool revive_blocks) {
-  NOKV_ASSIGN_OR_RETURN(auto attrs, PublishMany({request}, revive_blocks));
+Result<Attr> MetaService::Publish(const PublishRequest& request) {
+  NOKV_ASSIGN_OR_RETURN(auto attrs, PublishMany({request}));
   return std::move(attrs.front());
 }
 
-Result<std::vector<Attr>> MetaService::PublishMany(const std::vector<PublishRequest>& requests,
-                                                   bool revive_blocks) {
+Result<std::vector<Attr>> MetaService::PublishMany(const std::vector<PublishRequest>& requests) {
   if (requests.empty()) return std::vector<Attr>{};
   uint64_t seq = 0;
   std::vector<InodeId> inodes;
@@ -94,8 +93,7 @@ Result<std::vector<Attr>> MetaService::PublishMany(const std::vector<PublishRequ
       NOKV_RETURN_IF_ERROR(BuildPublish(cmd, request));
       inodes.push_back(cmd.result_inode);
     }
-    if (revive_blocks) cmd.Finish(true);  // emitted now with revive; Run's Finish sees none left
-    return Status::Ok();
+    return ReviveCollectedBlocks(cmd);
   };
   std::string request_id = requests.size() == 1 ? requests[0].node.request_id : std::string();
   InodeId inode = 0;

@@ -39,7 +39,7 @@ Status MetaService::DropEntry(Command& cmd, InodeId parent, const DirEntry& vict
       cmd.batch().Delete(InodeKey(victim.inode));
       if (auto manifest = GetManifest(victim.inode, attr.generation); manifest.ok()) {
         cmd.batch().Delete(ManifestKey(victim.inode, attr.generation));
-        cmd.BlockDeltas(*manifest, -1);
+        cmd.BlockDeltas(victim.inode, *manifest, -1);
       }
       NOKV_RETURN_IF_ERROR(DeleteXattrs(engine_.get(), &cmd.batch(), victim.inode));
       cmd.Totals(attr.type == FileType::kFile ? -1 : 0, 0, attr.type == FileType::kSymlink ? -1 : 0,

@@ -34,6 +34,7 @@ struct ObjectInfo {
   std::string key;
   uint64_t size = 0;
   std::string etag;  // backend-defined (S3: quoted ETag); may be empty
+  int64_t last_modified_ns = 0;  // when the object was last put; 0 = unknown
 };
 
 struct PutOptions {

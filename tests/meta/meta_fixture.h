@@ -24,7 +24,7 @@ class MetaTest : public ::testing::Test {
     MetaOptions options;
     options.engine.background_work = false;
     options.engine.checkpoint_wal_bytes = 0;
-    options.store = &store_;
+    options.store = meta_store_ != nullptr ? meta_store_ : &store_;
     options.now_ns = [this] { return now_ns_; };
     auto opened = MetaService::Open(dir_.path(), std::move(options));
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
@@ -86,6 +86,7 @@ class MetaTest : public ::testing::Test {
 
   nokv::testing::TempDir dir_{nokv::testing::TempDir::InMemoryBase()};
   object::MemoryStore store_;
+  object::ObjectStore* meta_store_ = nullptr;  // what the service deletes through (default store_)
   ThreadPool pool_{2};
   int64_t now_ns_ = 1'700'000'000'000'000'000;
   std::unique_ptr<MetaService> meta_;

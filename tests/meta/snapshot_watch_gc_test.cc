@@ -11,7 +11,7 @@ namespace {
 
 using SnapshotTest = testing::MetaTest;
 using WatchTest = testing::MetaTest;
-using GcTest = testing::MetaTest;
+using RetentionTest = testing::MetaTest;
 
 TEST_F(SnapshotTest, ReadsSeeTheSubtreeAsItWasIncludingDeletedEntries) {
   ASSERT_TRUE(Publish("/runs/1/a", "old-a").ok());
@@ -162,7 +162,7 @@ TEST_F(WatchTest, CursorsOlderThanRetentionExpire) {
   EXPECT_EQ(fresh->events.size(), 3u);
 }
 
-TEST_F(GcTest, ReplacedBytesAreDeletedAndLiveOnesKept) {
+TEST_F(RetentionTest, ReplacedBytesAreDeletedAndLiveOnesKept) {
   ASSERT_TRUE(Publish("/f", "aaaabbbb").ok());
   ASSERT_TRUE(Publish("/f", "bbbbcccc", PublishMode::kReplace).ok());
   EXPECT_EQ(BlockObjects(), 3u);
@@ -175,47 +175,7 @@ TEST_F(GcTest, ReplacedBytesAreDeletedAndLiveOnesKept) {
   EXPECT_EQ(again->blocks_deleted, 0u);
 }
 
-TEST_F(GcTest, RepublishOfCollectedBytesMustReuploadAndRevive) {
-  ASSERT_TRUE(Publish("/f", "xxxx").ok());
-  ASSERT_TRUE(meta_->Unlink("/f").ok());
-  ASSERT_TRUE(meta_->CollectGarbage().ok());
-  EXPECT_EQ(BlockObjects(), 0u);
-  // A writer whose upload predates the deletion must not commit a reference
-  // to the deleted object.
-  PublishRequest request;
-  request.path = "/g";
-  Manifest manifest;
-  manifest.layout.size = 4;
-  manifest.layout.digest = Sha256::Of("xxxx");
-  manifest.layout.blocks = {{Sha256::Of("xxxx"), 4}};
-  request.manifest = manifest;
-  auto refused = meta_->Publish(request);
-  ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.status().code(), Code::kAborted);
-  EXPECT_TRUE(refused.status().Is(Reason::kBlockCollected)) << refused.status().ToString();
-  request.manifest = Upload("xxxx");  // re-upload, then revive
-  ASSERT_TRUE(meta_->Publish(request, /*revive_blocks=*/true).ok());
-  EXPECT_EQ(ReadBody("/g"), "xxxx");
-  ASSERT_TRUE(meta_->CollectGarbage().ok());
-  EXPECT_EQ(ReadBody("/g"), "xxxx");
-}
-
-TEST_F(GcTest, OrphanedUploadsAreSweptAfterTheGracePeriod) {
-  Upload("orphan!!");  // a writer crashed between upload and commit
-  ASSERT_TRUE(Publish("/kept", "kept").ok());
-  EXPECT_EQ(BlockObjects(), 3u);
-  auto first = meta_->CollectGarbage();
-  ASSERT_TRUE(first.ok());
-  EXPECT_EQ(first->orphans_deleted, 0u);  // inside the grace period
-  now_ns_ += int64_t{3601} * 1'000'000'000;
-  auto second = meta_->CollectGarbage();
-  ASSERT_TRUE(second.ok());
-  EXPECT_EQ(second->orphans_deleted, 2u);
-  EXPECT_EQ(BlockObjects(), 1u);
-  EXPECT_EQ(ReadBody("/kept"), "kept");
-}
-
-TEST_F(GcTest, OldDedupeRecordsArePruned) {
+TEST_F(RetentionTest, OldDedupeRecordsArePruned) {
   NodeOptions options;
   options.request_id = "r1";
   ASSERT_TRUE(meta_->Create("/x", options).ok());
