@@ -47,11 +47,19 @@ class FullDiskEnv final : public Env {
   Status RenameFile(const std::string& f, const std::string& t) override {
     return base_->RenameFile(f, t);
   }
+  Status LinkFile(const std::string& f, const std::string& t) override {
+    if (full) return Status::NoSpace("injected: no space left on device: " + t);
+    return base_->LinkFile(f, t);
+  }
+  Status SyncFile(const std::string& p) override { return base_->SyncFile(p); }
   Status SyncDir(const std::string& d) override { return base_->SyncDir(d); }
   Status TruncateFile(const std::string& p, uint64_t s) override {
     return base_->TruncateFile(p, s);
   }
   Result<uint64_t> GetFileSize(const std::string& p) override { return base_->GetFileSize(p); }
+  Result<FileAttributes> GetFileAttributes(const std::string& p) override {
+    return base_->GetFileAttributes(p);
+  }
   Result<std::unique_ptr<FileLock>> LockFile(const std::string& p) override {
     return base_->LockFile(p);
   }
