@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -38,6 +39,12 @@ class PosixWritableFile final : public WritableFile {
 
   Status Sync() override {
     if (::fdatasync(fd_) != 0) return ErrnoStatus("fdatasync " + path_);
+    return Status::Ok();
+  }
+
+  Status StartWriteback() override {
+    // Advisory: a filesystem that does not support it just syncs later.
+    (void)::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
     return Status::Ok();
   }
 
@@ -169,6 +176,21 @@ class PosixEnv final : public Env {
     return Status::Ok();
   }
 
+  Status LinkFile(const std::string& from, const std::string& to) override {
+    if (::link(from.c_str(), to.c_str()) != 0) return ErrnoStatus("link " + from + " " + to);
+    return Status::Ok();
+  }
+
+  Status SyncFile(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus("open " + path);
+    int rc = ::fdatasync(fd);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) return Status::FromErrno(err, "fdatasync " + path);
+    return Status::Ok();
+  }
+
   Status SyncDir(const std::string& dir) override {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return ErrnoStatus("open " + dir);
@@ -190,6 +212,15 @@ class PosixEnv final : public Env {
     struct stat st;
     if (::stat(path.c_str(), &st) != 0) return ErrnoStatus("stat " + path);
     return static_cast<uint64_t>(st.st_size);
+  }
+
+  Result<FileAttributes> GetFileAttributes(const std::string& path) override {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return ErrnoStatus("stat " + path);
+    FileAttributes attrs;
+    attrs.size = static_cast<uint64_t>(st.st_size);
+    attrs.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    return attrs;
   }
 
   Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
@@ -241,6 +272,11 @@ Status Env::WriteFileAtomically(const std::string& path, std::string_view data) 
   }
   NOKV_RETURN_IF_ERROR(RenameFile(tmp, path));
   return SyncDir(DirName(path));
+}
+
+bool ProcessMayBeAlive(int64_t pid) {
+  if (pid <= 0) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH;
 }
 
 std::string JoinPath(std::string_view dir, std::string_view name) {

@@ -25,6 +25,10 @@ class WritableFile {
   virtual Status Append(std::string_view data) = 0;
   // Makes everything appended so far durable (fdatasync).
   virtual Status Sync() = 0;
+  // Starts writing back what was appended so far without waiting for it
+  // (sync_file_range WRITE), so a later Sync has little left to wait for.
+  // Durability is not implied. Default: nothing.
+  virtual Status StartWriteback() { return Status::Ok(); }
   virtual Status Close() = 0;
   // Bytes in the file, including those not yet synced.
   virtual uint64_t Size() const = 0;
@@ -38,6 +42,12 @@ class RandomAccessFile {
   // only at end of file).
   virtual Status Read(uint64_t offset, size_t n, std::string* out) const = 0;
   virtual Result<uint64_t> Size() const = 0;
+};
+
+// What GetFileAttributes reports about a file.
+struct FileAttributes {
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;  // last modification, nanoseconds since the Unix epoch
 };
 
 // An exclusive advisory lock on a file; released on destruction.
@@ -69,10 +79,17 @@ class Env {
   virtual Status RemoveDir(const std::string& dir) = 0;
   // Atomically replaces `to` with `from` (rename(2)).
   virtual Status RenameFile(const std::string& from, const std::string& to) = 0;
+  // Gives the file `from` the second name `to` (link(2)); never replaces:
+  // AlreadyExists when `to` exists, atomically with respect to other linkers.
+  virtual Status LinkFile(const std::string& from, const std::string& to) = 0;
+  // Makes the data of the existing file `path` durable (fdatasync), whoever
+  // wrote it. Does not sync its directory entry (see SyncDir).
+  virtual Status SyncFile(const std::string& path) = 0;
   // Makes creations, renames and removals inside `dir` durable.
   virtual Status SyncDir(const std::string& dir) = 0;
   virtual Status TruncateFile(const std::string& path, uint64_t size) = 0;
   virtual Result<uint64_t> GetFileSize(const std::string& path) = 0;
+  virtual Result<FileAttributes> GetFileAttributes(const std::string& path) = 0;
 
   // Takes an exclusive lock on `path` (created if missing) and records this
   // process id in it. Busy ("held by pid N") when another process holds it.
@@ -84,6 +101,10 @@ class Env {
   // directory: afterwards `path` holds either the old or the new bytes.
   Status WriteFileAtomically(const std::string& path, std::string_view data);
 };
+
+// True unless process `pid` is known not to exist on this machine (kill(pid,
+// 0) fails with ESRCH). Used to tell a dead writer's leftovers from a live one's.
+bool ProcessMayBeAlive(int64_t pid);
 
 // "a/b" + "c" -> "a/b/c".
 std::string JoinPath(std::string_view dir, std::string_view name);

@@ -1,6 +1,8 @@
 // FaultInjectionEnv: bookkeeping of synced state and injected failures.
 #include "common/fault_env.h"
 
+#include <vector>
+
 namespace nokv {
 namespace {
 
@@ -10,6 +12,7 @@ class FaultWritableFile final : public WritableFile {
       : env_(env), path_(std::move(path)), base_(std::move(base)) {}
 
   Status Append(std::string_view data) override {
+    env_->RunAppendHook(path_);
     NOKV_RETURN_IF_ERROR(env_->BeforeMutation("append " + path_));
     if (env_->TakeShortWrite()) {
       Status s = base_->Append(data.substr(0, data.size() / 2));
@@ -29,6 +32,7 @@ class FaultWritableFile final : public WritableFile {
     return Status::Ok();
   }
 
+  Status StartWriteback() override { return base_->StartWriteback(); }
   Status Close() override { return base_->Close(); }
   uint64_t Size() const override { return base_->Size(); }
 
@@ -128,7 +132,15 @@ Status FaultInjectionEnv::RemoveFile(const std::string& path) {
 
 Status FaultInjectionEnv::CreateDirs(const std::string& dir) {
   NOKV_RETURN_IF_ERROR(BeforeMutation("mkdir " + dir));
-  return base_->CreateDirs(dir);
+  std::vector<std::string> created;  // the missing levels, deepest first
+  for (std::string d = dir; !d.empty() && d != "." && d != "/" && !base_->FileExists(d);
+       d = DirName(d)) {
+    created.push_back(d);
+  }
+  NOKV_RETURN_IF_ERROR(base_->CreateDirs(dir));
+  std::lock_guard lock(mu_);
+  if (track_dirs_) unsynced_entries_.insert(created.begin(), created.end());
+  return Status::Ok();
 }
 
 Status FaultInjectionEnv::RemoveDir(const std::string& dir) {
@@ -157,6 +169,27 @@ Status FaultInjectionEnv::RenameFile(const std::string& from, const std::string&
   return Status::Ok();
 }
 
+Status FaultInjectionEnv::LinkFile(const std::string& from, const std::string& to) {
+  NOKV_RETURN_IF_ERROR(BeforeMutation("link " + from));
+  NOKV_RETURN_IF_ERROR(base_->LinkFile(from, to));
+  std::lock_guard lock(mu_);
+  auto state = files_.find(from);
+  // Both names share one inode; the new name's data is as durable as the
+  // file's, its entry not until the directory is synced.
+  files_[to] = state != files_.end() ? state->second : FileState{};
+  unsynced_entries_.insert(to);
+  return Status::Ok();
+}
+
+Status FaultInjectionEnv::SyncFile(const std::string& path) {
+  NOKV_RETURN_IF_ERROR(BeforeMutation("sync " + path));
+  NOKV_RETURN_IF_ERROR(base_->SyncFile(path));
+  NOKV_ASSIGN_OR_RETURN(uint64_t size, base_->GetFileSize(path));
+  std::lock_guard lock(mu_);
+  files_[path] = FileState{size, size};
+  return Status::Ok();
+}
+
 Status FaultInjectionEnv::SyncDir(const std::string& dir) {
   NOKV_RETURN_IF_ERROR(BeforeMutation("sync dir " + dir));
   NOKV_RETURN_IF_ERROR(base_->SyncDir(dir));
@@ -182,6 +215,10 @@ Result<uint64_t> FaultInjectionEnv::GetFileSize(const std::string& path) {
   return base_->GetFileSize(path);
 }
 
+Result<FileAttributes> FaultInjectionEnv::GetFileAttributes(const std::string& path) {
+  return base_->GetFileAttributes(path);
+}
+
 Result<std::unique_ptr<FileLock>> FaultInjectionEnv::LockFile(const std::string& path) {
   return base_->LockFile(path);
 }
@@ -189,6 +226,36 @@ Result<std::unique_ptr<FileLock>> FaultInjectionEnv::LockFile(const std::string&
 void FaultInjectionEnv::CrashAfter(int64_t ops) {
   std::lock_guard lock(mu_);
   crash_budget_ = ops < 0 ? -1 : ops_ + ops;
+}
+
+void FaultInjectionEnv::TrackDirectories() {
+  std::lock_guard lock(mu_);
+  track_dirs_ = true;
+}
+
+void FaultInjectionEnv::SetAppendHook(std::function<void(const std::string& path)> hook) {
+  std::lock_guard lock(mu_);
+  append_hook_ = std::move(hook);
+}
+
+void FaultInjectionEnv::RunAppendHook(const std::string& path) {
+  std::function<void(const std::string&)> hook;
+  {
+    std::lock_guard lock(mu_);
+    hook = append_hook_;
+  }
+  if (hook) hook(path);
+}
+
+Status FaultInjectionEnv::RemoveTree(const std::string& path) {
+  auto children = base_->GetChildren(path);
+  if (!children.ok()) {  // a file
+    files_.erase(path);
+    Status s = base_->RemoveFile(path);
+    return s.Is(Code::kNotFound) ? Status::Ok() : s;
+  }
+  for (const std::string& name : *children) NOKV_RETURN_IF_ERROR(RemoveTree(JoinPath(path, name)));
+  return base_->RemoveDir(path);
 }
 
 void FaultInjectionEnv::ShortWriteNext() {
@@ -224,7 +291,7 @@ Status FaultInjectionEnv::SimulateCrash(std::optional<uint32_t> torn_seed) {
   }
   unsynced_renames_.clear();
   for (const std::string& path : unsynced_entries_) {
-    if (base_->FileExists(path)) NOKV_RETURN_IF_ERROR(base_->RemoveFile(path));
+    if (base_->FileExists(path)) NOKV_RETURN_IF_ERROR(RemoveTree(path));
     files_.erase(path);
   }
   unsynced_entries_.clear();

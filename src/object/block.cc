@@ -1,6 +1,8 @@
 // Block key formatting and parsing.
 #include "object/block.h"
 
+#include <set>
+
 namespace nokv::object {
 
 namespace {
@@ -28,6 +30,15 @@ bool ParseBlockKey(std::string_view key, Digest* digest) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;  // lowercase only
   }
   return ParseDigestHex(hex, digest);
+}
+
+std::vector<std::string> BlockKeys(const BodyLayout& layout) {
+  std::vector<std::string> keys;
+  std::set<Digest> seen;
+  for (const BlockRef& ref : layout.blocks) {
+    if (seen.insert(ref.digest).second) keys.push_back(BlockKey(ref.digest));
+  }
+  return keys;
 }
 
 }  // namespace nokv::object

@@ -42,5 +42,8 @@ struct BodyLayout {
 std::string BlockKey(const Digest& digest);
 // Parses a key made by BlockKey; false for anything else.
 bool ParseBlockKey(std::string_view key, Digest* digest);
+// The distinct block keys of `layout`, in first-use order (what a publish
+// passes to ObjectStore::Sync).
+std::vector<std::string> BlockKeys(const BodyLayout& layout);
 
 }  // namespace nokv::object

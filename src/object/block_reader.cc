@@ -24,28 +24,23 @@ BlockReaderStats BlockReader::stats() const {
   return stats_;
 }
 
-Result<std::string> BlockReader::Fetch(const BlockFetch& fetch) {
-  const BlockRef& ref = layout_.blocks[fetch.block];
+Result<std::string> BlockReader::Fetch(size_t index) {
+  const BlockRef& ref = layout_.blocks[index];
   std::string key = BlockKey(ref.digest);
-  Result<std::string> bytes =
-      fetch.whole ? store_->Get(key) : store_->GetRange(key, ByteRange{fetch.offset, fetch.length});
+  Result<std::string> bytes = store_->Get(key);
   if (!bytes.ok()) return bytes.status().WithContext("read block");
   {
     std::lock_guard lock(mu_);
     ++stats_.fetches;
     stats_.bytes_fetched += bytes->size();
   }
-  if (fetch.whole) {
-    if (bytes->size() != ref.length || Sha256::Of(*bytes) != ref.digest) {
-      return Status::Corruption("block " + key + " does not match its digest (got " +
-                                std::to_string(bytes->size()) + " bytes, want " +
-                                std::to_string(ref.length) + ")");
-    }
-    std::lock_guard lock(mu_);
-    ++stats_.whole_blocks_verified;
-  } else if (bytes->size() != fetch.length) {
-    return Status::Corruption("block " + key + " is shorter than its manifest length");
+  if (bytes->size() != ref.length || Sha256::Of(*bytes) != ref.digest) {
+    return Status::Corruption("block " + key + " does not match its digest (got " +
+                              std::to_string(bytes->size()) + " bytes, want " +
+                              std::to_string(ref.length) + ")");
   }
+  std::lock_guard lock(mu_);
+  ++stats_.whole_blocks_verified;
   return bytes;
 }
 
@@ -55,12 +50,13 @@ Status BlockReader::ExecutePlan(const ReadPlan& plan, std::vector<std::string>* 
   for (size_t i = 1; i < plan.fetches.size(); ++i) {
     group.Add();
     pool_->Schedule([this, &plan, &results, &group, i] {
-      results[i] = Fetch(plan.fetches[i]);
+      results[i] = Fetch(plan.fetches[i].block);
       group.Done();
     });
   }
-  if (!plan.fetches.empty()) results[0] = Fetch(plan.fetches[0]);
+  if (!plan.fetches.empty()) results[0] = Fetch(plan.fetches[0].block);
   group.Wait();
+  out->clear();
   for (const auto& r : results) {
     if (!r.ok()) return r.status();
   }
@@ -74,7 +70,7 @@ Status BlockReader::ExecutePlan(const ReadPlan& plan, std::vector<std::string>* 
 }
 
 Status BlockReader::ReadV(std::span<const ByteRange> ranges, std::vector<std::string>* out) {
-  ReadPlan plan = PlanReads(layout_.blocks, block_starts_, layout_.size, ranges, options_.plan);
+  ReadPlan plan = PlanReads(layout_.blocks, block_starts_, layout_.size, ranges);
   return ExecutePlan(plan, out);
 }
 
@@ -87,6 +83,7 @@ Status BlockReader::Read(uint64_t offset, uint64_t length, std::string* out) {
     out->clear();
     return Status::Ok();
   }
+  out->clear();
   if (sequential) return ReadSequential(begin, end - begin, out);
   ByteRange range{begin, end - begin};
   std::vector<std::string> parts;
@@ -108,8 +105,7 @@ BlockReader::BlockFuture BlockReader::CachedBlock(size_t index, bool* hit) {
   cache_.emplace(index, future);
   prefetches_.Add();
   pool_->Schedule([this, index, promise] {
-    BlockFetch whole{index, 0, layout_.blocks[index].length, true};
-    promise->set_value(std::make_shared<const Result<std::string>>(Fetch(whole)));
+    promise->set_value(std::make_shared<const Result<std::string>>(Fetch(index)));
     prefetches_.Done();
   });
   return future;
@@ -144,6 +140,7 @@ Status BlockReader::ReadSequential(uint64_t offset, uint64_t length, std::string
   for (size_t i = first; i <= last; ++i) {
     const auto& block = needed[i - first].get();
     if (!block->ok()) {
+      out->clear();  // earlier blocks were fine, but a failed read returns nothing
       std::lock_guard lock(mu_);
       cache_.erase(i);  // let a retry fetch it again
       return block->status();

@@ -1,10 +1,10 @@
 // BlockReader: reads byte ranges of a body stored as content-addressed blocks.
 //
 // A read is planned (read_plan.h): ranges are split at block boundaries and
-// coalesced; independent fetches run in parallel on the thread pool. Every
-// whole block fetched is checked against its digest (a mismatch is a
-// Corruption error naming the block key). Partial-block fetches cannot be
-// verified and are only checked for length.
+// every block touched is fetched once, whole; independent fetches run in
+// parallel on the thread pool. Every block is checked against its length and
+// digest before any of its bytes are returned (a mismatch is a Corruption
+// error naming the block key), so no read returns unverified bytes.
 //
 // Read-ahead: when a read starts where the previous one ended, the reader
 // switches to sequential mode: it fetches whole blocks into a small cache and
@@ -32,12 +32,11 @@
 namespace nokv::object {
 
 struct BlockReaderOptions {
-  ReadPlanOptions plan;
   size_t readahead_blocks = 2;  // 0 disables read-ahead
 };
 
 struct BlockReaderStats {
-  uint64_t fetches = 0;  // GETs issued (whole or ranged)
+  uint64_t fetches = 0;  // GETs issued (each of a whole block)
   uint64_t bytes_fetched = 0;
   uint64_t whole_blocks_verified = 0;
   uint64_t readahead_hits = 0;  // reads served from prefetched blocks
@@ -51,9 +50,11 @@ class BlockReader {
   BlockReader(const BlockReader&) = delete;
   BlockReader& operator=(const BlockReader&) = delete;
 
-  // Reads [offset, offset + length) clipped to the body into *out.
+  // Reads [offset, offset + length) clipped to the body into *out. On error
+  // *out is empty.
   Status Read(uint64_t offset, uint64_t length, std::string* out);
-  // Reads several ranges at once (coalesced, in parallel); out[i] gets range i.
+  // Reads several ranges at once (one fetch per block, in parallel); out[i]
+  // gets range i. On error *out is empty.
   Status ReadV(std::span<const ByteRange> ranges, std::vector<std::string>* out);
 
   uint64_t size() const { return layout_.size; }
@@ -63,8 +64,8 @@ class BlockReader {
  private:
   using BlockFuture = std::shared_future<std::shared_ptr<const Result<std::string>>>;
 
-  // Fetches one planned range (whole blocks verified).
-  Result<std::string> Fetch(const BlockFetch& fetch);
+  // Fetches block `index` whole and verifies it.
+  Result<std::string> Fetch(size_t index);
   Status ExecutePlan(const ReadPlan& plan, std::vector<std::string>* out);
   Status ReadSequential(uint64_t offset, uint64_t length, std::string* out);
   // The cached whole block `index`, scheduling its fetch when absent.

@@ -101,13 +101,19 @@ Result<BodyLayout> BlockWriter::Finish() {
     std::string_view view(block);
     Submit(index, std::move(block), view);
   }
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return in_flight_ == 0; });
-  if (!error_.ok()) return error_;
   BodyLayout layout;
+  {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return in_flight_ == 0; });
+    if (!error_.ok()) return error_;
+    layout.blocks = std::move(blocks_);
+  }
   layout.digest = body_hash_.Finish();
   layout.size = size_;
-  layout.blocks = std::move(blocks_);
+  keys_ = BlockKeys(layout);
+  if (!options_.defer_sync) {
+    NOKV_RETURN_IF_ERROR(store_->Sync(keys_).WithContext("sync blocks"));
+  }
   return layout;
 }
 

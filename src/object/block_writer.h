@@ -5,8 +5,12 @@
 // (the block's own digest is computed there, in parallel), with at most
 // `max_in_flight` blocks queued or uploading at once; Append blocks while the
 // window is full (bounded memory: max_in_flight x block_size). Identical
-// blocks within one body are uploaded once. Finish() waits for every upload
-// and returns the layout, or the first error.
+// blocks within one body are uploaded once. Finish() waits for every upload,
+// makes the blocks durable (ObjectStore::Sync of the body's block keys, also
+// those found already stored) and returns the layout, or the first error.
+// With `defer_sync` Finish skips that Sync: a caller publishing many bodies
+// collects keys() (or BlockKeys(layout)) and calls store->Sync once before
+// the commit that references them.
 //
 // Thread-safety: one thread at a time calls Append/Finish (a writer is a
 // stream). The pool and store must outlive the writer; the destructor waits
@@ -32,6 +36,8 @@ struct BlockWriterOptions {
   // Upload with if-none-match and treat AlreadyExists as success (saves the
   // overwrite on stores that check before reading the body).
   bool if_none_match = false;
+  // Finish does not Sync the blocks; the caller must, before publishing.
+  bool defer_sync = false;
 };
 
 class BlockWriter {
@@ -55,6 +61,8 @@ class BlockWriter {
                                       const BlockWriterOptions& options = {});
 
   uint64_t blocks_uploaded() const;  // distinct blocks actually PUT
+  // The distinct block keys of the finished body (empty before Finish).
+  const std::vector<std::string>& keys() const { return keys_; }
 
  private:
   // Queues block `index` for hashing and upload. `owned` holds the bytes, or
@@ -70,6 +78,7 @@ class BlockWriter {
   std::string current_;  // the block being filled
   uint64_t size_ = 0;
   bool finished_ = false;
+  std::vector<std::string> keys_;  // set by Finish
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -1,10 +1,15 @@
-// LocalStore implementation: key <-> path mapping, atomic puts, ordered listing.
+// LocalStore implementation: key <-> path mapping, atomic puts, batched
+// syncs, per-store temp directories, ordered listing.
 #include "object/local_store.h"
 
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
+#include <chrono>
 #include <functional>
+#include <set>
+#include <thread>
 #include <vector>
 
 namespace nokv::object {
@@ -13,6 +18,22 @@ namespace {
 constexpr std::string_view kDirSuffix = ".d";
 constexpr std::string_view kEmptySegment = "@";
 constexpr size_t kMaxEscapedSegment = 250;  // a file name is at most 255 bytes
+constexpr std::string_view kLockName = "lock";
+constexpr int kClaimAttempts = 8;
+// fdatasyncs in flight at once: concurrent syncs share journal commits.
+constexpr size_t kSyncThreads = 8;
+
+// Process-wide counter so two stores of one process get distinct temp dirs.
+std::atomic<uint64_t> next_store_id{0};
+
+// The pid in a legacy temp file name "<pid>-<n>", or 0.
+int64_t LegacyTempOwner(std::string_view name) {
+  int64_t pid = 0;
+  size_t dash = name.find('-');
+  if (dash == std::string_view::npos) return 0;
+  auto [end, ec] = std::from_chars(name.data(), name.data() + dash, pid);
+  return ec == std::errc() && end == name.data() + dash ? pid : 0;
+}
 
 bool IsPlainByte(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -76,20 +97,79 @@ bool UnescapeSegment(std::string_view name, std::string* segment) {
 
 LocalStore::LocalStore(std::string root, const LocalStoreOptions& options)
     : root_(std::move(root)),
-      tmp_dir_(JoinPath(root_, ".tmp")),
+      tmp_root_(JoinPath(root_, ".tmp")),
       options_(options),
       env_(options.env != nullptr ? options.env : Env::Default()) {}
+
+LocalStore::~LocalStore() {
+  if (tmp_lock_ == nullptr) return;
+  auto names = env_->GetChildren(tmp_dir_);  // best effort: temp files of failed puts
+  if (names.ok()) {
+    for (const std::string& name : *names) (void)env_->RemoveFile(JoinPath(tmp_dir_, name));
+  }
+  (void)env_->RemoveDir(tmp_dir_);
+  tmp_lock_.reset();
+}
 
 Result<std::unique_ptr<LocalStore>> LocalStore::Open(const std::string& root,
                                                      const LocalStoreOptions& options) {
   if (root.empty()) return Status::InvalidArgument("LocalStore needs a directory");
   std::unique_ptr<LocalStore> store(new LocalStore(root, options));
-  NOKV_RETURN_IF_ERROR(store->env_->CreateDirs(store->tmp_dir_));
-  NOKV_ASSIGN_OR_RETURN(auto leftovers, store->env_->GetChildren(store->tmp_dir_));
-  for (const std::string& name : leftovers) {
-    (void)store->env_->RemoveFile(JoinPath(store->tmp_dir_, name));  // best effort
-  }
+  NOKV_RETURN_IF_ERROR(store->env_->CreateDirs(store->tmp_root_));
+  NOKV_RETURN_IF_ERROR(store->ClaimTempDir());
+  store->SweepTempDirs();
   return store;
+}
+
+// A temp dir is claimed by holding the flock on its `lock` file. A sweeper
+// may take a fresh dir's lock before its creator does (and remove the dir):
+// the creator then fails to lock, or locks a file that no longer exists, and
+// tries again under a new name.
+Status LocalStore::ClaimTempDir() {
+  Status last;
+  for (int attempt = 0; attempt < kClaimAttempts; ++attempt) {
+    auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+    std::string dir = JoinPath(tmp_root_, std::to_string(::getpid()) + "-" +
+                                              std::to_string(next_store_id.fetch_add(1)) + "-" +
+                                              std::to_string(now));
+    last = env_->CreateDirs(dir);
+    if (!last.ok()) continue;
+    std::string lock_path = JoinPath(dir, kLockName);
+    auto lock = env_->LockFile(lock_path);
+    if (!lock.ok()) {
+      last = lock.status();
+      continue;
+    }
+    if (!env_->FileExists(lock_path)) {
+      last = Status::Busy("temp directory " + dir + " was swept while being claimed");
+      continue;
+    }
+    tmp_dir_ = std::move(dir);
+    tmp_lock_ = std::move(*lock);
+    return Status::Ok();
+  }
+  return last.WithContext("claim a temp directory in " + tmp_root_);
+}
+
+void LocalStore::SweepTempDirs() {
+  auto names = env_->GetChildren(tmp_root_);
+  if (!names.ok()) return;
+  for (const std::string& name : *names) {
+    std::string path = JoinPath(tmp_root_, name);
+    if (path == tmp_dir_) continue;
+    auto children = env_->GetChildren(path);
+    if (!children.ok()) {
+      // A loose temp file from a NoKV before per-store temp dirs: its name
+      // carries the writer's pid.
+      if (!ProcessMayBeAlive(LegacyTempOwner(name))) (void)env_->RemoveFile(path);
+      continue;
+    }
+    auto lock = env_->LockFile(JoinPath(path, kLockName));
+    if (!lock.ok()) continue;  // its store is open (Busy) or the dir just went away
+    for (const std::string& child : *children) (void)env_->RemoveFile(JoinPath(path, child));
+    (void)env_->RemoveFile(JoinPath(path, kLockName));
+    (void)env_->RemoveDir(path);
+  }
 }
 
 Result<std::string> LocalStore::PathForKey(std::string_view key) const {
@@ -129,36 +209,52 @@ Status LocalStore::WriteTemp(std::string_view body, std::string* tmp_path) {
   }
   if (!file.ok()) return file.status();
   Status s = (*file)->Append(body);
-  if (s.ok() && options_.fsync) s = (*file)->Sync();
+  // Without fsync, start the writeback now so a later Sync finds it done.
+  if (s.ok()) s = options_.fsync ? (*file)->Sync() : (*file)->StartWriteback();
   Status close = (*file)->Close();
   if (s.ok()) s = close;
   if (!s.ok()) (void)env_->RemoveFile(*tmp_path);
   return s;
 }
 
+// Makes `tmp` visible as `path`: rename (replaces) or, with if_none_match,
+// link (never replaces, atomic against every other process; the temp name is
+// removed by the caller).
 Status LocalStore::Publish(std::string_view key, const std::string& tmp, const std::string& path,
-                           bool if_none_match) {
+                           bool if_none_match, const std::function<bool()>* still_wanted) {
   std::lock_guard lock(StripeFor(key));
-  if (if_none_match && env_->FileExists(path)) {
-    return Status::AlreadyExists("object exists: " + std::string(key));
+  if (still_wanted != nullptr && !(*still_wanted)()) {
+    return Status::Aborted("put of " + std::string(key) + " abandoned");
   }
-  Status s = env_->RenameFile(tmp, path);
+  auto publish = [&] {
+    return if_none_match ? env_->LinkFile(tmp, path) : env_->RenameFile(tmp, path);
+  };
+  Status s = publish();
   if (s.Is(Code::kNotFound)) {
     NOKV_RETURN_IF_ERROR(env_->CreateDirs(DirName(path)));
-    s = env_->RenameFile(tmp, path);
+    s = publish();
   }
+  if (s.Is(Code::kAlreadyExists)) return Status::AlreadyExists("object exists: " + std::string(key));
   return s;
 }
 
 Status LocalStore::Put(std::string_view key, std::string_view body, const PutOptions& options) {
+  return PutImpl(key, body, options.if_none_match, nullptr);
+}
+
+Status LocalStore::PutChecked(std::string_view key, std::string_view body,
+                              const std::function<bool()>& still_wanted) {
+  return PutImpl(key, body, false, &still_wanted);
+}
+
+Status LocalStore::PutImpl(std::string_view key, std::string_view body, bool if_none_match,
+                           const std::function<bool()>* still_wanted) {
   NOKV_ASSIGN_OR_RETURN(std::string path, PathForKey(key));
   std::string tmp;
   NOKV_RETURN_IF_ERROR(WriteTemp(body, &tmp));
-  Status s = Publish(key, tmp, path, options.if_none_match);
-  if (!s.ok()) {
-    (void)env_->RemoveFile(tmp);
-    return s;
-  }
+  Status s = Publish(key, tmp, path, if_none_match, still_wanted);
+  if (!s.ok() || if_none_match) (void)env_->RemoveFile(tmp);  // a link leaves the temp name
+  if (!s.ok()) return s;
   if (options_.fsync) {
     // Make the rename durable, and every directory level it may have created.
     for (std::string dir = DirName(path); dir.size() >= root_.size(); dir = DirName(dir)) {
@@ -166,6 +262,49 @@ Status LocalStore::Put(std::string_view key, std::string_view body, const PutOpt
       if (dir == root_) break;
     }
   }
+  return Status::Ok();
+}
+
+Status LocalStore::Sync(std::span<const std::string> keys) {
+  std::vector<std::string> paths;
+  paths.reserve(keys.size());
+  for (const std::string& key : keys) {
+    NOKV_ASSIGN_OR_RETURN(std::string path, PathForKey(key));
+    paths.push_back(std::move(path));
+  }
+  return SyncPathsAndDirs(paths);
+}
+
+Status LocalStore::SyncPathsAndDirs(const std::vector<std::string>& paths) {
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  Status first_error;  // guarded by mu
+  auto worker = [&] {
+    for (size_t i = next++; i < paths.size(); i = next++) {
+      Status s = env_->SyncFile(paths[i]);
+      if (s.ok()) continue;
+      if (s.Is(Code::kNotFound) || s.Is(Code::kNotADirectory)) {
+        s = Status::NotFound("cannot sync missing object at " + paths[i]);
+      }
+      std::lock_guard lock(mu);
+      if (first_error.ok()) first_error = s;
+    }
+  };
+  std::vector<std::thread> helpers;
+  size_t threads = std::min(kSyncThreads, paths.size());
+  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(worker);
+  worker();
+  for (std::thread& t : helpers) t.join();
+  NOKV_RETURN_IF_ERROR(first_error);
+  // Each directory entry on the way down from the root, once; deepest first.
+  std::set<std::string, std::greater<>> dirs;
+  for (const std::string& path : paths) {
+    for (std::string dir = DirName(path); dir.size() > root_.size(); dir = DirName(dir)) {
+      if (!dirs.insert(dir).second) break;  // its parents are in the set already
+    }
+  }
+  if (!paths.empty()) dirs.insert(root_);
+  for (const std::string& dir : dirs) NOKV_RETURN_IF_ERROR(env_->SyncDir(dir));
   return Status::Ok();
 }
 
@@ -191,14 +330,14 @@ Result<std::string> LocalStore::GetRange(std::string_view key, ByteRange range) 
 
 Result<ObjectInfo> LocalStore::Head(std::string_view key) {
   NOKV_ASSIGN_OR_RETURN(std::string path, PathForKey(key));
-  auto size = env_->GetFileSize(path);
-  if (!size.ok()) {
-    if (size.status().Is(Code::kNotFound)) {
+  auto attrs = env_->GetFileAttributes(path);
+  if (!attrs.ok()) {
+    if (attrs.status().Is(Code::kNotFound) || attrs.status().Is(Code::kNotADirectory)) {
       return Status::NotFound("no such object: " + std::string(key));
     }
-    return size.status();
+    return attrs.status();
   }
-  return ObjectInfo{std::string(key), *size, ""};
+  return ObjectInfo{std::string(key), attrs->size, "", attrs->mtime_ns};
 }
 
 Status LocalStore::Delete(std::string_view key) {
@@ -259,12 +398,12 @@ Status LocalStore::ListDir(const std::string& dir, const std::string& key_prefix
       result->truncated = true;
       break;
     }
-    auto size = env_->GetFileSize(path);
-    if (!size.ok()) {
-      if (size.status().Is(Code::kNotFound)) continue;  // deleted while listing
-      return size.status();
+    auto attrs = env_->GetFileAttributes(path);
+    if (!attrs.ok()) {
+      if (attrs.status().Is(Code::kNotFound)) continue;  // deleted while listing
+      return attrs.status();
     }
-    result->objects.push_back(ObjectInfo{std::move(key), *size, ""});
+    result->objects.push_back(ObjectInfo{std::move(key), attrs->size, "", attrs->mtime_ns});
   }
   return Status::Ok();
 }

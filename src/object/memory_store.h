@@ -1,9 +1,13 @@
 // MemoryStore: an ObjectStore held in a std::map, for tests and benchmarks.
+// Each object remembers when it was put (from the clock given at
+// construction, the wall clock by default) as its last_modified_ns.
 //
 // Thread-safe: one shared_mutex guards the map; bodies are copied in and out
 // under it (no I/O happens here).
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <shared_mutex>
 #include <string>
@@ -14,7 +18,10 @@ namespace nokv::object {
 
 class MemoryStore final : public ObjectStore {
  public:
-  MemoryStore() = default;
+  // Nanoseconds since the Unix epoch.
+  using Clock = std::function<int64_t()>;
+  // `clock` stamps puts; nullptr = the system wall clock.
+  explicit MemoryStore(Clock clock = nullptr);
 
   using ObjectStore::Put;
   Status Put(std::string_view key, std::string_view body, const PutOptions& options) override;
@@ -30,8 +37,14 @@ class MemoryStore final : public ObjectStore {
   uint64_t total_bytes() const;
 
  private:
+  struct Object {
+    std::string body;
+    int64_t modified_ns = 0;
+  };
+
+  const Clock clock_;
   mutable std::shared_mutex mu_;
-  std::map<std::string, std::string, std::less<>> objects_;  // guarded by mu_
+  std::map<std::string, Object, std::less<>> objects_;  // guarded by mu_
 };
 
 }  // namespace nokv::object

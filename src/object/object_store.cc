@@ -12,6 +12,11 @@ Status ObjectStore::DeleteMany(std::span<const std::string> keys) {
   return Status::Ok();
 }
 
+Status ObjectStore::Sync(std::span<const std::string> keys) {
+  for (const std::string& key : keys) NOKV_RETURN_IF_ERROR(ValidateKey(key));
+  return Status::Ok();
+}
+
 Status ValidateKey(std::string_view key) {
   if (key.empty()) return Status::InvalidArgument("empty object key");
   if (key.size() > kMaxKeyBytes) {

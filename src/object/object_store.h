@@ -12,6 +12,11 @@
 //   - List returns keys in byte order, strictly after start_after, with the
 //     given prefix, at most `limit` of them (0 = no limit); `truncated` says
 //     more remain (continue with start_after = last key).
+//   - Durability: after Sync(keys) returns OK the named objects survive a
+//     crash or power loss. A Put alone promises only what the backend
+//     promises (S3 and memory: durable as far as they go; a local directory:
+//     not until Sync). Callers that publish references to objects (metadata
+//     naming blocks) call Sync before the commit that references them.
 // Errors carry the backend's message; credentials never appear in them.
 #pragma once
 
@@ -34,7 +39,9 @@ struct ObjectInfo {
   std::string key;
   uint64_t size = 0;
   std::string etag;  // backend-defined (S3: quoted ETag); may be empty
-  int64_t last_modified_ns = 0;  // when the object was last put; 0 = unknown
+  // When the current body was stored (Put time; nanoseconds since the Unix
+  // epoch); 0 when the backend does not know. A re-Put gives a fresh time.
+  int64_t last_modified_ns = 0;
 };
 
 struct PutOptions {
@@ -80,6 +87,12 @@ class ObjectStore {
   // Deletes every key (missing ones are fine). Default: one Delete per key.
   virtual Status DeleteMany(std::span<const std::string> keys);
   virtual Result<ListResult> List(const ListOptions& options) = 0;
+
+  // After OK, the named objects (which must exist: NotFound otherwise, on
+  // stores that can tell) survive a crash or power loss, whoever wrote them.
+  // One call for many keys is cheaper than one call per key. Default OK: for
+  // stores whose Put is already durable (S3, memory).
+  virtual Status Sync(std::span<const std::string> keys);
 
   // A short description for logs and benchmarks ("local:/path", "s3://bucket").
   virtual std::string Describe() const = 0;

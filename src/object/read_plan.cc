@@ -33,42 +33,10 @@ void SplitRequest(std::span<const BlockRef> blocks, std::span<const uint64_t> st
   }
 }
 
-// Appends the fetches for the segments of one block ([first, last) in
-// `segments`, sorted by offset) and the pieces that read from them.
-void PlanBlock(const BlockRef& ref, std::span<const Segment> segments,
-               const ReadPlanOptions& options, ReadPlan* plan) {
-  std::vector<BlockFetch> groups;
-  for (const Segment& seg : segments) {
-    uint64_t seg_end = seg.offset + seg.length;
-    if (!groups.empty() &&
-        seg.offset <= groups.back().offset + groups.back().length + options.coalesce_gap) {
-      BlockFetch& g = groups.back();
-      g.length = std::max(g.offset + g.length, seg_end) - g.offset;
-    } else {
-      groups.push_back(BlockFetch{seg.block, seg.offset, seg.length, false});
-    }
-  }
-  uint64_t covered = 0;
-  for (const BlockFetch& g : groups) covered += g.length;
-  if (static_cast<double>(covered) >=
-      options.whole_block_fraction * static_cast<double>(ref.length)) {
-    groups.assign(1, BlockFetch{segments.front().block, 0, ref.length, true});
-  }
-  size_t base = plan->fetches.size();
-  plan->fetches.insert(plan->fetches.end(), groups.begin(), groups.end());
-  size_t g = 0;
-  for (const Segment& seg : segments) {
-    while (seg.offset >= groups[g].offset + groups[g].length) ++g;
-    plan->pieces.push_back(ReadPiece{seg.request, seg.request_offset, base + g,
-                                     seg.offset - groups[g].offset, seg.length});
-  }
-}
-
 }  // namespace
 
 ReadPlan PlanReads(std::span<const BlockRef> blocks, std::span<const uint64_t> block_starts,
-                   uint64_t body_size, std::span<const ByteRange> requests,
-                   const ReadPlanOptions& options) {
+                   uint64_t body_size, std::span<const ByteRange> requests) {
   ReadPlan plan;
   std::vector<Segment> segments;
   for (size_t r = 0; r < requests.size(); ++r) {
@@ -79,13 +47,12 @@ ReadPlan PlanReads(std::span<const BlockRef> blocks, std::span<const uint64_t> b
   std::sort(segments.begin(), segments.end(), [](const Segment& a, const Segment& b) {
     return a.block != b.block ? a.block < b.block : a.offset < b.offset;
   });
-  size_t first = 0;
-  while (first < segments.size()) {
-    size_t last = first;
-    while (last < segments.size() && segments[last].block == segments[first].block) ++last;
-    PlanBlock(blocks[segments[first].block],
-              std::span<const Segment>(segments.data() + first, last - first), options, &plan);
-    first = last;
+  for (const Segment& seg : segments) {
+    if (plan.fetches.empty() || plan.fetches.back().block != seg.block) {
+      plan.fetches.push_back(BlockFetch{seg.block});
+    }
+    plan.pieces.push_back(ReadPiece{seg.request, seg.request_offset, plan.fetches.size() - 1,
+                                    seg.offset, seg.length});
   }
   return plan;
 }

@@ -28,6 +28,15 @@ Result<std::string> S3Store::UploadPart(const std::string& full_key, const std::
   return etag;
 }
 
+Status S3Store::ConfirmCompleted(std::string_view key, uint64_t size,
+                                 std::span<const std::string> part_etags, Status failure) {
+  auto head = Head(key);
+  if (!head.ok() || head->size != size) return failure;
+  std::string expected = MultipartEtag(part_etags);
+  if (!expected.empty() && head->etag != expected) return failure;
+  return Status::Ok();
+}
+
 Status S3Store::MultipartPut(std::string_view key, std::string_view body,
                              const PutOptions& options) {
   std::string full = FullKey(key);
@@ -92,6 +101,13 @@ Status S3Store::MultipartPut(std::string_view key, std::string_view body,
     auto done = Send(std::move(complete), what + " (complete)");
     if (!done.ok()) {
       status = done.status();
+    } else if (done->status == 404 && XmlText(done->body, "Code") == "NoSuchUpload") {
+      // An earlier attempt may have completed the upload and lost its 200
+      // (our retry, or libcurl's own silent resend on a reused connection
+      // that died): then the object is there and the upload id is gone.
+      status = ConfirmCompleted(key, body.size(), etags,
+                                S3ErrorStatus(*done, what + " (complete)"));
+      if (status.ok()) return status;  // nothing left to abort
     } else if (done->status == 412 && options.if_none_match) {
       status = Status::AlreadyExists("object exists: " + std::string(key));
     } else if (done->status != 200 || done->body.find("<Error>") != std::string::npos) {

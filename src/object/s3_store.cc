@@ -39,6 +39,7 @@ Status S3ErrorStatus(const HttpResponse& response, std::string_view what) {
   if (status == 404) return Status::NotFound(text);
   if (status == 403) return Status::PermissionDenied(text);
   if (status == 412 || status == 409) return Status::FailedPrecondition(text);
+  if (status == 429) return Status::IOError(text);  // throttled past the retries
   if (code == "RequestTimeout") return Status::TimedOut(text);
   if (status == 413 || code == "EntityTooLarge") return Status::TooLarge(text);
   if (status >= 400 && status < 500) return Status::InvalidArgument(text);
@@ -152,8 +153,12 @@ Result<ObjectInfo> S3Store::Head(std::string_view key) {
   std::string what = "HEAD " + options_.bucket + "/" + full;
   NOKV_ASSIGN_OR_RETURN(HttpResponse response, Send(std::move(request), what));
   if (response.status != 200) return S3ErrorStatus(response, what);
-  return ObjectInfo{std::string(key), ParseU64(response.Header("content-length")),
-                    response.Header("etag")};
+  ObjectInfo info{std::string(key), ParseU64(response.Header("content-length")),
+                  response.Header("etag")};
+  if (!ParseHttpDate(response.Header("last-modified"), &info.last_modified_ns)) {
+    info.last_modified_ns = 0;
+  }
+  return info;
 }
 
 Status S3Store::Delete(std::string_view key) {
@@ -240,9 +245,12 @@ Result<ListResult> S3Store::List(const ListOptions& options) {
     for (std::string_view contents : XmlElements(response.body, "Contents")) {
       std::string key = XmlText(contents, "Key");
       if (!key.starts_with(store_prefix)) continue;
-      result.objects.push_back(ObjectInfo{key.substr(store_prefix.size()),
-                                          ParseU64(XmlText(contents, "Size")),
-                                          XmlText(contents, "ETag")});
+      ObjectInfo info{key.substr(store_prefix.size()), ParseU64(XmlText(contents, "Size")),
+                      XmlText(contents, "ETag")};
+      if (!ParseIso8601Time(XmlText(contents, "LastModified"), &info.last_modified_ns)) {
+        info.last_modified_ns = 0;
+      }
+      result.objects.push_back(std::move(info));
     }
     bool more = XmlText(response.body, "IsTruncated") == "true";
     token = XmlText(response.body, "NextContinuationToken");

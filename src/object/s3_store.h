@@ -10,7 +10,7 @@
 //
 // Status mapping: 404 NotFound, 403 PermissionDenied, 412 on a conditional
 // put AlreadyExists, other 4xx InvalidArgument / FailedPrecondition, 5xx
-// after retries IOError, transfer timeouts TimedOut. Messages name the
+// and 429 after retries IOError, transfer timeouts TimedOut. Messages name the
 // operation, bucket and key, the S3 error code and message and the request
 // id; never credentials.
 //
@@ -57,6 +57,11 @@ class S3Store final : public ObjectStore {
   Status MultipartPut(std::string_view key, std::string_view body, const PutOptions& options);
   Result<std::string> UploadPart(const std::string& full_key, const std::string& upload_id,
                                  int part_number, std::string_view part);
+  // After CompleteMultipartUpload of our own upload got NoSuchUpload: OK when `key`
+  // now holds an object of `size` bytes whose ETag is the one these parts
+  // produce (when predictable); otherwise `failure`.
+  Status ConfirmCompleted(std::string_view key, uint64_t size,
+                          std::span<const std::string> part_etags, Status failure);
   Status DeleteBatch(std::span<const std::string> keys);
   Result<HttpResponse> Send(HttpRequest request, const std::string& what);
 

@@ -234,7 +234,9 @@ Result<HttpResponse> S3Transport::Perform(const HttpRequest& request, std::strin
       curl_easy_cleanup(static_cast<CURL*>(handle));  // its connection may be broken
     }
     response.attempts = attempt + 1;
-    bool retry = last == CURLE_OK ? response.status >= 500 : RetryableCurlError(last);
+    // 5xx and 429 (Too Many Requests / SlowDown) are transient; other 4xx are not.
+    bool retry = last == CURLE_OK ? response.status >= 500 || response.status == 429
+                                  : RetryableCurlError(last);
     if (!retry || attempt >= options_.max_retries) break;
     NOKV_LOG(kDebug) << "S3 " << what << ": attempt " << attempt + 1 << " failed ("
                      << (last == CURLE_OK ? "HTTP " + std::to_string(response.status) : error)

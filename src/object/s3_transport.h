@@ -7,9 +7,9 @@
 // they never appear in a Status message or a log line.
 //
 // Connection reuse: idle easy handles (each keeps its live connection) are
-// pooled and reused. Retries: connection errors, timeouts and HTTP 5xx
-// (including 503 SlowDown) are retried up to max_retries times with
-// exponential backoff and full jitter; 4xx never is.
+// pooled and reused. Retries: connection errors, timeouts, HTTP 5xx
+// (including 503 SlowDown) and 429 Too Many Requests are retried up to
+// max_retries times with exponential backoff and full jitter; other 4xx never.
 //
 // Thread-safe: Perform may be called concurrently; each call uses its own
 // easy handle.

@@ -69,6 +69,62 @@ size_t DecodeEntity(std::string_view s, std::string* out) {
   return semi + 1;
 }
 
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Days from 1970-01-01 to the civil date y-m-d (proleptic Gregorian).
+int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
+  y -= m <= 2 ? 1 : 0;
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  int64_t yoe = y - era * 400;
+  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+// Reads exactly `width` decimal digits at *pos; advances it.
+bool ReadDigits(std::string_view s, size_t* pos, size_t width, int64_t* value) {
+  if (*pos + width > s.size()) return false;
+  int64_t v = 0;
+  for (size_t i = 0; i < width; ++i) {
+    char c = s[*pos + i];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  *pos += width;
+  *value = v;
+  return true;
+}
+
+bool Expect(std::string_view s, size_t* pos, char c) {
+  if (*pos >= s.size() || s[*pos] != c) return false;
+  ++*pos;
+  return true;
+}
+
+bool ToNanos(int64_t y, int64_t mo, int64_t d, int64_t h, int64_t mi, int64_t sec, int64_t nanos,
+             int64_t* ns) {
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
+  int64_t seconds = DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+  *ns = seconds * 1'000'000'000 + nanos;
+  return true;
+}
+
+bool ParseHexMd5(std::string_view etag, std::string* raw) {
+  if (etag.size() == 34 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, 32);
+  if (etag.size() != 32) return false;
+  for (size_t i = 0; i < 32; i += 2) {
+    int hi = HexDigit(etag[i]), lo = HexDigit(etag[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    raw->push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string UriEncode(std::string_view s, bool keep_slash) {
@@ -199,6 +255,73 @@ std::string ContentMd5(std::string_view data) {
       EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), md, static_cast<int>(md_len));
   out.resize(static_cast<size_t>(n));
   return out;
+}
+
+std::string MultipartEtag(std::span<const std::string> part_etags) {
+  if (part_etags.empty()) return std::string();
+  std::string concatenated;
+  for (const std::string& etag : part_etags) {
+    if (!ParseHexMd5(etag, &concatenated)) return std::string();
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
+  EVP_Digest(concatenated.data(), concatenated.size(), md, &md_len, EVP_md5(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (unsigned int i = 0; i < md_len; ++i) {
+    out.push_back(kHex[md[i] >> 4]);
+    out.push_back(kHex[md[i] & 0xF]);
+  }
+  return out + "-" + std::to_string(part_etags.size()) + "\"";
+}
+
+bool ParseIso8601Time(std::string_view text, int64_t* ns) {
+  size_t pos = 0;
+  int64_t y, mo, d, h, mi, sec, nanos = 0;
+  if (!ReadDigits(text, &pos, 4, &y) || !Expect(text, &pos, '-') ||
+      !ReadDigits(text, &pos, 2, &mo) || !Expect(text, &pos, '-') ||
+      !ReadDigits(text, &pos, 2, &d) || !Expect(text, &pos, 'T') ||
+      !ReadDigits(text, &pos, 2, &h) || !Expect(text, &pos, ':') ||
+      !ReadDigits(text, &pos, 2, &mi) || !Expect(text, &pos, ':') ||
+      !ReadDigits(text, &pos, 2, &sec)) {
+    return false;
+  }
+  if (pos < text.size() && text[pos] == '.') {
+    ++pos;
+    int64_t scale = 100'000'000;
+    size_t first = pos;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+      nanos += (text[pos] - '0') * scale;
+      scale /= 10;
+      ++pos;
+    }
+    if (pos == first) return false;
+  }
+  if (!Expect(text, &pos, 'Z') || pos != text.size()) return false;
+  return ToNanos(y, mo, d, h, mi, sec, nanos, ns);
+}
+
+bool ParseHttpDate(std::string_view text, int64_t* ns) {
+  // "Wed, 12 Oct 2009 17:50:00 GMT"
+  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  size_t comma = text.find(", ");
+  if (comma == std::string_view::npos) return false;
+  size_t pos = comma + 2;
+  int64_t d, y, h, mi, sec, mo = 0;
+  if (!ReadDigits(text, &pos, 2, &d) || !Expect(text, &pos, ' ')) return false;
+  if (pos + 3 > text.size()) return false;
+  for (size_t i = 0; i < 12; ++i) {
+    if (text.substr(pos, 3) == kMonths[i]) mo = static_cast<int64_t>(i) + 1;
+  }
+  pos += 3;
+  if (mo == 0 || !Expect(text, &pos, ' ') || !ReadDigits(text, &pos, 4, &y) ||
+      !Expect(text, &pos, ' ') || !ReadDigits(text, &pos, 2, &h) || !Expect(text, &pos, ':') ||
+      !ReadDigits(text, &pos, 2, &mi) || !Expect(text, &pos, ':') ||
+      !ReadDigits(text, &pos, 2, &sec) || text.substr(pos) != " GMT") {
+    return false;
+  }
+  return ToNanos(y, mo, d, h, mi, sec, 0, ns);
 }
 
 }  // namespace nokv::object

@@ -7,6 +7,8 @@
 // always written as k=v. Pure functions; thread-safe.
 #pragma once
 
+#include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,5 +37,17 @@ std::string XmlText(std::string_view xml, std::string_view tag);
 
 // Base64 of the MD5 of `data` (the Content-MD5 header).
 std::string ContentMd5(std::string_view data);
+
+// The ETag S3 gives an object completed from parts with these ETags (each the
+// quoted MD5 hex of its part): quoted MD5 hex of the concatenated binary part
+// MD5s, "-", the part count. Empty when some part ETag is not a plain MD5
+// (encrypted uploads), so the ETag cannot be predicted.
+std::string MultipartEtag(std::span<const std::string> part_etags);
+
+// ISO-8601 UTC time as in ListObjectsV2 LastModified ("2009-10-12T17:50:30.000Z",
+// fraction optional) to nanoseconds since the Unix epoch; false if malformed.
+bool ParseIso8601Time(std::string_view text, int64_t* ns);
+// HTTP date as in the Last-Modified header ("Wed, 12 Oct 2009 17:50:00 GMT").
+bool ParseHttpDate(std::string_view text, int64_t* ns);
 
 }  // namespace nokv::object

@@ -1,9 +1,11 @@
 // TieredStore implementation.
 #include "object/tiered_store.h"
 
+#include <functional>
 #include <unordered_map>
 
 #include "common/logging.h"
+#include "object/block.h"
 
 namespace nokv::object {
 
@@ -117,13 +119,40 @@ void TieredStore::NoteHotFailure(const Status& status, std::string_view what) {
   }
 }
 
-void TieredStore::Fill(std::string_view key, std::string_view body) {
+uint64_t& TieredStore::GenerationOf(std::string_view key) {
+  return generations_[std::hash<std::string_view>{}(key) % kGenerationStripes];
+}
+
+uint64_t TieredStore::CurrentGeneration(std::string_view key) {
+  std::lock_guard lock(mu_);
+  return GenerationOf(key);
+}
+
+uint64_t TieredStore::BumpGeneration(std::string_view key) {
+  std::lock_guard lock(mu_);
+  return ++GenerationOf(key);
+}
+
+void TieredStore::Fill(std::string_view key, std::string_view body, uint64_t generation) {
   if (body.size() > options_.max_fill_bytes || body.size() > options_.capacity_bytes) return;
-  Status s = hot_->Put(key, body);
+  // Runs under the hot store's stripe lock for `key`, which a hot Delete of
+  // the key also takes: a delete bumps the generation before deleting.
+  std::function<bool()> current = [&] {
+    std::lock_guard lock(mu_);
+    return GenerationOf(key) == generation;
+  };
+  Status s = hot_->PutChecked(key, body, current);
+  if (s.Is(Code::kAborted)) return;  // the key changed since it was read
   std::vector<ResidencyIndex::Entry> victims;
+  bool stale = false;
   {
     std::lock_guard lock(mu_);
-    if (s.ok()) {
+    if (s.ok() && GenerationOf(key) != generation) {
+      // Deleted or replaced after our copy landed: our copy must not stay
+      // (a reopen would index it). At worst this drops a newer fill's copy.
+      stale = true;
+      index_.Erase(key);
+    } else if (s.ok()) {
       index_.Insert(key, body.size());
       ++stats_.fills;
       victims = index_.EvictTo(options_.capacity_bytes);
@@ -137,6 +166,7 @@ void TieredStore::Fill(std::string_view key, std::string_view body) {
     stats_.evictions += victims.size();
   }
   if (!s.ok()) NoteHotFailure(s, "write of " + std::string(key));
+  if (stale) (void)hot_->Delete(key);
   for (const auto& victim : victims) {
     Status d = hot_->Delete(victim.key);
     if (!d.ok()) NoteHotFailure(d, "eviction of " + victim.key);
@@ -152,9 +182,11 @@ void TieredStore::DropAfterHotFailure(std::string_view key, const Status& status
 }
 
 Status TieredStore::Put(std::string_view key, std::string_view body, const PutOptions& options) {
+  uint64_t generation = BumpGeneration(key);
   NOKV_RETURN_IF_ERROR(cold_->Put(key, body, options));
-  if (options_.write_through) {
-    Fill(key, body);
+  bool fits = body.size() <= options_.max_fill_bytes && body.size() <= options_.capacity_bytes;
+  if (options_.write_through && fits) {
+    Fill(key, body, generation);
   } else {
     {
       std::lock_guard lock(mu_);
@@ -166,45 +198,44 @@ Status TieredStore::Put(std::string_view key, std::string_view body, const PutOp
   return Status::Ok();
 }
 
-Result<std::string> TieredStore::Get(std::string_view key) {
-  bool resident;
+std::optional<std::string> TieredStore::ReadHot(std::string_view key) {
   {
     std::lock_guard lock(mu_);
-    resident = index_.Touch(key).has_value();
+    if (!index_.Touch(key).has_value()) return std::nullopt;
   }
-  if (resident) {
-    auto hot = hot_->Get(key);
-    if (hot.ok()) {
-      std::lock_guard lock(mu_);
-      ++stats_.hot_hits;
-      return hot;
-    }
+  auto hot = hot_->Get(key);
+  Digest digest{};
+  if (hot.ok() && ParseBlockKey(key, &digest) && Sha256::Of(*hot) != digest) {
+    // A torn or damaged hot copy (say, unsynced at a crash): never serve it.
+    hot = Status::Corruption("hot copy of block " + std::string(key) + " fails its digest");
+  }
+  if (!hot.ok()) {
     DropAfterHotFailure(key, hot.status());
+    if (hot.status().Is(Code::kCorruption)) (void)hot_->Delete(key);
+    return std::nullopt;
   }
+  std::lock_guard lock(mu_);
+  ++stats_.hot_hits;
+  return std::move(*hot);
+}
+
+Result<std::string> TieredStore::Get(std::string_view key) {
+  if (auto hot = ReadHot(key)) return std::move(*hot);
+  uint64_t generation = CurrentGeneration(key);
   auto cold = cold_->Get(key);
   if (!cold.ok()) return cold;
   {
     std::lock_guard lock(mu_);
     ++stats_.cold_reads;
   }
-  Fill(key, *cold);
+  Fill(key, *cold, generation);
   return cold;
 }
 
 Result<std::string> TieredStore::GetRange(std::string_view key, ByteRange range) {
-  bool resident;
-  {
-    std::lock_guard lock(mu_);
-    resident = index_.Touch(key).has_value();
-  }
-  if (resident) {
-    auto hot = hot_->GetRange(key, range);
-    if (hot.ok()) {
-      std::lock_guard lock(mu_);
-      ++stats_.hot_hits;
-      return hot;
-    }
-    DropAfterHotFailure(key, hot.status());
+  if (auto hot = ReadHot(key)) {
+    auto [begin, end] = ClipRange(range, hot->size());
+    return hot->substr(begin, end - begin);
   }
   {
     std::lock_guard lock(mu_);
@@ -213,27 +244,23 @@ Result<std::string> TieredStore::GetRange(std::string_view key, ByteRange range)
   uint64_t range_end =
       range.length > UINT64_MAX - range.offset ? UINT64_MAX : range.offset + range.length;
   if (range_end > options_.max_fill_bytes) return cold_->GetRange(key, range);
+  uint64_t generation = CurrentGeneration(key);
   // Read up to max_fill_bytes + 1: a shorter answer is the whole object.
   auto prefix = cold_->GetRange(key, ByteRange{0, options_.max_fill_bytes + 1});
   if (!prefix.ok()) return prefix;
-  if (prefix->size() <= options_.max_fill_bytes) Fill(key, *prefix);
+  if (prefix->size() <= options_.max_fill_bytes) Fill(key, *prefix, generation);
   auto [begin, end] = ClipRange(range, prefix->size());
   return prefix->substr(begin, end - begin);
 }
 
-Result<ObjectInfo> TieredStore::Head(std::string_view key) {
-  NOKV_RETURN_IF_ERROR(ValidateKey(key));
-  {
-    std::lock_guard lock(mu_);
-    if (auto size = index_.Touch(key)) return ObjectInfo{std::string(key), *size, ""};
-  }
-  return cold_->Head(key);
-}
+// The cold store is the truth about existence and upload time.
+Result<ObjectInfo> TieredStore::Head(std::string_view key) { return cold_->Head(key); }
 
 Status TieredStore::Delete(std::string_view key) {
   NOKV_RETURN_IF_ERROR(ValidateKey(key));
   {
     std::lock_guard lock(mu_);
+    ++GenerationOf(key);
     index_.Erase(key);
   }
   Status hot = hot_->Delete(key);
@@ -244,7 +271,10 @@ Status TieredStore::Delete(std::string_view key) {
 Status TieredStore::DeleteMany(std::span<const std::string> keys) {
   {
     std::lock_guard lock(mu_);
-    for (const std::string& key : keys) index_.Erase(key);
+    for (const std::string& key : keys) {
+      ++GenerationOf(key);
+      index_.Erase(key);
+    }
   }
   Status hot = hot_->DeleteMany(keys);
   if (!hot.ok()) NoteHotFailure(hot, "multi-delete");
@@ -252,5 +282,29 @@ Status TieredStore::DeleteMany(std::span<const std::string> keys) {
 }
 
 Result<ListResult> TieredStore::List(const ListOptions& options) { return cold_->List(options); }
+
+Status TieredStore::Sync(std::span<const std::string> keys) {
+  NOKV_RETURN_IF_ERROR(cold_->Sync(keys));
+  std::vector<std::string> resident;
+  {
+    std::lock_guard lock(mu_);
+    for (const std::string& key : keys) {
+      if (index_.Contains(key)) resident.push_back(key);
+    }
+  }
+  if (resident.empty()) return Status::Ok();
+  Status hot = hot_->Sync(resident);
+  if (!hot.ok()) {
+    // A hot copy that may not survive a crash intact is dropped; the cold
+    // copy is durable, which is all Sync promises.
+    NoteHotFailure(hot, "sync");
+    {
+      std::lock_guard lock(mu_);
+      for (const std::string& key : resident) index_.Erase(key);
+    }
+    (void)hot_->DeleteMany(resident);
+  }
+  return Status::Ok();
+}
 
 }  // namespace nokv::object

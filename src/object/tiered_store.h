@@ -6,7 +6,14 @@
 //   it is at most max_fill_bytes, so the next read of any range hits.
 // - Writes: write-through; the cold store is written first and decides (it
 //   is the truth, including for if-none-match), then the hot copy.
-// - Deletes: hot copy first, then cold. List and misses go to the cold store.
+// - Deletes: hot copy first, then cold. List, Head and misses go to the cold
+//   store. Every put or delete of a key bumps its stripe's generation; a fill
+//   publishes its hot copy only if the generation it read under is still
+//   current (checked under the hot store's stripe lock), so a read racing a
+//   delete (or a newer put) never resurrects (or reverts) the hot copy.
+// - Sync: the cold store (the truth), then the hot copies of resident keys.
+//   Hot reads of block keys (block.h) are checked against their digest; a torn
+//   or damaged hot copy is dropped and the read served from the cold store.
 // - The residency index (residency_index.h) is rebuilt on open from a scan of
 //   the hot directory, ordered by the index file saved at the last close.
 // - Degradation: any hot-tier failure (files deleted under it, a full disk,
@@ -18,7 +25,9 @@
 // Thread-safe: one mutex guards the index; it is never held across I/O.
 #pragma once
 
+#include <array>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 
@@ -64,6 +73,7 @@ class TieredStore final : public ObjectStore {
   Status Delete(std::string_view key) override;
   Status DeleteMany(std::span<const std::string> keys) override;
   Result<ListResult> List(const ListOptions& options) override;
+  Status Sync(std::span<const std::string> keys) override;
   std::string Describe() const override;
 
   // Writes residency.idx atomically (also done by the destructor).
@@ -75,8 +85,16 @@ class TieredStore final : public ObjectStore {
   TieredStore(ObjectStore* cold, std::string hot_dir, std::unique_ptr<LocalStore> hot,
               const TieredStoreOptions& options);
   Status RebuildIndex();
-  // Stores a hot copy of `body` (errors are absorbed and counted).
-  void Fill(std::string_view key, std::string_view body);
+  // The current generation of `key`'s stripe; Bump advances it. Under mu_.
+  uint64_t& GenerationOf(std::string_view key);
+  uint64_t CurrentGeneration(std::string_view key);
+  uint64_t BumpGeneration(std::string_view key);
+  // Stores a hot copy of `body` read at `generation` (errors are absorbed
+  // and counted; a stale fill is dropped).
+  void Fill(std::string_view key, std::string_view body, uint64_t generation);
+  // The hot copy of `key` when resident and intact (block keys are verified);
+  // nullopt after dropping a missing or damaged copy.
+  std::optional<std::string> ReadHot(std::string_view key);
   // Forgets `key` after a failed hot read, logging anything but NotFound.
   void DropAfterHotFailure(std::string_view key, const Status& status);
   void NoteHotFailure(const Status& status, std::string_view what);
@@ -88,8 +106,11 @@ class TieredStore final : public ObjectStore {
   const TieredStoreOptions options_;
   Env* const env_;
 
+  static constexpr size_t kGenerationStripes = 256;
+
   mutable std::mutex mu_;
   ResidencyIndex index_;  // guarded by mu_
+  std::array<uint64_t, kGenerationStripes> generations_{};  // guarded by mu_
   TieredStats stats_;     // guarded by mu_ (resident_* computed on read)
 };
 

@@ -87,5 +87,54 @@ TEST_F(FaultEnvTest, ShortWriteWritesHalfAndFails) {
   EXPECT_TRUE((*file)->Append("9").ok());
 }
 
+TEST_F(FaultEnvTest, SyncFileByPathMakesAnotherWritersDataDurable) {
+  {
+    auto file = env_.NewWritableFile(dir_.Sub("f"));
+    ASSERT_TRUE((*file)->Append("written, closed, never synced by its writer").ok());
+  }
+  ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
+  ASSERT_TRUE(env_.SyncFile(dir_.Sub("f")).ok());
+  ASSERT_TRUE(env_.SimulateCrash().ok());
+  EXPECT_EQ(Read("f"), "written, closed, never synced by its writer");
+  EXPECT_TRUE(env_.SyncFile(dir_.Sub("missing")).Is(Code::kNotFound));
+}
+
+TEST_F(FaultEnvTest, LinkNeverReplacesAndItsEntryNeedsADirSync) {
+  {
+    auto file = env_.NewWritableFile(dir_.Sub("tmp"));
+    ASSERT_TRUE((*file)->Append("body").ok());
+    ASSERT_TRUE((*file)->Sync().ok());
+  }
+  ASSERT_TRUE(env_.LinkFile(dir_.Sub("tmp"), dir_.Sub("a")).ok());
+  EXPECT_TRUE(env_.LinkFile(dir_.Sub("tmp"), dir_.Sub("a")).Is(Code::kAlreadyExists));
+  ASSERT_TRUE(env_.LinkFile(dir_.Sub("tmp"), dir_.Sub("b")).ok());
+  ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
+  ASSERT_TRUE(env_.LinkFile(dir_.Sub("tmp"), dir_.Sub("c")).ok());
+  ASSERT_TRUE(env_.SimulateCrash().ok());
+  EXPECT_EQ(Read("a"), "body");
+  EXPECT_EQ(Read("b"), "body");
+  EXPECT_FALSE(env_.FileExists(dir_.Sub("c")));  // linked after the last dir sync
+}
+
+TEST_F(FaultEnvTest, TrackedDirectoriesAreLostUnlessTheirParentWasSynced) {
+  env_.TrackDirectories();
+  ASSERT_TRUE(env_.CreateDirs(dir_.Sub("kept/inner")).ok());
+  ASSERT_TRUE(env_.CreateDirs(dir_.Sub("lost/inner")).ok());
+  ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
+  ASSERT_TRUE(env_.SyncDir(dir_.Sub("kept")).ok());
+  ASSERT_TRUE(env_.RemoveDir(dir_.Sub("lost/inner")).ok());
+  ASSERT_TRUE(env_.CreateDirs(dir_.Sub("lost/inner")).ok());  // recreated, unsynced
+  {
+    auto file = env_.NewWritableFile(dir_.Sub("lost/inner/f"));
+    ASSERT_TRUE((*file)->Append("x").ok());
+    ASSERT_TRUE((*file)->Sync().ok());
+  }
+  ASSERT_TRUE(env_.SyncDir(dir_.Sub("lost/inner")).ok());
+  ASSERT_TRUE(env_.SimulateCrash().ok());
+  EXPECT_TRUE(env_.FileExists(dir_.Sub("kept/inner")));
+  EXPECT_TRUE(env_.FileExists(dir_.Sub("lost")));
+  EXPECT_FALSE(env_.FileExists(dir_.Sub("lost/inner")));  // and the synced file in it
+}
+
 }  // namespace
 }  // namespace nokv

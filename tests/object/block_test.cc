@@ -9,7 +9,6 @@
 #include "object/block_reader.h"
 #include "object/block_writer.h"
 #include "object/memory_store.h"
-#include "object/read_plan.h"
 #include "store_conformance.h"
 
 namespace nokv::object {
@@ -27,60 +26,6 @@ TEST(BlockKeyTest, KeyIsPrefixedByTheFirstTwoHexDigits) {
   EXPECT_FALSE(ParseBlockKey("blocks/zz/" + hex, &parsed));
   EXPECT_FALSE(ParseBlockKey("blocks/" + hex, &parsed));
   EXPECT_FALSE(ParseBlockKey("other/" + hex.substr(0, 2) + "/" + hex, &parsed));
-}
-
-// Four blocks of 100 bytes and a last one of 50.
-class ReadPlanTest : public ::testing::Test {
- protected:
-  ReadPlanTest() {
-    for (int i = 0; i < 5; ++i) {
-      blocks_.push_back(BlockRef{Sha256::Of(std::to_string(i)), i < 4 ? 100u : 50u});
-      starts_.push_back(i * 100);
-    }
-  }
-  ReadPlan Plan(std::vector<ByteRange> ranges, ReadPlanOptions options = {0, 0.9}) {
-    return PlanReads(blocks_, starts_, 450, ranges, options);
-  }
-  std::vector<BlockRef> blocks_;
-  std::vector<uint64_t> starts_;
-};
-
-TEST_F(ReadPlanTest, RangeSpanningBlocksIsSplitAtBoundaries) {
-  ReadPlan plan = Plan({{50, 200}});
-  ASSERT_EQ(plan.fetches.size(), 3u);
-  EXPECT_EQ(plan.fetches[0].block, 0u);
-  EXPECT_EQ(plan.fetches[0].offset, 50u);
-  EXPECT_EQ(plan.fetches[0].length, 50u);
-  EXPECT_FALSE(plan.fetches[0].whole);
-  EXPECT_TRUE(plan.fetches[1].whole);  // block 1 is read entirely
-  EXPECT_EQ(plan.fetches[2].block, 2u);
-  EXPECT_EQ(plan.fetches[2].length, 50u);
-  EXPECT_EQ(plan.request_sizes, std::vector<uint64_t>{200});
-}
-
-TEST_F(ReadPlanTest, NearbyRangesInOneBlockAreCoalesced) {
-  ReadPlan plan = Plan({{110, 10}, {125, 5}, {170, 5}}, ReadPlanOptions{10, 0.9});
-  ASSERT_EQ(plan.fetches.size(), 2u);
-  EXPECT_EQ(plan.fetches[0].offset, 10u);
-  EXPECT_EQ(plan.fetches[0].length, 20u);  // [10,30) covers both
-  EXPECT_EQ(plan.fetches[1].offset, 70u);
-  ASSERT_EQ(plan.pieces.size(), 3u);
-  EXPECT_EQ(plan.pieces[1].fetch, 0u);
-  EXPECT_EQ(plan.pieces[1].fetch_offset, 15u);
-}
-
-TEST_F(ReadPlanTest, MostlyCoveredBlockBecomesAWholeVerifiedFetch) {
-  ReadPlan plan = Plan({{0, 60}}, ReadPlanOptions{0, 0.5});
-  ASSERT_EQ(plan.fetches.size(), 1u);
-  EXPECT_TRUE(plan.fetches[0].whole);
-  EXPECT_EQ(plan.fetches[0].length, 100u);
-}
-
-TEST_F(ReadPlanTest, RangesAreClippedToTheBody) {
-  ReadPlan plan = Plan({{440, 100}, {1000, 5}});
-  EXPECT_EQ(plan.request_sizes, (std::vector<uint64_t>{10, 0}));
-  ASSERT_EQ(plan.fetches.size(), 1u);
-  EXPECT_EQ(plan.fetches[0].block, 4u);
 }
 
 class BlockIoTest : public ::testing::Test {

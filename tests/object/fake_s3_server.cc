@@ -2,6 +2,7 @@
 #include "fake_s3_server.h"
 
 #include <arpa/inet.h>
+#include <openssl/evp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -46,6 +47,37 @@ std::string HttpMessage(int status, const std::string& reason, const std::string
   out += "\r\n";
   if (!head) out += body;
   return out;
+}
+
+std::string Md5Raw(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_md5(), nullptr);
+  return std::string(reinterpret_cast<const char*>(md), len);
+}
+
+std::string Hex(std::string_view raw) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : raw) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0xF]);
+  }
+  return out;
+}
+
+// The value of query parameter `name` in "a=1&b=2", or nullopt.
+std::optional<std::string> QueryParam(const std::string& query, const std::string& name) {
+  size_t pos = 0;
+  while (pos <= query.size()) {
+    size_t amp = query.find('&', pos);
+    std::string pair = query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
+    size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name) return eq == std::string::npos ? "" : pair.substr(eq + 1);
+    if (amp == std::string::npos) break;
+    pos = amp + 1;
+  }
+  return std::nullopt;
 }
 
 void ResetConnection(int fd) {
@@ -204,6 +236,10 @@ bool FakeS3Server::HandleOne(int fd, std::string* buffer) {
   std::string response;
   if (fault == Fault::kStatus503) {
     response = HttpMessage(503, "Slow Down", ErrorXml("SlowDown", "Please reduce your rate"));
+  } else if (fault == Fault::kNoSuchUpload) {
+    response = HttpMessage(404, "Not Found", ErrorXml("NoSuchUpload", "No such upload"));
+  } else if (fault == Fault::kStatus429) {
+    response = HttpMessage(429, "Too Many Requests", ErrorXml("SlowDown", "Please slow down"));
   } else if (fault == Fault::kStatus500) {
     response = HttpMessage(500, "Internal Server Error", ErrorXml("InternalError", "oops"));
   } else if (fault == Fault::kStatus403) {
@@ -211,20 +247,33 @@ bool FakeS3Server::HandleOne(int fd, std::string* buffer) {
   } else {
     response = Respond(request.method, request.target, request.headers, std::move(body));
   }
+  if (fault == Fault::kDropResponse) {
+    std::lock_guard lock(mu_);
+    open_fds_.erase(std::find(open_fds_.begin(), open_fds_.end(), fd));
+    ResetConnection(fd);
+    return false;
+  }
   return SendAll(fd, response);
 }
 
 std::string FakeS3Server::Respond(const std::string& method, const std::string& target,
                                   const std::map<std::string, std::string>& headers,
                                   std::string body) {
-  std::string path = target.substr(0, target.find('?'));
+  size_t question = target.find('?');
+  std::string path = target.substr(0, question);
+  std::string query = question == std::string::npos ? "" : target.substr(question + 1);
   std::lock_guard lock(mu_);
+  if (QueryParam(query, "uploads") || QueryParam(query, "uploadId")) {
+    return RespondMultipart(method, path, query, std::move(body));
+  }
   if (method == "PUT") {
+    etags_[path] = "\"" + Hex(Md5Raw(body)) + "\"";
     objects_[path] = std::move(body);
-    return HttpMessage(200, "OK", "", "ETag: \"fake\"\r\n");
+    return HttpMessage(200, "OK", "", "ETag: " + etags_[path] + "\r\n");
   }
   if (method == "DELETE") {
     objects_.erase(path);
+    etags_.erase(path);
     return HttpMessage(204, "No Content", "");
   }
   auto it = objects_.find(path);
@@ -232,7 +281,12 @@ std::string FakeS3Server::Respond(const std::string& method, const std::string& 
     return HttpMessage(404, "Not Found", ErrorXml("NoSuchKey", "The specified key does not exist."),
                        "", method == "HEAD", 0);
   }
-  if (method == "HEAD") return HttpMessage(200, "OK", "", "", true, it->second.size());
+  if (method == "HEAD") {
+    return HttpMessage(200, "OK", "",
+                       "ETag: " + etags_[path] +
+                           "\r\nLast-Modified: Wed, 12 Oct 2009 17:50:00 GMT\r\n",
+                       true, it->second.size());
+  }
   auto range = headers.find("range");
   if (range != headers.end() && range->second.starts_with("bytes=")) {
     size_t dash = range->second.find('-');
@@ -243,6 +297,47 @@ std::string FakeS3Server::Respond(const std::string& method, const std::string& 
     return HttpMessage(206, "Partial Content", it->second.substr(first, last - first + 1));
   }
   return HttpMessage(200, "OK", it->second);
+}
+
+std::string FakeS3Server::RespondMultipart(const std::string& method, const std::string& path,
+                                           const std::string& query, std::string body) {
+  if (method == "POST" && QueryParam(query, "uploads")) {
+    std::string id = "upload-" + std::to_string(++next_upload_);
+    uploads_[id] = Upload{path, {}};
+    return HttpMessage(200, "OK",
+                       "<InitiateMultipartUploadResult><UploadId>" + id +
+                           "</UploadId></InitiateMultipartUploadResult>");
+  }
+  std::string id = QueryParam(query, "uploadId").value_or("");
+  auto upload = uploads_.find(id);
+  if (upload == uploads_.end() || upload->second.path != path) {
+    return HttpMessage(404, "Not Found",
+                       ErrorXml("NoSuchUpload", "The specified upload does not exist."));
+  }
+  if (method == "PUT") {
+    int part = std::stoi(QueryParam(query, "partNumber").value_or("0"));
+    std::string etag = "\"" + Hex(Md5Raw(body)) + "\"";
+    upload->second.parts[part] = std::move(body);
+    return HttpMessage(200, "OK", "", "ETag: " + etag + "\r\n");
+  }
+  if (method == "DELETE") {
+    uploads_.erase(upload);
+    return HttpMessage(204, "No Content", "");
+  }
+  // POST ?uploadId=: complete with every uploaded part, in order.
+  std::string object, md5s;
+  for (const auto& [number, part] : upload->second.parts) {
+    object += part;
+    md5s += Md5Raw(part);
+  }
+  std::string etag = "\"" + Hex(Md5Raw(md5s)) + "-" +
+                     std::to_string(upload->second.parts.size()) + "\"";
+  objects_[path] = std::move(object);
+  etags_[path] = etag;
+  uploads_.erase(upload);
+  return HttpMessage(200, "OK",
+                     "<CompleteMultipartUploadResult><ETag>" + etag +
+                         "</ETag></CompleteMultipartUploadResult>");
 }
 
 }  // namespace nokv::object::testing

@@ -1,12 +1,19 @@
 // FakeS3Server: a tiny HTTP/1.1 server on 127.0.0.1 (port 0) that keeps
 // objects in memory and answers PUT/GET/HEAD/DELETE like S3, for fault
 // injection: scripted faults are consumed by the next requests in order.
+// Multipart uploads (initiate, parts, complete, abort) work like S3, with
+// MD5 ETags, so a completed object's ETag is S3's "md5-of-md5s-N".
 //
+//   kNone          no fault: serve this request normally (pads a script)
 //   kStatus503     answer 503 SlowDown
+//   kStatus429     answer 429 Too Many Requests (SlowDown)
 //   kStatus500     answer 500 InternalError
 //   kStatus403     answer 403 SignatureDoesNotMatch
 //   kResetMidBody  read half of the request body, then reset the connection
 //   kHang          read the request and never answer (until Stop)
+//   kNoSuchUpload  answer 404 NoSuchUpload (without touching the upload)
+//   kDropResponse  serve the request (its effect happens), then reset the
+//                  connection instead of answering: a lost 200
 //
 // It does not check signatures (RGW does that in the s3 suite); it records
 // each request's method, target and headers for assertions.
@@ -25,7 +32,17 @@
 
 namespace nokv::object::testing {
 
-enum class Fault { kStatus503, kStatus500, kStatus403, kResetMidBody, kHang };
+enum class Fault {
+  kNone,
+  kStatus503,
+  kStatus429,
+  kStatus500,
+  kStatus403,
+  kResetMidBody,
+  kHang,
+  kNoSuchUpload,
+  kDropResponse
+};
 
 struct RecordedRequest {
   std::string method;
@@ -65,7 +82,17 @@ class FakeS3Server {
   std::condition_variable cv_;
   std::deque<Fault> faults_;                    // guarded by mu_
   std::vector<RecordedRequest> requests_;       // guarded by mu_
+  struct Upload {
+    std::string path;
+    std::map<int, std::string> parts;  // part number -> body
+  };
+  std::string RespondMultipart(const std::string& method, const std::string& path,
+                               const std::string& query, std::string body);  // under mu_
+
   std::map<std::string, std::string> objects_;  // guarded by mu_: path -> body
+  std::map<std::string, std::string> etags_;    // guarded by mu_: path -> quoted ETag
+  std::map<std::string, Upload> uploads_;       // guarded by mu_: upload id -> upload
+  int next_upload_ = 0;                         // guarded by mu_
   std::vector<std::thread> connections_;        // guarded by mu_
   std::vector<int> open_fds_;                   // guarded by mu_
 };

@@ -52,5 +52,38 @@ TEST(ContentMd5Test, MatchesKnownValue) {
   EXPECT_EQ(ContentMd5("hello"), "XUFAKrxLKna5cZ2REBfFkg==");
 }
 
+TEST(S3TimeTest, ParsesListObjectsLastModified) {
+  int64_t ns = 0;
+  ASSERT_TRUE(ParseIso8601Time("2009-10-12T17:50:30.000Z", &ns));
+  EXPECT_EQ(ns, int64_t{1255369830} * 1'000'000'000);
+  ASSERT_TRUE(ParseIso8601Time("2024-02-29T00:00:01.25Z", &ns));  // leap day, fraction
+  EXPECT_EQ(ns, int64_t{1709164801} * 1'000'000'000 + 250'000'000);
+  ASSERT_TRUE(ParseIso8601Time("1970-01-01T00:00:00Z", &ns));
+  EXPECT_EQ(ns, 0);
+  for (const char* bad : {"", "2009-10-12", "2009-10-12T17:50:30", "2009-13-12T17:50:30Z",
+                          "2009-10-12T17:50:30.Z", "2009-10-12T17:50:30Zjunk",
+                          "2009-1O-12T17:50:30Z"}) {
+    EXPECT_FALSE(ParseIso8601Time(bad, &ns)) << bad;
+  }
+}
+
+TEST(S3TimeTest, ParsesHttpLastModifiedHeader) {
+  int64_t ns = 0;
+  ASSERT_TRUE(ParseHttpDate("Wed, 12 Oct 2009 17:50:00 GMT", &ns));
+  EXPECT_EQ(ns, int64_t{1255369800} * 1'000'000'000);
+  EXPECT_FALSE(ParseHttpDate("Wed, 12 Foo 2009 17:50:00 GMT", &ns));
+  EXPECT_FALSE(ParseHttpDate("12 Oct 2009 17:50:00 GMT", &ns));
+  EXPECT_FALSE(ParseHttpDate("", &ns));
+}
+
+TEST(S3MultipartEtagTest, IsTheMd5OfThePartMd5sWithTheCount) {
+  // Two parts "a" and "b": MD5("a") = 0cc175b9..., MD5("b") = 92eb5ffe...
+  std::vector<std::string> parts = {"\"0cc175b9c0f1b6a831c399e269772661\"",
+                                    "\"92eb5ffee6ae2fec3ad71c777531578f\""};
+  EXPECT_EQ(MultipartEtag(parts), "\"96e024ba2074fe77e8e965ba43a704be-2\"");
+  parts[1] = "\"not-an-md5\"";
+  EXPECT_EQ(MultipartEtag(parts), "");
+}
+
 }  // namespace
 }  // namespace nokv::object

@@ -62,6 +62,19 @@ TEST_P(StoreConformanceTest, PutReplacesExistingObject) {
   EXPECT_EQ(store_->Head("k")->size, 6u);
 }
 
+TEST_P(StoreConformanceTest, HeadAndListCarryTheUploadTime) {
+  ASSERT_TRUE(store_->Put("timed", "t").ok());
+  auto head = store_->Head("timed");
+  ASSERT_TRUE(head.ok()) << head.status().ToString();
+  EXPECT_GT(head->last_modified_ns, 0);
+  auto listed = store_->List(ListOptions{"timed", "", 0});
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->objects.size(), 1u);
+  EXPECT_GT(listed->objects[0].last_modified_ns, 0);
+  std::vector<std::string> keys = {"timed"};
+  EXPECT_TRUE(store_->Sync(keys).ok());
+}
+
 TEST_P(StoreConformanceTest, IfNoneMatchRefusesToReplace) {
   PutOptions once;
   once.if_none_match = true;

@@ -8,7 +8,11 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <latch>
+#include <thread>
 
+#include "object/block.h"
 #include "object/memory_store.h"
 #include "store_conformance.h"
 #include "test_dir.h"
@@ -47,11 +51,19 @@ class FullDiskEnv final : public Env {
   Status RenameFile(const std::string& f, const std::string& t) override {
     return base_->RenameFile(f, t);
   }
+  Status LinkFile(const std::string& f, const std::string& t) override {
+    if (full) return Status::NoSpace("injected: no space left on device: " + t);
+    return base_->LinkFile(f, t);
+  }
+  Status SyncFile(const std::string& p) override { return base_->SyncFile(p); }
   Status SyncDir(const std::string& d) override { return base_->SyncDir(d); }
   Status TruncateFile(const std::string& p, uint64_t s) override {
     return base_->TruncateFile(p, s);
   }
   Result<uint64_t> GetFileSize(const std::string& p) override { return base_->GetFileSize(p); }
+  Result<FileAttributes> GetFileAttributes(const std::string& p) override {
+    return base_->GetFileAttributes(p);
+  }
   Result<std::unique_ptr<FileLock>> LockFile(const std::string& p) override {
     return base_->LockFile(p);
   }
@@ -221,6 +233,105 @@ TEST_F(TieredStoreTest, DeleteRemovesBothCopies) {
   EXPECT_FALSE(store->IsResident("d"));
   EXPECT_TRUE(cold_.Get("d").status().Is(Code::kNotFound));
   EXPECT_TRUE(store->Get("d").status().Is(Code::kNotFound));
+}
+
+// A MemoryStore whose Get calls a hook after reading (fault injection:
+// pauses a reader between its cold read and its fill).
+class PausingStore final : public ObjectStore {
+ public:
+  std::function<void()> after_get;
+
+  using ObjectStore::Put;
+  Status Put(std::string_view k, std::string_view b, const PutOptions& o) override {
+    return inner_.Put(k, b, o);
+  }
+  Result<std::string> Get(std::string_view k) override {
+    auto got = inner_.Get(k);
+    if (after_get) after_get();
+    return got;
+  }
+  Result<std::string> GetRange(std::string_view k, ByteRange r) override {
+    return inner_.GetRange(k, r);
+  }
+  Result<ObjectInfo> Head(std::string_view k) override { return inner_.Head(k); }
+  Status Delete(std::string_view k) override { return inner_.Delete(k); }
+  Result<ListResult> List(const ListOptions& o) override { return inner_.List(o); }
+  std::string Describe() const override { return "pausing"; }
+
+ private:
+  MemoryStore inner_;
+};
+
+TEST_F(TieredStoreTest, FillRacingADeleteDoesNotResurrectTheObject) {
+  PausingStore cold;
+  TieredStoreOptions options;
+  options.capacity_bytes = 100'000;
+  auto store = TieredStore::Open(&cold, dir_.path(), options).value();
+  ASSERT_TRUE(cold.Put("k", "doomed").ok());  // in the cold store only
+  std::latch read_cold(1), deleted(1);
+  std::atomic<bool> paused{false};
+  cold.after_get = [&] {
+    if (paused.exchange(true)) return;  // only the first read pauses
+    read_cold.count_down();
+    deleted.wait();
+  };
+  Result<std::string> got = Status::Aborted("not run");
+  std::thread reader([&] { got = store->Get("k"); });
+  read_cold.wait();
+  EXPECT_TRUE(store->Delete("k").ok());
+  deleted.count_down();
+  reader.join();
+  EXPECT_EQ(got.value(), "doomed");  // it read before the delete
+  EXPECT_FALSE(store->IsResident("k"));
+  EXPECT_TRUE(store->Get("k").status().Is(Code::kNotFound));
+  // Nor after a reopen, which indexes whatever is in the hot directory.
+  store.reset();
+  store = TieredStore::Open(&cold, dir_.path(), options).value();
+  EXPECT_FALSE(store->IsResident("k"));
+  EXPECT_TRUE(store->Get("k").status().Is(Code::kNotFound));
+}
+
+TEST_F(TieredStoreTest, TornHotBlockIsDroppedAndServedFromCold) {
+  auto store = Open(100'000);
+  std::string body = RandomBytes(3000, 17);
+  std::string key = BlockKey(Sha256::Of(body));
+  ASSERT_TRUE(store->Put(key, body).ok());
+  ASSERT_TRUE(store->IsResident(key));
+  // What a crash can leave of an unsynced hot copy: an empty file.
+  std::string hot_path = dir_.path() + "/objects/blocks.d/" + key.substr(7, 2) + ".d/" +
+                         key.substr(10);
+  ASSERT_TRUE(std::filesystem::exists(hot_path));
+  std::filesystem::resize_file(hot_path, 0);
+  EXPECT_EQ(store->Get(key).value(), body);
+  EXPECT_EQ(store->stats().cold_reads, 1u);
+  EXPECT_EQ(std::filesystem::file_size(hot_path), body.size());  // refilled
+  std::filesystem::resize_file(hot_path, 10);
+  EXPECT_EQ(store->GetRange(key, ByteRange{5, 5}).value(), body.substr(5, 5));
+  EXPECT_EQ(store->stats().cold_reads, 2u);
+}
+
+TEST_F(TieredStoreTest, SyncReachesTheColdStoreAndHeadReportsItsTime) {
+  auto store = Open(100'000);
+  ASSERT_TRUE(store->Put("s", "x").ok());
+  std::vector<std::string> keys = {"s"};
+  EXPECT_TRUE(store->Sync(keys).ok());
+  std::vector<std::string> missing = {"nope"};
+  EXPECT_TRUE(store->Sync(missing).ok());  // the memory cold store is durable at Put
+  auto head = store->Head("s");
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->last_modified_ns, cold_.Head("s")->last_modified_ns);
+  EXPECT_GT(head->last_modified_ns, 0);
+}
+
+TEST(MemoryStoreTest, PutTimeComesFromTheClockAndARePutRefreshesIt) {
+  int64_t now = 1000;
+  MemoryStore store([&] { return now; });
+  ASSERT_TRUE(store.Put("a", "1").ok());
+  EXPECT_EQ(store.Head("a")->last_modified_ns, 1000);
+  now = 2000;
+  ASSERT_TRUE(store.Put("a", "2").ok());
+  EXPECT_EQ(store.Head("a")->last_modified_ns, 2000);
+  EXPECT_EQ(store.List(ListOptions{}).value().objects[0].last_modified_ns, 2000);
 }
 
 }  // namespace
