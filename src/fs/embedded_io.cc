@@ -167,14 +167,17 @@ Result<std::unique_ptr<Reader>> EmbeddedFilesystem::OpenReader(std::string_view 
 
 namespace {
 
-// Streams a local file into `writer`-style blocks; returns its layout.
+// Streams a local file into blocks; returns its layout and adds its block
+// keys to *unsynced (the caller makes them durable, once for all files).
 Result<object::BodyLayout> UploadLocalFile(object::ObjectStore* store, ThreadPool* io,
                                            uint64_t block_size, const std::string& local,
-                                           const std::function<void(uint64_t)>& on_bytes) {
+                                           const std::function<void(uint64_t)>& on_bytes,
+                                           std::vector<std::string>* unsynced) {
   int fd = ::open(local.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::FromErrno(errno, local);
   object::BlockWriterOptions options;
   options.block_size = block_size;
+  options.defer_sync = true;
   object::BlockWriter writer(store, io, options);
   std::string buffer(1 << 20, '\0');
   Status status;
@@ -192,7 +195,9 @@ Result<object::BodyLayout> UploadLocalFile(object::ObjectStore* store, ThreadPoo
   }
   ::close(fd);
   if (!status.ok()) return status;
-  return writer.Finish();
+  NOKV_ASSIGN_OR_RETURN(object::BodyLayout layout, writer.Finish());
+  unsynced->insert(unsynced->end(), writer.keys().begin(), writer.keys().end());
+  return layout;
 }
 
 }  // namespace
@@ -217,18 +222,23 @@ Result<std::vector<meta::Attr>> EmbeddedFilesystem::PutTree(const std::vector<Tr
   meta::UploadLease lease = meta_->BeginUpload();
   auto upload_all = [&]() -> Status {
     requests.clear();
+    std::vector<std::string> unsynced;
     for (const auto& file : files) {
       NOKV_ASSIGN_OR_RETURN(object::BodyLayout layout,
                             UploadLocalFile(store_.get(), &io_, options_.block_size,
-                                            file.local_path, [&](uint64_t n) {
+                                            file.local_path,
+                                            [&](uint64_t n) {
                                               state.bytes_done += n;
                                               if (progress) progress(state);
-                                            }));
+                                            },
+                                            &unsynced));
       state.files_done++;
       if (progress) progress(state);
       requests.push_back(MakeRequest(file.path, layout, options));
     }
-    return Status::Ok();
+    // Every block durable before the one commit that references them; one
+    // batched sync for the whole tree, not one per file.
+    return store_->Sync(unsynced);
   };
   NOKV_RETURN_IF_ERROR(upload_all());
   return PublishWithRetry(requests, upload_all);

@@ -127,6 +127,33 @@ TEST_P(FilesystemTest, PutTreePublishesAllFilesInOneCommitOrNone) {
   EXPECT_EQ(fs_->Stat("/ckpt2").status().code(), Code::kNotFound);
 }
 
+TEST_P(FilesystemTest, CollectedBytesCanBeWrittenAgainAsAStream) {
+  std::string body(300, 'q');
+  ASSERT_TRUE(Write("/a", body).ok());
+  ASSERT_TRUE(fs_->Remove("/a", false).ok());
+  auto gc = fs_->CollectGarbage();
+  ASSERT_TRUE(gc.ok());
+  ASSERT_GT(gc->blocks_deleted, 0u);
+  for (const char* path : {"/b", "/c"}) {  // every later path, every time
+    auto again = Write(path, body);
+    ASSERT_TRUE(again.ok()) << path << ": " << again.status().ToString();
+    EXPECT_EQ(ReadAll(path), body);
+  }
+  ASSERT_TRUE(fs_->CollectGarbage().ok());
+  EXPECT_EQ(ReadAll("/b"), body);
+}
+
+TEST_P(FilesystemTest, PutTreeRevivesCollectedBytesAndRefusesATakenName) {
+  std::ofstream(local_.Sub("x")) << std::string(200, 'x');
+  ASSERT_TRUE(fs_->PutTree({{"/x1", local_.Sub("x")}}, {}).ok());
+  ASSERT_TRUE(fs_->Remove("/x1", false).ok());
+  ASSERT_TRUE(fs_->CollectGarbage().ok());
+  ASSERT_TRUE(fs_->PutTree({{"/x2", local_.Sub("x")}}, {}).ok());
+  EXPECT_EQ(ReadAll("/x2"), std::string(200, 'x'));
+  auto taken = fs_->PutTree({{"/x2", local_.Sub("x")}}, {});
+  EXPECT_EQ(taken.status().code(), Code::kAlreadyExists);
+}
+
 TEST_P(FilesystemTest, RecursiveRemoveAndListPaging) {
   for (int i = 0; i < 30; ++i) ASSERT_TRUE(Write("/t/f" + std::to_string(100 + i), "x").ok());
   ASSERT_TRUE(Write("/t/sub/deep/z", "z").ok());
