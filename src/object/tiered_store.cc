@@ -198,14 +198,16 @@ Status TieredStore::Put(std::string_view key, std::string_view body, const PutOp
   return Status::Ok();
 }
 
-std::optional<std::string> TieredStore::ReadHot(std::string_view key) {
+std::optional<std::string> TieredStore::ReadHot(std::string_view key, ByteRange range) {
   {
     std::lock_guard lock(mu_);
     if (!index_.Touch(key).has_value()) return std::nullopt;
   }
-  auto hot = hot_->Get(key);
+  // A block can only be verified whole: read it whole, check, then slice.
   Digest digest{};
-  if (hot.ok() && ParseBlockKey(key, &digest) && Sha256::Of(*hot) != digest) {
+  bool block = ParseBlockKey(key, &digest);
+  auto hot = block ? hot_->Get(key) : hot_->GetRange(key, range);
+  if (hot.ok() && block && Sha256::Of(*hot) != digest) {
     // A torn or damaged hot copy (say, unsynced at a crash): never serve it.
     hot = Status::Corruption("hot copy of block " + std::string(key) + " fails its digest");
   }
@@ -214,13 +216,17 @@ std::optional<std::string> TieredStore::ReadHot(std::string_view key) {
     if (hot.status().Is(Code::kCorruption)) (void)hot_->Delete(key);
     return std::nullopt;
   }
-  std::lock_guard lock(mu_);
-  ++stats_.hot_hits;
-  return std::move(*hot);
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.hot_hits;
+  }
+  auto [begin, end] = ClipRange(range, hot->size());
+  if (!block || (begin == 0 && end == hot->size())) return std::move(*hot);
+  return hot->substr(begin, end - begin);
 }
 
 Result<std::string> TieredStore::Get(std::string_view key) {
-  if (auto hot = ReadHot(key)) return std::move(*hot);
+  if (auto hot = ReadHot(key, ByteRange{0, UINT64_MAX})) return std::move(*hot);
   uint64_t generation = CurrentGeneration(key);
   auto cold = cold_->Get(key);
   if (!cold.ok()) return cold;
@@ -233,10 +239,7 @@ Result<std::string> TieredStore::Get(std::string_view key) {
 }
 
 Result<std::string> TieredStore::GetRange(std::string_view key, ByteRange range) {
-  if (auto hot = ReadHot(key)) {
-    auto [begin, end] = ClipRange(range, hot->size());
-    return hot->substr(begin, end - begin);
-  }
+  if (auto hot = ReadHot(key, range)) return std::move(*hot);
   {
     std::lock_guard lock(mu_);
     ++stats_.cold_reads;

@@ -92,9 +92,10 @@ class TieredStore final : public ObjectStore {
   // Stores a hot copy of `body` read at `generation` (errors are absorbed
   // and counted; a stale fill is dropped).
   void Fill(std::string_view key, std::string_view body, uint64_t generation);
-  // The hot copy of `key` when resident and intact (block keys are verified);
-  // nullopt after dropping a missing or damaged copy.
-  std::optional<std::string> ReadHot(std::string_view key);
+  // `range` of the hot copy of `key` when resident and intact (block keys
+  // are read whole and verified); nullopt after dropping a missing or
+  // damaged copy.
+  std::optional<std::string> ReadHot(std::string_view key, ByteRange range);
   // Forgets `key` after a failed hot read, logging anything but NotFound.
   void DropAfterHotFailure(std::string_view key, const Status& status);
   void NoteHotFailure(const Status& status, std::string_view what);
