@@ -122,6 +122,8 @@ Status Engine::RunGroup(const std::vector<Writer*>& group) {
         if (!w->status.ok()) continue;
         batch = &resolved;
       }
+      w->status = CheckBatchSize(*batch);
+      if (!w->status.ok()) continue;
       last_seq_ = seq;
       ApplyBatch(seq, *batch, &pins);
       for (const Op& op : batch->ops()) unpinned |= op.type == OpType::kUnpin;
@@ -204,13 +206,23 @@ bool Engine::CheckPredicates(const Batch& batch, size_t* failed, Status* why) co
     }
     if (!holds) {
       *failed = i;
-      *why = Status(Code::kFailedPrecondition, "predicate " + std::to_string(i) + " (" +
-                                        DescribePredicate(p) + ") failed",
+      *why = Status(Code::kFailedPrecondition,
+                    "predicate " + std::to_string(i) + " (" + DescribePredicate(p) + ") failed",
                     Reason::kPredicateFailed);
       return false;
     }
   }
   return true;
+}
+
+// Checked after resolution (a merge's result size is known only then) and
+// before the batch gets a sequence, so a refused batch changes nothing.
+Status Engine::CheckBatchSize(const Batch& resolved) const {
+  size_t bytes = resolved.encoded_size();
+  if (bytes <= options_.max_batch_bytes) return Status::Ok();
+  return Status::TooLarge(
+      "batch of " + std::to_string(bytes) + " encoded bytes is over the limit of " +
+      std::to_string(options_.max_batch_bytes) + " bytes (Options::max_batch_bytes)");
 }
 
 Status Engine::Resolve(const Batch& batch, uint64_t seq, Batch* resolved) const {
