@@ -138,5 +138,34 @@ TEST(CrashTest, ShortWriteFailsTheCommitAndLaterCommitsUntilReopen) {
   EXPECT_EQ(Dump(**engine), (State{{"a", "1"}}));
 }
 
+// Only a predicate that did not hold carries Reason::kPredicateFailed;
+// callers retry on it, so a stopped engine must not look like one.
+TEST(CrashTest, StoppedEngineFailuresAreNotPredicateFailures) {
+  nokv::testing::TempDir dir(nokv::testing::TempDir::InMemoryBase());
+  FaultInjectionEnv env(Env::Default());
+  auto engine = Engine::Open(dir.path(), testing::TestOptions(&env));
+  ASSERT_TRUE(engine.ok());
+  testing::Put(**engine, "a", "1");
+  Batch conflict;
+  conflict.RequireNotExists("a");
+  auto failed = (*engine)->Commit(conflict);
+  ASSERT_EQ(failed.status().code(), Code::kFailedPrecondition);
+  EXPECT_TRUE(failed.status().Is(Reason::kPredicateFailed));
+
+  env.ShortWriteNext();
+  Batch b;
+  b.Put("b", "2");
+  auto write_failed = (*engine)->Commit(b);
+  ASSERT_FALSE(write_failed.ok());
+  EXPECT_FALSE(write_failed.status().Is(Reason::kPredicateFailed));
+  Status checkpoint = (*engine)->Checkpoint();
+  EXPECT_EQ(checkpoint.code(), Code::kFailedPrecondition);
+  EXPECT_EQ(checkpoint.reason(), Reason::kNone);
+  // Even a batch whose predicate would fail reports the stop, not the predicate.
+  auto after = (*engine)->Commit(conflict);
+  ASSERT_FALSE(after.ok());
+  EXPECT_FALSE(after.status().Is(Reason::kPredicateFailed));
+}
+
 }  // namespace
 }  // namespace nokv::holt
