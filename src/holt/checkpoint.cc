@@ -12,7 +12,6 @@
 #include <cinttypes>
 #include <cstdio>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -174,7 +173,14 @@ Status Engine::Checkpoint() {
     }
     wal_unsynced_bytes_ = 0;
   }
-  while (visible_seq() < boundary && !failed_.load()) std::this_thread::yield();
+  {
+    // The leader that wrote `boundary` publishes it (or fails) shortly.
+    std::unique_lock lock(visible_mu_);
+    visible_cv_.wait(lock, [&] { return visible_seq() >= boundary || failed_.load(); });
+  }
+  if (visible_seq() < boundary) {
+    return Status::FailedPrecondition("engine stopped after a WAL failure");
+  }
   ReadView view = Pin();
   std::map<std::string, uint64_t> pins = DurablePins();
   std::erase_if(pins, [&](const auto& kv) { return kv.second > view.seq(); });

@@ -61,6 +61,7 @@ Result<uint64_t> Engine::Commit(const Batch& batch, size_t* failed_predicate) {
       failed_.store(true);
       NOKV_LOG(kError) << "holt " << dir_
                        << ": commits disabled after WAL failure: " << error.ToString();
+      NotifyVisibleWaiters();
     }
     for (Writer* w : group) {
       writers_.pop_front();
@@ -140,6 +141,7 @@ Status Engine::RunGroup(const std::vector<Writer*>& group) {
   if (records.empty()) return Status::Ok();
   NOKV_RETURN_IF_ERROR(WriteWal(records, first, last));
   visible_seq_.store(last, std::memory_order_release);
+  NotifyVisibleWaiters();
   bool want_checkpoint = options_.checkpoint_wal_bytes > 0 &&
                          wal_since_checkpoint_.load() >= options_.checkpoint_wal_bytes;
   if (unpinned || want_checkpoint) {
@@ -357,6 +359,12 @@ void Engine::SetBackgroundError(const Status& s) {
     NOKV_LOG(kError) << "holt " << dir_ << ": commits disabled: " << s.ToString();
   }
   failed_.store(true);
+  NotifyVisibleWaiters();
+}
+
+void Engine::NotifyVisibleWaiters() {
+  { std::lock_guard lock(visible_mu_); }
+  visible_cv_.notify_all();
 }
 
 }  // namespace nokv::holt

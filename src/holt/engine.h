@@ -217,6 +217,9 @@ class Engine {
   std::vector<uint64_t> PinSnapshot() const;
   Status WriteWal(std::string_view records, uint64_t first_seq, uint64_t last_seq);
   void SetBackgroundError(const Status& s);
+  // Wakes threads waiting for the visible sequence to advance or the engine
+  // to fail. Call after storing visible_seq_ or failed_.
+  void NotifyVisibleWaiters();
 
   // Pins.
   void RegisterPin(uint64_t seq);
@@ -246,6 +249,10 @@ class Engine {
   uint64_t last_seq_ = 0;                        // guarded by tree_mu_ (leader writes)
   std::vector<std::string> pending_tombstones_;  // guarded by tree_mu_
   std::atomic<uint64_t> visible_seq_{0};
+  // Checkpoint() waits on visible_cv_ for the WAL boundary to become
+  // visible; visible_mu_ only orders that wait against NotifyVisibleWaiters.
+  std::mutex visible_mu_;
+  std::condition_variable visible_cv_;
 
   // Pins. Registering takes tree_mu_ shared then pin_mu_, so pruning (under
   // tree_mu_ exclusive) always sees every pin.
