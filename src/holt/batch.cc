@@ -6,6 +6,14 @@
 namespace nokv::holt {
 
 namespace {
+// Encoded bytes of one op: type, key, and the value for puts (and merges,
+// which become puts).
+size_t EncodedOpSize(std::string_view key, const std::string_view* value) {
+  size_t n = 1 + static_cast<size_t>(VarintLength(key.size())) + key.size();
+  if (value != nullptr) n += static_cast<size_t>(VarintLength(value->size())) + value->size();
+  return n;
+}
+
 std::string Printable(std::string_view bytes) {
   std::string out;
   for (unsigned char c : bytes) {
@@ -40,28 +48,33 @@ std::string DescribePredicate(const Predicate& p) {
 void Batch::Put(std::string_view key, std::string_view value, Stamp stamp) {
   ops_.push_back(Op{OpType::kPut, std::string(key), std::string(value), stamp});
   bytes_ += key.size() + value.size() + 8;
+  encoded_op_bytes_ += EncodedOpSize(key, &value);
   needs_resolution_ |= stamp.key_offset != kNoStamp || stamp.value_offset != kNoStamp;
 }
 
 void Batch::Merge(std::string_view key, std::string_view operand) {
   ops_.push_back(Op{OpType::kMerge, std::string(key), std::string(operand), Stamp{}});
   bytes_ += key.size() + operand.size() + 8;
+  encoded_op_bytes_ += EncodedOpSize(key, &operand);
   needs_resolution_ = true;
 }
 
 void Batch::Delete(std::string_view key) {
   ops_.push_back(Op{OpType::kDelete, std::string(key), {}, Stamp{}});
   bytes_ += key.size() + 4;
+  encoded_op_bytes_ += EncodedOpSize(key, nullptr);
 }
 
 void Batch::Pin(std::string_view name) {
   ops_.push_back(Op{OpType::kPin, std::string(name), {}, Stamp{}});
   bytes_ += name.size() + 4;
+  encoded_op_bytes_ += EncodedOpSize(name, nullptr);
 }
 
 void Batch::Unpin(std::string_view name) {
   ops_.push_back(Op{OpType::kUnpin, std::string(name), {}, Stamp{}});
   bytes_ += name.size() + 4;
+  encoded_op_bytes_ += EncodedOpSize(name, nullptr);
 }
 
 void Batch::RequireExists(std::string_view key) {
@@ -84,7 +97,12 @@ void Batch::Clear() {
   ops_.clear();
   predicates_.clear();
   bytes_ = 0;
+  encoded_op_bytes_ = 0;
   needs_resolution_ = false;
+}
+
+size_t Batch::encoded_size() const {
+  return 8 + static_cast<size_t>(VarintLength(ops_.size())) + encoded_op_bytes_;
 }
 
 void Batch::EncodeTo(uint64_t seq, std::string* dst) const {

@@ -76,6 +76,10 @@ class Batch {
   bool needs_resolution() const { return needs_resolution_; }
   // Approximate encoded size, for group sizing.
   size_t byte_size() const { return bytes_; }
+  // Bytes EncodeTo writes for this batch: exact once merges are resolved (an
+  // unresolved merge counts as a put of its operand). The engine refuses a
+  // batch over Options::max_batch_bytes by this measure.
+  size_t encoded_size() const;
   void Clear();
 
   // WAL payload: seq u64 | op count varint | ops (type u8, key, value for
@@ -88,6 +92,7 @@ class Batch {
   std::vector<Op> ops_;
   std::vector<Predicate> predicates_;
   size_t bytes_ = 0;
+  size_t encoded_op_bytes_ = 0;  // the ops' share of encoded_size()
   bool needs_resolution_ = false;
 };
 

@@ -2,14 +2,18 @@
 // while writers keep committing, plus the sweep that frees dead versions.
 //
 // Image layout (docs/formats/checkpoint.md): file header (magic "HOLTCKPT",
-// version 1, the image's sequence), then framed records: one 'M' record
+// version 2, the image's sequence), then framed records: one 'M' record
 // (sequence, durable pins), 'D' records of entries, and a final 'E' record
 // with the key and version totals. An image without its 'E' record is
-// incomplete and is never referenced by CURRENT.
+// incomplete and is never referenced by CURRENT. 'D' records are bounded by
+// bytes and keys; a key whose versions do not fit continues in the next
+// record (version 2; version 1 images, which never split a key, still load).
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
-#include <thread>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "common/coding.h"
 #include "common/logging.h"
@@ -21,9 +25,12 @@ namespace nokv::holt {
 namespace {
 
 constexpr std::string_view kCheckpointMagic{"HOLTCKPT", 8};
-constexpr uint32_t kCheckpointVersion = 1;
+constexpr uint32_t kCheckpointVersion = 2;
+// The last version whose images never split one key over two entries.
+constexpr uint32_t kCheckpointVersionUnsplit = 1;
 constexpr size_t kKeysPerChunk = 2048;
 constexpr size_t kFlushBytes = 1 << 20;
+constexpr size_t kMaxVarintBytes = 10;
 
 std::string CheckpointName(uint64_t seq) {
   char buf[40];
@@ -49,6 +56,106 @@ std::vector<const Record*> RecordsToKeep(const Record* head, const std::vector<u
   return keep;
 }
 
+size_t EncodedVersionSize(const Record* r) {
+  return static_cast<size_t>(VarintLength(r->seq)) + 1 +
+         static_cast<size_t>(VarintLength(r->value().size())) + r->value().size();
+}
+
+// Packs index entries into 'D' payloads of at most `max_bytes` bytes and
+// `max_keys` entries. Versions of a key that do not fit in the current
+// payload continue in the next one as another entry of the same key; a
+// payload always takes at least one version, so a version larger than
+// `max_bytes` gets a payload of its own. Owned by one thread.
+class ChunkPacker {
+ public:
+  ChunkPacker(size_t max_bytes, size_t max_keys) : max_bytes_(max_bytes), max_keys_(max_keys) {}
+
+  // Adds one key's versions, newest first (at least one).
+  void AddKey(std::string_view key, const std::vector<const Record*>& versions) {
+    if (entries_ >= max_keys_) Seal();
+    size_t entry_head =
+        static_cast<size_t>(VarintLength(key.size())) + key.size() + kMaxVarintBytes;
+    for (size_t i = 0; i < versions.size();) {
+      size_t n = 0;
+      size_t bytes = entry_head;
+      for (; i + n < versions.size(); ++n) {
+        size_t more = EncodedVersionSize(versions[i + n]);
+        bool first = current_.size() == 1 && n == 0;
+        if (!first && current_.size() + bytes + more > max_bytes_) break;
+        bytes += more;
+      }
+      if (n == 0) {  // nothing fits behind what the payload already holds
+        Seal();
+        continue;
+      }
+      PutLengthPrefixed(&current_, key);
+      PutVarint64(&current_, n);
+      for (size_t k = i; k < i + n; ++k) {
+        PutVarint64(&current_, versions[k]->seq);
+        current_.push_back(versions[k]->tombstone() ? 1 : 0);
+        PutLengthPrefixed(&current_, versions[k]->value());
+      }
+      entries_++;
+      i += n;
+      if (i < versions.size()) Seal();
+    }
+  }
+
+  // True when a payload is complete.
+  bool has_full() const { return !full_.empty(); }
+  // Completes the payload being filled (after the last key).
+  void Finish() { Seal(); }
+  // Moves out the completed payloads.
+  std::vector<std::string> TakeFull() { return std::exchange(full_, {}); }
+
+ private:
+  void Seal() {
+    if (current_.size() > 1) full_.push_back(std::exchange(current_, "D"));
+    entries_ = 0;
+  }
+
+  const size_t max_bytes_;
+  const size_t max_keys_;
+  std::string current_ = "D";
+  size_t entries_ = 0;  // entries in current_
+  std::vector<std::string> full_;
+};
+
+// Appends framed records to a file in writes of about kFlushBytes; a large
+// payload is written straight from the caller's buffer. Owned by one thread.
+class ImageWriter {
+ public:
+  explicit ImageWriter(WritableFile* file) : file_(file) {}
+
+  std::string* buffer() { return &buf_; }
+
+  Status Add(std::string_view payload) {
+    // Never write what recovery would refuse to read back.
+    if (payload.size() > kMaxRecordPayload) {
+      return Status::TooLarge("checkpoint record of " + std::to_string(payload.size()) +
+                              " bytes is over the limit of " + std::to_string(kMaxRecordPayload));
+    }
+    AppendRecordHeader(&buf_, payload);
+    if (payload.size() >= kFlushBytes) {
+      NOKV_RETURN_IF_ERROR(Flush());
+      return file_->Append(payload);
+    }
+    buf_.append(payload);
+    return buf_.size() >= kFlushBytes ? Flush() : Status::Ok();
+  }
+
+  Status Flush() {
+    if (buf_.empty()) return Status::Ok();
+    Status s = file_->Append(buf_);
+    buf_.clear();
+    return s;
+  }
+
+ private:
+  WritableFile* file_;
+  std::string buf_;
+};
+
 }  // namespace
 
 Status Engine::Checkpoint() {
@@ -66,7 +173,14 @@ Status Engine::Checkpoint() {
     }
     wal_unsynced_bytes_ = 0;
   }
-  while (visible_seq() < boundary && !failed_.load()) std::this_thread::yield();
+  {
+    // The leader that wrote `boundary` publishes it (or fails) shortly.
+    std::unique_lock lock(visible_mu_);
+    visible_cv_.wait(lock, [&] { return visible_seq() >= boundary || failed_.load(); });
+  }
+  if (visible_seq() < boundary) {
+    return Status::FailedPrecondition("engine stopped after a WAL failure");
+  }
   ReadView view = Pin();
   std::map<std::string, uint64_t> pins = DurablePins();
   std::erase_if(pins, [&](const auto& kv) { return kv.second > view.seq(); });
@@ -84,8 +198,8 @@ Status Engine::WriteCheckpoint(uint64_t seq, const std::map<std::string, uint64_
   *name = CheckpointName(seq);
   std::string tmp = JoinPath(dir_, *name + ".tmp");
   NOKV_ASSIGN_OR_RETURN(auto file, env_->NewWritableFile(tmp));
-  std::string buf;
-  AppendFileHeader(&buf, kCheckpointMagic, kCheckpointVersion, seq);
+  ImageWriter out(file.get());
+  AppendFileHeader(out.buffer(), kCheckpointMagic, kCheckpointVersion, seq);
   std::string meta = "M";
   PutFixed64(&meta, seq);
   PutVarint64(&meta, pins.size());
@@ -96,46 +210,40 @@ Status Engine::WriteCheckpoint(uint64_t seq, const std::map<std::string, uint64_
     read_points.push_back(pin_seq);
   }
   std::sort(read_points.rbegin(), read_points.rend());
-  AppendRecord(&buf, meta);
+  NOKV_RETURN_IF_ERROR(out.Add(meta));
 
   uint64_t total_keys = 0, total_versions = 0;
+  ChunkPacker packer(options_.checkpoint_chunk_bytes, kKeysPerChunk);
   std::optional<std::string> resume;
   for (bool more = true; more;) {
-    std::string chunk = "D";
     {
+      // One lock hold completes at most one payload (its last key may spill
+      // into more) and visits at most kKeysPerChunk keys; writers apply in
+      // between.
       std::shared_lock tree(tree_mu_);
       ArtIndex::Iterator it(index_);
       if (resume)
         it.Seek(*resume, /*inclusive=*/false);
       else
         it.SeekToFirst();
-      for (size_t n = 0; it.Valid() && n < kKeysPerChunk; it.Next(), ++n) {
+      for (size_t n = 0; it.Valid() && n < kKeysPerChunk && !packer.has_full(); it.Next(), ++n) {
         resume = std::string(it.key());
         std::vector<const Record*> keep = RecordsToKeep(it.record(), read_points);
         if (keep.empty()) continue;
-        PutLengthPrefixed(&chunk, it.key());
-        PutVarint64(&chunk, keep.size());
-        for (const Record* r : keep) {
-          PutVarint64(&chunk, r->seq);
-          chunk.push_back(r->tombstone() ? 1 : 0);
-          PutLengthPrefixed(&chunk, r->value());
-        }
+        packer.AddKey(it.key(), keep);
         total_keys++;
         total_versions += keep.size();
       }
       more = it.Valid();
     }
-    if (chunk.size() > 1) AppendRecord(&buf, chunk);
-    if (buf.size() >= kFlushBytes) {
-      NOKV_RETURN_IF_ERROR(file->Append(buf));
-      buf.clear();
-    }
+    if (!more) packer.Finish();
+    for (const std::string& payload : packer.TakeFull()) NOKV_RETURN_IF_ERROR(out.Add(payload));
   }
   std::string end = "E";
   PutFixed64(&end, total_keys);
   PutFixed64(&end, total_versions);
-  AppendRecord(&buf, end);
-  NOKV_RETURN_IF_ERROR(file->Append(buf));
+  NOKV_RETURN_IF_ERROR(out.Add(end));
+  NOKV_RETURN_IF_ERROR(out.Flush());
   NOKV_RETURN_IF_ERROR(file->Sync());
   NOKV_RETURN_IF_ERROR(file->Close());
   NOKV_RETURN_IF_ERROR(env_->RenameFile(tmp, JoinPath(dir_, *name)));
@@ -147,15 +255,19 @@ Status Engine::WriteCheckpoint(uint64_t seq, const std::map<std::string, uint64_
 
 Status Engine::LoadCheckpointImage(const std::string& name) {
   std::string path = JoinPath(dir_, name);
-  std::string file;
-  NOKV_RETURN_IF_ERROR(env_->ReadFileToString(path, &file));
-  NOKV_ASSIGN_OR_RETURN(FileHeader header, ParseFileHeader(file, kCheckpointMagic, path));
-  if (header.version != kCheckpointVersion) {
+  NOKV_ASSIGN_OR_RETURN(auto file, env_->NewRandomAccessFile(path));
+  NOKV_ASSIGN_OR_RETURN(uint64_t size, file->Size());
+  std::string head;
+  NOKV_RETURN_IF_ERROR(file->Read(0, std::min<uint64_t>(size, kFileHeaderSize), &head));
+  NOKV_ASSIGN_OR_RETURN(FileHeader header, ParseFileHeader(head, kCheckpointMagic, path));
+  if (header.version != kCheckpointVersion && header.version != kCheckpointVersionUnsplit) {
     return Status::NotSupported(path + ": checkpoint version " + std::to_string(header.version));
   }
-  RecordReader reader(file);
+  bool split_keys = header.version != kCheckpointVersionUnsplit;
+  RecordReader reader(file.get(), size);
   uint64_t keys = 0, versions = 0;
   bool saw_meta = false, saw_end = false;
+  Record* last_head = nullptr;  // the previous entry's key, for continuations
   auto corrupt = [&](uint64_t offset, const std::string& why) {
     return Status::Corruption(path + " at offset " + std::to_string(offset) + ": " + why);
   };
@@ -163,7 +275,7 @@ Status Engine::LoadCheckpointImage(const std::string& name) {
     uint64_t offset = reader.offset();
     std::string_view payload;
     std::string why;
-    auto outcome = reader.Next(&payload, &why);
+    NOKV_ASSIGN_OR_RETURN(auto outcome, reader.Next(&payload, &why));
     if (outcome == RecordReader::Outcome::kEnd) break;
     if (outcome != RecordReader::Outcome::kRecord) return corrupt(offset, why);
     if (saw_end) return corrupt(offset, "data after the end record");
@@ -218,9 +330,21 @@ Status Engine::LoadCheckpointImage(const std::string& name) {
         versions_++;
         record_bytes_ += head->footprint();
       }
-      if (Record* old = index_.Upsert(head)) arena_.FreeChain(old);
-      keys++;
       versions += n;
+      if (split_keys && last_head != nullptr && last_head->key() == key) {
+        // Older versions of the previous entry's key.
+        Record* tail = last_head;
+        while (tail->older != nullptr) tail = tail->older;
+        if (tail->seq <= std::get<0>(chain.front())) {
+          arena_.FreeChain(head);
+          return corrupt(offset, "continued versions are not older");
+        }
+        tail->older = head;
+        continue;
+      }
+      if (Record* old = index_.Upsert(head)) arena_.FreeChain(old);
+      last_head = head;
+      keys++;
     }
   }
   if (!saw_end) return Status::Corruption(path + ": image has no end record");

@@ -61,6 +61,7 @@ Result<uint64_t> Engine::Commit(const Batch& batch, size_t* failed_predicate) {
       failed_.store(true);
       NOKV_LOG(kError) << "holt " << dir_
                        << ": commits disabled after WAL failure: " << error.ToString();
+      NotifyVisibleWaiters();
     }
     for (Writer* w : group) {
       writers_.pop_front();
@@ -122,6 +123,8 @@ Status Engine::RunGroup(const std::vector<Writer*>& group) {
         if (!w->status.ok()) continue;
         batch = &resolved;
       }
+      w->status = CheckBatchSize(*batch);
+      if (!w->status.ok()) continue;
       last_seq_ = seq;
       ApplyBatch(seq, *batch, &pins);
       for (const Op& op : batch->ops()) unpinned |= op.type == OpType::kUnpin;
@@ -138,6 +141,7 @@ Status Engine::RunGroup(const std::vector<Writer*>& group) {
   if (records.empty()) return Status::Ok();
   NOKV_RETURN_IF_ERROR(WriteWal(records, first, last));
   visible_seq_.store(last, std::memory_order_release);
+  NotifyVisibleWaiters();
   bool want_checkpoint = options_.checkpoint_wal_bytes > 0 &&
                          wal_since_checkpoint_.load() >= options_.checkpoint_wal_bytes;
   if (unpinned || want_checkpoint) {
@@ -204,13 +208,23 @@ bool Engine::CheckPredicates(const Batch& batch, size_t* failed, Status* why) co
     }
     if (!holds) {
       *failed = i;
-      *why = Status(Code::kFailedPrecondition, "predicate " + std::to_string(i) + " (" +
-                                        DescribePredicate(p) + ") failed",
+      *why = Status(Code::kFailedPrecondition,
+                    "predicate " + std::to_string(i) + " (" + DescribePredicate(p) + ") failed",
                     Reason::kPredicateFailed);
       return false;
     }
   }
   return true;
+}
+
+// Checked after resolution (a merge's result size is known only then) and
+// before the batch gets a sequence, so a refused batch changes nothing.
+Status Engine::CheckBatchSize(const Batch& resolved) const {
+  size_t bytes = resolved.encoded_size();
+  if (bytes <= options_.max_batch_bytes) return Status::Ok();
+  return Status::TooLarge(
+      "batch of " + std::to_string(bytes) + " encoded bytes is over the limit of " +
+      std::to_string(options_.max_batch_bytes) + " bytes (Options::max_batch_bytes)");
 }
 
 Status Engine::Resolve(const Batch& batch, uint64_t seq, Batch* resolved) const {
@@ -345,6 +359,12 @@ void Engine::SetBackgroundError(const Status& s) {
     NOKV_LOG(kError) << "holt " << dir_ << ": commits disabled: " << s.ToString();
   }
   failed_.store(true);
+  NotifyVisibleWaiters();
+}
+
+void Engine::NotifyVisibleWaiters() {
+  { std::lock_guard lock(visible_mu_); }
+  visible_cv_.notify_all();
 }
 
 }  // namespace nokv::holt

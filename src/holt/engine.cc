@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "common/logging.h"
+#include "holt/log_format.h"
 #include "holt/versions.h"
 
 namespace nokv::holt {
@@ -14,7 +15,19 @@ Engine::Engine(std::string dir, const Options& options)
       env_(options.env != nullptr ? options.env : Env::Default()),
       wal_(env_, dir_) {}
 
+namespace {
+
+Status CheckSizeLimit(size_t value, const char* name) {
+  if (value > 0 && value <= kMaxBatchBytesLimit) return Status::Ok();
+  return Status::InvalidArgument(std::string("Options::") + name + " = " + std::to_string(value) +
+                                 " is outside 1.." + std::to_string(kMaxBatchBytesLimit));
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, const Options& options) {
+  NOKV_RETURN_IF_ERROR(CheckSizeLimit(options.max_batch_bytes, "max_batch_bytes"));
+  NOKV_RETURN_IF_ERROR(CheckSizeLimit(options.checkpoint_chunk_bytes, "checkpoint_chunk_bytes"));
   std::unique_ptr<Engine> engine(new Engine(dir, options));
   Status s = engine->Recover();
   if (!s.ok()) return s;

@@ -64,6 +64,16 @@ struct Options {
   uint64_t checkpoint_wal_bytes = 256ull << 20;
   // Upper bound on the encoded bytes of one commit group.
   size_t max_group_bytes = 8ull << 20;
+  // Largest batch Commit accepts, in encoded WAL payload bytes
+  // (Batch::encoded_size() after merges are resolved); a larger one fails
+  // with TooLarge. At most kMaxBatchBytesLimit (512 MiB), which keeps every
+  // record the engine writes below what recovery reads (kMaxRecordPayload,
+  // 1 GiB). See docs/holt.md#size-limits.
+  size_t max_batch_bytes = 256ull << 20;
+  // A checkpoint data record holds entries up to this many bytes (and at
+  // most 2048 keys); one version of one key larger than this gets a record
+  // of its own. At most kMaxBatchBytesLimit.
+  size_t checkpoint_chunk_bytes = 1ull << 20;
   // kSync: how long a commit leader waits for callers already inside Commit
   // to queue their batches, so one fdatasync covers them (0 disables).
   std::chrono::microseconds group_gather_wait{50};
@@ -137,7 +147,8 @@ struct Stats {
 class Engine {
  public:
   // Opens (creating if needed) the engine in `dir`: takes the directory lock
-  // (Busy naming the holder if taken), loads the newest checkpoint, replays
+  // (Busy naming the holder if taken; InvalidArgument for a size limit in
+  // `options` that is 0 or over kMaxBatchBytesLimit), loads the newest checkpoint, replays
   // the WAL after it (cutting a torn tail), and starts a fresh WAL segment.
   static Result<std::unique_ptr<Engine>> Open(const std::string& dir, const Options& options);
   ~Engine();
@@ -146,9 +157,11 @@ class Engine {
 
   // Commits `batch` atomically. Returns its sequence number (for a batch
   // with no operations: the last sequence, after checking predicates). A
-  // failed predicate gives FailedPrecondition naming it, and its index in
-  // *failed_predicate. After a WAL write or sync error every later commit
-  // fails with that error (the engine must be reopened).
+  // failed predicate gives FailedPrecondition (Reason::kPredicateFailed)
+  // naming it, and its index in *failed_predicate. A batch whose encoded
+  // size, merges resolved, is over Options::max_batch_bytes gives TooLarge;
+  // like a failed predicate it uses no sequence and changes nothing. After a WAL write or sync
+  // error every later commit fails with that error (the engine must be reopened).
   Result<uint64_t> Commit(const Batch& batch, size_t* failed_predicate = nullptr);
 
   // Point read at `view`, or at the latest visible sequence. NotFound if absent.
@@ -199,6 +212,7 @@ class Engine {
   Status RunGroup(const std::vector<Writer*>& group);
   void GatherGroup(std::unique_lock<std::mutex>& lock);
   bool CheckPredicates(const Batch& batch, size_t* failed, Status* why) const;
+  Status CheckBatchSize(const Batch& resolved) const;
   Status Resolve(const Batch& batch, uint64_t seq, Batch* resolved) const;
   void ApplyBatch(uint64_t seq, const Batch& batch, std::vector<uint64_t>* pins);
   void ApplyWrite(uint64_t seq, const Op& op, std::span<const uint64_t> pins);
@@ -206,6 +220,9 @@ class Engine {
   std::vector<uint64_t> PinSnapshot() const;
   Status WriteWal(std::string_view records, uint64_t first_seq, uint64_t last_seq);
   void SetBackgroundError(const Status& s);
+  // Wakes threads waiting for the visible sequence to advance or the engine
+  // to fail. Call after storing visible_seq_ or failed_.
+  void NotifyVisibleWaiters();
 
   // Pins.
   void RegisterPin(uint64_t seq);
@@ -235,6 +252,10 @@ class Engine {
   uint64_t last_seq_ = 0;                        // guarded by tree_mu_ (leader writes)
   std::vector<std::string> pending_tombstones_;  // guarded by tree_mu_
   std::atomic<uint64_t> visible_seq_{0};
+  // Checkpoint() waits on visible_cv_ for the WAL boundary to become
+  // visible; visible_mu_ only orders that wait against NotifyVisibleWaiters.
+  std::mutex visible_mu_;
+  std::condition_variable visible_cv_;
 
   // Pins. Registering takes tree_mu_ shared then pin_mu_, so pruning (under
   // tree_mu_ exclusive) always sees every pin.

@@ -1,6 +1,8 @@
 // Framing, header checks and the torn-tail versus corruption decision.
 #include "holt/log_format.h"
 
+#include <algorithm>
+
 #include "common/coding.h"
 #include "common/crc32c.h"
 
@@ -15,54 +17,78 @@ void AppendFileHeader(std::string* dst, std::string_view magic, uint32_t version
   PutFixed32(dst, crc32c::Mask(crc32c::Value(dst->data() + start, 20)));
 }
 
-void AppendRecord(std::string* dst, std::string_view payload) {
+void AppendRecordHeader(std::string* dst, std::string_view payload) {
   char header[kRecordHeaderSize];
   EncodeFixed32(header, static_cast<uint32_t>(payload.size()));
   EncodeFixed32(header + 4, crc32c::Mask(crc32c::Value(payload)));
   EncodeFixed32(header + 8, crc32c::Mask(crc32c::Value(header, 8)));
   dst->append(header, kRecordHeaderSize);
+}
+
+void AppendRecord(std::string* dst, std::string_view payload) {
+  AppendRecordHeader(dst, payload);
   dst->append(payload);
 }
 
-Result<FileHeader> ParseFileHeader(std::string_view file, std::string_view magic,
+Result<FileHeader> ParseFileHeader(std::string_view head, std::string_view magic,
                                    std::string_view path) {
   std::string where(path);
-  if (file.size() < kFileHeaderSize) {
-    return Status::Corruption(where + ": file header truncated (" + std::to_string(file.size()) +
+  if (head.size() < kFileHeaderSize) {
+    return Status::Corruption(where + ": file header truncated (" + std::to_string(head.size()) +
                               " bytes)");
   }
-  if (file.substr(0, 8) != magic.substr(0, 8)) {
+  if (head.substr(0, 8) != magic.substr(0, 8)) {
     return Status::Corruption(where + ": bad magic at offset 0");
   }
-  uint32_t stored = DecodeFixed32(file.data() + 20);
-  if (crc32c::Unmask(stored) != crc32c::Value(file.data(), 20)) {
+  uint32_t stored = DecodeFixed32(head.data() + 20);
+  if (crc32c::Unmask(stored) != crc32c::Value(head.data(), 20)) {
     return Status::Corruption(where + ": file header checksum mismatch at offset 0");
   }
-  return FileHeader{DecodeFixed32(file.data() + 8), DecodeFixed64(file.data() + 12)};
+  return FileHeader{DecodeFixed32(head.data() + 8), DecodeFixed64(head.data() + 12)};
 }
 
-bool RecordReader::RestIsZero(uint64_t from) const {
-  for (uint64_t i = from; i < file_.size(); ++i) {
-    if (file_[i] != '\0') return false;
+Result<std::string_view> RecordReader::ReadAt(uint64_t offset, size_t n) {
+  n = static_cast<size_t>(std::min<uint64_t>(n, size_ - std::min(offset, size_)));
+  if (offset >= window_start_ && offset + n <= window_start_ + window_.size()) {
+    return std::string_view(window_).substr(offset - window_start_, n);
+  }
+  size_t want = std::max(n, kReadAheadBytes);
+  want = static_cast<size_t>(std::min<uint64_t>(want, size_ - offset));
+  // Give back the memory of an earlier large record.
+  if (window_.capacity() > 2 * std::max(want, kReadAheadBytes)) std::string().swap(window_);
+  NOKV_RETURN_IF_ERROR(file_->Read(offset, want, &window_));
+  window_start_ = offset;
+  return std::string_view(window_).substr(0, std::min(n, window_.size()));
+}
+
+Result<bool> RecordReader::RestIsZero(uint64_t from) {
+  for (uint64_t at = from; at < size_;) {
+    NOKV_ASSIGN_OR_RETURN(std::string_view bytes, ReadAt(at, kReadAheadBytes));
+    if (bytes.empty()) break;  // the file shrank under us: nothing more to see
+    if (bytes.find_first_not_of('\0') != std::string_view::npos) return false;
+    at += bytes.size();
   }
   return true;
 }
 
-RecordReader::Outcome RecordReader::Next(std::string_view* payload, std::string* why) {
-  uint64_t left = file_.size() - offset_;
+Result<RecordReader::Outcome> RecordReader::Next(std::string_view* payload, std::string* why) {
+  uint64_t left = size_ - offset_;
   if (left == 0) return Outcome::kEnd;
   if (left < kRecordHeaderSize) {
     *why = "record header cut short";
     return Outcome::kTornTail;
   }
-  const char* header = file_.data() + offset_;
+  NOKV_ASSIGN_OR_RETURN(std::string_view header_bytes, ReadAt(offset_, kRecordHeaderSize));
+  if (header_bytes.size() < kRecordHeaderSize) {
+    *why = "record header cut short";
+    return Outcome::kTornTail;
+  }
+  char header[kRecordHeaderSize];
+  header_bytes.copy(header, kRecordHeaderSize);
   if (crc32c::Unmask(DecodeFixed32(header + 8)) != crc32c::Value(header, 8)) {
-    if (RestIsZero(offset_)) {
-      *why = "zero fill after the last record";
-      return Outcome::kTornTail;
-    }
-    *why = "record header checksum mismatch";
-    return Outcome::kCorrupt;
+    NOKV_ASSIGN_OR_RETURN(bool zero, RestIsZero(offset_));
+    *why = zero ? "zero fill after the last record" : "record header checksum mismatch";
+    return zero ? Outcome::kTornTail : Outcome::kCorrupt;
   }
   uint32_t length = DecodeFixed32(header);
   if (length > kMaxRecordPayload) {
@@ -73,15 +99,22 @@ RecordReader::Outcome RecordReader::Next(std::string_view* payload, std::string*
     *why = "record payload cut short";
     return Outcome::kTornTail;
   }
-  std::string_view body = file_.substr(offset_ + kRecordHeaderSize, length);
+  uint64_t end = offset_ + kRecordHeaderSize + length;
+  NOKV_ASSIGN_OR_RETURN(std::string_view body, ReadAt(offset_ + kRecordHeaderSize, length));
+  if (body.size() < length) {
+    *why = "record payload cut short";
+    return Outcome::kTornTail;
+  }
   if (crc32c::Unmask(DecodeFixed32(header + 4)) != crc32c::Value(body)) {
-    bool last = offset_ + kRecordHeaderSize + length == file_.size() ||
-                RestIsZero(offset_ + kRecordHeaderSize + length);
     *why = "record payload checksum mismatch";
+    bool last = end == size_;
+    if (!last) {
+      NOKV_ASSIGN_OR_RETURN(last, RestIsZero(end));
+    }
     return last ? Outcome::kTornTail : Outcome::kCorrupt;
   }
   *payload = body;
-  offset_ += kRecordHeaderSize + length;
+  offset_ = end;
   return Outcome::kRecord;
 }
 

@@ -79,32 +79,34 @@ namespace {
 Status ReplaySegment(Env* env, const std::string& path, bool last, uint64_t after_seq,
                      const std::function<Status(uint64_t, const Batch&)>& apply,
                      WalReplayStats* stats) {
-  std::string file;
-  NOKV_RETURN_IF_ERROR(env->ReadFileToString(path, &file));
+  NOKV_ASSIGN_OR_RETURN(auto file, env->NewRandomAccessFile(path));
+  NOKV_ASSIGN_OR_RETURN(uint64_t size, file->Size());
+  std::string head;
+  NOKV_RETURN_IF_ERROR(file->Read(0, std::min<uint64_t>(size, kFileHeaderSize), &head));
   // A crash between creating the newest segment and syncing its header
   // leaves it short or zero-filled: it holds no records.
   if (last &&
-      (file.size() < kFileHeaderSize || file.find_first_not_of('\0', 0) >= kFileHeaderSize)) {
-    NOKV_LOG(kWarn) << "ignoring WAL segment " << path << " with an incomplete header ("
-                    << file.size() << " bytes)";
+      (head.size() < kFileHeaderSize || head.find_first_not_of('\0') == std::string::npos)) {
+    NOKV_LOG(kWarn) << "ignoring WAL segment " << path << " with an incomplete header (" << size
+                    << " bytes)";
     stats->cut_torn_tail = true;
     return Status::Ok();
   }
-  NOKV_ASSIGN_OR_RETURN(FileHeader header, ParseFileHeader(file, kWalMagic, path));
+  NOKV_ASSIGN_OR_RETURN(FileHeader header, ParseFileHeader(head, kWalMagic, path));
   if (header.version != kWalVersion) {
     return Status::NotSupported(path + ": WAL version " + std::to_string(header.version));
   }
-  RecordReader reader(file);
+  RecordReader reader(file.get(), size);
   Batch batch;
   for (;;) {
     std::string_view payload;
     std::string why;
     uint64_t offset = reader.offset();
-    auto outcome = reader.Next(&payload, &why);
+    NOKV_ASSIGN_OR_RETURN(auto outcome, reader.Next(&payload, &why));
     if (outcome == RecordReader::Outcome::kEnd) break;
     if (outcome == RecordReader::Outcome::kTornTail && last) {
       NOKV_LOG(kWarn) << "cutting torn WAL tail of " << path << " at offset " << offset << " ("
-                      << why << ", " << file.size() - offset << " bytes)";
+                      << why << ", " << size - offset << " bytes)";
       NOKV_RETURN_IF_ERROR(env->TruncateFile(path, offset));
       // The cut must be durable before a newer segment exists, or a power
       // loss could bring the torn bytes back in a segment that is no longer

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <chrono>
+#include <condition_variable>
+#include <latch>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -25,12 +27,23 @@ TEST(ConcurrencyTest, ReadersSeeAtomicBatchesWhileWritersAndCheckpointsRun) {
   ASSERT_TRUE(opened.ok());
   Engine& engine = **opened;
 
+  // The run is bounded by work, not time: writers commit a fixed number of
+  // batches, explicit checkpoints are spread over their progress, and
+  // readers run until both are done.
+  constexpr int kWriters = 2, kReaders = 2;
+  constexpr uint64_t kCommitsPerWriter = 5000;
+  constexpr uint64_t kTotalCommits = kWriters * kCommitsPerWriter;
+  constexpr int kCheckpoints = 5;
+  std::latch start(kWriters + kReaders + 1);
   std::atomic<bool> stop{false};
-  std::atomic<uint64_t> commits{0};
   std::atomic<int> failures{0};
+  std::mutex progress_mu;
+  std::condition_variable progress_cv;
+  uint64_t commits = 0;  // guarded by progress_mu
   auto writer = [&](int id) {
     std::mt19937 rng(id);
-    for (uint64_t i = 0; !stop.load(); ++i) {
+    start.arrive_and_wait();
+    for (uint64_t i = 0; i < kCommitsPerWriter; ++i) {
       std::string pair = std::to_string(rng() % 50);
       std::string value = std::to_string(id) + ":" + std::to_string(i);
       Batch b;
@@ -40,13 +53,19 @@ TEST(ConcurrencyTest, ReadersSeeAtomicBatchesWhileWritersAndCheckpointsRun) {
         b.Delete("pair/a/" + std::to_string(rng() % 50));
       }
       if (!engine.Commit(b).ok()) failures++;
-      commits++;
+      {
+        std::lock_guard lock(progress_mu);
+        commits++;
+      }
+      progress_cv.notify_all();
     }
   };
+  std::vector<uint64_t> reads(kReaders, 0);
   auto reader = [&](int id) {
     std::mt19937 rng(id + 100);
     uint64_t last_seen = 0;
-    while (!stop.load()) {
+    start.arrive_and_wait();
+    do {
       ReadView view = engine.Pin();
       if (view.seq() < last_seen) failures++;
       last_seen = view.seq();
@@ -61,25 +80,32 @@ TEST(ConcurrencyTest, ReadersSeeAtomicBatchesWhileWritersAndCheckpointsRun) {
       std::this_thread::yield();
       auto second = engine.Scan(o, &view);
       if (!first.ok() || !second.ok() || first->size() != second->size()) failures++;
-    }
+      reads[id]++;
+    } while (!stop.load());
   };
   std::vector<std::thread> threads;
-  for (int i = 0; i < 2; ++i) threads.emplace_back(writer, i);
-  for (int i = 0; i < 2; ++i) threads.emplace_back(reader, i);
-  threads.emplace_back([&] {
-    while (!stop.load()) {
+  for (int i = 0; i < kWriters; ++i) threads.emplace_back(writer, i);
+  for (int i = 0; i < kReaders; ++i) threads.emplace_back(reader, i);
+  std::thread checkpointer([&] {
+    start.arrive_and_wait();
+    for (int k = 1; k <= kCheckpoints; ++k) {
+      {
+        std::unique_lock lock(progress_mu);
+        progress_cv.wait(lock, [&] { return commits >= k * kTotalCommits / (kCheckpoints + 1); });
+      }
       if (!engine.Checkpoint().ok()) failures++;
       engine.Sweep();
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  for (int i = 0; i < kWriters; ++i) threads[static_cast<size_t>(i)].join();
+  checkpointer.join();
   stop = true;
-  for (auto& t : threads) t.join();
+  for (size_t i = kWriters; i < threads.size(); ++i) threads[i].join();
   EXPECT_EQ(failures.load(), 0);
-  EXPECT_GT(commits.load(), 100u);
-  EXPECT_GT(engine.GetStats().checkpoints, 0u);
-  EXPECT_GE(engine.GetStats().commits, commits.load());
+  EXPECT_EQ(commits, kTotalCommits);
+  for (uint64_t n : reads) EXPECT_GT(n, 0u);
+  EXPECT_GE(engine.GetStats().checkpoints, static_cast<uint64_t>(kCheckpoints));
+  EXPECT_GE(engine.GetStats().commits, kTotalCommits);
 }
 
 TEST(ConcurrencyTest, GroupCommitOrdersConcurrentWriters) {

@@ -5,8 +5,11 @@
 // must be there, and the one batch in flight is either whole or absent.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include "common/fault_env.h"
 #include "engine_test_util.h"
@@ -136,6 +139,152 @@ TEST(CrashTest, ShortWriteFailsTheCommitAndLaterCommitsUntilReopen) {
   auto engine = Engine::Open(dir.path(), testing::TestOptions(&env));
   ASSERT_TRUE(engine.ok()) << engine.status().ToString();
   EXPECT_EQ(Dump(**engine), (State{{"a", "1"}}));
+}
+
+// Only a predicate that did not hold carries Reason::kPredicateFailed;
+// callers retry on it, so a stopped engine must not look like one.
+TEST(CrashTest, StoppedEngineFailuresAreNotPredicateFailures) {
+  nokv::testing::TempDir dir(nokv::testing::TempDir::InMemoryBase());
+  FaultInjectionEnv env(Env::Default());
+  auto engine = Engine::Open(dir.path(), testing::TestOptions(&env));
+  ASSERT_TRUE(engine.ok());
+  testing::Put(**engine, "a", "1");
+  Batch conflict;
+  conflict.RequireNotExists("a");
+  auto failed = (*engine)->Commit(conflict);
+  ASSERT_EQ(failed.status().code(), Code::kFailedPrecondition);
+  EXPECT_TRUE(failed.status().Is(Reason::kPredicateFailed));
+
+  env.ShortWriteNext();
+  Batch b;
+  b.Put("b", "2");
+  auto write_failed = (*engine)->Commit(b);
+  ASSERT_FALSE(write_failed.ok());
+  EXPECT_FALSE(write_failed.status().Is(Reason::kPredicateFailed));
+  Status checkpoint = (*engine)->Checkpoint();
+  EXPECT_EQ(checkpoint.code(), Code::kFailedPrecondition);
+  EXPECT_EQ(checkpoint.reason(), Reason::kNone);
+  // Even a batch whose predicate would fail reports the stop, not the predicate.
+  auto after = (*engine)->Commit(conflict);
+  ASSERT_FALSE(after.ok());
+  EXPECT_FALSE(after.status().Is(Reason::kPredicateFailed));
+}
+
+// Forwards to the default Env; once armed, the next WritableFile::Sync
+// reports that it started, waits until Release(), then fails. Lets a test
+// hold a commit leader between its WAL write and its sync.
+class GatedSyncEnv final : public Env {
+ public:
+  void Arm() {
+    std::lock_guard lock(mu_);
+    armed_ = true;
+  }
+  void WaitUntilSyncBlocked() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return blocked_; });
+  }
+  void Release() {
+    {
+      std::lock_guard lock(mu_);
+      released_ = true;
+    }
+    cv_.notify_all();
+  }
+
+  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
+    NOKV_ASSIGN_OR_RETURN(auto file, base_->NewWritableFile(path));
+    return std::unique_ptr<WritableFile>(new File(this, std::move(file)));
+  }
+  Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path) override {
+    NOKV_ASSIGN_OR_RETURN(auto file, base_->NewAppendableFile(path));
+    return std::unique_ptr<WritableFile>(new File(this, std::move(file)));
+  }
+  Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& path) override {
+    return base_->NewRandomAccessFile(path);
+  }
+  bool FileExists(const std::string& path) override { return base_->FileExists(path); }
+  Result<std::vector<std::string>> GetChildren(const std::string& dir) override {
+    return base_->GetChildren(dir);
+  }
+  Status RemoveFile(const std::string& path) override { return base_->RemoveFile(path); }
+  Status CreateDirs(const std::string& dir) override { return base_->CreateDirs(dir); }
+  Status RemoveDir(const std::string& dir) override { return base_->RemoveDir(dir); }
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    return base_->RenameFile(from, to);
+  }
+  Status SyncDir(const std::string& dir) override { return base_->SyncDir(dir); }
+  Status TruncateFile(const std::string& path, uint64_t size) override {
+    return base_->TruncateFile(path, size);
+  }
+  Result<uint64_t> GetFileSize(const std::string& path) override {
+    return base_->GetFileSize(path);
+  }
+  Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
+    return base_->LockFile(path);
+  }
+
+ private:
+  class File final : public WritableFile {
+   public:
+    File(GatedSyncEnv* env, std::unique_ptr<WritableFile> base)
+        : env_(env), base_(std::move(base)) {}
+    Status Append(std::string_view data) override { return base_->Append(data); }
+    Status Sync() override {
+      if (env_->TakeGate()) return Status::IOError("gated sync failed");
+      return base_->Sync();
+    }
+    Status Close() override { return base_->Close(); }
+    uint64_t Size() const override { return base_->Size(); }
+
+   private:
+    GatedSyncEnv* env_;
+    std::unique_ptr<WritableFile> base_;
+  };
+
+  // True (after waiting for Release) when this sync is the gated one.
+  bool TakeGate() {
+    std::unique_lock lock(mu_);
+    if (!armed_) return false;
+    armed_ = false;
+    blocked_ = true;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return released_; });
+    return true;
+  }
+
+  Env* base_ = Env::Default();
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool armed_ = false;     // guarded by mu_
+  bool blocked_ = false;   // guarded by mu_
+  bool released_ = false;  // guarded by mu_
+};
+
+// A checkpoint that rotates the WAL right after a group was written but
+// before it became visible waits for it; when that group's sync fails
+// instead, the checkpoint is woken and reports the stop rather than writing
+// an image of a state that never became visible.
+TEST(CrashTest, CheckpointWaitingForAGroupWhoseSyncFailsReportsTheStop) {
+  nokv::testing::TempDir dir(nokv::testing::TempDir::InMemoryBase());
+  GatedSyncEnv env;
+  auto engine = Engine::Open(dir.path(), testing::TestOptions(&env));
+  ASSERT_TRUE(engine.ok());
+  testing::Put(**engine, "a", "1");
+  env.Arm();
+  std::thread writer([&] {
+    Batch b;
+    b.Put("b", "2");
+    EXPECT_FALSE((*engine)->Commit(b).ok());
+  });
+  env.WaitUntilSyncBlocked();  // "b" is written to the WAL, not yet visible
+  Status checkpoint;
+  std::thread checkpointer([&] { checkpoint = (*engine)->Checkpoint(); });
+  env.Release();
+  writer.join();
+  checkpointer.join();
+  EXPECT_EQ(checkpoint.code(), Code::kFailedPrecondition) << checkpoint.ToString();
+  EXPECT_EQ((*engine)->GetStats().checkpoints, 0u);
+  EXPECT_EQ((*engine)->Get("b").status().code(), Code::kNotFound);
 }
 
 }  // namespace

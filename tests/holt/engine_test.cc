@@ -130,6 +130,7 @@ TEST_F(EngineTest, FailedPredicateAppliesNothingAndNamesThePredicate) {
   auto r = engine_->Commit(b, &failed);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kFailedPrecondition);
+  EXPECT_TRUE(r.status().Is(Reason::kPredicateFailed));
   EXPECT_EQ(failed, 1u);
   EXPECT_NE(r.status().message().find("not_exists \"exists\""), std::string_view::npos);
   EXPECT_EQ(Get("new"), "<not_found>");

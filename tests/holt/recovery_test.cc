@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/coding.h"
 #include "engine_test_util.h"
 #include "holt/log_format.h"
 #include "holt/wal.h"
@@ -107,6 +108,81 @@ TEST_F(RecoveryTest, ZeroFillAfterTheLastRecordIsCut) {
   auto engine = Open();
   ASSERT_TRUE(engine.ok()) << engine.status().ToString();
   EXPECT_EQ(Dump(**engine).size(), 3u);
+}
+
+// The reader reads through a bounded window; a tail longer than the window
+// is still recognised as zero fill.
+TEST_F(RecoveryTest, ZeroFillLongerThanTheReadWindowIsCut) {
+  Populate(3);
+  std::string wal = NewestWal();
+  {
+    std::ofstream f(wal, std::ios::app | std::ios::binary);
+    std::string zeros(3 * kReadAheadBytes + 5, '\0');
+    f.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+  }
+  auto engine = Open();
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  EXPECT_EQ(Dump(**engine).size(), 3u);
+}
+
+TEST_F(RecoveryTest, DataBehindALongZeroRunIsCorruption) {
+  Populate(3);
+  std::string wal = NewestWal();
+  uint64_t damaged_at = std::filesystem::file_size(wal);
+  {
+    std::ofstream f(wal, std::ios::app | std::ios::binary);
+    std::string zeros(3 * kReadAheadBytes, '\0');
+    f.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+    f.put('\x01');
+  }
+  auto engine = Open();
+  ASSERT_FALSE(engine.ok());
+  EXPECT_EQ(engine.status().code(), Code::kCorruption);
+  EXPECT_NE(engine.status().message().find("offset " + std::to_string(damaged_at)),
+            std::string_view::npos)
+      << engine.status().ToString();
+}
+
+// Version 1 images (each key in one entry) still load after the move to
+// version 2 (a key may continue over several entries).
+TEST_F(RecoveryTest, VersionOneCheckpointImageStillLoads) {
+  std::string image;
+  AppendFileHeader(&image, std::string_view("HOLTCKPT", 8), 1, 7);
+  std::string meta = "M";
+  PutFixed64(&meta, 7);
+  PutVarint64(&meta, 1);
+  PutLengthPrefixed(&meta, "snap");
+  PutFixed64(&meta, 5);
+  AppendRecord(&image, meta);
+  std::string data = "D";
+  PutLengthPrefixed(&data, "a");
+  PutVarint64(&data, 2);
+  for (auto [seq, value] : {std::pair<uint64_t, std::string>{6, "new"}, {5, "old"}}) {
+    PutVarint64(&data, seq);
+    data.push_back(0);
+    PutLengthPrefixed(&data, value);
+  }
+  PutLengthPrefixed(&data, "b");
+  PutVarint64(&data, 1);
+  PutVarint64(&data, 7);
+  data.push_back(0);
+  PutLengthPrefixed(&data, "bee");
+  AppendRecord(&image, data);
+  std::string end = "E";
+  PutFixed64(&end, 2);
+  PutFixed64(&end, 3);
+  AppendRecord(&image, end);
+  std::string name = "checkpoint-0000000000000007.holt";
+  std::ofstream(dir_.Sub(name), std::ios::binary) << image;
+  std::ofstream(dir_.Sub("CURRENT"), std::ios::binary) << name << "\n";
+
+  auto engine = Open();
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  EXPECT_EQ(Dump(**engine), (std::map<std::string, std::string>{{"a", "new"}, {"b", "bee"}}));
+  auto snap = (*engine)->PinDurable("snap");
+  ASSERT_TRUE(snap.ok());
+  EXPECT_EQ((*engine)->Get("a", &*snap)->bytes, "old");
+  EXPECT_EQ(Put(**engine, "c", "x"), 8u);
 }
 
 TEST_F(RecoveryTest, BadWalMagicIsCorruption) {
