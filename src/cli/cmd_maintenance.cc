@@ -76,6 +76,9 @@ int Gc(Context& ctx, const Args&) {
     if (!report.ok()) return ctx.Fail("gc", report.status());
     nlohmann::json j = {{"blocks_deleted", report->blocks_deleted},
                         {"blocks_waiting_for_snapshots", report->blocks_waiting_for_snapshots},
+                        {"claims_resumed", report->claims_resumed},
+                        {"stale_hints_dropped", report->stale_hints_dropped},
+                        {"collected_markers_pruned", report->collected_markers_pruned},
                         {"orphans_deleted", report->orphans_deleted},
                         {"events_pruned", report->events_pruned},
                         {"dedupe_pruned", report->dedupe_pruned},

@@ -362,6 +362,13 @@ void Engine::SetBackgroundError(const Status& s) {
   NotifyVisibleWaiters();
 }
 
+bool Engine::WaitVisibleAfter(uint64_t seq, std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(visible_mu_);
+  return visible_cv_.wait_until(lock, deadline,
+                                [&] { return visible_seq() > seq || failed_.load(); }) &&
+         visible_seq() > seq;
+}
+
 void Engine::NotifyVisibleWaiters() {
   { std::lock_guard lock(visible_mu_); }
   visible_cv_.notify_all();

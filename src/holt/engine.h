@@ -190,6 +190,10 @@ class Engine {
   uint64_t OldestReaderPin() const;
 
   uint64_t visible_seq() const { return visible_seq_.load(std::memory_order_acquire); }
+  // Blocks until the visible sequence passes `seq` (any committer's batch
+  // became visible), the engine stops, or `deadline`. Returns whether it
+  // passed. Any thread.
+  bool WaitVisibleAfter(uint64_t seq, std::chrono::steady_clock::time_point deadline);
 
   // Writes a checkpoint image now and drops the WAL segments it covers.
   Status Checkpoint();

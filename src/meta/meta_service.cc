@@ -317,7 +317,6 @@ Status MetaService::Run(const std::function<Status(Command&)>& build, std::strin
     if (committed.ok()) {
       if (seq) *seq = *committed;
       if (inode) *inode = cmd.result_inode;
-      if (cmd.has_events()) NotifyCommitted();
       return Status::Ok();
     }
     const Status& s = committed.status();
@@ -331,12 +330,5 @@ Status MetaService::Run(const std::function<Status(Command&)>& build, std::strin
                          " conflicting attempts; retry");
 }
 
-void MetaService::NotifyCommitted() {
-  {
-    std::lock_guard lock(watch_mu_);
-    ++watch_epoch_;
-  }
-  watch_cv_.notify_all();
-}
 
 }  // namespace nokv::meta

@@ -304,8 +304,6 @@ class MetaService {
   void IndexOnExchange(Command& cmd, std::string_view a, std::string_view b);
   Result<std::string> ReadBody(const Manifest& manifest);
 
-  // Watch wake-ups.
-  void NotifyCommitted();
   // Revives the collected blocks `cmd` adds references to, when their objects
   // exist again (guarded on the collected marker's version); Aborted with
   // kBlockCollected naming the first one whose object is missing.
@@ -331,10 +329,6 @@ class MetaService {
 
   mutable std::mutex rules_mu_;
   std::map<std::string, records::IndexRule> rules_;  // guarded by rules_mu_
-
-  std::mutex watch_mu_;
-  std::condition_variable watch_cv_;
-  uint64_t watch_epoch_ = 0;  // guarded by watch_mu_
 
   std::mutex gc_mu_;  // held for a whole CollectGarbage run (single flight)
   std::atomic<uint64_t> gc_run_{0};  // owner id of the running collection, 0 = none

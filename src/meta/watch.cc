@@ -71,11 +71,8 @@ Result<EventPage> MetaService::Watch(std::string_view path, std::string_view cur
   EventPage page;
   page.next_cursor = std::string(cursor);
   for (;;) {
-    uint64_t epoch = 0;
-    {
-      std::lock_guard lock(watch_mu_);
-      epoch = watch_epoch_;
-    }
+    // Any commit after this point, by any writer of the engine, wakes us.
+    uint64_t seen = engine_->visible_seq();
     for (;;) {
       NOKV_ASSIGN_OR_RETURN(auto rows, engine_->Scan(scan));
       for (const auto& row : rows) {
@@ -99,8 +96,7 @@ Result<EventPage> MetaService::Watch(std::string_view path, std::string_view cur
       NOKV_ASSIGN_OR_RETURN(std::string start, CursorStart(page.next_cursor, &seq));
       scan.start_after = start;
     }
-    std::unique_lock lock(watch_mu_);
-    watch_cv_.wait_until(lock, deadline, [&] { return watch_epoch_ != epoch; });
+    if (!engine_->WaitVisibleAfter(seen, deadline)) return page;  // timed out or stopped
   }
 }
 

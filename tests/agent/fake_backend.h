@@ -60,17 +60,32 @@ class FakeBackend : public VerbBackend {
     cv_.notify_all();
   }
 
+  // Block until a grep has started / has seen its cancellation; false when
+  // that did not happen within `timeout` (a failure, not a pacing device).
+  bool WaitGrepStarted(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return grep_started.load(); });
+  }
+  bool WaitGrepSawCancel(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return grep_saw_cancel.load(); });
+  }
+
   std::atomic<int> calls{0};
   std::atomic<bool> grep_started{false};
   std::atomic<bool> grep_saw_cancel{false};
 
  private:
   nlohmann::json BlockingGrep(const query::CallControl& control) {
-    grep_started = true;
     std::unique_lock lock(mu_);
+    grep_started = true;
+    cv_.notify_all();
     while (!released_) {
+      // The verb's own cancellation check: CallControl offers a flag, so a
+      // verb looks at it between units of work (here, every 5 ms).
       if (control.cancelled != nullptr && control.cancelled->load()) {
         grep_saw_cancel = true;
+        cv_.notify_all();
         return {{"error", {{"code", "cancelled"}, {"message", "cancelled"}}}};
       }
       cv_.wait_for(lock, std::chrono::milliseconds(5));

@@ -196,7 +196,7 @@ TEST_F(ServerTest, PingIsAnsweredDuringABlockedGrep) {
   Initialize();
   Request(1, "tools/call",
           {{"name", "grep"}, {"arguments", {{"path", "/"}, {"pattern", "block"}}}});
-  while (!backend_.grep_started) std::this_thread::sleep_for(milliseconds(1));
+  ASSERT_TRUE(backend_.WaitGrepStarted());
   EXPECT_EQ(Call(2, "ping")["result"], json::object());
   EXPECT_EQ(ErrorCode(Call(1, "ping")), kInvalidRequest);  // id 1 is still in flight
   backend_.Release();
@@ -208,14 +208,11 @@ TEST_F(ServerTest, CancelledRequestStopsAndGetsNoResponse) {
   Initialize();
   Request("g", "tools/call",
           {{"name", "grep"}, {"arguments", {{"path", "/"}, {"pattern", "block"}}}});
-  while (!backend_.grep_started) std::this_thread::sleep_for(milliseconds(1));
+  ASSERT_TRUE(backend_.WaitGrepStarted());
   Send({{"jsonrpc", "2.0"},
         {"method", "notifications/cancelled"},
         {"params", {{"requestId", "g"}, {"reason", "user"}}}});
-  for (int i = 0; i < 5000 && !backend_.grep_saw_cancel; ++i) {
-    std::this_thread::sleep_for(milliseconds(1));
-  }
-  EXPECT_TRUE(backend_.grep_saw_cancel);
+  EXPECT_TRUE(backend_.WaitGrepSawCancel());
   EXPECT_EQ(Call(3, "ping")["result"], json::object());
   in_.Close();
   runner_.join();

@@ -268,5 +268,39 @@ TEST_F(CliTest, DoctorAndGcOnAHealthyDirectory) {
   EXPECT_NE(broken.out.find("MISSING block"), std::string::npos) << broken.out;
 }
 
+// Damaged block files: every read, whole or ranged, reports the damage
+// (exit 1, naming the block) and never prints the damaged bytes.
+TEST_F(CliTest, DamagedBlocksAreReportedByEveryReadAndNeverServed) {
+  std::string bytes = Random(3 << 20, 7);
+  ASSERT_EQ(Nokv({"put", WriteLocal("f", bytes), "/f"}).exit_code, 0);
+  std::string block;
+  for (auto& e : stdfs::recursive_directory_iterator(data_.Sub("objects"))) {
+    if (e.is_regular_file() && e.path().string().find("blocks") != std::string::npos) {
+      block = e.path().string();
+    }
+  }
+  ASSERT_FALSE(block.empty());
+  {
+    std::fstream f(block, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100000);
+    f.put(static_cast<char>(bytes[100000] ^ 0x5a));
+  }
+  for (std::vector<std::string> args : {std::vector<std::string>{"cat", "/f"},
+                                        {"cat", "--range", "0:4096", "/f"},
+                                        {"cat", "--range", "99990:20", "/f"},
+                                        {"get", "/f", work_.Sub("copy")}}) {
+    SCOPED_TRACE(args[0] + " " + args[1]);
+    auto read = Nokv(args);
+    EXPECT_EQ(read.exit_code, 1) << read.err;
+    EXPECT_NE(read.err.find("does not match its digest"), std::string::npos) << read.err;
+    EXPECT_EQ(read.out.find(bytes.substr(0, 4096)), std::string::npos);
+  }
+  std::string copied;
+  if (std::ifstream in(work_.Sub("copy"), std::ios::binary); in) {
+    copied.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  EXPECT_NE(copied, bytes);
+}
+
 }  // namespace
 }  // namespace nokv

@@ -161,5 +161,42 @@ TEST_F(PublishTest, IdenticalBlocksAreCountedOnce) {
   EXPECT_EQ(ReadBody("/b"), "samesame");
 }
 
+// A publish whose one commit would be a WAL record over the engine's batch
+// limit is refused as TooLarge before anything is written, and the store
+// opens again afterwards (recovery never meets a record it refuses).
+TEST_F(PublishTest, APublishOverTheBatchLimitIsRefusedAndTheStoreStillOpens) {
+  std::string dir = dir_.path() + "/limited";
+  auto open = [&] {
+    MetaOptions options;
+    options.engine.background_work = false;
+    options.engine.max_batch_bytes = 64 << 10;
+    options.store = &store_;
+    return MetaService::Open(dir, std::move(options));
+  };
+  auto meta = open();
+  ASSERT_TRUE(meta.ok()) << meta.status().ToString();
+  std::vector<PublishRequest> requests;
+  for (int i = 0; i < 40; ++i) {  // 40 manifests of 64 blocks: about 120 KiB of records
+    PublishRequest r;
+    r.path = "/big/f" + std::to_string(i);
+    r.node.parents = true;
+    for (int b = 0; b < 64; ++b) {
+      r.manifest.layout.blocks.push_back({Sha256::Of(std::to_string(i * 64 + b)), 1});
+    }
+    r.manifest.layout.size = 64;
+    requests.push_back(std::move(r));
+  }
+  auto refused = (*meta)->PublishMany(requests);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(refused.status().Is(Code::kTooLarge)) << refused.status().ToString();
+  EXPECT_FALSE((*meta)->Stat("/big").ok());
+  requests.resize(4);  // a smaller tree fits
+  ASSERT_TRUE((*meta)->PublishMany(requests).ok());
+  meta->reset();
+  auto again = open();
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE((*again)->Stat("/big/f3").ok());
+}
+
 }  // namespace
 }  // namespace nokv::meta

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "meta/merge.h"
+#include "meta/codec.h"
 #include "meta_fixture.h"
 
 namespace nokv::meta {
@@ -124,12 +125,12 @@ TEST_F(WatchTest, SubtreeFilterCursorsAndRestart) {
   EXPECT_EQ(meta_->Watch("/", "not-a-cursor", 10).status().code(), Code::kInvalidArgument);
 }
 
+// Whether the event lands before the watcher blocks or after, the watch
+// returns it: the wait is on the engine's visible sequence, read before the
+// scan.
 TEST_F(WatchTest, BlockingWaitReturnsWhenAnEventArrives) {
   std::string cursor = meta_->LatestCursor();
-  std::thread writer([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    ASSERT_TRUE(meta_->Create("/late").ok());
-  });
+  std::thread writer([&] { ASSERT_TRUE(meta_->Create("/late").ok()); });
   auto page = meta_->Watch("/", cursor, 10, std::chrono::milliseconds(5000));
   writer.join();
   ASSERT_TRUE(page.ok());
@@ -138,6 +139,27 @@ TEST_F(WatchTest, BlockingWaitReturnsWhenAnEventArrives) {
   auto empty = meta_->Watch("/", page->next_cursor, 10, std::chrono::milliseconds(20));
   ASSERT_TRUE(empty.ok());
   EXPECT_TRUE(empty->events.empty());
+}
+
+// A commit by any writer of the engine wakes a waiting watch, not only
+// commands of this MetaService (the server issue adds more writers).
+TEST_F(WatchTest, AnEventCommittedStraightToTheEngineWakesTheWatch) {
+  std::string cursor = meta_->LatestCursor();
+  std::thread writer([&] {
+    Event e;
+    e.type = EventType::kCreate;
+    e.path = "/raw";
+    e.inode = 99;
+    e.file_type = FileType::kFile;
+    holt::Batch batch;
+    batch.Put(WatchKey(0, 0), EncodeEvent(e), holt::Stamp{kWatchKeySeqOffset, holt::kNoStamp});
+    ASSERT_TRUE(meta_->engine()->Commit(batch).ok());
+  });
+  auto page = meta_->Watch("/", cursor, 10, std::chrono::milliseconds(10000));
+  writer.join();
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->events.size(), 1u);
+  EXPECT_EQ(page->events[0].path, "/raw");
 }
 
 TEST_F(WatchTest, CursorsOlderThanRetentionExpire) {

@@ -68,6 +68,35 @@ TEST_F(ReadTest, BytesAreUtf8WhenValidElseBase64) {
   EXPECT_EQ(rest["offset"], 8);
 }
 
+// A damaged block is reported by every read format and by grep; the agent
+// never sees its bytes.
+TEST_F(ReadTest, DamagedBlocksAreReportedNotServed) {
+  std::string body;
+  for (int i = 0; i < 400; ++i) body += "line " + std::to_string(i) + " secret\n";
+  Put("/damaged.log", body, 1024);
+  // Replace the second block's object with same-length damaged bytes.
+  auto attr = meta_->Stat("/damaged.log");
+  ASSERT_TRUE(attr.ok());
+  auto manifest = meta_->GetManifest(attr->inode, attr->generation);
+  ASSERT_TRUE(manifest.ok());
+  std::string key = object::BlockKey(manifest->layout.blocks[1].digest);
+  std::string damaged = body.substr(1024, 1024);
+  damaged[10] ^= 0x20;
+  ASSERT_TRUE(store_.Put(key, damaged).ok());
+  for (const json& args : {json{{"path", "/damaged.log"}},
+                           json{{"path", "/damaged.log"}, {"format", "bytes"}, {"offset", 1030},
+                                {"limit", 8}},
+                           json{{"path", "/damaged.log"}, {"format", "text"}, {"offset", 75},
+                                {"limit", 5}}}) {
+    SCOPED_TRACE(args.dump());
+    json result = Call("read", args);
+    ASSERT_TRUE(result.contains("error")) << result.dump();
+    EXPECT_EQ(result.dump().find(damaged.substr(0, 16)), std::string::npos);
+  }
+  json grep = Call("grep", {{"pattern", "secret"}, {"path", "/damaged.log"}});
+  EXPECT_EQ(grep.dump().find(damaged.substr(0, 16)), std::string::npos) << grep.dump();
+}
+
 TEST_F(ReadTest, DirectoriesAreNotFilesAndArgumentsAreChecked) {
   EXPECT_EQ(Code(Call("read", {{"path", "/runs"}})), "not_a_file");
   EXPECT_EQ(Code(Call("read", json::object())), "invalid_argument");
