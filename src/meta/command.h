@@ -8,6 +8,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 
 #include "holt/batch.h"
@@ -17,9 +18,12 @@
 
 namespace nokv::meta {
 
+class IndexEdits;
+
 class MetaService::Command {
  public:
-  Command(MetaService* service, int64_t now_ns) : service_(service), now_(now_ns) {}
+  Command(MetaService* service, int64_t now_ns);
+  ~Command();
 
   holt::Batch& batch() { return batch_; }
   MetaService& service() { return *service_; }
@@ -43,7 +47,11 @@ class MetaService::Command {
   // Guards: the read of `key` at `version` (0: absent) is still current.
   void Guard(std::string_view key, uint64_t version);
 
-  // Emits the netted block deltas, GC hints and totals collected so far.
+  // The index rows this command changes (index_edits.h). Made on first use, which
+  // snapshots the active rules and guards the rule-set version (kIndexRulesKey).
+  IndexEdits& index();
+
+  // Emits the index changes, netted block deltas, GC hints and totals collected so far.
   void Finish(bool revive_blocks);
 
   // Directories this command creates, so later steps of the same command
@@ -64,6 +72,7 @@ class MetaService::Command {
   std::map<Digest, int64_t> block_deltas_;
   int64_t totals_[4] = {0, 0, 0, 0};
   InodeId max_new_inode_ = 0;
+  std::unique_ptr<IndexEdits> index_;
 };
 
 }  // namespace nokv::meta
