@@ -70,12 +70,41 @@ void MetaService::SetActiveRule(const records::IndexRule* rule, std::string_view
   rules_version_ = version;
 }
 
+bool MetaService::GuardPathAbsent(std::string_view path, holt::Batch* batch) {
+  auto parts = SplitPath(path);
+  if (!parts.ok()) return false;
+  InodeId dir = kRootInode;
+  for (const auto& part : *parts) {
+    uint64_t version = 0;
+    auto entry = ReadDentry(dir, part, nullptr, &version);
+    batch->RequireVersion(DentryKey(dir, part), version);
+    if (!entry.ok() || entry->type != FileType::kDirectory) return true;
+    dir = entry->inode;
+  }
+  return false;
+}
+
 Status MetaService::AddIndexRule(const records::IndexRule& rule) {
   NOKV_ASSIGN_OR_RETURN(records::IndexRule checked,
                         records::RuleFromJson(records::RuleToJson(rule)));
   std::lock_guard admin(index_admin_mu_);
-  RuleRecord record{checked, IndexRuleState::kResetting, ""};
   uint64_t seq = 0;
+  if (!engine_->Get(RuleKey(checked.id)).ok()) {
+    // A new rule whose root does not exist yet has nothing to drop or back-fill: one
+    // commit makes it ready, guarded on the root still being absent.
+    holt::Batch batch;
+    if (GuardPathAbsent(checked.root, &batch)) {
+      batch.Put(RuleKey(checked.id), EncodeRuleRecord({checked, IndexRuleState::kReady, ""}));
+      batch.Put(kIndexRulesKey, "");
+      auto committed = engine_->Commit(batch);
+      if (committed.ok()) {
+        SetActiveRule(&checked, checked.id, *committed);
+        return Status::Ok();
+      }
+      if (!committed.status().Is(Reason::kPredicateFailed)) return committed.status();
+    }
+  }
+  RuleRecord record{checked, IndexRuleState::kResetting, ""};
   NOKV_RETURN_IF_ERROR(CommitRuleRecord(record, /*rules_changed=*/true, &seq));
   SetActiveRule(nullptr, checked.id, seq);
   return ResumeRule(std::move(record));

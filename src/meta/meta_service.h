@@ -295,6 +295,9 @@ class MetaService {
   Status BackfillBatch(const records::IndexRule& rule, std::vector<std::string>* files,
                        std::string* cursor);
   void SetActiveRule(const records::IndexRule* rule, std::string_view id, uint64_t version);
+  // Guards in `batch` that no directory exists at `path` and returns true, or false when
+  // one does.
+  bool GuardPathAbsent(std::string_view path, holt::Batch* batch);
 
   // Watch wake-ups.
   void NotifyCommitted();
