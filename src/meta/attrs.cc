@@ -1,5 +1,7 @@
 // Attribute changes: setattr (mode, owner, times, truncation to zero) and
-// extended attributes.
+// extended attributes. Each command guards the inode version and the dentry chain of
+// the path it reports in events and index rows (GuardInodePath), and every xattr change
+// rewrites the inode (ctime), so an unlink that read the xattrs sees a conflict.
 #include "meta/command.h"
 #include "meta/path.h"
 #include "meta/resolved.h"
@@ -25,7 +27,7 @@ Result<Attr> MetaService::SetAttrAt(InodeId inode, const SetAttrRequest& request
         if (request.gid) attr.gid = *request.gid;
         if (request.mtime_ns) attr.mtime_ns = *request.mtime_ns;
         attr.ctime_ns = cmd.now();
-        std::string path = PathOf(inode).value_or("");
+        NOKV_ASSIGN_OR_RETURN(std::string path, GuardInodePath(cmd, inode));
         content_changed = false;
         if (request.size && *request.size != attr.size) {
           if (attr.type == FileType::kDirectory)
@@ -45,7 +47,8 @@ Result<Attr> MetaService::SetAttrAt(InodeId inode, const SetAttrRequest& request
           attr.size = 0;
           if (!request.mtime_ns) attr.mtime_ns = cmd.now();
           content_changed = true;
-          if (!path.empty()) IndexOnPublish(cmd, path, nullptr, std::string_view());
+          if (!path.empty())
+            NOKV_RETURN_IF_ERROR(IndexOnPublish(cmd, path, nullptr, std::string_view()));
         }
         cmd.PutAttr(attr, content_changed);
         cmd.Event(EventType::kSetattr, path, inode, attr.type);
@@ -68,7 +71,8 @@ Status MetaService::SetXattr(InodeId inode, std::string_view name, std::string_v
   }
   return Run(
       [&](Command& cmd) -> Status {
-        NOKV_ASSIGN_OR_RETURN(Attr attr, ReadAttr(inode, nullptr));
+        uint64_t version = 0;
+        NOKV_ASSIGN_OR_RETURN(Attr attr, ReadAttr(inode, nullptr, &version));
         auto existing = engine_->Get(XattrKey(inode, name));
         if (mode == XattrMode::kCreate && existing.ok()) {
           return Status::AlreadyExists("attribute " + std::string(name) + " exists");
@@ -76,10 +80,13 @@ Status MetaService::SetXattr(InodeId inode, std::string_view name, std::string_v
         if (mode == XattrMode::kReplace && !existing.ok()) {
           return Status::NotFound("no attribute " + std::string(name));
         }
+        NOKV_ASSIGN_OR_RETURN(std::string path, GuardInodePath(cmd, inode));
         cmd.Guard(XattrKey(inode, name), existing.ok() ? existing->seq : 0);
-        cmd.batch().RequireExists(InodeKey(inode));
+        cmd.Guard(InodeKey(inode), version);
+        attr.ctime_ns = cmd.now();
+        cmd.PutAttr(attr, false);
         cmd.batch().Put(XattrKey(inode, name), value);
-        cmd.Event(EventType::kXattr, PathOf(inode).value_or(""), inode, attr.type, {}, name);
+        cmd.Event(EventType::kXattr, path, inode, attr.type, {}, name);
         return Status::Ok();
       },
       {});
@@ -88,12 +95,17 @@ Status MetaService::SetXattr(InodeId inode, std::string_view name, std::string_v
 Status MetaService::RemoveXattr(InodeId inode, std::string_view name) {
   return Run(
       [&](Command& cmd) -> Status {
-        NOKV_ASSIGN_OR_RETURN(Attr attr, ReadAttr(inode, nullptr));
+        uint64_t version = 0;
+        NOKV_ASSIGN_OR_RETURN(Attr attr, ReadAttr(inode, nullptr, &version));
         auto existing = engine_->Get(XattrKey(inode, name));
         if (!existing.ok()) return Status::NotFound("no attribute " + std::string(name));
+        NOKV_ASSIGN_OR_RETURN(std::string path, GuardInodePath(cmd, inode));
         cmd.Guard(XattrKey(inode, name), existing->seq);
+        cmd.Guard(InodeKey(inode), version);
+        attr.ctime_ns = cmd.now();
+        cmd.PutAttr(attr, false);
         cmd.batch().Delete(XattrKey(inode, name));
-        cmd.Event(EventType::kXattr, PathOf(inode).value_or(""), inode, attr.type, {}, name);
+        cmd.Event(EventType::kXattr, path, inode, attr.type, {}, name);
         return Status::Ok();
       },
       {});

@@ -3,7 +3,24 @@
 
 #include <algorithm>
 
+#include "meta/index_edits.h"
+
 namespace nokv::meta {
+
+MetaService::Command::Command(MetaService* service, int64_t now_ns)
+    : service_(service), now_(now_ns) {}
+
+MetaService::Command::~Command() = default;
+
+IndexEdits& MetaService::Command::index() {
+  if (!index_) {
+    uint64_t version = 0;
+    auto rules = service_->ActiveRules(&version);
+    batch_.RequireVersion(kIndexRulesKey, version);
+    index_ = std::make_unique<IndexEdits>(service_->engine_.get(), &batch_, std::move(rules));
+  }
+  return *index_;
+}
 
 void MetaService::Command::Event(EventType type, std::string_view path, InodeId inode,
                                  FileType file_type, std::string_view old_path,
@@ -70,6 +87,7 @@ std::vector<Digest> MetaService::Command::RaisedBlocks() const {
 }
 
 void MetaService::Command::Finish() {
+  if (index_) index_->Flush();
   for (const auto& [digest, delta] : block_deltas_) {
     if (delta == 0) continue;
     batch_.Merge(BlockRefKey(digest), BlockDeltaOperand(delta, delta > 0 && revive_.contains(digest)));

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <set>
 #include <vector>
 #include <string>
@@ -19,9 +20,12 @@
 
 namespace nokv::meta {
 
+class IndexEdits;
+
 class MetaService::Command {
  public:
-  Command(MetaService* service, int64_t now_ns) : service_(service), now_(now_ns) {}
+  Command(MetaService* service, int64_t now_ns);
+  ~Command();
 
   holt::Batch& batch() { return batch_; }
   MetaService& service() { return *service_; }
@@ -52,7 +56,11 @@ class MetaService::Command {
   // was uploaded again); the caller guards the collected marker's version.
   void Revive(const Digest& digest) { revive_.insert(digest); }
 
-  // Emits the netted block deltas, GC hints and totals collected so far.
+  // The index rows this command changes (index_edits.h). Made on first use, which
+  // snapshots the active rules and guards the rule-set version (kIndexRulesKey).
+  IndexEdits& index();
+
+  // Emits the index changes, netted block deltas, GC hints and totals collected so far.
   void Finish();
 
   // Directories this command creates, so later steps of the same command
@@ -75,6 +83,7 @@ class MetaService::Command {
   std::map<Digest, std::set<InodeId>> released_by_;  // inodes whose manifests dropped a block
   int64_t totals_[4] = {0, 0, 0, 0};
   InodeId max_new_inode_ = 0;
+  std::unique_ptr<IndexEdits> index_;
 };
 
 }  // namespace nokv::meta

@@ -25,6 +25,7 @@
 
 #include "common/thread_pool.h"
 #include "holt/engine.h"
+#include "meta/index_keys.h"
 #include "meta/types.h"
 #include "object/object_store.h"
 #include "records/row.h"
@@ -240,14 +241,23 @@ class MetaService {
   Result<GcReport> CollectGarbage();
 
   // --- Index rules ---------------------------------------------------------
-  // Adds (or replaces) a rule and back-fills rows for existing files.
+  // Adds (or replaces) a rule and back-fills rows for existing files. Each step is
+  // persisted in the rule record (docs/metadata.md, "Index rules"); an interrupted
+  // back-fill resumes at the next open or with Reindex.
   Status AddIndexRule(const records::IndexRule& rule);
   Status RemoveIndexRule(std::string_view id);
+  // The rules find can use: ready, or still back-filling (see IndexRuleRecords).
   std::vector<records::IndexRule> IndexRules();
+  // Drops a rule's rows and back-fills them again; also finishes an interrupted
+  // back-fill (or removal: then NotFound).
   Status Reindex(std::string_view id);
   // Replaces every row of `rule_id` with `rows` (row path -> row), atomically.
   Status RegisterBulkRows(std::string_view rule_id,
                           const std::map<std::string, records::Row>& rows);
+  // Every stored rule with its state and back-fill cursor, in id order.
+  Result<std::vector<RuleRecord>> IndexRuleRecords();
+  // Test hook: runs before each back-fill commit with the number of files in it.
+  void SetBackfillHook(std::function<void(size_t files)> hook);
 
   holt::Engine* engine() { return engine_.get(); }
 
@@ -295,14 +305,33 @@ class MetaService {
                               const NodeOptions& options);
   InodeId AllocateInode();
 
-  // Index maintenance inside a command.
-  // `manifest` nullptr with an empty `body`: the file became empty.
-  void IndexOnPublish(Command& cmd, std::string_view path, const Manifest* manifest,
-                      std::optional<std::string_view> body);
-  void IndexOnRemove(Command& cmd, std::string_view path, bool directory);
-  void IndexOnRename(Command& cmd, std::string_view from, std::string_view to);
-  void IndexOnExchange(Command& cmd, std::string_view a, std::string_view b);
+  // Index maintenance inside a command (index.cc): reads are guarded, writes go
+  // through cmd.index(). `manifest` nullptr with an empty `body`: the file became empty.
+  Status IndexOnPublish(Command& cmd, std::string_view path, const Manifest* manifest,
+                        std::optional<std::string_view> body);
+  Status IndexOnRemove(Command& cmd, std::string_view path, bool directory);
+  // `moved` is the entry that goes from `from` to `to`.
+  Status IndexOnRename(Command& cmd, std::string_view from, std::string_view to,
+                       const DirEntry& moved);
+  Status IndexOnExchange(Command& cmd, std::string_view a, const DirEntry& at_a,
+                         std::string_view b, const DirEntry& at_b);
   Result<std::string> ReadBody(const Manifest& manifest);
+  // The rows `rules` give file `inode` at `path` (its current body).
+  std::vector<StoredRow> ExtractFile(const std::vector<records::IndexRule>& rules,
+                                     std::string_view path, InodeId inode);
+  // The path of `inode` with its dentry chain guarded in `cmd` ("" when it has none).
+  Result<std::string> GuardInodePath(Command& cmd, InodeId inode);
+  // The active rules and the version of kIndexRulesKey they belong to.
+  std::vector<records::IndexRule> ActiveRules(uint64_t* version);
+  // Index administration (index_admin.cc).
+  Status CommitRuleRecord(const RuleRecord& record, bool rules_changed, uint64_t* seq);
+  Status ResumeRule(RuleRecord record);
+  Status BackfillBatch(const records::IndexRule& rule, std::vector<std::string>* files,
+                       std::string* cursor);
+  void SetActiveRule(const records::IndexRule* rule, std::string_view id, uint64_t version);
+  // Guards in `batch` that no directory exists at `path` and returns true, or false when
+  // one does.
+  bool GuardPathAbsent(std::string_view path, holt::Batch* batch);
 
   // Revives the collected blocks `cmd` adds references to, when their objects
   // exist again (guarded on the collected marker's version); Aborted with
@@ -313,14 +342,14 @@ class MetaService {
   void EndUpload(uint64_t id);
   friend class UploadLease;
 
-  Status BackfillRule(const records::IndexRule& rule);
+  Status BackfillRule(const records::IndexRule& rule, std::string cursor);
   Status CollectHintedBlocks(uint64_t run_id, int64_t cutoff, std::map<Digest, uint64_t>* held,
                              GcReport* report);
   Status CollectOutsideSnapshots(const std::map<Digest, uint64_t>& held, uint64_t run_id,
                                  GcReport* report);
   Status SweepOrphans(uint64_t run_id, int64_t cutoff, GcReport* report);
   Status PruneHistory(GcReport* report);
-  Status DropRuleRows(std::string_view rule_id, holt::Batch* first_batch);
+  Status DropRuleRows(std::string_view rule_id);
 
   MetaOptions options_;
   std::unique_ptr<holt::Engine> engine_;
@@ -328,7 +357,12 @@ class MetaService {
   std::atomic<InodeId> next_inode_{2};
 
   mutable std::mutex rules_mu_;
+  // Ready and back-filling rules, as of kIndexRulesKey version rules_version_; both
+  // change only after the commit that changes the stored rule set.
   std::map<std::string, records::IndexRule> rules_;  // guarded by rules_mu_
+  uint64_t rules_version_ = 0;                        // guarded by rules_mu_
+  std::mutex index_admin_mu_;                         // one administration at a time
+  std::function<void(size_t)> backfill_hook_;         // set before use, by tests
 
   std::mutex gc_mu_;  // held for a whole CollectGarbage run (single flight)
   std::atomic<uint64_t> gc_run_{0};  // owner id of the running collection, 0 = none

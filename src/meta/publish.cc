@@ -73,7 +73,7 @@ Status MetaService::BuildPublish(Command& cmd, const PublishRequest& req) {
   if (!empty) cmd.PutManifestStamped(attr.inode, manifest);
   cmd.BlockDeltas(attr.inode, manifest, +1);
   cmd.Event(EventType::kPublish, path, attr.inode, FileType::kFile);
-  IndexOnPublish(cmd, path, &manifest, req.body);
+  NOKV_RETURN_IF_ERROR(IndexOnPublish(cmd, path, &manifest, req.body));
   cmd.result_inode = attr.inode;
   return Status::Ok();
 }

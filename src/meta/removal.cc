@@ -29,11 +29,14 @@ Status MetaService::DropEntry(Command& cmd, InodeId parent, const DirEntry& vict
     if (victim.inode == kRootInode) return Status::PermissionDenied("cannot remove /");
     if (attr.child_count > 0) return Status::NotEmpty(std::string(path) + " is not empty");
     cmd.batch().RequirePrefixEmpty(DentryPrefix(victim.inode));
+    cmd.Guard(InodeKey(victim.inode), version);  // xattrs read below stay the ones there are
     cmd.batch().Delete(InodeKey(victim.inode));
     NOKV_RETURN_IF_ERROR(DeleteXattrs(engine_.get(), &cmd.batch(), victim.inode));
     if (touch_parent) cmd.TouchDir(parent, -1, -1);
     cmd.Totals(0, -1, 0, 0);
   } else {
+    // Every xattr change rewrites the inode (ctime), so this guard also keeps the xattrs
+    // deleted below the complete set.
     cmd.Guard(InodeKey(victim.inode), version);
     if (attr.nlink <= 1) {
       cmd.batch().Delete(InodeKey(victim.inode));
@@ -57,8 +60,7 @@ Status MetaService::DropEntry(Command& cmd, InodeId parent, const DirEntry& vict
     if (touch_parent) cmd.TouchDir(parent, -1, 0);
   }
   cmd.Event(EventType::kRemove, path, victim.inode, attr.type);
-  IndexOnRemove(cmd, path, attr.type == FileType::kDirectory);
-  return Status::Ok();
+  return IndexOnRemove(cmd, path, attr.type == FileType::kDirectory);
 }
 
 Status MetaService::RemoveEntry(InodeId parent, std::string_view name, bool directory) {
@@ -188,8 +190,7 @@ Status MetaService::RenameAt(InodeId fp, std::string_view fn, InodeId tp, std::s
           }
           cmd.Event(EventType::kRename, to, src->inode, src->type, from);
           cmd.Event(EventType::kRename, from, dst->inode, dst->type, to);
-          IndexOnExchange(cmd, from, to);
-          return Status::Ok();
+          return IndexOnExchange(cmd, from, *src, to, *dst);
         }
         int64_t to_child = +1, to_nlink = src_dir ? 1 : 0;
         if (dst.ok()) {
@@ -212,8 +213,7 @@ Status MetaService::RenameAt(InodeId fp, std::string_view fn, InodeId tp, std::s
         }
         NOKV_RETURN_IF_ERROR(Repoint(*this, cmd, *src, fp, fn, tp, tn));
         cmd.Event(EventType::kRename, to, src->inode, src->type, from);
-        IndexOnRename(cmd, from, to);
-        return Status::Ok();
+        return IndexOnRename(cmd, from, to, *src);
       },
       {});
 }
