@@ -219,6 +219,13 @@ class GatedSyncEnv final : public Env {
   Result<uint64_t> GetFileSize(const std::string& path) override {
     return base_->GetFileSize(path);
   }
+  Status LinkFile(const std::string& from, const std::string& to) override {
+    return base_->LinkFile(from, to);
+  }
+  Status SyncFile(const std::string& path) override { return base_->SyncFile(path); }
+  Result<FileAttributes> GetFileAttributes(const std::string& path) override {
+    return base_->GetFileAttributes(path);
+  }
   Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
     return base_->LockFile(path);
   }
