@@ -5,7 +5,7 @@
 
 #include "holt/engine.h"
 #include "meta/index_keys.h"
-#include "meta_fixture.h"
+#include "index_fixture.h"
 #include "records/rule.h"
 
 namespace nokv::meta {
@@ -34,15 +34,7 @@ class IndexTest : public testing::MetaTest {
 
   // The row of `rule` at `row_path`, as "field=value;..." (or "<none>").
   std::string Row(const std::string& rule, const std::string& row_path) {
-    auto value = meta_->engine()->Get(RowKey(rule, row_path));
-    if (!value.ok()) return "<none>";
-    auto stored = DecodeStoredRow(value->bytes);
-    if (!stored.ok()) return "<bad>";
-    std::string out;
-    for (const auto& [field, values] : stored->row.fields) {
-      for (const auto& v : values) out += field + "=" + v.DebugString() + ";";
-    }
-    return out;
+    return testing::RowText(meta_.get(), rule, row_path);
   }
 
   // Row paths found through the value index for `field` of `rule`, in value order.

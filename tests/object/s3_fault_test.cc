@@ -91,17 +91,23 @@ TEST_F(S3FaultTest, TooManyRequestsIsRetriedWithBackoff) {
   EXPECT_TRUE(throttled.Is(Code::kIOError)) << throttled.ToString();
 }
 
-TEST_F(S3FaultTest, CompletionRetriedAfterALostResponseIsAccepted) {
+// A store that uploads in 5 MiB parts, one request at a time (requests reach
+// the fake server in a known order), with quick retries.
+std::unique_ptr<S3Store> OpenMultipartStore(const std::string& endpoint) {
   S3Options options;
-  options.endpoint = server_.endpoint();
+  options.endpoint = endpoint;
   options.bucket = "bkt";
   options.max_retries = 3;
   options.retry_base_delay_ms = 1;
   options.retry_max_delay_ms = 5;
   options.part_size = 5 << 20;
   options.multipart_threshold = 5 << 20;
-  options.multipart_concurrency = 1;  // requests arrive in a known order
-  auto store = S3Store::Open(options).value();
+  options.multipart_concurrency = 1;
+  return S3Store::Open(options).value();
+}
+
+TEST_F(S3FaultTest, CompletionRetriedAfterALostResponseIsAccepted) {
+  auto store = OpenMultipartStore(server_.endpoint());
   std::string body = testing::RandomBytes((10 << 20) + 1234, 21);  // three parts
   // initiate, part 1, part 2, part 3 go through; the completion happens but
   // its 200 is lost, so the retry finds no such upload.
@@ -116,16 +122,7 @@ TEST_F(S3FaultTest, CompletionRetriedAfterALostResponseIsAccepted) {
 }
 
 TEST_F(S3FaultTest, CompletionRetryThatFindsNoObjectStillFails) {
-  S3Options options;
-  options.endpoint = server_.endpoint();
-  options.bucket = "bkt";
-  options.max_retries = 3;
-  options.retry_base_delay_ms = 1;
-  options.retry_max_delay_ms = 5;
-  options.part_size = 5 << 20;
-  options.multipart_threshold = 5 << 20;
-  options.multipart_concurrency = 1;
-  auto store = S3Store::Open(options).value();
+  auto store = OpenMultipartStore(server_.endpoint());
   std::string body = testing::RandomBytes((10 << 20) + 1234, 22);
   // The first completion fails (500), the retry is told the upload is gone
   // although nothing was completed: the put must fail, not trust the retry.
