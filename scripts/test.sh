@@ -6,8 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
-# Relative paths in ccache keys: a fresh clone elsewhere still hits the cache.
+# Relative paths in ccache keys, and no working directory in them (it would
+# enter through the debug info): a fresh clone elsewhere still hits the cache.
 export CCACHE_BASEDIR="$PWD"
+export CCACHE_NOHASHDIR=1
 build=${NOKV_BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)"
