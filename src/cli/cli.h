@@ -87,6 +87,9 @@ int WithFs(Context& ctx, std::string_view what, const std::function<int(fs::File
 fs::ReadAt ReadAtFlag(const Args& args);
 // Parses "30s", "15m", "2h", "7d" (or plain seconds) into nanoseconds.
 Result<int64_t> ParseDuration(std::string_view text);
+// A whole number from 0 to 2^64-1, all digits ("-1", "1e3", " 7", "" are
+// refused with InvalidArgument naming `what`).
+Result<uint64_t> ParseCount(std::string_view text, std::string_view what);
 
 // Every command, in help order (commands.cc).
 const std::vector<Command>& Commands();

@@ -52,11 +52,7 @@ Result<fs::WriteOptions> WriteOptionsFrom(const Args& args) {
   if (args.Has("--replace")) options.mode = meta::PublishMode::kReplace;
   if (auto gen = args.Get("--if-generation")) {
     options.mode = meta::PublishMode::kReplaceIfGeneration;
-    char* end = nullptr;
-    options.expected_generation = std::strtoull(gen->c_str(), &end, 10);
-    if (end == gen->c_str() || *end != '\0') {
-      return Status::InvalidArgument("--if-generation needs a number");
-    }
+    NOKV_ASSIGN_OR_RETURN(options.expected_generation, ParseCount(*gen, "--if-generation"));
   }
   options.content_type = args.Get("--content-type").value_or("");
   options.producer = args.Get("--producer").value_or("");
@@ -155,17 +151,14 @@ int Put(Context& ctx, const Args& args) {
 // Parses --range OFFSET:LENGTH (LENGTH may be empty: to the end).
 Status ParseRange(const std::string& text, uint64_t* offset, uint64_t* length) {
   size_t colon = text.find(':');
-  char* end = nullptr;
-  *offset = std::strtoull(text.c_str(), &end, 10);
-  if (colon == std::string::npos || end != text.c_str() + colon) {
-    return Status::InvalidArgument("--range wants OFFSET:LENGTH");
-  }
+  if (colon == std::string::npos) return Status::InvalidArgument("--range wants OFFSET:LENGTH");
+  std::string_view all(text);
+  NOKV_ASSIGN_OR_RETURN(*offset, ParseCount(all.substr(0, colon), "--range offset"));
   if (colon + 1 == text.size()) {
     *length = UINT64_MAX;
     return Status::Ok();
   }
-  *length = std::strtoull(text.c_str() + colon + 1, &end, 10);
-  if (*end != '\0') return Status::InvalidArgument("--range wants OFFSET:LENGTH");
+  NOKV_ASSIGN_OR_RETURN(*length, ParseCount(all.substr(colon + 1), "--range length"));
   return Status::Ok();
 }
 

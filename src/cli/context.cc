@@ -94,7 +94,24 @@ Result<int64_t> ParseDuration(std::string_view text) {
     return Status::InvalidArgument("bad duration '" + std::string(text) +
                                    "' (use e.g. 30s, 15m, 2h, 7d)");
   }
+  // A century is more than any retention needs and keeps deadlines far
+  // from overflowing when added to the clock.
+  constexpr int64_t kMaxDurationNs = int64_t{100} * 366 * 86400 * 1'000'000'000;
+  if (n > kMaxDurationNs / unit) {
+    return Status::InvalidArgument("duration '" + std::string(text) +
+                                   "' is too long (at most 100 years)");
+  }
   return n * unit;
+}
+
+Result<uint64_t> ParseCount(std::string_view text, std::string_view what) {
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    return Status::InvalidArgument(std::string(what) + ": '" + std::string(text) +
+                                   "' is not a whole number from 0 to 18446744073709551615");
+  }
+  return n;
 }
 
 }  // namespace nokv::cli

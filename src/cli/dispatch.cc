@@ -63,10 +63,7 @@ Status ApplyGlobals(const Args& args, Context* ctx) {
   if (auto v = args.Get("--s3-region")) store.s3.region = *v;
   if (auto v = args.Get("--s3-prefix")) store.s3.key_prefix = *v;
   if (auto v = args.Get("--cache-bytes")) {
-    char* end = nullptr;
-    store.tiered_capacity_bytes = std::strtoull(v->c_str(), &end, 10);
-    if (end == v->c_str() || *end != '\0')
-      return Status::InvalidArgument("--cache-bytes: not a number");
+    NOKV_ASSIGN_OR_RETURN(store.tiered_capacity_bytes, ParseCount(*v, "--cache-bytes"));
   }
   if (auto d = args.Get("--durability")) {
     if (*d == "sync")

@@ -114,6 +114,11 @@ Result<meta::Attr> EmbeddedFilesystem::Mkdir(std::string_view path, bool parents
 }
 
 Status EmbeddedFilesystem::Remove(std::string_view path, bool recursive) {
+  NOKV_ASSIGN_OR_RETURN(std::string normalized, meta::NormalizePath(path));
+  if (normalized == "/") {
+    // Like rm --preserve-root: checked before anything is removed.
+    return Status::PermissionDenied("refusing to remove / (remove the entries under it instead)");
+  }
   NOKV_ASSIGN_OR_RETURN(meta::Attr attr, meta_->Stat(path));
   if (attr.type != meta::FileType::kDirectory) return meta_->Unlink(path);
   if (!recursive || attr.child_count == 0) return meta_->Rmdir(path);

@@ -19,13 +19,14 @@ Result<std::string> CursorStart(std::string_view cursor, uint64_t* seq) {
     return Status::InvalidArgument("bad cursor '" + std::string(cursor) +
                                    "' (expected SEQ or SEQ.ORDINAL)");
   };
-  if (std::from_chars(s.data(), s.data() + s.size(), *seq).ec != std::errc()) return bad();
+  // Each part is all digits: "1.2.3", "1x" and "-1" are refused.
+  auto whole = [](std::string_view part, uint64_t* out) {
+    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), *out);
+    return ec == std::errc() && end == part.data() + part.size();
+  };
+  if (!whole(s, seq)) return bad();
   if (dot != std::string_view::npos) {
-    std::string_view o = cursor.substr(dot + 1);
-    if (std::from_chars(o.data(), o.data() + o.size(), ordinal).ec != std::errc() ||
-        ordinal > UINT32_MAX) {
-      return bad();
-    }
+    if (!whole(cursor.substr(dot + 1), &ordinal) || ordinal > UINT32_MAX) return bad();
   }
   return WatchKey(*seq, static_cast<uint32_t>(ordinal));
 }

@@ -302,5 +302,36 @@ TEST_F(CliTest, DamagedBlocksAreReportedByEveryReadAndNeverServed) {
   EXPECT_NE(copied, bytes);
 }
 
+TEST_F(CliTest, MalformedNumbersAndCursorsAreRefusedAndChangeNothing) {
+  ASSERT_EQ(Nokv({"put", "-", "/a"}, "aaaa").exit_code, 0);
+  std::string before = Nokv({"--json", "stat", "/a"}).out;
+  const std::vector<std::vector<std::string>> bad = {
+      {"cat", "--range", "-1:5", "/a"},
+      {"cat", "--range", "1:x", "/a"},
+      {"cat", "--range", "1:99999999999999999999", "/a"},
+      {"put", "--if-generation", "-1", "-", "/a"},
+      {"put", "--if-generation", "", "-", "/a"},
+      {"snapshot", "create", "s", "--expires", "100000d"},
+      {"watch", "--from", "1.2.3"},
+      {"watch", "--from", "7x"},
+  };
+  for (const auto& args : bad) {
+    SCOPED_TRACE(args[0] + " " + args[1] + " " + args[2]);
+    auto r = Nokv(args, "bbbb");
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+  EXPECT_EQ(Nokv({"--json", "stat", "/a"}).out, before);
+  EXPECT_EQ(nlohmann::json::parse(Nokv({"--json", "snapshot", "ls"}).out).size(), 0u);
+}
+
+TEST_F(CliTest, RecursiveRemoveOfTheRootIsRefusedBeforeRemovingAnything) {
+  ASSERT_EQ(Nokv({"put", "-", "/keep/a"}, "aaaa").exit_code, 0);
+  auto r = Nokv({"rm", "-r", "/"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("refusing to remove /"), std::string::npos) << r.err;
+  EXPECT_EQ(Nokv({"cat", "/keep/a"}).out, "aaaa");
+}
+
 }  // namespace
 }  // namespace nokv

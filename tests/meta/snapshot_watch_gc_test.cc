@@ -123,6 +123,9 @@ TEST_F(WatchTest, SubtreeFilterCursorsAndRestart) {
   ASSERT_TRUE(resumed.ok());
   EXPECT_EQ(Describe(*resumed), (std::vector<std::string>{"rename /a/2 <- /b/1"}));
   EXPECT_EQ(meta_->Watch("/", "not-a-cursor", 10).status().code(), Code::kInvalidArgument);
+  for (const char* bad : {"1.2.3", "7x", "-1", "1.", ".1", "1.4294967296"}) {
+    EXPECT_EQ(meta_->Watch("/", bad, 10).status().code(), Code::kInvalidArgument) << bad;
+  }
 }
 
 // Whether the event lands before the watcher blocks or after, the watch
