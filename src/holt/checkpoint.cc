@@ -38,10 +38,6 @@ std::string CheckpointName(uint64_t seq) {
   return buf;
 }
 
-bool IsCheckpointName(std::string_view name) {
-  return name.starts_with("checkpoint-") && name.ends_with(".holt") && name.size() == 32;
-}
-
 // The records of one key an image must keep for the sequences in `pins`
 // (descending): for each, the newest record at or below it; oldest-side
 // tombstones dropped because "deleted" and "absent" read the same.
@@ -157,6 +153,10 @@ class ImageWriter {
 };
 
 }  // namespace
+
+bool IsCheckpointName(std::string_view name) {
+  return name.starts_with("checkpoint-") && name.ends_with(".holt") && name.size() == 32;
+}
 
 Status Engine::Checkpoint() {
   std::lock_guard checkpoint(checkpoint_mu_);

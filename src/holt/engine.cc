@@ -50,8 +50,10 @@ Status Engine::Recover() {
     while (!current.empty() && (current.back() == '\n' || current.back() == '\r')) {
       current.pop_back();
     }
-    if (current.empty() || current.find('/') != std::string::npos) {
-      return Status::Corruption(current_path + ": does not name a checkpoint image");
+    if (!IsCheckpointName(current)) {
+      return Status::Corruption(current_path +
+                                " is damaged: it must name a checkpoint image "
+                                "(checkpoint-<16 hex digits>.holt)");
     }
     NOKV_RETURN_IF_ERROR(LoadCheckpointImage(current));
   }

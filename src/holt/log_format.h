@@ -89,4 +89,8 @@ class RecordReader {
   uint64_t window_start_ = 0;
 };
 
+// Whether `name` has the form of a checkpoint image file name
+// ("checkpoint-<16 hex digits>.holt"); CURRENT must hold one.
+bool IsCheckpointName(std::string_view name);
+
 }  // namespace nokv::holt

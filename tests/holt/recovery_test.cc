@@ -193,6 +193,24 @@ TEST_F(RecoveryTest, BadWalMagicIsCorruption) {
   EXPECT_NE(engine.status().message().find("offset 0"), std::string_view::npos);
 }
 
+TEST_F(RecoveryTest, DamagedCurrentIsCorruptionSayingSo) {
+  {
+    auto engine = Open();
+    ASSERT_TRUE(engine.ok());
+    Put(**engine, "k", "v");
+    ASSERT_TRUE((*engine)->Checkpoint().ok());
+  }
+  for (const std::string& garbage : {std::string("checkpoint-00000000000\x01\xff" "7.holt\n"),
+                                     std::string("\n"), std::string("../../etc/passwd\n")}) {
+    std::ofstream(dir_.Sub("CURRENT"), std::ios::binary | std::ios::trunc) << garbage;
+    auto engine = Open();
+    ASSERT_FALSE(engine.ok());
+    EXPECT_EQ(engine.status().code(), Code::kCorruption);
+    EXPECT_NE(engine.status().message().find("CURRENT is damaged"), std::string_view::npos)
+        << engine.status().ToString();
+  }
+}
+
 TEST_F(RecoveryTest, DamagedCheckpointImageIsCorruptionNamingIt) {
   {
     auto engine = Open();
