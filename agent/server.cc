@@ -6,6 +6,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
 #include <utility>
 
@@ -74,6 +75,9 @@ class Session {
 
   void HandleLine(std::string_view line);
   void HandleTooLong();
+  // End of input: waits up to the shutdown grace for requests in flight,
+  // then cancels what is left (queued requests never start).
+  void Shutdown();
 
  private:
   struct Pending {
@@ -96,6 +100,7 @@ class Session {
   LineSink* out_;
   bool initialized_ = false;  // reader thread only
   std::mutex mu_;
+  std::condition_variable drained_;  // signalled when a request leaves in_flight_
   std::map<std::string, std::shared_ptr<Pending>> in_flight_;  // guarded by mu_; key: id JSON
   ThreadPool pool_;  // last: its destructor drains work that uses the members above
 };
@@ -194,8 +199,19 @@ void Session::Schedule(RpcMessage message) {
       std::lock_guard lock(mu_);
       in_flight_.erase(key);
     }
+    drained_.notify_all();
     if (!pending->cancelled) Reply(message.id, outcome);
   });
+}
+
+void Session::Shutdown() {
+  std::unique_lock lock(mu_);
+  if (drained_.wait_for(lock, options_.shutdown_grace, [&] { return in_flight_.empty(); })) {
+    return;
+  }
+  NOKV_LOG(kInfo) << "mcp: input closed; cancelling " << in_flight_.size()
+                  << " requests still in flight";
+  for (auto& [key, pending] : in_flight_) pending->cancelled = true;
 }
 
 query::CallControl Session::MakeControl(const json& params, const std::atomic<bool>* cancelled) {
@@ -324,7 +340,8 @@ Status Server::Run(ByteSource* in, LineSink* out) {
     else
       session.HandleLine(line);
   }
-  return Status::Ok();  // ~Session finishes the requests in flight
+  session.Shutdown();
+  return Status::Ok();  // ~Session drains the pool: cancelled work ends at once
 }
 
 }  // namespace nokv::agent

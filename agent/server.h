@@ -29,6 +29,9 @@ struct ServerOptions {
   size_t max_line_bytes = 4u << 20;  // longer input lines are refused
   // Least time between two progress notifications of one request.
   std::chrono::milliseconds progress_interval{100};
+  // After end of input (the client's way to shut a stdio server down),
+  // requests in flight get this long to finish and are then cancelled.
+  std::chrono::milliseconds shutdown_grace{2000};
 };
 
 // Protocol versions this server speaks, newest first.
@@ -40,8 +43,9 @@ class Server {
   Server(VerbBackend* backend, ServerOptions options);
   ~Server();
 
-  // Serves `in` until end of input, then waits for the requests in flight
-  // to finish. Fails only when the tool table cannot be built.
+  // Serves `in` until end of input; then gives the requests in flight
+  // options.shutdown_grace to finish, cancels the rest (their responses are
+  // not sent) and returns. Fails only when the tool table cannot be built.
   Status Run(ByteSource* in, LineSink* out);
 
  private:

@@ -258,6 +258,26 @@ TEST_F(ServerTest, EndOfInputFinishesRequestsInFlight) {
   EXPECT_FALSE(Response(1).is_null());
 }
 
+// Closing stdin is how a stdio client shuts the server down: work still
+// running after the grace period is cancelled, queued work never starts, and
+// Run returns without waiting for it.
+TEST_F(ServerTest, EndOfInputCancelsWorkStillRunningAfterTheGrace) {
+  Initialize();
+  Request(1, "tools/call", {{"name", "grep"}, {"arguments", {{"path", "/"}, {"pattern", "block"}}}});
+  ASSERT_TRUE(backend_.WaitGrepStarted());
+  for (int id = 2; id < 40; ++id) {  // more than the workers: most stay queued
+    Request(id, "tools/call", {{"name", "grep"}, {"arguments", {{"path", "/"}, {"pattern", "block"}}}});
+  }
+  in_.Close();
+  runner_.join();  // never released: only cancellation lets the greps end
+  EXPECT_TRUE(run_status_.ok());
+  EXPECT_TRUE(backend_.grep_saw_cancel);
+  EXPECT_LT(backend_.calls.load(), 40);
+  for (const std::string& line : out_.Lines()) {
+    EXPECT_EQ(line.find("\"id\":1,"), std::string::npos) << line;
+  }
+}
+
 TEST_F(ServerTest, EveryOutputLineIsOneCompactJsonRpcMessage) {
   Initialize();
   Call(1, "tools/list");
