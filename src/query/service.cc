@@ -150,12 +150,25 @@ VerbError Service::Impl::Run(std::string_view name, const nlohmann::json& raw_ar
   inv.max_result_bytes = static_cast<size_t>(max_bytes);
   inv.snapshot = options.snapshot;
   NOKV_VERB_TRY(GetString(args, "snapshot", false, &inv.snapshot));
+  if (args.contains("snapshot") && inv.snapshot.empty()) {
+    return VerbError::InvalidArgument("'snapshot' must not be empty",
+                                      "omit it to read the latest commit");
+  }
+  // A service bound to a snapshot serves that frozen view and nothing else.
+  if (!options.snapshot.empty() && inv.snapshot != options.snapshot) {
+    return VerbError::InvalidArgument("this server serves snapshot '" + options.snapshot +
+                                      "' only", "omit 'snapshot'");
+  }
 
   std::string cursor_text;
   CursorState cursor;
   if (spec.paged) NOKV_VERB_TRY(GetString(args, "cursor", false, &cursor_text));
   if (!cursor_text.empty()) {
     NOKV_VERB_TRY(DecodeCursor(cursor_text, name, QueryFingerprint(args), &cursor));
+    if (!options.snapshot.empty() && cursor.snapshot != options.snapshot) {
+      return VerbError::InvalidArgument("the cursor belongs to another view",
+                                        "restart the query without a cursor");
+    }
     inv.snapshot = cursor.snapshot;
     NOKV_VERB_TRY(Repin(cursor, &inv.ctx));
     inv.position = &cursor.position;

@@ -86,6 +86,17 @@ TEST_F(CursorTest, SnapshotsFreezeEveryVerb) {
   options.snapshot = "before";
   Service frozen(meta_.get(), &store_, &pool_, options);
   EXPECT_EQ(frozen.Call("stat", {{"path", "/runs/r1"}})["snapshot"], "before");
+  // A frozen view stays frozen: no request and no cursor reads past it.
+  for (const json& args : {json{{"path", "/runs/r1"}, {"snapshot", ""}},
+                           json{{"path", "/runs/r1"}, {"snapshot", "other"}}}) {
+    json escaped = frozen.Call("stat", args);
+    EXPECT_EQ(Code(escaped), "invalid_argument") << escaped.dump();
+  }
+  EXPECT_EQ(Code(Call("stat", {{"path", "/runs/r1"}, {"snapshot", ""}})), "invalid_argument");
+  json live = Call("ls", {{"path", "/runs"}, {"limit", 1}});
+  ASSERT_TRUE(live.contains("next_cursor")) << live.dump();
+  json crossed = frozen.Call("ls", {{"path", "/runs"}, {"limit", 1}, {"cursor", live["next_cursor"]}});
+  EXPECT_EQ(Code(crossed), "invalid_argument") << crossed.dump();
 }
 
 TEST_F(CursorTest, EvidenceReadsItsGenerationUntilItIsGone) {
