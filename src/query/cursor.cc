@@ -9,12 +9,12 @@ namespace {
 
 constexpr int kCursorVersion = 1;
 
-VerbError Malformed() {
+}  // namespace
+
+VerbError MalformedCursor() {
   return VerbError::InvalidArgument("malformed cursor",
                                     "pass next_cursor exactly as returned, or drop it to restart");
 }
-
-}  // namespace
 
 std::string EncodeCursor(const CursorState& state) {
   nlohmann::json j = {{"v", kCursorVersion},
@@ -29,11 +29,11 @@ std::string EncodeCursor(const CursorState& state) {
 VerbError DecodeCursor(std::string_view text, std::string_view verb, uint64_t query,
                        CursorState* out) {
   auto bytes = Base64UrlDecode(text);
-  if (!bytes) return Malformed();
+  if (!bytes) return MalformedCursor();
   nlohmann::json j = nlohmann::json::parse(*bytes, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object() || j.value("v", 0) != kCursorVersion || !j["c"].is_string() ||
       !j["s"].is_number_unsigned() || !j["q"].is_number_unsigned() || !j.contains("p")) {
-    return Malformed();
+    return MalformedCursor();
   }
   if (j["c"].get<std::string>() != verb) {
     return VerbError::InvalidArgument("this cursor belongs to " + j["c"].get<std::string>(),

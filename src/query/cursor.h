@@ -24,6 +24,8 @@ struct CursorState {
 };
 
 std::string EncodeCursor(const CursorState& state);
+// The error for a cursor this service did not issue (or that was altered).
+VerbError MalformedCursor();
 
 // invalid_argument for a malformed cursor or one issued by another verb or
 // for other arguments.

@@ -176,7 +176,18 @@ VerbError Service::Impl::Run(std::string_view name, const nlohmann::json& raw_ar
     NOKV_VERB_TRY(Pin(inv.snapshot, &inv.ctx));
   }
   if (inv.Cancelled()) return VerbError::Cancelled();
-  NOKV_VERB_TRY(spec.fn(inv, args, out));
+  if (inv.position != nullptr) {
+    // A verb reads its own position back with typed accessors; a position
+    // of the wrong shape was not issued by us: a malformed cursor, not an
+    // internal failure (whose message would leak the JSON library's text).
+    try {
+      NOKV_VERB_TRY(spec.fn(inv, args, out));
+    } catch (const nlohmann::json::exception&) {
+      return MalformedCursor();
+    }
+  } else {
+    NOKV_VERB_TRY(spec.fn(inv, args, out));
+  }
   (*out)["as_of"] = inv.ctx->seq();
   if (!inv.snapshot.empty()) (*out)["snapshot"] = inv.snapshot;
   if (inv.next_position) {

@@ -1,6 +1,7 @@
 // Cursors, snapshots, evidence and result bounds: paging stays on its
 // sequence while writers commit, expired cursors and generations are
 // reported, and results respect their byte caps.
+#include "query/text_codec.h"
 #include "query_fixture.h"
 
 namespace nokv::query::testing {
@@ -97,6 +98,23 @@ TEST_F(CursorTest, SnapshotsFreezeEveryVerb) {
   ASSERT_TRUE(live.contains("next_cursor")) << live.dump();
   json crossed = frozen.Call("ls", {{"path", "/runs"}, {"limit", 1}, {"cursor", live["next_cursor"]}});
   EXPECT_EQ(Code(crossed), "invalid_argument") << crossed.dump();
+}
+
+// A cursor whose position was altered (valid framing, wrong shape inside)
+// is a malformed cursor, never an internal error quoting the JSON library.
+TEST_F(CursorTest, ForgedCursorPositionsAreMalformedCursors) {
+  json first = Call("ls", {{"path", "/runs"}, {"limit", 1}});
+  ASSERT_TRUE(first.contains("next_cursor")) << first.dump();
+  auto bytes = Base64UrlDecode(first["next_cursor"].get<std::string>());
+  ASSERT_TRUE(bytes);
+  json inner = json::parse(*bytes);
+  for (const json& forged : {json("x"), json::array({1, 2}), json(42), json{{"a", 7}}}) {
+    inner["p"] = forged;
+    json r = Call("ls", {{"path", "/runs"}, {"limit", 1},
+                         {"cursor", Base64UrlEncode(inner.dump())}});
+    EXPECT_EQ(Code(r), "invalid_argument") << r.dump();
+    EXPECT_EQ(r.dump().find("json.exception"), std::string::npos) << r.dump();
+  }
 }
 
 TEST_F(CursorTest, EvidenceReadsItsGenerationUntilItIsGone) {
