@@ -72,8 +72,8 @@ class CliBench {
     // `nokv put` is durable when it returns, so its peer is a durable copy:
     // cp, then sync(1) of the copy (fsync of the file), timed as one child.
     auto cp = [&] {
-      std::vector<std::string> argv = {"sh", "-c", "cp -- \"$0\" \"$1\" && sync -- \"$1\"",
-                                       source_, copy};
+      std::vector<std::string> argv = {"sh", "-c", "cp -- \"$0\" \"$1\" && sync -- \"$1\"", source_,
+                                       copy};
       return Timed(Op::kCp, cache, argv, "/dev/null", source_);
     };
     auto ncat = [&] {

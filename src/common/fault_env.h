@@ -88,7 +88,8 @@ class FaultInjectionEnv final : public Env {
   Env* base_;
   mutable std::mutex mu_;
   std::map<std::string, FileState> files_;  // files written through this env
-  std::set<std::string> unsynced_entries_;  // files (and tracked dirs) created since their dir's last sync
+  std::set<std::string>
+      unsynced_entries_;  // files (and tracked dirs) created since their dir's last sync
   // Rename targets not yet made durable -> what the target held before.
   std::map<std::string, std::optional<std::string>> unsynced_renames_;
   int64_t crash_budget_ = -1;

@@ -225,13 +225,13 @@ Result<std::vector<meta::Attr>> EmbeddedFilesystem::PutTree(const std::vector<Tr
     std::vector<std::string> unsynced;
     for (const auto& file : files) {
       NOKV_ASSIGN_OR_RETURN(object::BodyLayout layout,
-                            UploadLocalFile(store_.get(), &io_, options_.block_size,
-                                            file.local_path,
-                                            [&](uint64_t n) {
-                                              state.bytes_done += n;
-                                              if (progress) progress(state);
-                                            },
-                                            &unsynced));
+                            UploadLocalFile(
+                                store_.get(), &io_, options_.block_size, file.local_path,
+                                [&](uint64_t n) {
+                                  state.bytes_done += n;
+                                  if (progress) progress(state);
+                                },
+                                &unsynced));
       state.files_done++;
       if (progress) progress(state);
       requests.push_back(MakeRequest(file.path, layout, options));

@@ -364,9 +364,9 @@ void Engine::SetBackgroundError(const Status& s) {
 
 bool Engine::WaitVisibleAfter(uint64_t seq, std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(visible_mu_);
-  return visible_cv_.wait_until(lock, deadline,
-                                [&] { return visible_seq() > seq || failed_.load(); }) &&
-         visible_seq() > seq;
+  return visible_cv_.wait_until(lock, deadline, [&] {
+    return visible_seq() > seq || failed_.load();
+  }) && visible_seq() > seq;
 }
 
 void Engine::NotifyVisibleWaiters() {

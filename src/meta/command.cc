@@ -90,7 +90,8 @@ void MetaService::Command::Finish() {
   if (index_) index_->Flush();
   for (const auto& [digest, delta] : block_deltas_) {
     if (delta == 0) continue;
-    batch_.Merge(BlockRefKey(digest), BlockDeltaOperand(delta, delta > 0 && revive_.contains(digest)));
+    batch_.Merge(BlockRefKey(digest),
+                 BlockDeltaOperand(delta, delta > 0 && revive_.contains(digest)));
     if (delta < 0) {
       batch_.Put(GcKey(0, digest), EncodeGcHint(released_by_[digest]),
                  holt::Stamp{kGcKeySeqOffset, holt::kNoStamp});

@@ -10,8 +10,8 @@
 #include <map>
 #include <memory>
 #include <set>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "holt/batch.h"
 #include "meta/codec.h"

@@ -97,15 +97,15 @@ Result<uint64_t> CollectBlocks(holt::Engine* engine, object::ObjectStore* store,
   for (size_t i = 0; i < candidates.size(); ++i) {
     const Candidate& c = candidates[i];
     std::string key = BlockRefKey(c.digest);
-    claims.push_back({key, c.version,
-                      [key, c, run_id](holt::Batch& b) {
-                        b.Put(key, EncodeBlockRef({run_id, BlockState::kClaimed}));
-                        if (c.add_hint) {
-                          b.Put(GcKey(0, c.digest), "",
-                                holt::Stamp{kGcKeySeqOffset, holt::kNoStamp});
-                        }
-                      },
-                      i});
+    claims.push_back(
+        {key, c.version,
+         [key, c, run_id](holt::Batch& b) {
+           b.Put(key, EncodeBlockRef({run_id, BlockState::kClaimed}));
+           if (c.add_hint) {
+             b.Put(GcKey(0, c.digest), "", holt::Stamp{kGcKeySeqOffset, holt::kNoStamp});
+           }
+         },
+         i});
   }
   NOKV_ASSIGN_OR_RETURN(auto claimed, CommitGuarded(engine, std::move(claims)));
   auto [claim_seq, tags] = std::move(claimed);
@@ -121,17 +121,17 @@ Result<uint64_t> CollectBlocks(holt::Engine* engine, object::ObjectStore* store,
     const Candidate& c = candidates[i];
     std::string key = BlockRefKey(c.digest);
     auto seconds = static_cast<uint64_t>(now_ns / kNanosPerSecond);
-    releases.push_back({key, claim_seq,
-                        [key, c, seconds, claim_seq = claim_seq](holt::Batch& b) {
-                          b.Put(key, EncodeBlockRef({seconds, BlockState::kCollected}));
-                          for (const auto& hint : c.hints) b.Delete(hint);
-                          if (c.add_hint) b.Delete(GcKey(claim_seq, c.digest));
-                          // The marker hint: the collected marker is pruned
-                          // through it once no upload can still race it.
-                          b.Put(GcKey(0, c.digest), "",
-                                holt::Stamp{kGcKeySeqOffset, holt::kNoStamp});
-                        },
-                        i});
+    releases.push_back(
+        {key, claim_seq,
+         [key, c, seconds, claim_seq = claim_seq](holt::Batch& b) {
+           b.Put(key, EncodeBlockRef({seconds, BlockState::kCollected}));
+           for (const auto& hint : c.hints) b.Delete(hint);
+           if (c.add_hint) b.Delete(GcKey(claim_seq, c.digest));
+           // The marker hint: the collected marker is pruned
+           // through it once no upload can still race it.
+           b.Put(GcKey(0, c.digest), "", holt::Stamp{kGcKeySeqOffset, holt::kNoStamp});
+         },
+         i});
   }
   NOKV_ASSIGN_OR_RETURN(auto released, CommitGuarded(engine, std::move(releases)));
   if (released.second.size() != tags.size()) {
@@ -201,7 +201,8 @@ Status MetaService::ReviveCollectedBlocks(Command& cmd) {
                                : Result<object::ObjectInfo>(Status::NotFound("no store"));
     if (!head.ok()) {
       if (!head.status().Is(Code::kNotFound)) return head.status();
-      return Status(Code::kAborted, "block " + DigestHex(digest) + " was collected; upload it again",
+      return Status(Code::kAborted,
+                    "block " + DigestHex(digest) + " was collected; upload it again",
                     Reason::kBlockCollected);
     }
     cmd.Guard(key, current->seq);
@@ -318,8 +319,8 @@ Status MetaService::CollectHintedBlocks(uint64_t run_id, int64_t cutoff,
 // to a file under the snapshot's root; those manifests were all dropped after
 // P, each drop leaving a hint naming its inode. A block no snapshot needs is
 // collected; the others keep waiting.
-Status MetaService::CollectOutsideSnapshots(const std::map<Digest, uint64_t>& held,
-                                            uint64_t run_id, GcReport* report) {
+Status MetaService::CollectOutsideSnapshots(const std::map<Digest, uint64_t>& held, uint64_t run_id,
+                                            GcReport* report) {
   if (held.empty()) return Status::Ok();
   NOKV_ASSIGN_OR_RETURN(auto snapshots, ListSnapshots());
   std::vector<ReadContext> views;
@@ -355,8 +356,8 @@ Status MetaService::CollectOutsideSnapshots(const std::map<Digest, uint64_t>& he
   // Whether `inode` was a file under the root of snapshot `i` at its sequence.
   auto inside = [&](size_t i, InodeId inode) {
     auto attr = ReadAttr(inode, views[i].view());
-    if (!attr.ok()) return false;        // did not exist then: no manifest to read
-    if (attr->nlink > 1) return true;    // another link may be under the root
+    if (!attr.ok()) return false;      // did not exist then: no manifest to read
+    if (attr->nlink > 1) return true;  // another link may be under the root
     auto path = PathOf(inode, &views[i]);
     return !path.ok() || PathIsUnder(*path, snapshots[i].root);
   };
@@ -415,8 +416,8 @@ Status MetaService::SweepOrphans(uint64_t run_id, int64_t cutoff, GcReport* repo
       }
       page.push_back(Candidate{digest, current.ok() ? current->seq : 0, {}, true, false});
     }
-    NOKV_ASSIGN_OR_RETURN(uint64_t deleted, CollectBlocks(engine_.get(), options_.store, page,
-                                                          run_id, Now()));
+    NOKV_ASSIGN_OR_RETURN(uint64_t deleted,
+                          CollectBlocks(engine_.get(), options_.store, page, run_id, Now()));
     report->orphans_deleted += deleted;
     if (!listed.truncated || listed.objects.empty()) break;
     list.start_after = listed.objects.back().key;

@@ -172,8 +172,7 @@ Status MetaService::IndexOnPublish(Command& cmd, std::string_view path, const Ma
   for (const auto& rule : edits.rules()) {
     if (records::RuleCovers(rule, path, nullptr)) covering.push_back(rule);
   }
-  auto rows = ExtractRows(covering, path, manifest, body,
-                          [&] { return ReadBody(*manifest); });
+  auto rows = ExtractRows(covering, path, manifest, body, [&] { return ReadBody(*manifest); });
   for (size_t i = 0; i < covering.size(); ++i) {
     NOKV_RETURN_IF_ERROR(edits.SetPiece(covering[i], path, std::move(rows[i])));
   }
@@ -185,7 +184,8 @@ Status MetaService::IndexOnRemove(Command& cmd, std::string_view path, bool dire
   for (const auto& rule : edits.rules()) {
     if (directory) {
       NOKV_ASSIGN_OR_RETURN(auto paths, edits.RowPathsUnder(rule, path));
-      for (const auto& row_path : paths) NOKV_RETURN_IF_ERROR(edits.TakeRow(rule, row_path).status());
+      for (const auto& row_path : paths)
+        NOKV_RETURN_IF_ERROR(edits.TakeRow(rule, row_path).status());
     } else if (records::RuleCovers(rule, path, nullptr)) {
       NOKV_RETURN_IF_ERROR(edits.SetPiece(rule, path, std::nullopt));
     }
@@ -196,10 +196,10 @@ Status MetaService::IndexOnRemove(Command& cmd, std::string_view path, bool dire
 
 // Places what `d` took at its new side: pieces stay when the file keeps its name and is
 // still covered, are extracted again when its name changes or it becomes covered.
-static Status Arrive(IndexEdits& edits, const Departure& d,
-                     const std::function<std::vector<StoredRow>(
-                         const std::vector<records::IndexRule>&, std::string_view, InodeId)>&
-                         extract) {
+static Status Arrive(
+    IndexEdits& edits, const Departure& d,
+    const std::function<std::vector<StoredRow>(const std::vector<records::IndexRule>&,
+                                               std::string_view, InodeId)>& extract) {
   const auto& rules = edits.rules();
   if (d.entry.type != FileType::kDirectory) {
     bool same_name = BaseName(d.from) == BaseName(d.to);

@@ -49,8 +49,7 @@ void MetaService::SetBackfillHook(std::function<void(size_t files)> hook) {
   backfill_hook_ = std::move(hook);
 }
 
-Status MetaService::CommitRuleRecord(const RuleRecord& record, bool rules_changed,
-                                     uint64_t* seq) {
+Status MetaService::CommitRuleRecord(const RuleRecord& record, bool rules_changed, uint64_t* seq) {
   holt::Batch batch;
   batch.Put(RuleKey(record.rule.id), EncodeRuleRecord(record));
   if (rules_changed) batch.Put(kIndexRulesKey, "");
@@ -179,7 +178,8 @@ Status MetaService::ResumeRule(RuleRecord record) {
   if (!filled.ok()) {
     return filled.WithContext("back-fill of index rule " + id +
                               " stopped; it resumes at the next open or with "
-                              "`nokv index reindex " + id + "`");
+                              "`nokv index reindex " +
+                              id + "`");
   }
   record.state = IndexRuleState::kReady;
   record.cursor.clear();
@@ -212,8 +212,8 @@ namespace {
 // at most `limit`, read from the current namespace. `after` holds the cursor's components
 // below `dir` (empty: the whole directory).
 Status CollectFiles(MetaService& meta, const records::IndexRule& rule, InodeId dir,
-                    const std::string& dir_path, std::span<const std::string> after,
-                    size_t limit, std::vector<std::string>* out) {
+                    const std::string& dir_path, std::span<const std::string> after, size_t limit,
+                    std::vector<std::string>* out) {
   std::string start_after;
   if (!after.empty()) {
     start_after = after.front();
@@ -324,7 +324,8 @@ Status MetaService::RegisterBulkRows(std::string_view rule_id,
         IndexEdits& edits = cmd.index();
         const records::IndexRule* rule = nullptr;
         for (const auto& r : edits.rules()) rule = r.id == rule_id ? &r : rule;
-        if (rule == nullptr) return Status::NotFound("no index rule '" + std::string(rule_id) + "'");
+        if (rule == nullptr)
+          return Status::NotFound("no index rule '" + std::string(rule_id) + "'");
         NOKV_ASSIGN_OR_RETURN(auto existing, edits.RowPathsUnder(*rule, "/"));
         for (const auto& path : existing) NOKV_RETURN_IF_ERROR(edits.TakeRow(*rule, path).status());
         for (const auto& [path, row] : normalized) {
