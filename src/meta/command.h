@@ -71,7 +71,6 @@ class MetaService::Command {
 
   // The inode the command is about (returned to idempotent retries).
   InodeId result_inode = 0;
-  bool has_events() const { return ordinal_ > 0; }
 
  private:
   MetaService* service_;

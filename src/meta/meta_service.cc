@@ -330,5 +330,4 @@ Status MetaService::Run(const std::function<Status(Command&)>& build, std::strin
                          " conflicting attempts; retry");
 }
 
-
 }  // namespace nokv::meta
