@@ -64,12 +64,12 @@ class IndexEdits {
  private:
   struct RowState {
     records::IndexRule rule;
-    bool existed = false;                  // the f key was live
-    std::optional<StoredRow> old;          // decoded old row (its v entries go)
-    std::set<std::string> stored_parts;    // contribution names in the store
+    bool existed = false;                    // the f key was live
+    std::optional<StoredRow> old;            // decoded old row (its v entries go)
+    std::set<std::string> stored_parts;      // contribution names in the store
     std::map<std::string, StoredRow> parts;  // current contributions
     std::set<std::string> changed_parts;
-    std::optional<StoredRow> direct;       // current row when there are no contributions
+    std::optional<StoredRow> direct;  // current row when there are no contributions
     bool dirty = false;
   };
 

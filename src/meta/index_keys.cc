@@ -115,8 +115,8 @@ Result<RuleRecord> DecodeRuleRecord(std::string_view value) {
   auto state = json.find("state");
   auto cursor = json.find("cursor");
   auto rule = json.find("rule");
-  if (state == json.end() || !state->is_string() || cursor == json.end() ||
-      !cursor->is_string() || rule == json.end()) {
+  if (state == json.end() || !state->is_string() || cursor == json.end() || !cursor->is_string() ||
+      rule == json.end()) {
     return Status::Corruption("bad index rule record");
   }
   NOKV_ASSIGN_OR_RETURN(record.rule, records::RuleFromJson(*rule));

@@ -15,8 +15,8 @@
 #pragma once
 
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "records/row.h"

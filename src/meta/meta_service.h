@@ -312,8 +312,8 @@ class MetaService {
   // `moved` is the entry that goes from `from` to `to`.
   Status IndexOnRename(Command& cmd, std::string_view from, std::string_view to,
                        const DirEntry& moved);
-  Status IndexOnExchange(Command& cmd, std::string_view a, const DirEntry& at_a,
-                         std::string_view b, const DirEntry& at_b);
+  Status IndexOnExchange(Command& cmd, std::string_view a, const DirEntry& at_a, std::string_view b,
+                         const DirEntry& at_b);
   Result<std::string> ReadBody(const Manifest& manifest);
   // The rows `rules` give file `inode` at `path` (its current body).
   std::vector<StoredRow> ExtractFile(const std::vector<records::IndexRule>& rules,
@@ -359,15 +359,15 @@ class MetaService {
   // Ready and back-filling rules, as of kIndexRulesKey version rules_version_; both
   // change only after the commit that changes the stored rule set.
   std::map<std::string, records::IndexRule> rules_;  // guarded by rules_mu_
-  uint64_t rules_version_ = 0;                        // guarded by rules_mu_
-  std::mutex index_admin_mu_;                         // one administration at a time
-  std::function<void(size_t)> backfill_hook_;         // set before use, by tests
+  uint64_t rules_version_ = 0;                       // guarded by rules_mu_
+  std::mutex index_admin_mu_;                        // one administration at a time
+  std::function<void(size_t)> backfill_hook_;        // set before use, by tests
 
-  std::mutex gc_mu_;  // held for a whole CollectGarbage run (single flight)
+  std::mutex gc_mu_;                 // held for a whole CollectGarbage run (single flight)
   std::atomic<uint64_t> gc_run_{0};  // owner id of the running collection, 0 = none
 
   std::mutex uploads_mu_;
-  uint64_t next_upload_ = 1;                     // guarded by uploads_mu_
+  uint64_t next_upload_ = 1;                   // guarded by uploads_mu_
   std::map<uint64_t, int64_t> upload_starts_;  // guarded by uploads_mu_: lease id -> start (ns)
 };
 

@@ -234,7 +234,8 @@ Status LocalStore::Publish(std::string_view key, const std::string& tmp, const s
     NOKV_RETURN_IF_ERROR(env_->CreateDirs(DirName(path)));
     s = publish();
   }
-  if (s.Is(Code::kAlreadyExists)) return Status::AlreadyExists("object exists: " + std::string(key));
+  if (s.Is(Code::kAlreadyExists))
+    return Status::AlreadyExists("object exists: " + std::string(key));
   return s;
 }
 

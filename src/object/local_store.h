@@ -93,8 +93,8 @@ class LocalStore final : public ObjectStore {
   static constexpr size_t kStripes = 64;
 
   const std::string root_;
-  const std::string tmp_root_;  // <root>/.tmp
-  std::string tmp_dir_;         // <root>/.tmp/<id>: this store's temp files
+  const std::string tmp_root_;          // <root>/.tmp
+  std::string tmp_dir_;                 // <root>/.tmp/<id>: this store's temp files
   std::unique_ptr<FileLock> tmp_lock_;  // <tmp_dir_>/lock, held while open
   const LocalStoreOptions options_;
   Env* const env_;

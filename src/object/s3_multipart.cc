@@ -105,8 +105,8 @@ Status S3Store::MultipartPut(std::string_view key, std::string_view body,
       // An earlier attempt may have completed the upload and lost its 200
       // (our retry, or libcurl's own silent resend on a reused connection
       // that died): then the object is there and the upload id is gone.
-      status = ConfirmCompleted(key, body.size(), etags,
-                                S3ErrorStatus(*done, what + " (complete)"));
+      status =
+          ConfirmCompleted(key, body.size(), etags, S3ErrorStatus(*done, what + " (complete)"));
       if (status.ok()) return status;  // nothing left to abort
     } else if (done->status == 412 && options.if_none_match) {
       status = Status::AlreadyExists("object exists: " + std::string(key));

@@ -27,8 +27,8 @@
 
 #include <array>
 #include <memory>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "common/env.h"
@@ -110,9 +110,9 @@ class TieredStore final : public ObjectStore {
   static constexpr size_t kGenerationStripes = 256;
 
   mutable std::mutex mu_;
-  ResidencyIndex index_;  // guarded by mu_
+  ResidencyIndex index_;                                    // guarded by mu_
   std::array<uint64_t, kGenerationStripes> generations_{};  // guarded by mu_
-  TieredStats stats_;     // guarded by mu_ (resident_* computed on read)
+  TieredStats stats_;  // guarded by mu_ (resident_* computed on read)
 };
 
 }  // namespace nokv::object

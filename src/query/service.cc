@@ -156,8 +156,8 @@ VerbError Service::Impl::Run(std::string_view name, const nlohmann::json& raw_ar
   }
   // A service bound to a snapshot serves that frozen view and nothing else.
   if (!options.snapshot.empty() && inv.snapshot != options.snapshot) {
-    return VerbError::InvalidArgument("this server serves snapshot '" + options.snapshot +
-                                      "' only", "omit 'snapshot'");
+    return VerbError::InvalidArgument("this server serves snapshot '" + options.snapshot + "' only",
+                                      "omit 'snapshot'");
   }
 
   std::string cursor_text;

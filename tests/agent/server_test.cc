@@ -263,10 +263,12 @@ TEST_F(ServerTest, EndOfInputFinishesRequestsInFlight) {
 // Run returns without waiting for it.
 TEST_F(ServerTest, EndOfInputCancelsWorkStillRunningAfterTheGrace) {
   Initialize();
-  Request(1, "tools/call", {{"name", "grep"}, {"arguments", {{"path", "/"}, {"pattern", "block"}}}});
+  Request(1, "tools/call",
+          {{"name", "grep"}, {"arguments", {{"path", "/"}, {"pattern", "block"}}}});
   ASSERT_TRUE(backend_.WaitGrepStarted());
   for (int id = 2; id < 40; ++id) {  // more than the workers: most stay queued
-    Request(id, "tools/call", {{"name", "grep"}, {"arguments", {{"path", "/"}, {"pattern", "block"}}}});
+    Request(id, "tools/call",
+            {{"name", "grep"}, {"arguments", {{"path", "/"}, {"pattern", "block"}}}});
   }
   in_.Close();
   runner_.join();  // never released: only cancellation lets the greps end

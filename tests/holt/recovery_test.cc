@@ -200,7 +200,8 @@ TEST_F(RecoveryTest, DamagedCurrentIsCorruptionSayingSo) {
     Put(**engine, "k", "v");
     ASSERT_TRUE((*engine)->Checkpoint().ok());
   }
-  for (const std::string& garbage : {std::string("checkpoint-00000000000\x01\xff" "7.holt\n"),
+  for (const std::string& garbage : {std::string("checkpoint-00000000000\x01\xff"
+                                                 "7.holt\n"),
                                      std::string("\n"), std::string("../../etc/passwd\n")}) {
     std::ofstream(dir_.Sub("CURRENT"), std::ios::binary | std::ios::trunc) << garbage;
     auto engine = Open();

@@ -91,8 +91,8 @@ TEST_F(MetaCrashTest, AcknowledgedBodiesReadBackAfterPowerLossAtAnyKillPoint) {
   auto run = [&](FaultInjectionEnv* env, int64_t budget, int* acked) -> Status {
     object::LocalStoreOptions store_options;
     store_options.env = env;
-    NOKV_ASSIGN_OR_RETURN(auto store, object::LocalStore::Open(dir_.path() + "/crash-objects",
-                                                               store_options));
+    NOKV_ASSIGN_OR_RETURN(auto store,
+                          object::LocalStore::Open(dir_.path() + "/crash-objects", store_options));
     MetaOptions options;
     options.engine.env = env;
     options.engine.background_work = false;

@@ -160,7 +160,7 @@ TEST_F(GcTest, AnOrphanClaimInterruptedByAFailedDeleteIsResumed) {
 
 TEST_F(GcTest, OrphansAreSweptByALaterProcess) {
   Upload("orph");
-  Reopen();  // every `nokv gc` is a new process
+  Reopen();                                                 // every `nokv gc` is a new process
   ASSERT_EQ(meta_->CollectGarbage()->orphans_deleted, 0u);  // inside the grace period
   Reopen();
   PassGrace();

@@ -54,9 +54,8 @@ TEST_F(IndexBackfillTest, ABatchThatKeepsConflictingIsHalvedUntilItCommits) {
   meta_->SetBackfillHook([&](size_t files) {
     if (files > 1 || conflicts < 2) {
       ++conflicts;
-      ASSERT_TRUE(Publish("/runs/r0/f0.json", R"({"status": "ok", "n": 0})",
-                          PublishMode::kReplace)
-                      .ok());
+      ASSERT_TRUE(
+          Publish("/runs/r0/f0.json", R"({"status": "ok", "n": 0})", PublishMode::kReplace).ok());
     }
   });
   ASSERT_TRUE(meta_->AddIndexRule(RuleFrom(kFileRule)).ok());

@@ -27,8 +27,8 @@ const char* kFileRule = R"J({"id": "files", "root": "/runs", "glob": "**/*.json"
 class IndexMaintenanceTest : public testing::MetaTest {
  protected:
   std::string Body(int status, int loss, int tag) {
-    return R"({"status": "s)" + std::to_string(status) + R"(", "loss": )" +
-           std::to_string(loss) + R"(, "tag": "t)" + std::to_string(tag) + "\"}";
+    return R"({"status": "s)" + std::to_string(status) + R"(", "loss": )" + std::to_string(loss) +
+           R"(, "tag": "t)" + std::to_string(tag) + "\"}";
   }
 };
 
@@ -88,8 +88,8 @@ TEST_F(IndexMaintenanceTest, XattrSetRacingTheLastUnlinkLeavesNoOrphans) {
       // unlink's retries (each one conflicts with it).
       for (int i = 0; i < 16; ++i) {
         started.store(true);
-        Status s = meta_->SetXattr(file->inode, "user.k" + std::to_string(i % 4), "v",
-                                   XattrMode::kEither);
+        Status s =
+            meta_->SetXattr(file->inode, "user.k" + std::to_string(i % 4), "v", XattrMode::kEither);
         if (!s.ok()) return;  // the inode is gone
       }
     });
@@ -141,9 +141,9 @@ TEST_F(IndexMaintenanceTest, RandomConcurrentOperationsKeepTheIndexEqualToARebui
             break;
           case 6: {
             std::string name = "d" + std::to_string(pick(5));
-            s = pick(2) ? meta_->Rename("/runs/" + name, "/archive/" + name, RenameMode::kNoReplace)
-                        : meta_->Rename("/archive/" + name, "/runs/" + name,
-                                        RenameMode::kNoReplace);
+            s = pick(2)
+                    ? meta_->Rename("/runs/" + name, "/archive/" + name, RenameMode::kNoReplace)
+                    : meta_->Rename("/archive/" + name, "/runs/" + name, RenameMode::kNoReplace);
             break;
           }
           case 7: {

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "holt/engine.h"
-#include "meta/index_keys.h"
 #include "index_fixture.h"
+#include "meta/index_keys.h"
 #include "records/rule.h"
 
 namespace nokv::meta {

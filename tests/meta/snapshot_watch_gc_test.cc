@@ -3,8 +3,8 @@
 
 #include <thread>
 
-#include "meta/merge.h"
 #include "meta/codec.h"
+#include "meta/merge.h"
 #include "meta_fixture.h"
 
 namespace nokv::meta {

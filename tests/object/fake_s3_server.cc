@@ -2,8 +2,8 @@
 #include "fake_s3_server.h"
 
 #include <arpa/inet.h>
-#include <openssl/evp.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -282,10 +282,10 @@ std::string FakeS3Server::Respond(const std::string& method, const std::string& 
                        "", method == "HEAD", 0);
   }
   if (method == "HEAD") {
-    return HttpMessage(200, "OK", "",
-                       "ETag: " + etags_[path] +
-                           "\r\nLast-Modified: Wed, 12 Oct 2009 17:50:00 GMT\r\n",
-                       true, it->second.size());
+    return HttpMessage(
+        200, "OK", "",
+        "ETag: " + etags_[path] + "\r\nLast-Modified: Wed, 12 Oct 2009 17:50:00 GMT\r\n", true,
+        it->second.size());
   }
   auto range = headers.find("range");
   if (range != headers.end() && range->second.starts_with("bytes=")) {
@@ -330,14 +330,14 @@ std::string FakeS3Server::RespondMultipart(const std::string& method, const std:
     object += part;
     md5s += Md5Raw(part);
   }
-  std::string etag = "\"" + Hex(Md5Raw(md5s)) + "-" +
-                     std::to_string(upload->second.parts.size()) + "\"";
+  std::string etag =
+      "\"" + Hex(Md5Raw(md5s)) + "-" + std::to_string(upload->second.parts.size()) + "\"";
   objects_[path] = std::move(object);
   etags_[path] = etag;
   uploads_.erase(upload);
-  return HttpMessage(200, "OK",
-                     "<CompleteMultipartUploadResult><ETag>" + etag +
-                         "</ETag></CompleteMultipartUploadResult>");
+  return HttpMessage(
+      200, "OK",
+      "<CompleteMultipartUploadResult><ETag>" + etag + "</ETag></CompleteMultipartUploadResult>");
 }
 
 }  // namespace nokv::object::testing

@@ -80,8 +80,8 @@ class FakeS3Server {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Fault> faults_;                    // guarded by mu_
-  std::vector<RecordedRequest> requests_;       // guarded by mu_
+  std::deque<Fault> faults_;               // guarded by mu_
+  std::vector<RecordedRequest> requests_;  // guarded by mu_
   struct Upload {
     std::string path;
     std::map<int, std::string> parts;  // part number -> body

@@ -126,8 +126,8 @@ TEST_F(S3FaultTest, CompletionRetryThatFindsNoObjectStillFails) {
   std::string body = testing::RandomBytes((10 << 20) + 1234, 22);
   // The first completion fails (500), the retry is told the upload is gone
   // although nothing was completed: the put must fail, not trust the retry.
-  server_.InjectFaults({Fault::kNone, Fault::kNone, Fault::kNone, Fault::kNone,
-                        Fault::kStatus500, Fault::kNoSuchUpload});
+  server_.InjectFaults({Fault::kNone, Fault::kNone, Fault::kNone, Fault::kNone, Fault::kStatus500,
+                        Fault::kNoSuchUpload});
   Status s = store->Put("big2", body);
   EXPECT_TRUE(s.Is(Code::kNotFound)) << s.ToString();
   EXPECT_NE(s.message().find("NoSuchUpload"), std::string::npos) << s.ToString();

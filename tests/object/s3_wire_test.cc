@@ -60,9 +60,9 @@ TEST(S3TimeTest, ParsesListObjectsLastModified) {
   EXPECT_EQ(ns, int64_t{1709164801} * 1'000'000'000 + 250'000'000);
   ASSERT_TRUE(ParseIso8601Time("1970-01-01T00:00:00Z", &ns));
   EXPECT_EQ(ns, 0);
-  for (const char* bad : {"", "2009-10-12", "2009-10-12T17:50:30", "2009-13-12T17:50:30Z",
-                          "2009-10-12T17:50:30.Z", "2009-10-12T17:50:30Zjunk",
-                          "2009-1O-12T17:50:30Z"}) {
+  for (const char* bad :
+       {"", "2009-10-12", "2009-10-12T17:50:30", "2009-13-12T17:50:30Z", "2009-10-12T17:50:30.Z",
+        "2009-10-12T17:50:30Zjunk", "2009-1O-12T17:50:30Z"}) {
     EXPECT_FALSE(ParseIso8601Time(bad, &ns)) << bad;
   }
 }

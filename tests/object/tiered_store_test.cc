@@ -298,8 +298,8 @@ TEST_F(TieredStoreTest, TornHotBlockIsDroppedAndServedFromCold) {
   ASSERT_TRUE(store->Put(key, body).ok());
   ASSERT_TRUE(store->IsResident(key));
   // What a crash can leave of an unsynced hot copy: an empty file.
-  std::string hot_path = dir_.path() + "/objects/blocks.d/" + key.substr(7, 2) + ".d/" +
-                         key.substr(10);
+  std::string hot_path =
+      dir_.path() + "/objects/blocks.d/" + key.substr(7, 2) + ".d/" + key.substr(10);
   ASSERT_TRUE(std::filesystem::exists(hot_path));
   std::filesystem::resize_file(hot_path, 0);
   EXPECT_EQ(store->Get(key).value(), body);

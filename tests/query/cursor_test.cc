@@ -96,7 +96,8 @@ TEST_F(CursorTest, SnapshotsFreezeEveryVerb) {
   EXPECT_EQ(Code(Call("stat", {{"path", "/runs/r1"}, {"snapshot", ""}})), "invalid_argument");
   json live = Call("ls", {{"path", "/runs"}, {"limit", 1}});
   ASSERT_TRUE(live.contains("next_cursor")) << live.dump();
-  json crossed = frozen.Call("ls", {{"path", "/runs"}, {"limit", 1}, {"cursor", live["next_cursor"]}});
+  json crossed =
+      frozen.Call("ls", {{"path", "/runs"}, {"limit", 1}, {"cursor", live["next_cursor"]}});
   EXPECT_EQ(Code(crossed), "invalid_argument") << crossed.dump();
 }
 
@@ -110,8 +111,8 @@ TEST_F(CursorTest, ForgedCursorPositionsAreMalformedCursors) {
   json inner = json::parse(*bytes);
   for (const json& forged : {json("x"), json::array({1, 2}), json(42), json{{"a", 7}}}) {
     inner["p"] = forged;
-    json r = Call("ls", {{"path", "/runs"}, {"limit", 1},
-                         {"cursor", Base64UrlEncode(inner.dump())}});
+    json r =
+        Call("ls", {{"path", "/runs"}, {"limit", 1}, {"cursor", Base64UrlEncode(inner.dump())}});
     EXPECT_EQ(Code(r), "invalid_argument") << r.dump();
     EXPECT_EQ(r.dump().find("json.exception"), std::string::npos) << r.dump();
   }

@@ -83,11 +83,10 @@ TEST_F(ReadTest, DamagedBlocksAreReportedNotServed) {
   std::string damaged = body.substr(1024, 1024);
   damaged[10] ^= 0x20;
   ASSERT_TRUE(store_.Put(key, damaged).ok());
-  for (const json& args : {json{{"path", "/damaged.log"}},
-                           json{{"path", "/damaged.log"}, {"format", "bytes"}, {"offset", 1030},
-                                {"limit", 8}},
-                           json{{"path", "/damaged.log"}, {"format", "text"}, {"offset", 75},
-                                {"limit", 5}}}) {
+  for (const json& args :
+       {json{{"path", "/damaged.log"}},
+        json{{"path", "/damaged.log"}, {"format", "bytes"}, {"offset", 1030}, {"limit", 8}},
+        json{{"path", "/damaged.log"}, {"format", "text"}, {"offset", 75}, {"limit", 5}}}) {
     SCOPED_TRACE(args.dump());
     json result = Call("read", args);
     ASSERT_TRUE(result.contains("error")) << result.dump();
