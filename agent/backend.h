@@ -1,5 +1,5 @@
 // VerbBackend: what the MCP server calls to run a verb. The production
-// backend wraps query::Service (service_backend.h); tests substitute fakes
+// backend forwards to a Filesystem (service_backend.cc); tests substitute fakes
 // (a grep that blocks until cancelled, progress that ticks).
 //
 // Thread-safety: Call() must be safe to run concurrently from many threads.
@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
-#include "query/service.h"
+#include "fs/filesystem.h"
 
 namespace nokv::agent {
 
@@ -22,7 +22,8 @@ class VerbBackend {
                               const query::CallControl& control) = 0;
 };
 
-// The production backend over a verb service (owned).
-std::unique_ptr<VerbBackend> NewServiceBackend(std::unique_ptr<query::Service> service);
+// The production backend: the verbs of `fs` (which must outlive it),
+// confined to `scope`.
+std::unique_ptr<VerbBackend> NewFilesystemBackend(fs::Filesystem* fs, query::ServiceOptions scope);
 
 }  // namespace nokv::agent

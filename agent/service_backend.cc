@@ -1,5 +1,5 @@
-// The production VerbBackend: forwards to query::Service, the one place the
-// seven verbs are implemented.
+// The production VerbBackend: forwards to the filesystem, which runs the
+// seven verbs in-process or in the metadata server.
 #include <utility>
 
 #include "agent/backend.h"
@@ -7,23 +7,25 @@
 namespace nokv::agent {
 namespace {
 
-class ServiceBackend : public VerbBackend {
+class FilesystemBackend : public VerbBackend {
  public:
-  explicit ServiceBackend(std::unique_ptr<query::Service> service) : service_(std::move(service)) {}
+  FilesystemBackend(fs::Filesystem* fs, query::ServiceOptions scope)
+      : fs_(fs), scope_(std::move(scope)) {}
 
   nlohmann::json Call(std::string_view name, const nlohmann::json& args,
                       const query::CallControl& control) override {
-    return service_->Call(name, args, control);
+    return fs_->CallVerb(name, args, scope_, control);
   }
 
  private:
-  std::unique_ptr<query::Service> service_;
+  fs::Filesystem* fs_;
+  query::ServiceOptions scope_;
 };
 
 }  // namespace
 
-std::unique_ptr<VerbBackend> NewServiceBackend(std::unique_ptr<query::Service> service) {
-  return std::make_unique<ServiceBackend>(std::move(service));
+std::unique_ptr<VerbBackend> NewFilesystemBackend(fs::Filesystem* fs, query::ServiceOptions scope) {
+  return std::make_unique<FilesystemBackend>(fs, std::move(scope));
 }
 
 }  // namespace nokv::agent

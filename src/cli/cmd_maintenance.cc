@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "records/rule.h"
+#include "server/codec.h"
 
 namespace nokv::cli {
 namespace {
@@ -48,13 +49,19 @@ int Index(Context& ctx, const Args& args) {
   }
   return WithFs(ctx, "index " + verb, [&](fs::Filesystem& fs) {
     if (verb == "ls") {
+      auto records = fs.IndexRules();
+      if (!records.ok()) return ctx.Fail("index ls", records.status());
       nlohmann::json out = nlohmann::json::array();
-      for (const auto& rule : fs.IndexRules()) {
+      for (const auto& record : *records) {
+        const records::IndexRule& rule = record.rule;
+        std::string_view state = meta::IndexRuleStateName(record.state);
         if (ctx.json) {
-          out.push_back(records::RuleToJson(rule));
+          nlohmann::json item = records::RuleToJson(rule);
+          item["state"] = state;
+          out.push_back(std::move(item));
           continue;
         }
-        *ctx.out << rule.id << "\t" << rule.root << "\t" << rule.glob << "\t"
+        *ctx.out << rule.id << "\t" << state << "\t" << rule.root << "\t" << rule.glob << "\t"
                  << (rule.target == records::IndexRule::Target::kParent ? "parent" : "file");
         for (const auto& f : rule.fields) *ctx.out << "\t" << records::FieldSpecToString(f);
         *ctx.out << "\n";
@@ -74,15 +81,7 @@ int Gc(Context& ctx, const Args&) {
   return WithFs(ctx, "gc", [&](fs::Filesystem& fs) {
     auto report = fs.CollectGarbage();
     if (!report.ok()) return ctx.Fail("gc", report.status());
-    nlohmann::json j = {{"blocks_deleted", report->blocks_deleted},
-                        {"blocks_waiting_for_snapshots", report->blocks_waiting_for_snapshots},
-                        {"claims_resumed", report->claims_resumed},
-                        {"stale_hints_dropped", report->stale_hints_dropped},
-                        {"collected_markers_pruned", report->collected_markers_pruned},
-                        {"orphans_deleted", report->orphans_deleted},
-                        {"events_pruned", report->events_pruned},
-                        {"dedupe_pruned", report->dedupe_pruned},
-                        {"snapshots_expired", report->snapshots_expired}};
+    nlohmann::json j = server::ToWire(*report);  // the same object as over RPC
     if (ctx.json) {
       ctx.PrintJson(j);
     } else {

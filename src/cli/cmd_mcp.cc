@@ -36,9 +36,8 @@ int Mcp(Context& ctx, const Args& args) {
   query::ServiceOptions service_options;
   service_options.root = args.Get("--root").value_or("/");
   service_options.snapshot = args.Get("--snapshot").value_or("");
-  auto service = (*fs)->NewVerbService(service_options);
-  if (!service.ok()) return ctx.Fail("mcp", service.status());
-  auto backend = agent::NewServiceBackend(std::move(*service));
+  if (Status s = (*fs)->CheckVerbScope(service_options); !s.ok()) return ctx.Fail("mcp", s);
+  auto backend = agent::NewFilesystemBackend(*fs, service_options);
   // A client that goes away must not kill us mid-write; writes then fail.
   std::signal(SIGPIPE, SIG_IGN);
   agent::ServerOptions options;

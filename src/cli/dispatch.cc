@@ -67,11 +67,11 @@ Status ApplyGlobals(const Args& args, Context* ctx) {
   }
   if (auto d = args.Get("--durability")) {
     if (*d == "sync")
-      ctx->embedded.durability = holt::Durability::kSync;
+      ctx->embedded.durability = fs::Durability::kSync;
     else if (*d == "group")
-      ctx->embedded.durability = holt::Durability::kGroup;
+      ctx->embedded.durability = fs::Durability::kGroup;
     else if (*d == "none")
-      ctx->embedded.durability = holt::Durability::kNone;
+      ctx->embedded.durability = fs::Durability::kNone;
     else
       return Status::InvalidArgument("--durability must be sync, group or none");
   }

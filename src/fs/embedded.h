@@ -1,4 +1,5 @@
-// EmbeddedFilesystem: the Filesystem running in-process on a data directory.
+// Opening a data directory: the Filesystem with its metadata service
+// in-process (LocalMetadata) and its block store.
 //
 // Layout of a data directory (docs/data-dir.md):
 //   <dir>/NOKV       marker with the format version, written by Create()
@@ -9,10 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "common/thread_pool.h"
 #include "fs/filesystem.h"
-#include "holt/engine.h"
-#include "object/object_store.h"
 #include "object/s3_options.h"
 
 namespace nokv::fs {
@@ -24,16 +22,21 @@ struct StoreConfig {
   uint64_t tiered_capacity_bytes = 10ull << 30;  // kTiered hot-tier size
 };
 
+// When a commit is acknowledged (holt's durability levels, docs/holt.md).
+enum class Durability {
+  kSync,   // after its WAL record is on disk (fdatasync, shared by a group)
+  kGroup,  // after it is written; synced in the background
+  kNone,   // never synced (tests, benchmarks)
+};
+
 struct EmbeddedOptions {
   std::string data_dir = "./nokv-data";
   StoreConfig store;
-  holt::Durability durability = holt::Durability::kSync;
+  Durability durability = Durability::kSync;
   size_t io_threads = 16;  // block uploads/downloads in flight
   uint64_t block_size = 4ull << 20;
   bool create_if_missing = false;  // Open on a directory without NOKV fails otherwise
 };
-
-class EmbeddedFilesystem;
 
 // Initializes a data directory (idempotent: an existing one is reused).
 Status InitDataDir(const EmbeddedOptions& options);

@@ -1,20 +1,21 @@
-// Filesystem: the one API every frontend uses (CLI, FUSE, MCP, RPC server).
+// Filesystem: the one API every frontend uses (CLI, FUSE, MCP, RPC server,
+// Python).
 //
-// EmbeddedFilesystem runs the metadata service and the object store
-// in-process on a data directory; a remote implementation sends the same
-// calls over framed RPC and moves block bytes directly to and from the object
-// store. Both pass the same test suite (tests/fs).
+// It is written once, over the metadata seam (fs/metadata.h) and an object
+// store: embedded (OpenEmbedded: the metadata service in-process on a data
+// directory) and remote (the same calls over framed RPC) share the write and
+// read paths. Both pass the same test suite (tests/fs).
 //
 // The write path streams bytes into content-addressed blocks and publishes
 // them with one metadata commit; the read path turns (offset, length) into
-// block reads. Frontends only translate arguments and Status codes.
+// block reads of one pinned generation. Frontends only translate arguments
+// and Status codes.
 //
 // Thread-safety: every method may be called from any thread. Writers and
 // Readers are owned by one thread at a time and must not outlive the
 // Filesystem.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -25,15 +26,11 @@
 #include <vector>
 
 #include "common/result.h"
-#include "meta/meta_service.h"
-#include "query/service.h"
+#include "common/thread_pool.h"
+#include "fs/metadata.h"
+#include "object/object_store.h"
 
 namespace nokv::fs {
-
-// Where a read looks: the latest state, or a named snapshot.
-struct ReadAt {
-  std::string snapshot;  // "" = latest
-};
 
 struct WriteOptions {
   meta::PublishMode mode = meta::PublishMode::kCreate;
@@ -80,61 +77,111 @@ struct Progress {
 };
 using ProgressFn = std::function<void(const Progress&)>;
 
+// What a Filesystem is made of. The stores are owned and outlive the
+// metadata (whose collector deletes from them: declared first, destroyed
+// last); `store` is where blocks go.
+struct FilesystemParts {
+  std::vector<std::unique_ptr<object::ObjectStore>> stores;
+  std::unique_ptr<Metadata> metadata;
+  object::ObjectStore* store = nullptr;
+  size_t io_threads = 16;  // block uploads/downloads in flight
+  uint64_t block_size = 4ull << 20;
+  std::string description;  // says where the filesystem lives, for doctor
+};
+
 class Filesystem {
  public:
-  virtual ~Filesystem() = default;
+  explicit Filesystem(FilesystemParts parts);
+  ~Filesystem();
+  Filesystem(const Filesystem&) = delete;
+  Filesystem& operator=(const Filesystem&) = delete;
 
   // --- Namespace ---------------------------------------------------------
-  virtual Result<meta::Attr> Stat(std::string_view path, const ReadAt& at = {}) = 0;
+  Result<meta::Attr> Stat(std::string_view path, const ReadAt& at = {});
   // One page of a directory (entries with attributes) after `start_after`.
-  virtual Result<meta::DirPage> List(std::string_view path, std::string_view start_after,
-                                     size_t limit, const ReadAt& at = {}) = 0;
-  virtual Result<meta::Attr> Mkdir(std::string_view path, bool parents) = 0;
+  Result<meta::DirPage> List(std::string_view path, std::string_view start_after, size_t limit,
+                             const ReadAt& at = {});
+  Result<meta::Attr> Mkdir(std::string_view path, bool parents);
   // Removes a file, symlink or empty directory; `recursive` removes a tree.
-  virtual Status Remove(std::string_view path, bool recursive) = 0;
-  virtual Status Rename(std::string_view from, std::string_view to, meta::RenameMode mode) = 0;
-  virtual Result<meta::Attr> Link(std::string_view existing, std::string_view new_path) = 0;
-  virtual Result<meta::Attr> Symlink(std::string_view path, std::string_view target) = 0;
+  Status Remove(std::string_view path, bool recursive);
+  Status Rename(std::string_view from, std::string_view to, meta::RenameMode mode);
+  Result<meta::Attr> Link(std::string_view existing, std::string_view new_path);
+  Result<meta::Attr> Symlink(std::string_view path, std::string_view target);
   // Mode, owner, times and size; a size other than 0 rewrites the file as a
   // new generation (FailedPrecondition if it changed meanwhile).
-  virtual Result<meta::Attr> SetAttr(std::string_view path, const meta::SetAttrRequest& req) = 0;
-  virtual meta::FsTotals Totals() = 0;
+  Result<meta::Attr> SetAttr(std::string_view path, const meta::SetAttrRequest& req);
+  Result<meta::FsTotals> Totals();
 
   // --- Bodies ------------------------------------------------------------
-  virtual Result<std::unique_ptr<Writer>> OpenWriter(std::string_view path,
-                                                     const WriteOptions& options) = 0;
-  virtual Result<std::unique_ptr<Reader>> OpenReader(std::string_view path,
-                                                     const ReadAt& at = {}) = 0;
+  Result<std::unique_ptr<Writer>> OpenWriter(std::string_view path, const WriteOptions& options);
+  Result<std::unique_ptr<Reader>> OpenReader(std::string_view path, const ReadAt& at = {});
   // Uploads every file, then publishes them all in one commit: the set
   // appears whole or not at all.
-  virtual Result<std::vector<meta::Attr>> PutTree(const std::vector<TreeFile>& files,
-                                                  const WriteOptions& options,
-                                                  const ProgressFn& progress = {}) = 0;
+  Result<std::vector<meta::Attr>> PutTree(const std::vector<TreeFile>& files,
+                                          const WriteOptions& options,
+                                          const ProgressFn& progress = {});
 
   // --- Snapshots, watch, index rules, maintenance -------------------------
-  virtual Result<meta::Snapshot> CreateSnapshot(std::string_view name, std::string_view root,
-                                                int64_t expires_ns) = 0;
-  virtual Result<std::vector<meta::Snapshot>> ListSnapshots() = 0;
-  virtual Status RetireSnapshot(std::string_view name) = 0;
-  virtual Result<meta::Snapshot> RenewSnapshot(std::string_view name, int64_t expires_ns) = 0;
-  virtual Result<meta::EventPage> Watch(std::string_view path, std::string_view cursor,
-                                        size_t limit, std::chrono::milliseconds wait) = 0;
-  virtual Status AddIndexRule(const records::IndexRule& rule) = 0;
-  virtual Status RemoveIndexRule(std::string_view id) = 0;
-  virtual std::vector<records::IndexRule> IndexRules() = 0;
-  virtual Status Reindex(std::string_view id) = 0;
-  virtual Result<meta::GcReport> CollectGarbage() = 0;
-  // Checks the data directory and the object store; one line per finding,
+  Result<meta::Snapshot> CreateSnapshot(std::string_view name, std::string_view root,
+                                        int64_t expires_ns);
+  Result<std::vector<meta::Snapshot>> ListSnapshots();
+  Status RetireSnapshot(std::string_view name);
+  Result<meta::Snapshot> RenewSnapshot(std::string_view name, int64_t expires_ns);
+  Result<meta::EventPage> Watch(std::string_view path, std::string_view cursor, size_t limit,
+                                std::chrono::milliseconds wait);
+  Status AddIndexRule(const records::IndexRule& rule);
+  Status RemoveIndexRule(std::string_view id);
+  // Every stored rule with its state (ready, back-filling, ...), in id order.
+  Result<std::vector<meta::RuleRecord>> IndexRules();
+  Status Reindex(std::string_view id);
+  Result<meta::GcReport> CollectGarbage();
+  // Checks the metadata and the object store; one line per finding,
   // problems start with "FAILED" or "MISSING".
-  virtual Result<std::vector<std::string>> Doctor() = 0;
+  Result<std::vector<std::string>> Doctor();
 
   // --- Agent verbs -------------------------------------------------------
-  // Runs one of the seven read-only verbs (query/service.h) with `args`.
-  virtual nlohmann::json CallVerb(std::string_view verb, const nlohmann::json& args,
-                                  const query::CallControl& control = {}) = 0;
-  // A verb service confined to `root` and reading at `snapshot` by default.
-  virtual Result<std::unique_ptr<query::Service>> NewVerbService(
-      const query::ServiceOptions& options) = 0;
+  // Runs one of the seven read-only verbs (query/service.h) with `args`,
+  // confined to `scope`.
+  nlohmann::json CallVerb(std::string_view verb, const nlohmann::json& args,
+                          const query::ServiceOptions& scope = {},
+                          const query::CallControl& control = {});
+  // Fails when `scope` cannot be served (root not a directory, unknown snapshot).
+  Status CheckVerbScope(const query::ServiceOptions& scope);
+
+  // The seam itself, for frontends that address inodes (FUSE).
+  Metadata* metadata() { return parts_.metadata.get(); }
+  object::ObjectStore* store() { return parts_.store; }
+
+ private:
+  friend class FsWriter;
+  friend class FsReader;
+
+  // Rewrites `path` (at attr's generation) to `size` bytes.
+  Status Resize(std::string_view path, const meta::Attr& attr, uint64_t size);
+  // Publishes `requests`; when a block was collected meanwhile, re-uploads
+  // via `reupload` (if given) and publishes again.
+  Result<std::vector<meta::Attr>> PublishWithRetry(
+      const std::vector<meta::PublishRequest>& requests, const std::function<Status()>& reupload);
+
+  ThreadPool io_;
+  FilesystemParts parts_;  // declared after io_: the metadata goes first
 };
+
+// An upload lease on the seam (Metadata::BeginUpload), released when dropped.
+class UploadLease {
+ public:
+  static Result<UploadLease> Begin(Metadata* metadata);
+  UploadLease(UploadLease&& other) noexcept;
+  UploadLease& operator=(UploadLease&& other) noexcept;
+  ~UploadLease();
+
+ private:
+  UploadLease(Metadata* metadata, uint64_t id) : metadata_(metadata), id_(id) {}
+  Metadata* metadata_ = nullptr;
+  uint64_t id_ = 0;
+};
+
+// A MIME type guessed from a file name's extension.
+std::string GuessContentType(std::string_view name);
 
 }  // namespace nokv::fs

@@ -14,6 +14,8 @@
 // values are self-delimiting (records/value.h), so the row path follows.
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,6 +83,15 @@ struct RuleRecord {
   IndexRuleState state = IndexRuleState::kReady;
   std::string cursor;
 };
+// A scan of index keys for the verbs (MetaService::ScanIndexKeys): the row
+// (`f`) and value (`v`) families only.
+struct IndexScan {
+  std::string prefix;                      // starts with 'f' or 'v'
+  std::optional<std::string> start_after;  // exclusive, in scan direction
+  size_t limit = 1000;
+  bool reverse = false;
+};
+
 std::string EncodeRuleRecord(const RuleRecord& record);
 // Also accepts the plain rule JSON of format version 0 (state ready).
 Result<RuleRecord> DecodeRuleRecord(std::string_view value);

@@ -25,6 +25,7 @@
 #include "common/thread_pool.h"
 #include "holt/engine.h"
 #include "meta/index_keys.h"
+#include "meta/requests.h"
 #include "meta/types.h"
 #include "object/object_store.h"
 #include "records/row.h"
@@ -56,73 +57,6 @@ class ReadContext {
   friend class MetaService;
   holt::ReadView view_;
   std::optional<Snapshot> snapshot_;
-};
-
-struct NodeOptions {
-  uint32_t mode = 0;  // 0: 0644 for files, 0755 for directories, 0777 for symlinks
-  uint32_t uid = 0;
-  uint32_t gid = 0;
-  bool parents = false;    // create missing parent directories in the same commit
-  std::string request_id;  // makes the mutation idempotent on retry
-};
-
-enum class PublishMode { kCreate, kReplace, kReplaceIfGeneration };
-
-struct PublishRequest {
-  std::string path;
-  Manifest manifest;
-  PublishMode mode = PublishMode::kCreate;
-  uint64_t expected_generation = 0;  // kReplaceIfGeneration
-  NodeOptions node;                  // for a new file (parents honoured)
-  // The body bytes when the caller still has them (small structured files),
-  // so index extraction does not read them back from the store.
-  std::optional<std::string_view> body;
-};
-
-enum class RenameMode { kNoReplace, kReplace, kExchange };
-
-struct SetAttrRequest {
-  std::optional<uint32_t> mode;
-  std::optional<uint32_t> uid;
-  std::optional<uint32_t> gid;
-  std::optional<int64_t> mtime_ns;
-  // Only truncation to 0 is a metadata operation; other sizes need new
-  // bytes and are done by the filesystem layer (NotSupported here).
-  std::optional<uint64_t> size;
-};
-
-enum class XattrMode { kEither, kCreate, kReplace };
-inline constexpr size_t kMaxXattrName = 255;
-inline constexpr size_t kMaxXattrValue = 64 * 1024;
-
-struct DirPage {
-  std::vector<DirEntry> entries;
-  std::vector<Attr> attrs;  // parallel to entries when requested
-  bool more = false;
-};
-
-struct EventPage {
-  std::vector<Event> events;
-  std::string next_cursor;  // resume after the last event returned
-};
-
-struct GcReport {
-  uint64_t blocks_deleted = 0;
-  uint64_t blocks_waiting_for_snapshots = 0;
-  uint64_t claims_resumed = 0;  // claims an interrupted run left, finished now
-  uint64_t stale_hints_dropped = 0;
-  uint64_t collected_markers_pruned = 0;
-  uint64_t orphans_deleted = 0;
-  uint64_t events_pruned = 0;
-  uint64_t dedupe_pruned = 0;
-  uint64_t snapshots_expired = 0;
-};
-
-struct FsTotals {
-  uint64_t files = 0;
-  uint64_t directories = 0;
-  uint64_t symlinks = 0;
-  uint64_t bytes = 0;
 };
 
 class MetaService;
@@ -255,6 +189,13 @@ class MetaService {
                           const std::map<std::string, records::Row>& rows);
   // Every stored rule with its state and back-fill cursor, in id order.
   Result<std::vector<RuleRecord>> IndexRuleRecords();
+  // Index keys (row and value families, docs/formats/meta-keys.md) in key
+  // order: how the verbs walk rows and value indexes without the engine.
+  Result<std::vector<std::string>> ScanIndexKeys(const IndexScan& scan,
+                                                 const ReadContext* at = nullptr);
+  // The stored row of `rule_id` at `row_path`; NotFound when there is none.
+  Result<StoredRow> GetRow(std::string_view rule_id, std::string_view row_path,
+                           const ReadContext* at = nullptr);
   // Test hook: runs before each back-fill commit with the number of files in it.
   void SetBackfillHook(std::function<void(size_t files)> hook);
 

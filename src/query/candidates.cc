@@ -171,9 +171,8 @@ VerbError ScanRanges(const Invocation& inv, const std::vector<ValueRange>& range
                      const std::function<bool(const TypedValue&, std::string_view)>& visit) {
   size_t seen = 0;
   for (const auto& range : ranges) {
-    holt::ScanOptions scan;
+    meta::IndexScan scan;
     scan.prefix = range.prefix;
-    scan.keys_only = true;
     scan.reverse = reverse;
     scan.start_after = reverse ? range.stop_after : range.start_after;
     const auto& end = reverse ? range.start_after : range.stop_after;
@@ -181,21 +180,20 @@ VerbError ScanRanges(const Invocation& inv, const std::vector<ValueRange>& range
     field_prefix = range.prefix.find('\0', field_prefix + 1) + 1;
     while (seen < limit) {
       scan.limit = std::min(kScanPage, limit - seen);
-      auto rows = inv.meta->engine()->Scan(scan, inv.at()->view());
-      if (!rows.ok()) return FromStatus(rows.status());
-      for (const auto& e : *rows) {
-        if (end && (reverse ? e.key <= *end : e.key > *end)) return VerbError::Ok();
+      auto keys = inv.meta->ScanIndexKeys(scan, inv.at());
+      if (!keys.ok()) return FromStatus(keys.status());
+      for (const auto& key : *keys) {
+        if (end && (reverse ? key <= *end : key > *end)) return VerbError::Ok();
         TypedValue value;
         std::string_view row;
-        if (!meta::ParseValueKeySuffix(std::string_view(e.key).substr(field_prefix), &value,
-                                       &row)) {
+        if (!meta::ParseValueKeySuffix(std::string_view(key).substr(field_prefix), &value, &row)) {
           return VerbError::Internal("malformed value index key");
         }
         ++seen;
         if (!visit(value, row)) return VerbError::Ok();
       }
-      if (rows->size() < scan.limit) break;
-      scan.start_after = rows->back().key;
+      if (keys->size() < scan.limit) break;
+      scan.start_after = keys->back();
     }
   }
   return VerbError::Ok();
@@ -204,25 +202,23 @@ VerbError ScanRanges(const Invocation& inv, const std::vector<ValueRange>& range
 VerbError UniverseRows(const Invocation& inv, const FieldSet& fields, std::set<std::string>* out,
                        bool* capped) {
   for (const auto& rule : fields.rules()) {
-    holt::ScanOptions scan;
+    meta::IndexScan scan;
     scan.prefix = meta::RowPrefix(rule.id, fields.scope() == "/" ? "/" : fields.scope());
-    scan.keys_only = true;
     scan.limit = kScanPage;
     while (true) {
       if (inv.Cancelled()) return VerbError::Cancelled();
-      auto rows = inv.meta->engine()->Scan(scan, inv.at()->view());
-      if (!rows.ok()) return FromStatus(rows.status());
-      for (const auto& e : *rows) {
+      auto keys = inv.meta->ScanIndexKeys(scan, inv.at());
+      if (!keys.ok()) return FromStatus(keys.status());
+      for (const auto& key : *keys) {
         std::string_view id, row;
-        if (meta::ParseRowKey(e.key, &id, &row) && PathUnder(row, fields.scope()))
-          out->emplace(row);
+        if (meta::ParseRowKey(key, &id, &row) && PathUnder(row, fields.scope())) out->emplace(row);
       }
       if (out->size() >= kMaxCandidates) {
         *capped = true;
         return VerbError::Ok();
       }
-      if (rows->size() < scan.limit) break;
-      scan.start_after = rows->back().key;
+      if (keys->size() < scan.limit) break;
+      scan.start_after = keys->back();
     }
   }
   return VerbError::Ok();

@@ -13,16 +13,15 @@ constexpr size_t kMaxFlattenIds = 1024;
 // The first or last value of a field's value index, if any.
 std::optional<records::ValueKind> EdgeKind(const Invocation& inv, const std::string& prefix,
                                            bool last) {
-  holt::ScanOptions scan;
+  meta::IndexScan scan;
   scan.prefix = prefix;
   scan.limit = 1;
   scan.reverse = last;
-  scan.keys_only = true;
-  auto rows = inv.meta->engine()->Scan(scan, inv.at()->view());
-  if (!rows.ok() || rows->empty()) return std::nullopt;
+  auto keys = inv.meta->ScanIndexKeys(scan, inv.at());
+  if (!keys.ok() || keys->empty()) return std::nullopt;
   records::TypedValue value;
   std::string_view row_path;
-  if (!meta::ParseValueKeySuffix(std::string_view(rows->front().key).substr(prefix.size()), &value,
+  if (!meta::ParseValueKeySuffix(std::string_view(keys->front()).substr(prefix.size()), &value,
                                  &row_path)) {
     return std::nullopt;
   }
@@ -127,14 +126,13 @@ void FieldSet::AddFlattenFields(const records::IndexRule& rule, const records::F
   // Skip-scan the rule's value index: one key per distinct generated id.
   std::string base = ValuePrefix(rule.id, "");
   base.pop_back();  // "v<rule>\0"
-  holt::ScanOptions scan;
+  meta::IndexScan scan;
   scan.prefix = base + spec.id;
   scan.limit = 1;
-  scan.keys_only = true;
   for (size_t n = 0; n < kMaxFlattenIds; ++n) {
-    auto rows = inv_->meta->engine()->Scan(scan, inv_->at()->view());
-    if (!rows.ok() || rows->empty()) return;
-    std::string_view key = rows->front().key;
+    auto keys = inv_->meta->ScanIndexKeys(scan, inv_->at());
+    if (!keys.ok() || keys->empty()) return;
+    std::string_view key = keys->front();
     size_t nul = key.find('\0', base.size());
     if (nul == std::string_view::npos) return;
     std::string id(key.substr(base.size(), nul - base.size()));
@@ -203,9 +201,8 @@ VerbError FieldSet::LoadIndexValues(std::string_view row_path, const std::set<st
       for (const auto& r : f->rules) useful = useful || r == rule.id;
     }
     if (!useful) continue;
-    auto value = inv_->meta->engine()->Get(meta::RowKey(rule.id, row_path), inv_->at()->view());
-    if (!value.ok()) continue;
-    auto stored = meta::DecodeStoredRow(value->bytes);
+    auto stored = inv_->meta->GetRow(rule.id, row_path, inv_->at());
+    if (stored.status().code() == Code::kNotFound) continue;
     if (!stored.ok()) return VerbError::Internal(stored.status().ToString());
     *found = true;
     for (auto& [id, values] : stored->row.fields) {

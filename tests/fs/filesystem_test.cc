@@ -170,7 +170,7 @@ TEST_P(FilesystemTest, RecursiveRemoveAndListPaging) {
   EXPECT_EQ(fs_->Remove("/t", false).code(), Code::kNotEmpty);
   ASSERT_TRUE(fs_->Remove("/t", true).ok());
   EXPECT_EQ(fs_->Stat("/t").status().code(), Code::kNotFound);
-  EXPECT_EQ(fs_->Totals().files, 0u);
+  EXPECT_EQ(fs_->Totals()->files, 0u);
 }
 
 TEST_P(FilesystemTest, SnapshotsReadTheFrozenView) {
@@ -215,6 +215,101 @@ TEST_P(FilesystemTest, DoctorReportsAHealthyStore) {
   ASSERT_TRUE(findings.ok());
   for (const auto& line : *findings) EXPECT_FALSE(line.starts_with("MISSING")) << line;
   EXPECT_NE(findings->back().find("0 missing"), std::string::npos);
+}
+
+TEST_P(FilesystemTest, APinHoldsOneReadPointUntilReleased) {
+  Metadata* meta = fs_->metadata();
+  ASSERT_TRUE(Write("/p", "first").ok());
+  auto pin = meta->PinRead({});
+  ASSERT_TRUE(pin.ok()) << pin.status().ToString();
+  WriteOptions replace;
+  replace.mode = meta::PublishMode::kReplace;
+  ASSERT_TRUE(Write("/p", "second!", replace).ok());
+  ASSERT_TRUE(fs_->Mkdir("/later", false).ok());
+  ASSERT_TRUE(fs_->CollectGarbage().ok());
+
+  ReadAt pinned{"", pin->id};
+  auto then = meta->Stat("/p", pinned);
+  ASSERT_TRUE(then.ok());
+  EXPECT_EQ(then->size, 5u);
+  EXPECT_EQ(meta->Stat("/later", pinned).status().code(), Code::kNotFound);
+  EXPECT_EQ(ReadAll("/p", pinned), "first");  // its blocks were kept from the collector
+  EXPECT_EQ(ReadAll("/p"), "second!");
+
+  meta->Unpin(pin->id);
+  EXPECT_EQ(meta->Stat("/p", pinned).status().code(), Code::kExpired);
+  meta->Unpin(pin->id);  // releasing twice is harmless
+}
+
+TEST_P(FilesystemTest, OpenFileNamesWhatIsNotARegularFile) {
+  ASSERT_TRUE(fs_->Mkdir("/d", false).ok());
+  ASSERT_TRUE(fs_->Symlink("/s", "/d").ok());
+  EXPECT_EQ(fs_->OpenReader("/d").status().code(), Code::kIsADirectory);
+  EXPECT_EQ(fs_->OpenReader("/s").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(fs_->OpenReader("/none").status().code(), Code::kNotFound);
+  auto empty = fs_->metadata()->OpenFile("/d", {});
+  EXPECT_FALSE(empty.ok());
+}
+
+TEST_P(FilesystemTest, InodeAddressedCallsMatchPathAddressedOnes) {
+  Metadata* meta = fs_->metadata();
+  auto dir = meta->Mkdir("/inodes", {});
+  ASSERT_TRUE(dir.ok());
+  auto file = meta->CreateAt(dir->inode, "f", {});
+  ASSERT_TRUE(file.ok());
+  auto entry = meta->Lookup(dir->inode, "f", {});
+  ASSERT_TRUE(entry.ok());
+  EXPECT_EQ(entry->inode, file->inode);
+  EXPECT_EQ(meta->PathOf(file->inode, {}).value_or(""), "/inodes/f");
+  ASSERT_TRUE(
+      meta->RenameAt(dir->inode, "f", meta::kRootInode, "g", meta::RenameMode::kNoReplace).ok());
+  EXPECT_EQ(fs_->Stat("/g")->inode, file->inode);
+  auto page = meta->ReadDir(meta::kRootInode, "", 10, true, {});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->entries.size(), 2u);
+  EXPECT_EQ(page->entries[0].name, "g");
+  EXPECT_EQ(page->attrs[1].inode, dir->inode);
+  ASSERT_TRUE(meta->UnlinkAt(meta::kRootInode, "g").ok());
+  ASSERT_TRUE(meta->RmdirAt(meta::kRootInode, "inodes").ok());
+  EXPECT_EQ(fs_->Totals()->files, 0u);
+}
+
+TEST_P(FilesystemTest, VerbsRunConfinedToTheirScope) {
+  ASSERT_TRUE(Write("/runs/a/metrics.json", R"({"loss": 0.5})").ok());
+  ASSERT_TRUE(Write("/other/secret.txt", "no").ok());
+  query::ServiceOptions runs;
+  runs.root = "/runs/";
+  ASSERT_TRUE(fs_->CheckVerbScope(runs).ok());
+  auto listed = fs_->CallVerb("ls", {{"path", "/runs"}}, runs);
+  ASSERT_FALSE(listed.contains("error")) << listed.dump();
+  auto outside = fs_->CallVerb("stat", {{"path", "/other/secret.txt"}}, runs);
+  ASSERT_TRUE(outside.contains("error")) << outside.dump();
+
+  query::ServiceOptions file_root;
+  file_root.root = "/other/secret.txt";
+  EXPECT_EQ(fs_->CheckVerbScope(file_root).code(), Code::kNotADirectory);
+  query::ServiceOptions no_snapshot;
+  no_snapshot.snapshot = "missing";
+  EXPECT_EQ(fs_->CheckVerbScope(no_snapshot).code(), Code::kNotFound);
+  auto refused = fs_->CallVerb("ls", {{"path", "/"}}, no_snapshot);
+  ASSERT_TRUE(refused.contains("error")) << refused.dump();
+  EXPECT_EQ(refused["error"]["code"], "not_found");
+}
+
+TEST_P(FilesystemTest, IndexRulesReportTheirState) {
+  records::IndexRule rule;
+  rule.id = "loss";
+  rule.root = "/runs";
+  rule.glob = "**/*.json";
+  auto field = records::ParseFieldSpec("loss:number=$.loss");
+  ASSERT_TRUE(field.ok()) << field.status().ToString();
+  rule.fields.push_back(*field);
+  ASSERT_TRUE(fs_->AddIndexRule(rule).ok());
+  auto rules = fs_->IndexRules();
+  ASSERT_TRUE(rules.ok());
+  ASSERT_EQ(rules->size(), 1u);
+  EXPECT_EQ((*rules)[0].rule.id, "loss");
+  EXPECT_EQ((*rules)[0].state, meta::IndexRuleState::kReady);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, FilesystemTest, ::testing::ValuesIn(Backends()),

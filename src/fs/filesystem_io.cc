@@ -1,11 +1,13 @@
-// The embedded write and read paths: streaming bytes into blocks and
-// publishing them; reading ranges of one pinned generation; multi-file
-// publishes; and the data-directory doctor.
+// The write and read paths: streaming bytes into blocks and publishing them;
+// reading ranges of one pinned generation; multi-file publishes; upload
+// leases; and the doctor.
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "fs/embedded_fs.h"
-#include "meta/merge.h"
+#include <utility>
+
+#include "common/env.h"
+#include "fs/filesystem.h"
 #include "meta/path.h"
 #include "object/block_reader.h"
 #include "object/block_writer.h"
@@ -57,9 +59,9 @@ meta::PublishRequest MakeRequest(std::string_view path, const object::BodyLayout
 
 }  // namespace
 
-Result<std::vector<meta::Attr>> EmbeddedFilesystem::PublishWithRetry(
+Result<std::vector<meta::Attr>> Filesystem::PublishWithRetry(
     const std::vector<meta::PublishRequest>& requests, const std::function<Status()>& reupload) {
-  auto published = meta_->PublishMany(requests);
+  auto published = parts_.metadata->Publish(requests);
   if (published.ok() || !published.status().Is(Reason::kBlockCollected)) return published;
   if (!reupload) {
     return Status(Code::kAborted,
@@ -70,17 +72,38 @@ Result<std::vector<meta::Attr>> EmbeddedFilesystem::PublishWithRetry(
   // The collector deleted a block after we uploaded it: upload again (the
   // publish then revives the block).
   NOKV_RETURN_IF_ERROR(reupload());
-  return meta_->PublishMany(requests);
+  return parts_.metadata->Publish(requests);
 }
 
-class EmbeddedWriter final : public Writer {
+Result<UploadLease> UploadLease::Begin(Metadata* metadata) {
+  NOKV_ASSIGN_OR_RETURN(uint64_t id, metadata->BeginUpload());
+  return UploadLease(metadata, id);
+}
+
+UploadLease::UploadLease(UploadLease&& other) noexcept
+    : metadata_(std::exchange(other.metadata_, nullptr)), id_(std::exchange(other.id_, 0)) {}
+
+UploadLease& UploadLease::operator=(UploadLease&& other) noexcept {
+  if (this != &other) {
+    if (metadata_ != nullptr) metadata_->EndUpload(id_);
+    metadata_ = std::exchange(other.metadata_, nullptr);
+    id_ = std::exchange(other.id_, 0);
+  }
+  return *this;
+}
+
+UploadLease::~UploadLease() {
+  if (metadata_ != nullptr) metadata_->EndUpload(id_);
+}
+
+class FsWriter final : public Writer {
  public:
-  EmbeddedWriter(EmbeddedFilesystem* fs, std::string path, const WriteOptions& options)
+  FsWriter(Filesystem* fs, std::string path, const WriteOptions& options, UploadLease lease)
       : fs_(fs),
         path_(std::move(path)),
         options_(options),
-        lease_(fs->meta_->BeginUpload()),
-        blocks_(fs->store_.get(), &fs->io_, BlockOptions(fs)) {}
+        lease_(std::move(lease)),
+        blocks_(fs->parts_.store, &fs->io_, BlockOptions(fs)) {}
 
   Status Append(std::string_view data) override {
     bytes_ += data.size();
@@ -97,25 +120,26 @@ class EmbeddedWriter final : public Writer {
   uint64_t bytes_written() const override { return bytes_; }
 
  private:
-  static object::BlockWriterOptions BlockOptions(EmbeddedFilesystem* fs) {
+  static object::BlockWriterOptions BlockOptions(Filesystem* fs) {
     object::BlockWriterOptions o;
-    o.block_size = fs->options_.block_size;
+    o.block_size = fs->parts_.block_size;
     return o;
   }
 
-  EmbeddedFilesystem* fs_;
+  Filesystem* fs_;
   std::string path_;
   WriteOptions options_;
-  meta::UploadLease lease_;  // keeps our uploaded blocks from the orphan sweep
+  UploadLease lease_;  // keeps our uploaded blocks from the orphan sweep
   object::BlockWriter blocks_;
   uint64_t bytes_ = 0;
 };
 
-class EmbeddedReader final : public Reader {
+class FsReader final : public Reader {
  public:
-  EmbeddedReader(meta::ReadContext ctx, meta::Attr attr,
-                 std::unique_ptr<object::BlockReader> blocks)
-      : ctx_(std::move(ctx)), attr_(std::move(attr)), blocks_(std::move(blocks)) {}
+  FsReader(Metadata* metadata, uint64_t pin, meta::Attr attr,
+           std::unique_ptr<object::BlockReader> blocks)
+      : metadata_(metadata), pin_(pin), attr_(std::move(attr)), blocks_(std::move(blocks)) {}
+  ~FsReader() override { metadata_->Unpin(pin_); }
 
   Status Read(uint64_t offset, uint64_t length, std::string* out) override {
     if (!blocks_) {
@@ -128,41 +152,34 @@ class EmbeddedReader final : public Reader {
   const meta::Attr& attr() const override { return attr_; }
 
  private:
-  meta::ReadContext ctx_;  // keeps the generation's versions pinned
+  Metadata* metadata_;
+  uint64_t pin_;  // keeps the generation's manifest and blocks retained
   meta::Attr attr_;
   std::unique_ptr<object::BlockReader> blocks_;
 };
 
-Result<std::unique_ptr<Writer>> EmbeddedFilesystem::OpenWriter(std::string_view path,
-                                                               const WriteOptions& options) {
+Result<std::unique_ptr<Writer>> Filesystem::OpenWriter(std::string_view path,
+                                                       const WriteOptions& options) {
   NOKV_ASSIGN_OR_RETURN(std::string normalized, meta::NormalizePath(path));
   if (normalized == "/") return Status::IsADirectory("/ is a directory");
   if (options.mode == meta::PublishMode::kCreate) {
     // Fail before uploading anything when the name is taken.
-    if (auto existing = meta_->Stat(normalized); existing.ok()) {
+    if (auto existing = parts_.metadata->Stat(normalized, {}); existing.ok()) {
       return Status::AlreadyExists(normalized + " already exists");
     }
   }
-  return std::unique_ptr<Writer>(new EmbeddedWriter(this, normalized, options));
+  NOKV_ASSIGN_OR_RETURN(UploadLease lease, UploadLease::Begin(parts_.metadata.get()));
+  return std::unique_ptr<Writer>(new FsWriter(this, normalized, options, std::move(lease)));
 }
 
-Result<std::unique_ptr<Reader>> EmbeddedFilesystem::OpenReader(std::string_view path,
-                                                               const ReadAt& at) {
-  NOKV_ASSIGN_OR_RETURN(auto ctx, Context(at));
-  NOKV_ASSIGN_OR_RETURN(meta::Attr attr, meta_->Stat(path, &ctx));
-  if (attr.type == meta::FileType::kDirectory) {
-    return Status::IsADirectory(std::string(path) + " is a directory");
-  }
-  if (attr.type != meta::FileType::kFile) {
-    return Status::InvalidArgument(std::string(path) + " is not a regular file");
-  }
+Result<std::unique_ptr<Reader>> Filesystem::OpenReader(std::string_view path, const ReadAt& at) {
+  NOKV_ASSIGN_OR_RETURN(OpenedFile file, parts_.metadata->OpenFile(path, at));
   std::unique_ptr<object::BlockReader> blocks;
-  if (auto manifest = meta_->GetManifest(attr.inode, attr.generation, &ctx); manifest.ok()) {
-    blocks = std::make_unique<object::BlockReader>(store_.get(), &io_, manifest->layout);
-  } else if (attr.size != 0) {
-    return manifest.status();
+  if (file.manifest) {
+    blocks = std::make_unique<object::BlockReader>(parts_.store, &io_, file.manifest->layout);
   }
-  return std::unique_ptr<Reader>(new EmbeddedReader(std::move(ctx), attr, std::move(blocks)));
+  return std::unique_ptr<Reader>(
+      new FsReader(parts_.metadata.get(), file.pin.id, std::move(file.attr), std::move(blocks)));
 }
 
 namespace {
@@ -202,13 +219,14 @@ Result<object::BodyLayout> UploadLocalFile(object::ObjectStore* store, ThreadPoo
 
 }  // namespace
 
-Result<std::vector<meta::Attr>> EmbeddedFilesystem::PutTree(const std::vector<TreeFile>& files,
-                                                            const WriteOptions& options,
-                                                            const ProgressFn& progress) {
+Result<std::vector<meta::Attr>> Filesystem::PutTree(const std::vector<TreeFile>& files,
+                                                    const WriteOptions& options,
+                                                    const ProgressFn& progress) {
   if (options.mode == meta::PublishMode::kCreate) {
     // Fail before uploading anything when a name is taken.
     for (const auto& file : files) {
-      if (meta_->Stat(file.path).ok()) return Status::AlreadyExists(file.path + " already exists");
+      if (parts_.metadata->Stat(file.path, {}).ok())
+        return Status::AlreadyExists(file.path + " already exists");
     }
   }
   Progress state;
@@ -219,14 +237,14 @@ Result<std::vector<meta::Attr>> EmbeddedFilesystem::PutTree(const std::vector<Tr
     }
   }
   std::vector<meta::PublishRequest> requests;
-  meta::UploadLease lease = meta_->BeginUpload();
+  NOKV_ASSIGN_OR_RETURN(UploadLease lease, UploadLease::Begin(parts_.metadata.get()));
   auto upload_all = [&]() -> Status {
     requests.clear();
     std::vector<std::string> unsynced;
     for (const auto& file : files) {
       NOKV_ASSIGN_OR_RETURN(object::BodyLayout layout,
                             UploadLocalFile(
-                                store_.get(), &io_, options_.block_size, file.local_path,
+                                parts_.store, &io_, parts_.block_size, file.local_path,
                                 [&](uint64_t n) {
                                   state.bytes_done += n;
                                   if (progress) progress(state);
@@ -238,30 +256,30 @@ Result<std::vector<meta::Attr>> EmbeddedFilesystem::PutTree(const std::vector<Tr
     }
     // Every block durable before the one commit that references them; one
     // batched sync for the whole tree, not one per file.
-    return store_->Sync(unsynced);
+    return parts_.store->Sync(unsynced);
   };
   NOKV_RETURN_IF_ERROR(upload_all());
   return PublishWithRetry(requests, upload_all);
 }
 
-Result<std::vector<std::string>> EmbeddedFilesystem::Doctor() {
+Result<std::vector<std::string>> Filesystem::Doctor() {
   std::vector<std::string> findings;
-  holt::Stats stats = meta_->engine()->GetStats();
+  NOKV_ASSIGN_OR_RETURN(MetadataStats stats, parts_.metadata->Stats());
   findings.push_back("metadata: " + std::to_string(stats.keys) + " keys, sequence " +
                      std::to_string(stats.visible_seq) + ", WAL " +
                      std::to_string(stats.wal_bytes) + " bytes, checkpoint at " +
                      std::to_string(stats.checkpoint_seq));
-  meta::FsTotals totals = meta_->Totals();
+  NOKV_ASSIGN_OR_RETURN(meta::FsTotals totals, parts_.metadata->Totals());
   findings.push_back("namespace: " + std::to_string(totals.files) + " files, " +
                      std::to_string(totals.directories) + " directories, " +
                      std::to_string(totals.bytes) + " bytes");
   // The object store answers a write, a read and a delete.
   std::string probe = "doctor/probe-" + std::to_string(::getpid());
-  Status s = store_->Put(probe, "probe");
-  auto back = s.ok() ? store_->Get(probe) : Result<std::string>(s);
-  if (back.ok() && *back == "probe") s = store_->Delete(probe);
+  Status s = parts_.store->Put(probe, "probe");
+  auto back = s.ok() ? parts_.store->Get(probe) : Result<std::string>(s);
+  if (back.ok() && *back == "probe") s = parts_.store->Delete(probe);
   if (!back.ok()) s = back.status();
-  findings.push_back("object store " + store_->Describe() + ": " +
+  findings.push_back("object store " + parts_.store->Describe() + ": " +
                      (s.ok() ? std::string("ok") : "FAILED " + s.ToString()));
   if (!s.ok()) return findings;
   // Every block of every file is present (bounded walk).
@@ -272,17 +290,17 @@ Result<std::vector<std::string>> EmbeddedFilesystem::Doctor() {
     dirs.pop_back();
     std::string after;
     for (;;) {
-      NOKV_ASSIGN_OR_RETURN(auto page, meta_->ReadDir(dir, after, 1024, true));
+      NOKV_ASSIGN_OR_RETURN(auto page, parts_.metadata->ReadDir(dir, after, 1024, true, {}));
       for (size_t i = 0; i < page.entries.size(); ++i) {
         const auto& attr = page.attrs[i];
         std::string child = meta::ChildPath(path, page.entries[i].name);
         if (attr.type == meta::FileType::kDirectory) dirs.emplace_back(attr.inode, child);
         if (attr.type != meta::FileType::kFile) continue;
-        auto manifest = meta_->GetManifest(attr.inode, attr.generation);
+        auto manifest = parts_.metadata->GetManifest(attr.inode, attr.generation, {});
         if (!manifest.ok()) continue;
         for (const auto& block : manifest->layout.blocks) {
           ++checked;
-          if (!store_->Head(object::BlockKey(block.digest)).ok()) {
+          if (!parts_.store->Head(object::BlockKey(block.digest)).ok()) {
             ++missing;
             findings.push_back("MISSING block " + DigestHex(block.digest) + " of " + child);
           }

@@ -1,0 +1,62 @@
+// The payloads of the metadata RPC methods: every request and result type of
+// the seam (fs/metadata.h) as a JSON value, which the transport carries as
+// MessagePack (docs/formats/rpc.md, "Methods").
+//
+// Encoding is total; decoding checks types and ranges and returns
+// InvalidArgument naming the field for anything malformed, so a hostile
+// payload never throws past this layer.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "common/result.h"
+#include "fs/metadata.h"
+
+namespace nokv::server {
+
+using Json = nlohmann::json;
+
+// One function pair per wire type.
+Json ToWire(const meta::Attr& attr);
+Json ToWire(const meta::DirEntry& entry);
+Json ToWire(const meta::Manifest& manifest);
+Json ToWire(const meta::Snapshot& snapshot);
+Json ToWire(const meta::Event& event);
+Json ToWire(const meta::DirPage& page);
+Json ToWire(const meta::EventPage& page);
+Json ToWire(const meta::GcReport& report);
+Json ToWire(const meta::FsTotals& totals);
+Json ToWire(const meta::NodeOptions& options);
+Json ToWire(const meta::PublishRequest& request);
+Json ToWire(const meta::SetAttrRequest& request);
+Json ToWire(const meta::RuleRecord& record);
+Json ToWire(const fs::ReadAt& at);
+Json ToWire(const fs::Pin& pin);
+Json ToWire(const fs::OpenedFile& file);
+Json ToWire(const fs::MetadataStats& stats);
+Json ToWire(const query::ServiceOptions& scope);
+
+template <typename T>
+Result<T> FromWire(const Json& json);
+
+// A list of T (encoded with ToWire each).
+template <typename T>
+Json ListToWire(const std::vector<T>& items) {
+  Json out = Json::array();
+  for (const auto& item : items) out.push_back(ToWire(item));
+  return out;
+}
+template <typename T>
+Result<std::vector<T>> ListFromWire(const Json& json) {
+  if (!json.is_array()) return Status::InvalidArgument("expected a list");
+  std::vector<T> out;
+  out.reserve(json.size());
+  for (const auto& item : json) {
+    NOKV_ASSIGN_OR_RETURN(T value, FromWire<T>(item));
+    out.push_back(std::move(value));
+  }
+  return out;
+}
+
+}  // namespace nokv::server

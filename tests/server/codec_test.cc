@@ -1,0 +1,214 @@
+// The metadata method payloads: every wire type round-trips through JSON and
+// MessagePack, and malformed payloads are refused with InvalidArgument
+// naming what is wrong, never an exception.
+#include "server/codec.h"
+
+#include <gtest/gtest.h>
+
+namespace nokv::server {
+namespace {
+
+// Encodes, passes through MessagePack as the transport does, decodes.
+template <typename T>
+Result<T> RoundTrip(const T& value) {
+  Json wire = Json::from_msgpack(Json::to_msgpack(ToWire(value)));
+  return FromWire<T>(wire);
+}
+
+meta::Attr SampleAttr() {
+  meta::Attr a;
+  a.inode = 42;
+  a.type = meta::FileType::kSymlink;
+  a.mode = 0755;
+  a.uid = 1000;
+  a.gid = 100;
+  a.nlink = 3;
+  a.size = (1ull << 40) + 7;
+  a.mtime_ns = -5;  // before the epoch is legal
+  a.ctime_ns = 1'700'000'000'000'000'000;
+  a.generation = 99;
+  a.child_count = 0;
+  a.symlink_target = "../target";
+  a.parent = 7;
+  a.name = std::string("caf\xc3\xa9\xff", 6);  // names are bytes, not text
+  return a;
+}
+
+meta::Manifest SampleManifest() {
+  meta::Manifest m;
+  m.layout.size = 10;
+  m.layout.digest = Sha256::Of("whole");
+  m.layout.blocks = {{Sha256::Of("a"), 4}, {Sha256::Of("b"), 6}};
+  m.content_type = "text/plain";
+  m.producer = "trainer";
+  return m;
+}
+
+void ExpectSame(const meta::Attr& a, const meta::Attr& b) {
+  EXPECT_EQ(a.inode, b.inode);
+  EXPECT_EQ(a.type, b.type);
+  EXPECT_EQ(a.mode, b.mode);
+  EXPECT_EQ(a.uid, b.uid);
+  EXPECT_EQ(a.gid, b.gid);
+  EXPECT_EQ(a.nlink, b.nlink);
+  EXPECT_EQ(a.size, b.size);
+  EXPECT_EQ(a.mtime_ns, b.mtime_ns);
+  EXPECT_EQ(a.ctime_ns, b.ctime_ns);
+  EXPECT_EQ(a.generation, b.generation);
+  EXPECT_EQ(a.child_count, b.child_count);
+  EXPECT_EQ(a.symlink_target, b.symlink_target);
+  EXPECT_EQ(a.parent, b.parent);
+  EXPECT_EQ(a.name, b.name);
+}
+
+TEST(CodecTest, AttributesRoundTripIncludingDefaultsAndByteNames) {
+  auto back = RoundTrip(SampleAttr());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ExpectSame(*back, SampleAttr());
+  meta::Attr plain;
+  plain.inode = 1;
+  plain.type = meta::FileType::kDirectory;
+  auto plain_back = RoundTrip(plain);
+  ASSERT_TRUE(plain_back.ok());
+  ExpectSame(*plain_back, plain);
+}
+
+TEST(CodecTest, ManifestsRoundTripAndMustAddUp) {
+  auto back = RoundTrip(SampleManifest());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->layout, SampleManifest().layout);
+  EXPECT_EQ(back->content_type, "text/plain");
+  EXPECT_EQ(back->producer, "trainer");
+
+  Json lying = ToWire(SampleManifest());
+  lying["s"] = 11;  // blocks cover 10 bytes
+  EXPECT_EQ(FromWire<meta::Manifest>(lying).status().code(), Code::kInvalidArgument);
+  Json short_digest = ToWire(SampleManifest());
+  short_digest["d"] = Json::binary({1, 2, 3});
+  auto refused = FromWire<meta::Manifest>(short_digest);
+  EXPECT_EQ(refused.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("digest"), std::string::npos);
+}
+
+TEST(CodecTest, PublishRequestsCarryBodiesAndOptions) {
+  meta::PublishRequest r;
+  r.path = "/runs/a/metrics.json";
+  r.manifest = SampleManifest();
+  r.mode = meta::PublishMode::kReplaceIfGeneration;
+  r.expected_generation = 12;
+  r.node.parents = true;
+  r.node.mode = 0600;
+  r.node.request_id = "req-1";
+  std::string body("{\"loss\": 1}\0tail", 16);
+  r.body = body;
+  Json wire = Json::from_msgpack(Json::to_msgpack(ToWire(r)));
+  auto back = FromWire<meta::PublishRequest>(wire);  // its body views `wire`
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->path, r.path);
+  EXPECT_EQ(back->mode, r.mode);
+  EXPECT_EQ(back->expected_generation, 12u);
+  EXPECT_TRUE(back->node.parents);
+  EXPECT_EQ(back->node.mode, 0600u);
+  EXPECT_EQ(back->node.request_id, "req-1");
+  ASSERT_TRUE(back->body.has_value());
+  EXPECT_EQ(*back->body, body);
+
+  Json bad_mode = ToWire(r);
+  bad_mode["mode"] = 3;
+  EXPECT_EQ(FromWire<meta::PublishRequest>(bad_mode).status().code(), Code::kInvalidArgument);
+}
+
+TEST(CodecTest, PagesEventsAndRecordsRoundTrip) {
+  meta::DirPage page;
+  page.entries = {{"a", 5, meta::FileType::kFile}, {"b", 6, meta::FileType::kDirectory}};
+  page.attrs = {SampleAttr(), SampleAttr()};
+  page.more = true;
+  auto page_back = RoundTrip(page);
+  ASSERT_TRUE(page_back.ok()) << page_back.status().ToString();
+  ASSERT_EQ(page_back->entries.size(), 2u);
+  EXPECT_EQ(page_back->entries[1].name, "b");
+  EXPECT_EQ(page_back->entries[1].type, meta::FileType::kDirectory);
+  ASSERT_EQ(page_back->attrs.size(), 2u);
+  EXPECT_TRUE(page_back->more);
+  page.attrs.pop_back();  // attributes for some entries only
+  EXPECT_EQ(FromWire<meta::DirPage>(ToWire(page)).status().code(), Code::kInvalidArgument);
+
+  meta::EventPage events;
+  meta::Event e;
+  e.seq = 9;
+  e.ordinal = 2;
+  e.type = meta::EventType::kRename;
+  e.path = "/b";
+  e.old_path = "/a";
+  e.inode = 5;
+  e.file_type = meta::FileType::kDirectory;
+  e.time_ns = 123;
+  events.events = {e};
+  events.next_cursor = "9.2";
+  auto events_back = RoundTrip(events);
+  ASSERT_TRUE(events_back.ok()) << events_back.status().ToString();
+  ASSERT_EQ(events_back->events.size(), 1u);
+  EXPECT_EQ(events_back->events[0].old_path, "/a");
+  EXPECT_EQ(events_back->events[0].type, meta::EventType::kRename);
+  EXPECT_EQ(events_back->next_cursor, "9.2");
+
+  meta::RuleRecord record;
+  record.rule.id = "loss";
+  record.rule.root = "/runs";
+  record.rule.glob = "**/*.json";
+  record.rule.fields.push_back(*records::ParseFieldSpec("loss:number=$.loss"));
+  record.state = meta::IndexRuleState::kBackfilling;
+  record.cursor = "/runs/x";
+  auto record_back = RoundTrip(record);
+  ASSERT_TRUE(record_back.ok()) << record_back.status().ToString();
+  EXPECT_EQ(record_back->rule.id, "loss");
+  EXPECT_EQ(record_back->state, meta::IndexRuleState::kBackfilling);
+  EXPECT_EQ(record_back->cursor, "/runs/x");
+
+  fs::OpenedFile opened{{3, 77}, SampleAttr(), SampleManifest()};
+  auto opened_back = RoundTrip(opened);
+  ASSERT_TRUE(opened_back.ok()) << opened_back.status().ToString();
+  EXPECT_EQ(opened_back->pin.id, 3u);
+  EXPECT_EQ(opened_back->pin.seq, 77u);
+  ASSERT_TRUE(opened_back->manifest.has_value());
+  EXPECT_EQ(opened_back->manifest->layout.blocks.size(), 2u);
+}
+
+TEST(CodecTest, NumbersAreRangeChecked) {
+  Json j = ToWire(SampleAttr());
+  j["m"] = 1ull << 33;  // mode is 32 bits
+  EXPECT_EQ(FromWire<meta::Attr>(j).status().code(), Code::kInvalidArgument);
+  j = ToWire(SampleAttr());
+  j["i"] = -1;  // inode numbers are unsigned
+  EXPECT_EQ(FromWire<meta::Attr>(j).status().code(), Code::kInvalidArgument);
+  j = ToWire(SampleAttr());
+  j["mt"] = std::numeric_limits<uint64_t>::max();  // past int64
+  EXPECT_EQ(FromWire<meta::Attr>(j).status().code(), Code::kInvalidArgument);
+  j = ToWire(SampleAttr());
+  j["t"] = 9;  // no such file type
+  EXPECT_EQ(FromWire<meta::Attr>(j).status().code(), Code::kInvalidArgument);
+  j = ToWire(SampleAttr());
+  j["s"] = 1.5;
+  EXPECT_EQ(FromWire<meta::Attr>(j).status().code(), Code::kInvalidArgument);
+}
+
+TEST(CodecTest, MalformedShapesAreErrorsNotExceptions) {
+  for (const Json& junk :
+       {Json(), Json(7), Json("x"), Json::array({1, 2}), Json::object(), Json{{"i", "one"}}}) {
+    auto attr = FromWire<meta::Attr>(junk);
+    EXPECT_EQ(attr.status().code(), Code::kInvalidArgument) << junk.dump();
+    EXPECT_FALSE(FromWire<meta::PublishRequest>(junk).ok()) << junk.dump();
+    EXPECT_FALSE(FromWire<meta::DirPage>(junk).ok()) << junk.dump();
+  }
+  auto missing = FromWire<meta::Attr>(Json{{"t", 1}, {"m", 0}});
+  EXPECT_NE(missing.status().message().find("'i'"), std::string::npos)
+      << missing.status().ToString();
+  // A null read point is "latest".
+  auto latest = FromWire<fs::ReadAt>(Json());
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(latest->pin, 0u);
+  EXPECT_TRUE(latest->snapshot.empty());
+}
+
+}  // namespace
+}  // namespace nokv::server
