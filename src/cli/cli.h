@@ -26,6 +26,7 @@ enum ExitCode : int {
   kExitNotFound = 3,
   kExitConflict = 4,  // exists, generation mismatch, not empty
   kExitBusy = 5,      // data directory locked by another process
+  kExitCorrupt = 6,   // stored bytes are damaged (Corruption): metadata or a block
 };
 
 // Exit code for a failed Status.
@@ -83,6 +84,10 @@ struct Command {
 
 // Runs `fn` with the opened filesystem, or reports why it could not open.
 int WithFs(Context& ctx, std::string_view what, const std::function<int(fs::Filesystem&)>& fn);
+// WithFs for commands that only read: opens the data directory read-only
+// (no file is written, so it works on a full disk and beside other readers).
+int WithReadOnlyFs(Context& ctx, std::string_view what,
+                   const std::function<int(fs::Filesystem&)>& fn);
 // The --snapshot flag as a read point.
 fs::ReadAt ReadAtFlag(const Args& args);
 // Parses "30s", "15m", "2h", "7d" (or plain seconds) into nanoseconds.

@@ -184,7 +184,7 @@ int Cat(Context& ctx, const Args& args) {
   if (auto range = args.Get("--range")) {
     if (Status s = ParseRange(*range, &offset, &length); !s.ok()) return ctx.Usage(s.message());
   }
-  return WithFs(ctx, "cat", [&](fs::Filesystem& fs) {
+  return WithReadOnlyFs(ctx, "cat", [&](fs::Filesystem& fs) {
     for (const auto& path : args.positional()) {
       auto reader = fs.OpenReader(path, ReadAtFlag(args));
       if (!reader.ok()) return ctx.Fail("cat " + path, reader.status());
@@ -219,7 +219,7 @@ int GetFile(Context& ctx, fs::Filesystem& fs, const std::string& src, const std:
 int Get(Context& ctx, const Args& args) {
   if (args.positional().size() != 2) return ctx.Usage("get needs SRC and DST");
   std::string src = args.positional()[0], dst = args.positional()[1];
-  return WithFs(ctx, "get " + src, [&](fs::Filesystem& fs) {
+  return WithReadOnlyFs(ctx, "get " + src, [&](fs::Filesystem& fs) {
     auto attr = fs.Stat(src, ReadAtFlag(args));
     if (!attr.ok()) return ctx.Fail("get " + src, attr.status());
     std::error_code ec;

@@ -47,6 +47,7 @@ int Index(Context& ctx, const Args& args) {
       return int{kExitOk};
     });
   }
+  ctx.embedded.read_only = verb == "ls";
   return WithFs(ctx, "index " + verb, [&](fs::Filesystem& fs) {
     if (verb == "ls") {
       auto records = fs.IndexRules();
@@ -78,6 +79,7 @@ int Index(Context& ctx, const Args& args) {
 }
 
 int Gc(Context& ctx, const Args&) {
+  ctx.embedded.release_reserve = true;  // must work on a full disk
   return WithFs(ctx, "gc", [&](fs::Filesystem& fs) {
     auto report = fs.CollectGarbage();
     if (!report.ok()) return ctx.Fail("gc", report.status());

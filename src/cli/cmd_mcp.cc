@@ -31,6 +31,9 @@ int Mcp(Context& ctx, const Args& args) {
         "mcp", Status::NotSupported("--server: serving MCP against a metadata server is not "
                                     "supported yet; run `nokv mcp --data-dir DIR` (embedded)"));
   }
+  // The seven verbs only read: other readers (and mcp servers) may share the
+  // data directory, and serving works on a full disk.
+  ctx.embedded.read_only = true;
   auto fs = ctx.Fs();
   if (!fs.ok()) return ctx.Fail("mcp", fs.status());
   query::ServiceOptions service_options;

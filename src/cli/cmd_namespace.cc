@@ -104,7 +104,7 @@ Command LsCommand() {
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().size() > 1) return ctx.Usage("ls takes one path");
             std::string path = args.positional().empty() ? "/" : args.positional()[0];
-            return WithFs(ctx, "ls " + path, [&](fs::Filesystem& fs) {
+            return WithReadOnlyFs(ctx, "ls " + path, [&](fs::Filesystem& fs) {
               auto attr = fs.Stat(path, At(args));
               if (!attr.ok()) return ctx.Fail("ls " + path, attr.status());
               auto normalized = meta::NormalizePath(path);
@@ -134,7 +134,7 @@ Command StatCommand() {
           {},
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().empty()) return ctx.Usage("stat needs a path");
-            return WithFs(ctx, "stat", [&](fs::Filesystem& fs) {
+            return WithReadOnlyFs(ctx, "stat", [&](fs::Filesystem& fs) {
               for (const auto& path : args.positional()) {
                 auto attr = fs.Stat(path, At(args));
                 if (!attr.ok()) return ctx.Fail("stat " + path, attr.status());
@@ -190,6 +190,7 @@ Command RmCommand() {
           {"-r"},
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().empty()) return ctx.Usage("rm needs a path");
+            ctx.embedded.release_reserve = true;  // must work on a full disk
             return WithFs(ctx, "rm", [&](fs::Filesystem& fs) {
               for (const auto& path : args.positional()) {
                 Status s = fs.Remove(path, args.Has("-r"));
@@ -250,7 +251,7 @@ Command DuCommand() {
           {},
           [](Context& ctx, const Args& args) -> int {
             std::string root = args.positional().empty() ? "/" : args.positional()[0];
-            return WithFs(ctx, "du " + root, [&](fs::Filesystem& fs) {
+            return WithReadOnlyFs(ctx, "du " + root, [&](fs::Filesystem& fs) {
               uint64_t bytes = 0, files = 0, dirs = 0;
               std::vector<std::string> stack = {root};
               while (!stack.empty()) {

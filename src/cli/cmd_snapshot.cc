@@ -30,6 +30,9 @@ int Snapshot(Context& ctx, const Args& args) {
     if (!d.ok()) return ctx.Usage(d.status().message());
     expires = NowNs() + *d;
   }
+  ctx.embedded.read_only = verb == "ls";
+  // Retiring a snapshot is what lets gc free its blocks on a full disk.
+  ctx.embedded.release_reserve = verb == "rm";
   return WithFs(ctx, "snapshot " + verb, [&](fs::Filesystem& fs) {
     if (verb == "ls") {
       auto list = fs.ListSnapshots();
@@ -89,7 +92,7 @@ int Watch(Context& ctx, const Args& args) {
   std::string path = args.positional().empty() ? "/" : args.positional()[0];
   std::string cursor = args.Get("--from").value_or("");
   bool follow = args.Has("--follow");
-  return WithFs(ctx, "watch " + path, [&](fs::Filesystem& fs) {
+  return WithReadOnlyFs(ctx, "watch " + path, [&](fs::Filesystem& fs) {
     for (;;) {
       auto page = fs.Watch(path, cursor, 1000,
                            follow ? std::chrono::milliseconds(1000) : std::chrono::milliseconds(0));

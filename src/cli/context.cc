@@ -18,6 +18,8 @@ int ExitCodeFor(const Status& status) {
       return kExitConflict;
     case Code::kBusy:
       return kExitBusy;
+    case Code::kCorruption:
+      return kExitCorrupt;
     case Code::kInvalidArgument:
       return kExitUsage;
     default:
@@ -40,6 +42,9 @@ namespace {
 std::string HintFor(const Status& status, std::string_view what) {
   if (status.code() == Code::kAlreadyExists && what.starts_with("put")) return " (use --replace)";
   if (status.code() == Code::kNotEmpty && what.starts_with("rm")) return " (use -r)";
+  if (status.code() == Code::kCorruption) {
+    return " (damaged data, left as it is; see docs/holt.md#damaged-metadata)";
+  }
   return "";
 }
 }  // namespace
@@ -62,6 +67,12 @@ int WithFs(Context& ctx, std::string_view what, const std::function<int(fs::File
   auto fs = ctx.Fs();
   if (!fs.ok()) return ctx.Fail(what, fs.status());
   return fn(**fs);
+}
+
+int WithReadOnlyFs(Context& ctx, std::string_view what,
+                   const std::function<int(fs::Filesystem&)>& fn) {
+  ctx.embedded.read_only = true;
+  return WithFs(ctx, what, fn);
 }
 
 fs::ReadAt ReadAtFlag(const Args& args) { return fs::ReadAt{args.Get("--snapshot").value_or("")}; }

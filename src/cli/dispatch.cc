@@ -36,7 +36,7 @@ void PrintHelp(std::ostream& out) {
          "  -q, --quiet           no progress or informational output\n"
          "  -v, --verbose         log more to stderr\n"
          "  --version             print the version\n\n"
-         "exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict, 5 busy\n"
+         "exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 conflict, 5 busy, 6 damaged\n"
          "`nokv <command> --help` shows a command's flags.\n";
 }
 

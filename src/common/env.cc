@@ -8,7 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
 namespace nokv {
@@ -95,6 +97,23 @@ class PosixRandomAccessFile final : public RandomAccessFile {
   std::string path_;
   int fd_;
 };
+
+// Busy naming who holds the lock on `fd`: the pid the last exclusive holder
+// wrote into the file. Shared holders write nothing, so when that pid is
+// gone the holders are readers.
+Status LockHolderBusy(int fd, const std::string& path) {
+  char buf[32] = {0};
+  ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
+  std::string holder = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "unknown";
+  while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+  int64_t pid = 0;
+  auto [end, ec] = std::from_chars(holder.data(), holder.data() + holder.size(), pid);
+  bool parsed = ec == std::errc() && end == holder.data() + holder.size() && pid > 0;
+  if (parsed && !ProcessMayBeAlive(pid)) {
+    return Status::Busy(path + " is locked: held by read-only users (readers record no pid)");
+  }
+  return Status::Busy(path + " is locked: held by pid " + holder);
+}
 
 class PosixFileLock final : public FileLock {
  public:
@@ -228,16 +247,10 @@ class PosixEnv final : public Env {
     if (fd < 0) return ErrnoStatus("open " + path);
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
       int err = errno;
-      char buf[32] = {0};
-      ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
+      Status s =
+          err == EWOULDBLOCK ? LockHolderBusy(fd, path) : Status::FromErrno(err, "flock " + path);
       ::close(fd);
-      if (err == EWOULDBLOCK) {
-        std::string holder = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "unknown";
-        while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' '))
-          holder.pop_back();
-        return Status::Busy(path + " is locked: held by pid " + holder);
-      }
-      return Status::FromErrno(err, "flock " + path);
+      return s;
     }
     std::string pid = std::to_string(::getpid()) + "\n";
     if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
@@ -247,6 +260,32 @@ class PosixEnv final : public Env {
     }
     return std::unique_ptr<FileLock>(new PosixFileLock(fd));
   }
+
+  Result<std::unique_ptr<FileLock>> LockFileShared(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus("open " + path);
+    if (::flock(fd, LOCK_SH | LOCK_NB) != 0) {
+      int err = errno;
+      Status s =
+          err == EWOULDBLOCK ? LockHolderBusy(fd, path) : Status::FromErrno(err, "flock " + path);
+      ::close(fd);
+      return s;
+    }
+    return std::unique_ptr<FileLock>(new PosixFileLock(fd));
+  }
+
+  Status AllocateFile(const std::string& path, uint64_t bytes) override {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return ErrnoStatus("open " + path);
+    int rc = bytes == 0 ? 0 : ::posix_fallocate(fd, 0, static_cast<off_t>(bytes));
+    if (rc == 0 && ::fdatasync(fd) != 0) rc = errno;
+    ::close(fd);
+    if (rc != 0) {
+      ::unlink(path.c_str());
+      return Status::FromErrno(rc, "allocate " + std::to_string(bytes) + " bytes for " + path);
+    }
+    return Status::Ok();
+  }
 };
 
 }  // namespace
@@ -254,6 +293,27 @@ class PosixEnv final : public Env {
 Env* Env::Default() {
   static PosixEnv* env = new PosixEnv();  // intentionally leaked: outlives all users
   return env;
+}
+
+Result<std::unique_ptr<FileLock>> Env::LockFileShared(const std::string& path) {
+  return Status::NotSupported("shared locks are not supported by this Env: " + path);
+}
+
+Status Env::AllocateFile(const std::string& path, uint64_t bytes) {
+  NOKV_ASSIGN_OR_RETURN(auto file, NewWritableFile(path));
+  constexpr uint64_t kChunk = 1 << 20;
+  const std::string zeros(static_cast<size_t>(std::min(bytes, kChunk)), '\0');
+  Status s;
+  for (uint64_t left = bytes; s.ok() && left > 0;) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(left, zeros.size()));
+    s = file->Append(std::string_view(zeros).substr(0, n));
+    left -= n;
+  }
+  if (s.ok()) s = file->Sync();
+  Status closed = file->Close();
+  if (s.ok()) s = closed;
+  if (!s.ok()) (void)RemoveFile(path);
+  return s;
 }
 
 Status Env::ReadFileToString(const std::string& path, std::string* out) {

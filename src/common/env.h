@@ -50,7 +50,7 @@ struct FileAttributes {
   int64_t mtime_ns = 0;  // last modification, nanoseconds since the Unix epoch
 };
 
-// An exclusive advisory lock on a file; released on destruction.
+// An advisory lock on a file (exclusive or shared); released on destruction.
 class FileLock {
  public:
   virtual ~FileLock() = default;
@@ -94,6 +94,17 @@ class Env {
   // Takes an exclusive lock on `path` (created if missing) and records this
   // process id in it. Busy ("held by pid N") when another process holds it.
   virtual Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) = 0;
+  // Takes a shared lock on the existing file `path` without writing to it:
+  // any number of shared holders coexist; Busy ("held by pid N", the pid an
+  // exclusive holder recorded) while an exclusive holder has it, and an
+  // exclusive LockFile is Busy while shared holders have it. NotFound when
+  // `path` does not exist. Default: NotSupported.
+  virtual Result<std::unique_ptr<FileLock>> LockFileShared(const std::string& path);
+  // Creates or replaces `path` with `bytes` bytes whose disk space is
+  // allocated now (fallocate), so that removing the file later gives that
+  // space back. NoSpace when the space is not there (no partial file is
+  // left behind). Default: writes zeros through NewWritableFile and syncs.
+  virtual Status AllocateFile(const std::string& path, uint64_t bytes);
 
   // Reads the whole file.
   Status ReadFileToString(const std::string& path, std::string* out);

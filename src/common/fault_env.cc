@@ -223,6 +223,10 @@ Result<std::unique_ptr<FileLock>> FaultInjectionEnv::LockFile(const std::string&
   return base_->LockFile(path);
 }
 
+Result<std::unique_ptr<FileLock>> FaultInjectionEnv::LockFileShared(const std::string& path) {
+  return base_->LockFileShared(path);
+}
+
 void FaultInjectionEnv::CrashAfter(int64_t ops) {
   std::lock_guard lock(mu_);
   crash_budget_ = ops < 0 ? -1 : ops_ + ops;

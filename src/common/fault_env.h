@@ -48,6 +48,7 @@ class FaultInjectionEnv final : public Env {
   Result<uint64_t> GetFileSize(const std::string& path) override;
   Result<FileAttributes> GetFileAttributes(const std::string& path) override;
   Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override;
+  Result<std::unique_ptr<FileLock>> LockFileShared(const std::string& path) override;
 
   // After `ops` more mutating calls (append, sync, create, rename, remove,
   // truncate, dir sync) every mutating call fails with IOError, as if the

@@ -4,6 +4,7 @@
 
 #include "common/logging.h"
 #include "fs/local_metadata.h"
+#include "holt/reserve.h"
 #include "meta/path.h"
 #include "object/local_store.h"
 #include "object/memory_store.h"
@@ -21,7 +22,9 @@ Result<std::unique_ptr<object::ObjectStore>> OpenStore(const EmbeddedOptions& op
   std::string objects = JoinPath(options.data_dir, "objects");
   switch (options.store.kind) {
     case StoreConfig::Kind::kLocal: {
-      NOKV_ASSIGN_OR_RETURN(auto local, object::LocalStore::Open(objects));
+      object::LocalStoreOptions local_options;
+      local_options.read_only = options.read_only;
+      NOKV_ASSIGN_OR_RETURN(auto local, object::LocalStore::Open(objects, local_options));
       return std::unique_ptr<object::ObjectStore>(std::move(local));
     }
     case StoreConfig::Kind::kMemory:
@@ -73,12 +76,17 @@ Result<std::unique_ptr<Filesystem>> OpenEmbedded(const EmbeddedOptions& options)
   Env* env = Env::Default();
   std::string marker = JoinPath(options.data_dir, kMarker);
   if (!env->FileExists(marker)) {
-    if (!options.create_if_missing) {
+    if (!options.create_if_missing || options.read_only) {
       return Status::NotFound(options.data_dir +
                               " is not a NoKV data directory (run `nokv init` first)");
     }
     NOKV_RETURN_IF_ERROR(env->CreateDirs(options.data_dir));
     NOKV_RETURN_IF_ERROR(env->WriteFileAtomically(marker, kMarkerContents));
+  }
+  std::string meta_dir = JoinPath(options.data_dir, "meta");
+  // Before the store opens: claiming its temp directory takes space too.
+  if (options.release_reserve && !options.read_only) {
+    NOKV_RETURN_IF_ERROR(holt::ReleaseReserve(env, meta_dir));
   }
   FilesystemParts parts;
   std::unique_ptr<object::ObjectStore> cold;
@@ -88,9 +96,11 @@ Result<std::unique_ptr<Filesystem>> OpenEmbedded(const EmbeddedOptions& options)
   parts.stores.push_back(std::move(store));
   meta::MetaOptions meta_options;
   meta_options.engine.durability = ToEngine(options.durability);
-  NOKV_ASSIGN_OR_RETURN(parts.metadata,
-                        LocalMetadata::Open(JoinPath(options.data_dir, "meta"), meta_options,
-                                            parts.store, options.io_threads));
+  meta_options.engine.read_only = options.read_only;
+  meta_options.engine.reserve_bytes = kReserveBytes;
+  meta_options.engine.release_reserve = options.release_reserve;
+  NOKV_ASSIGN_OR_RETURN(parts.metadata, LocalMetadata::Open(meta_dir, meta_options, parts.store,
+                                                            options.io_threads));
   parts.io_threads = options.io_threads;
   parts.block_size = options.block_size;
   return std::make_unique<Filesystem>(std::move(parts));

@@ -36,14 +36,28 @@ struct EmbeddedOptions {
   size_t io_threads = 16;  // block uploads/downloads in flight
   uint64_t block_size = 4ull << 20;
   bool create_if_missing = false;  // Open on a directory without NOKV fails otherwise
+  // Open for reading only (docs/holt.md#read-only-opens): the engine and a
+  // local object store write nothing, so reads work on a full disk and
+  // alongside other readers; every change fails with NotSupported. Not with
+  // create_if_missing. A tiered store's hot tier still fills on reads.
+  bool read_only = false;
+  // For operations that free space (rm, gc): give back the engine's space
+  // reserve before opening, so their commits fit on a full disk; it is
+  // re-created at close when space allows (docs/holt.md#space-reserve).
+  bool release_reserve = false;
 };
+
+// Bytes of the space reserve a writable open keeps in <data_dir>/meta.
+inline constexpr uint64_t kReserveBytes = 4ull << 20;
 
 // Initializes a data directory (idempotent: an existing one is reused).
 Status InitDataDir(const EmbeddedOptions& options);
 
 // Opens the filesystem in options.data_dir. NotFound (with a hint to run
 // `nokv init`) when the directory was never initialized; Busy naming the
-// holder's pid when another process has it open.
+// holder's pid when another process has it open (for writing, or for
+// reading when this open is writable); Corruption naming the file and offset
+// when the metadata is damaged.
 Result<std::unique_ptr<Filesystem>> OpenEmbedded(const EmbeddedOptions& options);
 
 }  // namespace nokv::fs

@@ -159,6 +159,10 @@ bool IsCheckpointName(std::string_view name) {
 }
 
 Status Engine::Checkpoint() {
+  if (options_.read_only) {
+    return Status::NotSupported(
+        dir_ + ": the engine is opened read-only; checkpoints need a writable open");
+  }
   std::lock_guard checkpoint(checkpoint_mu_);
   if (failed_.load()) return Status::FailedPrecondition("engine stopped after a WAL failure");
   uint64_t boundary = 0;
@@ -172,6 +176,7 @@ Status Engine::Checkpoint() {
       return s;
     }
     wal_unsynced_bytes_ = 0;
+    wal_segments_.fetch_add(1);
   }
   {
     // The leader that wrote `boundary` publishes it (or fails) shortly.
@@ -185,8 +190,14 @@ Status Engine::Checkpoint() {
   std::map<std::string, uint64_t> pins = DurablePins();
   std::erase_if(pins, [&](const auto& kv) { return kv.second > view.seq(); });
   std::string name;
-  NOKV_RETURN_IF_ERROR(WriteCheckpoint(view.seq(), pins, &name));
+  if (Status s = WriteCheckpoint(view.seq(), pins, &name); !s.ok()) {
+    // A partial image is never read; on a full disk it would also hold the
+    // space a retry needs.
+    (void)env_->RemoveFile(JoinPath(dir_, CheckpointName(view.seq()) + ".tmp"));
+    return s;
+  }
   NOKV_RETURN_IF_ERROR(env_->WriteFileAtomically(JoinPath(dir_, "CURRENT"), name + "\n"));
+  if (auto size = env_->GetFileSize(JoinPath(dir_, name)); size.ok()) image_bytes_ = *size;
   checkpoint_seq_.store(view.seq());
   checkpoints_.fetch_add(1);
   wal_since_checkpoint_.store(0);
@@ -355,14 +366,15 @@ Status Engine::LoadCheckpointImage(const std::string& name) {
 
 Status Engine::DropCoveredFiles(uint64_t seq, const std::string& keep_image) {
   NOKV_ASSIGN_OR_RETURN(auto segments, ListWalSegments(env_, dir_));
-  uint64_t live_bytes = 0;
+  uint64_t live_bytes = 0, live_segments = 0;
   for (size_t i = 0; i < segments.size(); ++i) {
     std::string path = JoinPath(dir_, segments[i].name);
     if (i + 1 < segments.size() && segments[i + 1].first_seq <= seq + 1) {
       NOKV_RETURN_IF_ERROR(env_->RemoveFile(path));
-    } else if (auto size = env_->GetFileSize(path); size.ok()) {
-      live_bytes += *size;
+      continue;
     }
+    ++live_segments;
+    if (auto size = env_->GetFileSize(path); size.ok()) live_bytes += *size;
   }
   NOKV_ASSIGN_OR_RETURN(auto names, env_->GetChildren(dir_));
   for (const std::string& name : names) {
@@ -371,6 +383,7 @@ Status Engine::DropCoveredFiles(uint64_t seq, const std::string& keep_image) {
     if (stale_image || stale_tmp) NOKV_RETURN_IF_ERROR(env_->RemoveFile(JoinPath(dir_, name)));
   }
   wal_bytes_.store(live_bytes);
+  wal_segments_.store(live_segments);
   return env_->SyncDir(dir_);
 }
 

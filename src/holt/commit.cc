@@ -29,6 +29,10 @@ struct Engine::Writer {
 };
 
 Result<uint64_t> Engine::Commit(const Batch& batch, size_t* failed_predicate) {
+  if (options_.read_only) {
+    return Status::NotSupported(dir_ +
+                                ": the engine is opened read-only; commits need a writable open");
+  }
   auto start = std::chrono::steady_clock::now();
   Writer self;
   self.batch = &batch;
@@ -157,6 +161,7 @@ Status Engine::WriteWal(std::string_view records, uint64_t first_seq, uint64_t l
   if (wal_.segment_bytes() >= options_.wal_segment_bytes) {
     NOKV_RETURN_IF_ERROR(wal_.StartSegment(first_seq));
     wal_unsynced_bytes_ = 0;
+    wal_segments_.fetch_add(1);
   }
   NOKV_RETURN_IF_ERROR(wal_.Append(records));
   wal_written_seq_ = last_seq;

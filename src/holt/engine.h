@@ -59,9 +59,17 @@ struct Options {
   Durability durability = Durability::kSync;
   std::chrono::milliseconds group_sync_interval{5};
   uint64_t wal_segment_bytes = 64ull << 20;
-  // Start a background checkpoint once this many WAL bytes were written
-  // since the last one; 0 disables automatic checkpoints.
+  // Automatic checkpoints (docs/holt.md#checkpoint-policy). One is due when
+  // the WAL since the last image (replayed at open plus written since) holds
+  // at least min(checkpoint_wal_bytes, max(checkpoint_min_wal_bytes, half
+  // the image size)) bytes, or more than checkpoint_max_wal_segments
+  // segments are live. The background thread writes a due checkpoint, and a
+  // writable engine writes one when it is destroyed, so short-lived
+  // processes checkpoint too. checkpoint_wal_bytes = 0 disables automatic
+  // checkpoints.
   uint64_t checkpoint_wal_bytes = 256ull << 20;
+  uint64_t checkpoint_min_wal_bytes = 1ull << 20;
+  uint64_t checkpoint_max_wal_segments = 8;
   // Upper bound on the encoded bytes of one commit group.
   size_t max_group_bytes = 8ull << 20;
   // Largest batch Commit accepts, in encoded WAL payload bytes
@@ -79,6 +87,20 @@ struct Options {
   std::chrono::microseconds group_gather_wait{50};
   // Run the checkpoint/sweep thread. (kGroup always runs its syncer thread.)
   bool background_work = true;
+  // Open for reading only: the directory must exist; the LOCK file is taken
+  // shared (readers coexist; a writer and readers exclude each other with
+  // Busy); the checkpoint and WAL are replayed in memory and no file is
+  // created, truncated, renamed or removed (a torn WAL tail is ignored, not
+  // cut). Commit and Checkpoint fail with NotSupported.
+  bool read_only = false;
+  // Writable opens keep <dir>/RESERVE, a preallocated file of this many
+  // bytes, created when missing and space allows (0: no reserve). See
+  // holt/reserve.h and docs/holt.md#space-reserve.
+  uint64_t reserve_bytes = 0;
+  // Delete the reserve at open so this engine's commits can use its space
+  // (for operations that free space on a full disk); it is re-created when
+  // the engine is destroyed, if space allows.
+  bool release_reserve = false;
 };
 
 class Engine;
@@ -141,15 +163,25 @@ struct Stats {
   uint64_t commit_groups = 0;
   uint64_t reader_pins = 0;
   uint64_t durable_pins = 0;
+  uint64_t wal_segments = 0;  // live WAL segment files
+  // What Open replayed: segments read, their bytes, records applied or
+  // skipped, and whether the newest segment ended in a torn tail.
+  uint64_t open_replay_segments = 0;
+  uint64_t open_replay_bytes = 0;
+  uint64_t open_replay_records = 0;
+  bool open_torn_tail = false;
   LatencyHistogram::Summary commit_latency;
 };
 
 class Engine {
  public:
-  // Opens (creating if needed) the engine in `dir`: takes the directory lock
-  // (Busy naming the holder if taken; InvalidArgument for a size limit in
-  // `options` that is 0 or over kMaxBatchBytesLimit), loads the newest checkpoint, replays
-  // the WAL after it (cutting a torn tail), and starts a fresh WAL segment.
+  // Opens (creating if needed, unless read-only) the engine in `dir`: takes
+  // the directory lock (Busy naming the holder if taken; InvalidArgument for
+  // a size limit in `options` that is 0 or over kMaxBatchBytesLimit), loads
+  // the checkpoint CURRENT names, replays the WAL after it (a writable open
+  // cuts a torn tail; damage is Corruption naming the file and offset) and
+  // continues the newest WAL segment (a new one only when there is none).
+  // Read-only: NotFound when `dir` or its LOCK file is missing.
   static Result<std::unique_ptr<Engine>> Open(const std::string& dir, const Options& options);
   ~Engine();
   Engine(const Engine&) = delete;
@@ -196,6 +228,7 @@ class Engine {
   bool WaitVisibleAfter(uint64_t seq, std::chrono::steady_clock::time_point deadline);
 
   // Writes a checkpoint image now and drops the WAL segments it covers.
+  // NotSupported on a read-only engine.
   Status Checkpoint();
   // Frees every version no pin can see and tombstones no reader needs.
   void Sweep();
@@ -210,6 +243,12 @@ class Engine {
 
   Engine(std::string dir, const Options& options);
   Status Recover();
+  Status TakeLock();
+  Status OpenWalForAppend(const WalReplayStats& replay);
+  // Whether the checkpoint policy (Options::checkpoint_*) asks for an image.
+  bool CheckpointDue() const;
+  void CheckpointAtClose();
+  void KeepReserve();
   Status LoadCheckpointImage(const std::string& name);
 
   // Commit path (commit.cc).
@@ -284,6 +323,10 @@ class Engine {
   uint64_t wal_unsynced_bytes_ = 0;  // guarded by wal_mu_
   std::atomic<uint64_t> wal_bytes_{0};
   std::atomic<uint64_t> wal_since_checkpoint_{0};
+  std::atomic<uint64_t> wal_segments_{0};  // live segment files
+  std::atomic<uint64_t> image_bytes_{0};   // size of the image CURRENT names
+  WalReplayStats open_replay_;             // set by Recover, then constant
+  bool opened_ = false;                    // Open succeeded; set once before threads start
 
   // Checkpoints and sweeps.
   std::mutex checkpoint_mu_;  // one checkpoint at a time

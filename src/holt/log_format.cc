@@ -71,6 +71,13 @@ Result<bool> RecordReader::RestIsZero(uint64_t from) {
   return true;
 }
 
+Result<bool> RecordReader::ZeroFromSectorIn(uint64_t end) {
+  // The last sector boundary strictly inside (offset_, end).
+  uint64_t boundary = (end - 1) / kTornWriteSector * kTornWriteSector;
+  if (boundary <= offset_) return false;
+  return RestIsZero(boundary);
+}
+
 Result<RecordReader::Outcome> RecordReader::Next(std::string_view* payload, std::string* why) {
   uint64_t left = size_ - offset_;
   if (left == 0) return Outcome::kEnd;
@@ -87,8 +94,13 @@ Result<RecordReader::Outcome> RecordReader::Next(std::string_view* payload, std:
   header_bytes.copy(header, kRecordHeaderSize);
   if (crc32c::Unmask(DecodeFixed32(header + 8)) != crc32c::Value(header, 8)) {
     NOKV_ASSIGN_OR_RETURN(bool zero, RestIsZero(offset_));
-    *why = zero ? "zero fill after the last record" : "record header checksum mismatch";
-    return zero ? Outcome::kTornTail : Outcome::kCorrupt;
+    if (zero) {
+      *why = "zero fill after the last record";
+      return Outcome::kTornTail;
+    }
+    NOKV_ASSIGN_OR_RETURN(bool torn, ZeroFromSectorIn(offset_ + kRecordHeaderSize));
+    *why = torn ? "record header cut off at a sector boundary" : "record header checksum mismatch";
+    return torn ? Outcome::kTornTail : Outcome::kCorrupt;
   }
   uint32_t length = DecodeFixed32(header);
   if (length > kMaxRecordPayload) {
@@ -106,12 +118,13 @@ Result<RecordReader::Outcome> RecordReader::Next(std::string_view* payload, std:
     return Outcome::kTornTail;
   }
   if (crc32c::Unmask(DecodeFixed32(header + 4)) != crc32c::Value(body)) {
-    *why = "record payload checksum mismatch";
-    bool last = end == size_;
-    if (!last) {
-      NOKV_ASSIGN_OR_RETURN(last, RestIsZero(end));
-    }
-    return last ? Outcome::kTornTail : Outcome::kCorrupt;
+    // A complete record whose payload fails its checksum is damage, unless
+    // the file is zero from a sector boundary inside it to the end: the
+    // shape a write cut short by a crash leaves behind.
+    NOKV_ASSIGN_OR_RETURN(bool torn, ZeroFromSectorIn(end));
+    *why =
+        torn ? "record payload cut off at a sector boundary" : "record payload checksum mismatch";
+    return torn ? Outcome::kTornTail : Outcome::kCorrupt;
   }
   *payload = body;
   offset_ = end;

@@ -6,10 +6,10 @@
 //   record:       length u32 | crc32c(payload) u32 | crc32c(length, payload crc) u32 | payload
 //
 // All integers big-endian, CRCs masked. The header CRC lets a reader tell a
-// torn tail (a record cut short by a crash) from damage in the middle of a
-// file: a record whose header is intact but whose payload runs past the end
-// of the file is torn, whereas bytes that do not parse with more valid data
-// behind them are corruption.
+// torn tail (a record cut short by a crash) from damage: a record whose
+// header is intact but whose payload runs past the end of the file is torn,
+// and so is a failing record that is zero from a sector boundary to the end
+// of the file; a complete record that fails its checksum is corruption.
 //
 // Size limits: recovery accepts payloads up to kMaxRecordPayload. Writers
 // keep every record they produce at or below it, with margin: batches are
@@ -38,6 +38,10 @@ inline constexpr size_t kMaxBatchBytesLimit = kMaxRecordPayload / 2;
 // What a reader reads ahead in one call; records larger than this are read
 // with one call of their own size.
 inline constexpr size_t kReadAheadBytes = 256 << 10;
+// The unit in which a write interrupted by a crash reaches the disk: a record
+// that fails its checksum and is zero from such a boundary (of the file) to
+// the end of the file is a torn tail; any other failing record is damage.
+inline constexpr uint64_t kTornWriteSector = 512;
 
 // Appends a file header for `magic` (exactly 8 bytes).
 void AppendFileHeader(std::string* dst, std::string_view magic, uint32_t version, uint64_t arg);
@@ -68,7 +72,8 @@ class RecordReader {
 
   // Reads the next record into *payload, which stays valid until the next
   // call. kEnd: clean end of file. kTornTail: the rest of the file, starting
-  // at offset(), is an incomplete final record (or zero fill). kCorrupt:
+  // at offset(), is an incomplete final record (cut short, or zero from a
+  // sector boundary on) or zero fill. kCorrupt:
   // bytes at offset() are damaged and valid data may follow; *why says
   // what. An error status only for a failed read.
   Result<Outcome> Next(std::string_view* payload, std::string* why);
@@ -81,6 +86,9 @@ class RecordReader {
   // Shorter only at the end of the file.
   Result<std::string_view> ReadAt(uint64_t offset, size_t n);
   Result<bool> RestIsZero(uint64_t from);
+  // Whether the file is all zero from some multiple of kTornWriteSector
+  // inside (offset(), end) to its end: a write cut off by a crash.
+  Result<bool> ZeroFromSectorIn(uint64_t end);
 
   const RandomAccessFile* file_;
   uint64_t size_;

@@ -49,9 +49,24 @@ Status WalWriter::StartSegment(uint64_t first_seq) {
   NOKV_ASSIGN_OR_RETURN(file_, env_->NewWritableFile(path));
   std::string header;
   AppendFileHeader(&header, kWalMagic, kWalVersion, first_seq);
-  NOKV_RETURN_IF_ERROR(file_->Append(header));
-  NOKV_RETURN_IF_ERROR(file_->Sync());
-  NOKV_RETURN_IF_ERROR(env_->SyncDir(dir_));
+  Status s = file_->Append(header);
+  if (s.ok()) s = file_->Sync();
+  if (s.ok()) s = env_->SyncDir(dir_);
+  if (!s.ok()) {
+    // A header-less file would only be skipped by replay; on a full disk,
+    // leaving it would also keep the space it took.
+    (void)file_->Close();
+    file_.reset();
+    (void)env_->RemoveFile(path);
+    return s;
+  }
+  first_seq_ = first_seq;
+  return Status::Ok();
+}
+
+Status WalWriter::ResumeSegment(uint64_t first_seq) {
+  NOKV_RETURN_IF_ERROR(Close());
+  NOKV_ASSIGN_OR_RETURN(file_, env_->NewAppendableFile(JoinPath(dir_, WalSegmentName(first_seq))));
   first_seq_ = first_seq;
   return Status::Ok();
 }
@@ -75,12 +90,25 @@ Status WalWriter::Close() {
 
 namespace {
 
-// Replays one segment. `last` says whether a torn tail may be cut here.
-Status ReplaySegment(Env* env, const std::string& path, bool last, uint64_t after_seq,
+// Cuts the torn tail of `path` at `offset`, durably.
+Status CutTornTail(Env* env, const std::string& path, uint64_t offset) {
+  NOKV_RETURN_IF_ERROR(env->TruncateFile(path, offset));
+  // The cut must be durable before a newer segment exists, or a power loss
+  // could bring the torn bytes back in a segment that is no longer the newest.
+  NOKV_ASSIGN_OR_RETURN(auto cut, env->NewAppendableFile(path));
+  return cut->Sync();
+}
+
+// Replays one segment. `last` says whether it may end in a torn tail;
+// `repair` whether that tail is cut off.
+Status ReplaySegment(Env* env, const std::string& dir, const WalSegment& segment, bool last,
+                     bool repair, uint64_t after_seq,
                      const std::function<Status(uint64_t, const Batch&)>& apply,
                      WalReplayStats* stats) {
+  const std::string path = JoinPath(dir, segment.name);
   NOKV_ASSIGN_OR_RETURN(auto file, env->NewRandomAccessFile(path));
   NOKV_ASSIGN_OR_RETURN(uint64_t size, file->Size());
+  stats->file_bytes += size;
   std::string head;
   NOKV_RETURN_IF_ERROR(file->Read(0, std::min<uint64_t>(size, kFileHeaderSize), &head));
   // A crash between creating the newest segment and syncing its header
@@ -89,7 +117,7 @@ Status ReplaySegment(Env* env, const std::string& path, bool last, uint64_t afte
       (head.size() < kFileHeaderSize || head.find_first_not_of('\0') == std::string::npos)) {
     NOKV_LOG(kWarn) << "ignoring WAL segment " << path << " with an incomplete header (" << size
                     << " bytes)";
-    stats->cut_torn_tail = true;
+    stats->torn_tail = true;
     return Status::Ok();
   }
   NOKV_ASSIGN_OR_RETURN(FileHeader header, ParseFileHeader(head, kWalMagic, path));
@@ -98,6 +126,7 @@ Status ReplaySegment(Env* env, const std::string& path, bool last, uint64_t afte
   }
   RecordReader reader(file.get(), size);
   Batch batch;
+  if (last) stats->resumable_first_seq = segment.first_seq;
   for (;;) {
     std::string_view payload;
     std::string why;
@@ -105,14 +134,15 @@ Status ReplaySegment(Env* env, const std::string& path, bool last, uint64_t afte
     NOKV_ASSIGN_OR_RETURN(auto outcome, reader.Next(&payload, &why));
     if (outcome == RecordReader::Outcome::kEnd) break;
     if (outcome == RecordReader::Outcome::kTornTail && last) {
+      stats->torn_tail = true;
+      if (!repair) {
+        NOKV_LOG(kInfo) << "ignoring torn WAL tail of " << path << " at offset " << offset << " ("
+                        << why << ", " << size - offset << " bytes); a writable open cuts it";
+        break;
+      }
       NOKV_LOG(kWarn) << "cutting torn WAL tail of " << path << " at offset " << offset << " ("
                       << why << ", " << size - offset << " bytes)";
-      NOKV_RETURN_IF_ERROR(env->TruncateFile(path, offset));
-      // The cut must be durable before a newer segment exists, or a power
-      // loss could bring the torn bytes back in a segment that is no longer
-      // the newest.
-      NOKV_ASSIGN_OR_RETURN(auto cut, env->NewAppendableFile(path));
-      NOKV_RETURN_IF_ERROR(cut->Sync());
+      NOKV_RETURN_IF_ERROR(CutTornTail(env, path, offset));
       stats->cut_torn_tail = true;
       break;
     }
@@ -138,7 +168,7 @@ Status ReplaySegment(Env* env, const std::string& path, bool last, uint64_t afte
 
 }  // namespace
 
-Status ReplayWal(Env* env, const std::string& dir, uint64_t after_seq,
+Status ReplayWal(Env* env, const std::string& dir, uint64_t after_seq, bool repair,
                  const std::function<Status(uint64_t, const Batch&)>& apply,
                  WalReplayStats* stats) {
   NOKV_ASSIGN_OR_RETURN(auto segments, ListWalSegments(env, dir));
@@ -150,7 +180,7 @@ Status ReplayWal(Env* env, const std::string& dir, uint64_t after_seq,
     stats->segments++;
     bool last = i + 1 == segments.size();
     NOKV_RETURN_IF_ERROR(
-        ReplaySegment(env, JoinPath(dir, segments[i].name), last, after_seq, apply, stats));
+        ReplaySegment(env, dir, segments[i], last, repair, after_seq, apply, stats));
   }
   return Status::Ok();
 }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,8 +38,13 @@ class WalWriter {
   WalWriter(Env* env, std::string dir) : env_(env), dir_(std::move(dir)) {}
 
   // Closes the current segment and starts `wal-<first_seq>.log`; the new
-  // file's header and directory entry are durable when this returns.
+  // file's header and directory entry are durable when this returns. On
+  // failure the new file is removed (best effort) and no segment is open.
   Status StartSegment(uint64_t first_seq);
+  // Continues appending to the existing segment `wal-<first_seq>.log`, whose
+  // header and records replay has just verified (and whose torn tail, if
+  // any, it cut). Writes nothing.
+  Status ResumeSegment(uint64_t first_seq);
   // Appends already framed records with one write.
   Status Append(std::string_view records);
   // fdatasync of the current segment.
@@ -56,18 +62,24 @@ class WalWriter {
 };
 
 struct WalReplayStats {
-  uint64_t segments = 0;
-  uint64_t records = 0;
-  uint64_t bytes = 0;
+  uint64_t segments = 0;    // segments read (covered ones are skipped unread)
+  uint64_t records = 0;     // records read, including those the image covers
+  uint64_t bytes = 0;       // payload bytes of those records
+  uint64_t file_bytes = 0;  // bytes of the segments read
   uint64_t last_seq = 0;
-  bool cut_torn_tail = false;
+  bool torn_tail = false;      // the newest segment ended in a torn tail
+  bool cut_torn_tail = false;  // ... and it was cut off (repair mode)
+  // The newest segment, when its header is valid: replay may append to it.
+  std::optional<uint64_t> resumable_first_seq;
 };
 
 // Replays every record with sequence > `after_seq`, in order, through
-// `apply`. A torn tail in the last segment is cut off (the file truncated)
-// and logged; damage anywhere else, or a gap in the sequence, is a
-// Corruption error naming the file and byte offset.
-Status ReplayWal(Env* env, const std::string& dir, uint64_t after_seq,
+// `apply`. A torn tail in the last segment ends replay; with `repair` it is
+// also cut off (the file truncated and synced) and logged, without it the
+// files are only read. Damage anywhere (a complete record failing its
+// checksum, a torn tail in an older segment) or a gap in the sequence is a
+// Corruption error naming the file and byte offset. See docs/formats/wal.md.
+Status ReplayWal(Env* env, const std::string& dir, uint64_t after_seq, bool repair,
                  const std::function<Status(uint64_t seq, const Batch& batch)>& apply,
                  WalReplayStats* stats);
 

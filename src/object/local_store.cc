@@ -115,6 +115,7 @@ Result<std::unique_ptr<LocalStore>> LocalStore::Open(const std::string& root,
                                                      const LocalStoreOptions& options) {
   if (root.empty()) return Status::InvalidArgument("LocalStore needs a directory");
   std::unique_ptr<LocalStore> store(new LocalStore(root, options));
+  if (options.read_only) return store;
   NOKV_RETURN_IF_ERROR(store->env_->CreateDirs(store->tmp_root_));
   NOKV_RETURN_IF_ERROR(store->ClaimTempDir());
   store->SweepTempDirs();
@@ -170,6 +171,12 @@ void LocalStore::SweepTempDirs() {
     (void)env_->RemoveFile(JoinPath(path, kLockName));
     (void)env_->RemoveDir(path);
   }
+}
+
+Status LocalStore::RefuseIfReadOnly(std::string_view key) const {
+  if (!options_.read_only) return Status::Ok();
+  return Status::NotSupported("local store " + root_ + " is opened read-only: cannot change " +
+                              std::string(key));
 }
 
 Result<std::string> LocalStore::PathForKey(std::string_view key) const {
@@ -250,6 +257,7 @@ Status LocalStore::PutChecked(std::string_view key, std::string_view body,
 
 Status LocalStore::PutImpl(std::string_view key, std::string_view body, bool if_none_match,
                            const std::function<bool()>* still_wanted) {
+  NOKV_RETURN_IF_ERROR(RefuseIfReadOnly(key));
   NOKV_ASSIGN_OR_RETURN(std::string path, PathForKey(key));
   std::string tmp;
   NOKV_RETURN_IF_ERROR(WriteTemp(body, &tmp));
@@ -342,6 +350,7 @@ Result<ObjectInfo> LocalStore::Head(std::string_view key) {
 }
 
 Status LocalStore::Delete(std::string_view key) {
+  NOKV_RETURN_IF_ERROR(RefuseIfReadOnly(key));
   NOKV_ASSIGN_OR_RETURN(std::string path, PathForKey(key));
   std::lock_guard lock(StripeFor(key));
   Status s = env_->RemoveFile(path);

@@ -37,6 +37,9 @@ struct LocalStoreOptions {
   bool fsync = false;
   // Env for all file I/O; nullptr = Env::Default(). Must outlive the store.
   Env* env = nullptr;
+  // Reads only: Open creates, claims and sweeps nothing (it writes no byte,
+  // so it works on a full disk); Put and Delete fail with NotSupported.
+  bool read_only = false;
 };
 
 class LocalStore final : public ObjectStore {
@@ -76,6 +79,8 @@ class LocalStore final : public ObjectStore {
  private:
   LocalStore(std::string root, const LocalStoreOptions& options);
 
+  // NotSupported naming `key` when the store is read-only.
+  Status RefuseIfReadOnly(std::string_view key) const;
   // Creates and locks this store's temp directory under tmp_root_.
   Status ClaimTempDir();
   // Removes the temp directories of stores that are gone.

@@ -269,7 +269,7 @@ TEST_F(CliTest, DoctorAndGcOnAHealthyDirectory) {
 }
 
 // Damaged block files: every read, whole or ranged, reports the damage
-// (exit 1, naming the block) and never prints the damaged bytes.
+// (exit 6, damaged, naming the block) and never prints the damaged bytes.
 TEST_F(CliTest, DamagedBlocksAreReportedByEveryReadAndNeverServed) {
   std::string bytes = Random(3 << 20, 7);
   ASSERT_EQ(Nokv({"put", WriteLocal("f", bytes), "/f"}).exit_code, 0);
@@ -291,7 +291,7 @@ TEST_F(CliTest, DamagedBlocksAreReportedByEveryReadAndNeverServed) {
                                         {"get", "/f", work_.Sub("copy")}}) {
     SCOPED_TRACE(args[0] + " " + args[1]);
     auto read = Nokv(args);
-    EXPECT_EQ(read.exit_code, 1) << read.err;
+    EXPECT_EQ(read.exit_code, 6) << read.err;
     EXPECT_NE(read.err.find("does not match its digest"), std::string::npos) << read.err;
     EXPECT_EQ(read.out.find(bytes.substr(0, 4096)), std::string::npos);
   }

@@ -68,6 +68,40 @@ TEST(EnvTest, SecondLockFromAnotherProcessNamesTheHolder) {
   EXPECT_NE(msg.find("held by pid " + std::to_string(getpid())), std::string::npos) << msg;
 }
 
+TEST(EnvTest, SharedLocksCoexistAndExcludeAnExclusiveOne) {
+  testing::TempDir dir;
+  Env* env = Env::Default();
+  EXPECT_EQ(env->LockFileShared(dir.Sub("LOCK")).status().code(), Code::kNotFound);
+  { ASSERT_TRUE(env->LockFile(dir.Sub("LOCK")).ok()); }  // creates it, records our pid
+  std::string before;
+  ASSERT_TRUE(env->ReadFileToString(dir.Sub("LOCK"), &before).ok());
+  auto first = env->LockFileShared(dir.Sub("LOCK"));
+  auto second = env->LockFileShared(dir.Sub("LOCK"));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  auto exclusive = env->LockFile(dir.Sub("LOCK"));
+  ASSERT_FALSE(exclusive.ok());
+  EXPECT_EQ(exclusive.status().code(), Code::kBusy);
+  std::string after;
+  ASSERT_TRUE(env->ReadFileToString(dir.Sub("LOCK"), &after).ok());
+  EXPECT_EQ(after, before);  // shared holders write nothing
+  first->reset();
+  second->reset();
+  auto exclusive_again = env->LockFile(dir.Sub("LOCK"));
+  ASSERT_TRUE(exclusive_again.ok());
+  auto shared = env->LockFileShared(dir.Sub("LOCK"));
+  ASSERT_FALSE(shared.ok());
+  EXPECT_EQ(shared.status().code(), Code::kBusy);
+}
+
+TEST(EnvTest, AllocateFileReservesTheRequestedBytes) {
+  testing::TempDir dir;
+  ASSERT_TRUE(Env::Default()->AllocateFile(dir.Sub("RESERVE"), 3 << 20).ok());
+  auto size = Env::Default()->GetFileSize(dir.Sub("RESERVE"));
+  ASSERT_TRUE(size.ok());
+  EXPECT_EQ(*size, 3u << 20);
+}
+
 TEST(EnvTest, CreateDirsMakesParents) {
   testing::TempDir dir;
   ASSERT_TRUE(Env::Default()->CreateDirs(dir.Sub("x/y/z")).ok());

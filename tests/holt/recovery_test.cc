@@ -1,9 +1,12 @@
-// Recovery from damaged files: torn WAL tails are cut, damage before the
-// tail and damaged checkpoint images are errors naming the file and offset.
+// Recovery from damaged files: torn WAL tails are cut (by writable opens
+// only), while damage anywhere, the newest record included, and damaged
+// checkpoint images are errors naming the file and offset.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
 
 #include "common/coding.h"
 #include "engine_test_util.h"
@@ -31,7 +34,7 @@ class RecoveryTest : public ::testing::Test {
   std::string NewestWal() {
     auto segments = ListWalSegments(Env::Default(), dir_.path());
     std::string newest;
-    // The newest non-empty segment (reopen starts a fresh, header-only one).
+    // The newest non-empty segment.
     for (auto& s : *segments) {
       std::string path = dir_.Sub(s.name);
       if (std::filesystem::file_size(path) > kFileHeaderSize) newest = path;
@@ -47,6 +50,34 @@ class RecoveryTest : public ::testing::Test {
     c = static_cast<char>(c ^ 0x40);
     f.seekp(static_cast<std::streamoff>(offset));
     f.write(&c, 1);
+  }
+
+  void SetByte(const std::string& path, uint64_t offset, char value) {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(offset));
+    f.write(&value, 1);
+  }
+
+  static std::string ReadAll(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  }
+
+  // Offset of the last record of a WAL segment (walks the framing).
+  static uint64_t LastRecordOffset(const std::string& path) {
+    std::string bytes = ReadAll(path);
+    uint64_t at = kFileHeaderSize, last = at;
+    while (at + kRecordHeaderSize <= bytes.size()) {
+      last = at;
+      at += kRecordHeaderSize + DecodeFixed32(bytes.data() + at);
+    }
+    return last;
+  }
+
+  Result<std::unique_ptr<Engine>> OpenReadOnly() {
+    Options options = TestOptions();
+    options.read_only = true;
+    return Engine::Open(dir_.path(), options);
   }
 
   nokv::testing::TempDir dir_;
@@ -66,13 +97,121 @@ TEST_F(RecoveryTest, TruncatedTrailingRecordIsCutAndEarlierBatchesSurvive) {
   EXPECT_LT(std::filesystem::file_size(wal), size - 3);  // the torn bytes are gone
 }
 
-TEST_F(RecoveryTest, BitFlipInTheLastRecordIsATornTail) {
+// The newest record is complete (its header checksum holds and its payload
+// is all there), so a wrong byte in it is damage, not a torn write: cutting
+// it would silently drop an acknowledged commit.
+TEST_F(RecoveryTest, BitFlipInTheLastRecordIsCorruptionNamingFileAndOffset) {
   Populate(5);
   std::string wal = NewestWal();
+  uint64_t last_record = LastRecordOffset(wal);
   FlipByte(wal, std::filesystem::file_size(wal) - 2);
+  std::string before = ReadAll(wal);
+  auto engine = Open();
+  ASSERT_FALSE(engine.ok());
+  EXPECT_EQ(engine.status().code(), Code::kCorruption);
+  std::string msg(engine.status().message());
+  EXPECT_NE(msg.find(wal + " at offset " + std::to_string(last_record)), std::string::npos) << msg;
+  EXPECT_NE(msg.find("payload checksum mismatch"), std::string::npos) << msg;
+  EXPECT_EQ(ReadAll(wal), before);  // nothing was cut
+}
+
+TEST_F(RecoveryTest, ZeroedByteInTheLastRecordIsCorruption) {
+  Populate(5);
+  std::string wal = NewestWal();
+  uint64_t last_record = LastRecordOffset(wal);
+  SetByte(wal, last_record + kRecordHeaderSize + 9, '\0');  // inside the payload
+  auto engine = Open();
+  ASSERT_FALSE(engine.ok());
+  EXPECT_EQ(engine.status().code(), Code::kCorruption);
+  EXPECT_NE(engine.status().message().find("offset " + std::to_string(last_record)),
+            std::string_view::npos)
+      << engine.status().ToString();
+  // A read-only open reports the same damage.
+  auto reader = OpenReadOnly();
+  ASSERT_FALSE(reader.ok());
+  EXPECT_EQ(reader.status().code(), Code::kCorruption);
+}
+
+TEST_F(RecoveryTest, FlippedHeaderOfTheLastRecordIsCorruption) {
+  Populate(5);
+  std::string wal = NewestWal();
+  uint64_t last_record = LastRecordOffset(wal);
+  FlipByte(wal, last_record + 5);  // the stored payload CRC
+  auto engine = Open();
+  ASSERT_FALSE(engine.ok());
+  EXPECT_EQ(engine.status().code(), Code::kCorruption);
+  EXPECT_NE(engine.status().message().find("record header checksum mismatch"),
+            std::string_view::npos)
+      << engine.status().ToString();
+}
+
+// A crash while writing a record can leave it complete in length but zero
+// from a sector boundary on (the file grew, the data never landed): torn.
+TEST_F(RecoveryTest, LastRecordZeroFromASectorBoundaryIsATornTail) {
+  {
+    auto engine = Open();
+    ASSERT_TRUE(engine.ok());
+    Put(**engine, "a", "small");
+    Put(**engine, "big", std::string(3000, 'v'));
+  }
+  std::string wal = NewestWal();
+  uint64_t last_record = LastRecordOffset(wal);
+  uint64_t size = std::filesystem::file_size(wal);
+  uint64_t boundary = (last_record / kTornWriteSector + 2) * kTornWriteSector;
+  ASSERT_LT(boundary, size);
+  std::string bytes = ReadAll(wal);
+  std::fill(bytes.begin() + static_cast<long>(boundary), bytes.end(), '\0');
+  std::ofstream(wal, std::ios::binary | std::ios::trunc) << bytes;
   auto engine = Open();
   ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-  EXPECT_EQ(Dump(**engine).size(), 4u);
+  EXPECT_EQ(Dump(**engine), (std::map<std::string, std::string>{{"a", "small"}}));
+  EXPECT_EQ(std::filesystem::file_size(wal), last_record);  // cut at the torn record
+}
+
+// The same zero run not starting on a sector boundary cannot come from a
+// cut-off write: damage.
+TEST_F(RecoveryTest, LastRecordZeroFromAnUnalignedOffsetIsCorruption) {
+  {
+    auto engine = Open();
+    ASSERT_TRUE(engine.ok());
+    Put(**engine, "a", "small");
+    Put(**engine, "big", std::string(3000, 'v'));
+  }
+  std::string wal = NewestWal();
+  uint64_t last_record = LastRecordOffset(wal);
+  uint64_t size = std::filesystem::file_size(wal);
+  // Zero only the final bytes of the payload, from inside the last sector.
+  uint64_t from = size - 7;
+  ASSERT_NE(from % kTornWriteSector, 0u);
+  ASSERT_GT(from - from % kTornWriteSector, last_record) << "the run must be inside one sector";
+  for (uint64_t at = from; at < size; ++at) SetByte(wal, at, '\0');
+  auto engine = Open();
+  ASSERT_FALSE(engine.ok());
+  EXPECT_EQ(engine.status().code(), Code::kCorruption) << engine.status().ToString();
+}
+
+// A reader never writes: it ignores a torn tail in memory and leaves the
+// file as it found it; the next writable open cuts it.
+TEST_F(RecoveryTest, ReadOnlyOpenOverATornTailLeavesTheFileByteIdentical) {
+  Populate(5);
+  std::string wal = NewestWal();
+  uint64_t size = std::filesystem::file_size(wal);
+  std::filesystem::resize_file(wal, size - 3);
+  std::string before = ReadAll(wal);
+  auto mtime = std::filesystem::last_write_time(wal);
+  {
+    auto reader = OpenReadOnly();
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    EXPECT_EQ(Dump(**reader).size(), 4u);
+    EXPECT_TRUE((*reader)->GetStats().open_torn_tail);
+  }
+  EXPECT_EQ(ReadAll(wal), before);
+  EXPECT_EQ(std::filesystem::last_write_time(wal), mtime);
+  auto writer = Open();
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  EXPECT_EQ(Dump(**writer).size(), 4u);
+  EXPECT_LT(std::filesystem::file_size(wal), size - 3);
+  EXPECT_EQ(Put(**writer, "next", "x"), 5u);  // continues after the last complete record
 }
 
 TEST_F(RecoveryTest, BitFlipBeforeTheTailIsCorruptionNamingFileAndOffset) {
