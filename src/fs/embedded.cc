@@ -122,16 +122,9 @@ Status EmbeddedFilesystem::Remove(std::string_view path, bool recursive) {
   NOKV_ASSIGN_OR_RETURN(meta::Attr attr, meta_->Stat(path));
   if (attr.type != meta::FileType::kDirectory) return meta_->Unlink(path);
   if (!recursive || attr.child_count == 0) return meta_->Rmdir(path);
-  NOKV_ASSIGN_OR_RETURN(std::string root, meta::NormalizePath(path));
-  // Depth first: children before their directory.
-  for (;;) {
-    NOKV_ASSIGN_OR_RETURN(auto page, meta_->ReadDir(attr.inode, "", 1024, false));
-    if (page.entries.empty()) break;
-    for (const auto& entry : page.entries) {
-      NOKV_RETURN_IF_ERROR(Remove(meta::ChildPath(root, entry.name), true));
-    }
-  }
-  return meta_->Rmdir(root);
+  // Children before their directory, a batch of entries per commit, one event per
+  // batch's topmost entries (docs/metadata.md, Operations).
+  return meta_->RemoveTree(normalized).status();
 }
 
 Status EmbeddedFilesystem::Rename(std::string_view from, std::string_view to,
