@@ -19,4 +19,27 @@ inline Status ParseError(size_t line, size_t column, std::string_view what) {
   return Status::InvalidArgument(message);
 }
 
+// Counts the values a parse builds against a limit (format.h, kMaxParsedValues).
+class ValueBudget {
+ public:
+  explicit ValueBudget(size_t limit) : left_(limit), limit_(limit) {}
+  // False once more than `limit` values were taken.
+  bool Take(size_t n = 1) {
+    if (n > left_) {
+      left_ = 0;
+      return false;
+    }
+    left_ -= n;
+    return true;
+  }
+  size_t taken() const { return limit_ - left_; }
+  std::string Exceeded() const {
+    return "more than " + std::to_string(limit_) + " values (the parse limit)";
+  }
+
+ private:
+  size_t left_;
+  size_t limit_;
+};
+
 }  // namespace nokv::records
