@@ -27,7 +27,6 @@ namespace {
 
 using nlohmann::json;
 
-
 constexpr std::string_view kTagPrefix = "tag:yaml.org,2002:";
 
 bool AllOf(std::string_view s, bool (*pred)(char)) {
@@ -236,8 +235,8 @@ class YamlRecordBuilder : public YAML::EventHandler {
       parent.value.push_back(std::move(value));
     } else if (!parent.key) {
       if (value.is_array() || value.is_object()) Fail(mark, "mapping keys must be scalars");
-      parent.key = value.is_null() && key_text.empty() ? std::string("null")
-                                                       : SanitizeUtf8(key_text);
+      parent.key =
+          value.is_null() && key_text.empty() ? std::string("null") : SanitizeUtf8(key_text);
     } else {
       parent.value[*parent.key] = std::move(value);
       parent.key.reset();
@@ -246,9 +245,9 @@ class YamlRecordBuilder : public YAML::EventHandler {
 
   static json ConvertScalar(const std::string& tag, const std::string& text) {
     // "?" marks a plain scalar, "!" a quoted one; explicit core tags other than str resolve.
-    bool resolve = tag == "?" || tag.empty() ||
-                   (tag.starts_with(kTagPrefix) &&
-                    std::string_view(tag).substr(kTagPrefix.size()) != "str");
+    bool resolve =
+        tag == "?" || tag.empty() ||
+        (tag.starts_with(kTagPrefix) && std::string_view(tag).substr(kTagPrefix.size()) != "str");
     if (resolve) {
       auto resolved = ResolveCoreScalar(text);
       if (resolved) return *std::move(resolved);
