@@ -72,7 +72,7 @@ VerbError ParseArgs(const Invocation& inv, const nlohmann::json& args, ReadPlan*
                                       "formats: auto, structured, text, bytes");
   }
   std::string lines;
-  NOKV_VERB_TRY(GetString(args, "lines", false, &lines));
+  NOKV_VERB_TRY(GetString(args, "lines", false, &lines, 1));
   if (!lines.empty()) NOKV_VERB_TRY(ParseLines(lines, plan));
   int64_t offset = -1;
   NOKV_VERB_TRY(GetInt(args, "offset", 0, INT64_MAX, &offset));
@@ -160,6 +160,7 @@ VerbError ReadText(Invocation& inv, const ReadPlan& plan, FileBody* body, size_t
   }
   NOKV_VERB_TRY(reader.error());
   ResultBudget budget(inv.max_result_bytes);
+  budget.TryAdd(CompactJson(*out).size());  // what the result holds already (a parse_error)
   nlohmann::json lines = nlohmann::json::array();
   uint64_t first = 0, last = 0;
   bool truncated = false;
@@ -205,6 +206,7 @@ VerbError ReadStructured(Invocation& inv, const ReadPlan& plan, FileBody* body, 
     return VerbError::Ok();
   }
   ResultBudget budget(inv.max_result_bytes);
+  budget.TryAdd(CompactJson(*out).size());  // what the result holds already (a parse_error)
   nlohmann::json records = nlohmann::json::array();
   size_t total = parsed->records.size();
   size_t i = std::min<uint64_t>(plan.offset, total);
@@ -231,6 +233,7 @@ VerbError ReadStructured(Invocation& inv, const ReadPlan& plan, FileBody* body, 
 VerbError ReadBytes(Invocation& inv, const ReadPlan& plan, FileBody* body, size_t limit,
                     nlohmann::json* out) {
   ResultBudget budget(inv.max_result_bytes);
+  budget.TryAdd(CompactJson(*out).size());  // what the result holds already (a parse_error)
   // base64 grows 4/3; UTF-8 text grows with escapes, so halve until it fits.
   size_t length = std::min<uint64_t>(limit, budget.remaining() * 3 / 4);
   std::string bytes, encoding, data;

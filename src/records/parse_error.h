@@ -10,12 +10,23 @@
 
 namespace nokv::records {
 
+// The most of a parser's own text a parse error repeats: its messages can echo
+// a whole offending token (nlohmann's "last read: '...'"), which may be the body.
+inline constexpr size_t kMaxParseErrorText = 160;
+
 // `line` and `column` are 1-based; column 0 means unknown and is left out.
+// `what` is cut to kMaxParseErrorText bytes (on a UTF-8 boundary, then "...").
 inline Status ParseError(size_t line, size_t column, std::string_view what) {
   std::string message = "line " + std::to_string(line);
   if (column > 0) message += ", column " + std::to_string(column);
   message += ": ";
-  message += what;
+  if (what.size() > kMaxParseErrorText) {
+    size_t cut = kMaxParseErrorText;
+    while (cut > 0 && (static_cast<unsigned char>(what[cut]) & 0xC0) == 0x80) --cut;
+    message.append(what.substr(0, cut)).append("...");
+  } else {
+    message += what;
+  }
   return Status::InvalidArgument(message);
 }
 
