@@ -102,8 +102,10 @@ VerbError ParseArgs(const Invocation& inv, const nlohmann::json& args, ReadPlan*
   return NormalizeScopedPath(raw, inv.root, &plan->path);
 }
 
-// Opens plan.generation of plan.path: at the call's read point, else at a
-// snapshot that still holds it. `reader` receives the invocation to read with.
+// Opens plan.generation of plan.path: at the call's read point, else (reading
+// the latest) at a snapshot that still holds it. A call at a snapshot, or a
+// service bound to one, reads from that snapshot only. `reader` receives the
+// invocation to read with.
 VerbError OpenEvidence(const Invocation& inv, const ReadPlan& plan, Invocation* reader,
                        std::unique_ptr<FileBody>* body) {
   auto attr = inv.meta->Stat(plan.path, inv.at());
@@ -111,7 +113,9 @@ VerbError OpenEvidence(const Invocation& inv, const ReadPlan& plan, Invocation* 
     return FileBody::Open(inv, *attr, plan.generation, body);
   }
   if (attr.ok() && FileBody::Open(inv, *attr, plan.generation, body).ok()) return VerbError::Ok();
-  auto snapshots = inv.meta->ListSnapshots();
+  auto snapshots = inv.snapshot.empty()
+                       ? inv.meta->ListSnapshots()
+                       : Result<std::vector<meta::Snapshot>>(std::vector<meta::Snapshot>{});
   for (const auto& snap : snapshots.ok() ? *snapshots : std::vector<meta::Snapshot>{}) {
     if (snap.seq < plan.generation || !PathUnder(plan.path, snap.root)) continue;
     auto ctx = inv.meta->AtSnapshot(snap.name);

@@ -90,5 +90,36 @@ TEST_F(LimitsTest, ErrorsStayWithinTheSmallestResultCap) {
   EXPECT_LE(CompactJson(verb).size(), 1024u);
 }
 
+// AGENT_TOOLS.md: an evidence URI names a path and a generation, and read returns
+// exactly those bytes while the generation is retained (current or held by a
+// snapshot). A citation made at a snapshot therefore resolves later without
+// naming the snapshot; a server bound to a snapshot resolves only from it.
+TEST_F(LimitsTest, EvidenceReadAtASnapshotResolvesToTheSameBytesLater) {
+  Put("/data/ev.txt", "old line\n");
+  ASSERT_TRUE(meta_->CreateSnapshot("s", "/data").ok());
+  Put("/data/ev.txt", "new line\n");
+  json cited = Call("read", {{"path", "/data/ev.txt"}, {"snapshot", "s"}});
+  ASSERT_EQ(Code(cited), "") << cited.dump();
+  ASSERT_EQ(cited["lines"][0]["text"], "old line");
+  std::string uri = cited["evidence"];
+  EXPECT_EQ(uri.rfind("nokv-native:///data/ev.txt@generation:", 0), 0u) << uri;
+  ASSERT_TRUE(meta_->Unlink("/data/ev.txt").ok());
+  json later = Call("read", {{"evidence", uri}});
+  ASSERT_EQ(Code(later), "") << later.dump();
+  EXPECT_EQ(later["lines"][0]["text"], "old line");
+
+  // A server bound to a snapshot serves no bytes from outside it, by evidence either.
+  Put("/data/ev.txt", "newest\n");
+  json newest = Call("read", {{"path", "/data/ev.txt"}});
+  ASSERT_TRUE(meta_->CreateSnapshot("t", "/data").ok());
+  ServiceOptions options;
+  options.snapshot = "s";
+  Service frozen(meta_.get(), &store_, &pool_, options);
+  json frozen_old = frozen.Call("read", {{"evidence", uri}});
+  EXPECT_EQ(frozen_old["lines"][0]["text"], "old line") << frozen_old.dump();
+  json escaped = frozen.Call("read", {{"evidence", newest["evidence"]}});
+  EXPECT_EQ(Code(escaped), "generation_gone") << escaped.dump();
+}
+
 }  // namespace
 }  // namespace nokv::query::testing
