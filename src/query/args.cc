@@ -116,9 +116,12 @@ VerbError GetInt(const nlohmann::json& args, const char* key, int64_t min, int64
                  int64_t* out) {
   const nlohmann::json* v = Find(args, key);
   if (v == nullptr) return VerbError::Ok();
+  // A float is integral only inside int64's range (casting one outside is undefined).
+  constexpr double kTwo63 = 9223372036854775808.0;
   bool integral =
       v->is_number_integer() ||
-      (v->is_number_float() && v->get<double>() == static_cast<int64_t>(v->get<double>()));
+      (v->is_number_float() && v->get<double>() >= -kTwo63 && v->get<double>() < kTwo63 &&
+       v->get<double>() == static_cast<double>(static_cast<int64_t>(v->get<double>())));
   if (!integral) return WrongType(key, "an integer");
   int64_t n =
       v->is_number_unsigned() && v->get<uint64_t>() > uint64_t(INT64_MAX)

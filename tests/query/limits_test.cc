@@ -55,6 +55,12 @@ TEST_F(LimitsTest, MinLengthEnumAndRangeConstraintsAreEnforced) {
   EXPECT_EQ(Code(Call("grep", {{"path", "/data"}, {"pattern", "x"}, {"context", 11}})),
             "invalid_argument");
   EXPECT_EQ(Code(Call("read", {{"path", "/data/big.txt"}, {"offset", -1}})), "invalid_argument");
+  for (double odd : {1e300, -1e300, 1.5, 9.3e18}) {
+    EXPECT_EQ(Code(Call("ls", {{"path", "/data"}, {"limit", odd}})), "invalid_argument") << odd;
+  }
+  EXPECT_EQ(Code(Call("ls", {{"path", "/data"}, {"limit", 2.0}})), "");
+  EXPECT_EQ(Code(Call("ls", {{"path", "/data"}, {"limit", uint64_t{1} << 63}})),
+            "invalid_argument");
   EXPECT_EQ(Code(Call("stat", {{"path", "/data"}, {"max_result_bytes", 1023}})),
             "invalid_argument");
   // pattern ^[0-9]+(-[0-9]*)?$
