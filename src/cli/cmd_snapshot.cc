@@ -85,6 +85,7 @@ nlohmann::json EventJson(const meta::Event& e) {
   if (!e.old_path.empty()) j["old_path"] = e.old_path;
   if (!e.detail.empty()) j["detail"] = e.detail;
   if (e.inode != 0) j["inode"] = e.inode;
+  if (e.count != 1) j["count"] = e.count;
   return j;
 }
 
@@ -104,6 +105,7 @@ int Watch(Context& ctx, const Args& args) {
           *ctx.out << e.cursor() << "\t" << meta::EventTypeName(e.type) << "\t" << e.path;
           if (!e.old_path.empty()) *ctx.out << " <- " << e.old_path;
           if (!e.detail.empty()) *ctx.out << " [" << e.detail << "]";
+          if (e.count != 1) *ctx.out << " (" << e.count << " entries)";
           *ctx.out << "\n";
         }
       }

@@ -40,16 +40,9 @@ Status Filesystem::Remove(std::string_view path, bool recursive) {
   NOKV_ASSIGN_OR_RETURN(meta::Attr attr, parts_.metadata->Stat(path, {}));
   if (attr.type != meta::FileType::kDirectory) return parts_.metadata->Unlink(path);
   if (!recursive || attr.child_count == 0) return parts_.metadata->Rmdir(path);
-  NOKV_ASSIGN_OR_RETURN(std::string root, meta::NormalizePath(path));
-  // Depth first: children before their directory.
-  for (;;) {
-    NOKV_ASSIGN_OR_RETURN(auto page, parts_.metadata->ReadDir(attr.inode, "", 1024, false, {}));
-    if (page.entries.empty()) break;
-    for (const auto& entry : page.entries) {
-      NOKV_RETURN_IF_ERROR(Remove(meta::ChildPath(root, entry.name), true));
-    }
-  }
-  return parts_.metadata->Rmdir(root);
+  // Children before their directory, a batch of entries per commit, one event per
+  // batch's topmost entries (docs/metadata.md, Operations).
+  return parts_.metadata->RemoveTree(normalized).status();
 }
 
 Status Filesystem::Rename(std::string_view from, std::string_view to, meta::RenameMode mode) {

@@ -191,6 +191,10 @@ Status LocalMetadata::UnlinkAt(meta::InodeId parent, std::string_view name) {
 
 Status LocalMetadata::Rmdir(std::string_view path) { return meta_->Rmdir(path); }
 
+Result<uint64_t> LocalMetadata::RemoveTree(std::string_view path) {
+  return meta_->RemoveTree(path);
+}
+
 Status LocalMetadata::RmdirAt(meta::InodeId parent, std::string_view name) {
   return meta_->RmdirAt(parent, name);
 }

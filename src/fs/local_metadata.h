@@ -68,6 +68,7 @@ class LocalMetadata final : public Metadata {
   Status Unlink(std::string_view path) override;
   Status UnlinkAt(meta::InodeId parent, std::string_view name) override;
   Status Rmdir(std::string_view path) override;
+  Result<uint64_t> RemoveTree(std::string_view path) override;
   Status RmdirAt(meta::InodeId parent, std::string_view name) override;
   Status Rename(std::string_view from, std::string_view to, meta::RenameMode mode) override;
   Status RenameAt(meta::InodeId from_parent, std::string_view from_name, meta::InodeId to_parent,

@@ -117,6 +117,9 @@ class Metadata {
   virtual Status Unlink(std::string_view path) = 0;
   virtual Status UnlinkAt(meta::InodeId parent, std::string_view name) = 0;
   virtual Status Rmdir(std::string_view path) = 0;
+  // Removes `path` and everything below it, children first, a bounded batch
+  // of entries per commit (not atomic); returns the entries removed.
+  virtual Result<uint64_t> RemoveTree(std::string_view path) = 0;
   virtual Status RmdirAt(meta::InodeId parent, std::string_view name) = 0;
   virtual Status Rename(std::string_view from, std::string_view to, meta::RenameMode mode) = 0;
   virtual Status RenameAt(meta::InodeId from_parent, std::string_view from_name,

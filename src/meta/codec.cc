@@ -281,36 +281,50 @@ Result<Snapshot> DecodeSnapshot(std::string_view name, std::string_view value) {
   return s;
 }
 
-std::string EncodeEvent(const Event& e) {
-  std::string v(1, static_cast<char>(kValueVersion));
+std::string EncodeEvent(const Event& e, std::string_view previous_path) {
+  size_t shared = 0;
+  while (shared < e.path.size() && shared < previous_path.size() &&
+         e.path[shared] == previous_path[shared]) {
+    ++shared;
+  }
+  std::string v(1, static_cast<char>(kEventVersion));
   v.push_back(static_cast<char>(e.type));
   v.push_back(static_cast<char>(e.file_type));
   PutVarint64(&v, e.inode);
-  PutLengthPrefixed(&v, e.path);
+  PutVarint64(&v, shared);
+  PutLengthPrefixed(&v, std::string_view(e.path).substr(shared));
   PutLengthPrefixed(&v, e.old_path);
   PutLengthPrefixed(&v, e.detail);
   PutVarint64(&v, static_cast<uint64_t>(e.time_ns));
+  PutVarint64(&v, e.count);
   return v;
 }
 
-Result<Event> DecodeEvent(uint64_t seq, uint32_t ordinal, std::string_view value) {
+Result<Event> DecodeEvent(uint64_t seq, uint32_t ordinal, std::string_view value,
+                          std::string_view previous_path) {
   Decoder d(value);
   Event e;
   e.seq = seq;
   e.ordinal = ordinal;
-  uint8_t type = 0, file_type = 0;
+  uint8_t version = 0, type = 0, file_type = 0;
+  uint64_t shared = 0;
   std::string_view path, old_path, detail;
-  if (!CheckVersion(&d) || !d.GetFixed8(&type) || !d.GetFixed8(&file_type) ||
-      !d.GetVarint64(&e.inode) || !d.GetLengthPrefixed(&path) || !d.GetLengthPrefixed(&old_path) ||
-      !d.GetLengthPrefixed(&detail) || type < 1 || type > 10) {
+  if (!d.GetFixed8(&version) || (version != kValueVersion && version != kEventVersion) ||
+      !d.GetFixed8(&type) || !d.GetFixed8(&file_type) || !d.GetVarint64(&e.inode) ||
+      (version == kEventVersion && !d.GetVarint64(&shared)) || !d.GetLengthPrefixed(&path) ||
+      !d.GetLengthPrefixed(&old_path) || !d.GetLengthPrefixed(&detail) || type < 1 || type > 10 ||
+      shared > previous_path.size()) {
     return Bad("event");
   }
   uint64_t time = 0;
   if (!d.GetVarint64(&time)) return Bad("event");
+  if (version == kEventVersion && (!d.GetVarint64(&e.count) || e.count == 0)) return Bad("event");
   e.time_ns = static_cast<int64_t>(time);
   e.type = static_cast<EventType>(type);
   e.file_type = static_cast<FileType>(file_type);
-  e.path = path;
+  e.path.reserve(shared + path.size());
+  e.path.assign(previous_path.substr(0, shared));
+  e.path.append(path);
   e.old_path = old_path;
   e.detail = detail;
   return e;

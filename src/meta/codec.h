@@ -83,9 +83,17 @@ Result<Manifest> DecodeManifest(std::string_view value);
 std::string EncodeSnapshot(const Snapshot& snapshot);
 Result<Snapshot> DecodeSnapshot(std::string_view name, std::string_view value);
 
-// Watch event values; seq and ordinal come from the key.
-std::string EncodeEvent(const Event& event);
-Result<Event> DecodeEvent(uint64_t seq, uint32_t ordinal, std::string_view value);
+// Watch event values; seq and ordinal come from the key. Events are written in
+// version 2 (kEventVersion): the path is stored as the number of leading bytes it
+// shares with `previous_path`, the path of the event before it in the same commit
+// ("" for ordinal 0), plus the rest, so a commit's events that share a long prefix
+// store it once. Version 1 (full paths, count 1) is still read.
+inline constexpr uint8_t kEventVersion = 2;
+std::string EncodeEvent(const Event& event, std::string_view previous_path = {});
+// Corruption when the value is malformed or claims more shared bytes than
+// `previous_path` has.
+Result<Event> DecodeEvent(uint64_t seq, uint32_t ordinal, std::string_view value,
+                          std::string_view previous_path = {});
 
 // Block reference state: live with a count, claimed by GC (object being
 // deleted), or collected (object gone; a publish must re-upload).

@@ -32,9 +32,20 @@ void MetaService::Command::Event(EventType type, std::string_view path, InodeId 
   e.inode = inode;
   e.file_type = file_type;
   e.detail = detail;
+  Event(std::move(e));
+}
+
+void MetaService::Command::Event(meta::Event e) {
+  bool creates = e.type == EventType::kMkdir || e.type == EventType::kCreate ||
+                 e.type == EventType::kSymlink || e.type == EventType::kPublish;
+  if (creates) {
+    e.count += created_parents_;
+    created_parents_ = 0;
+  }
   e.time_ns = now_;
-  batch_.Put(WatchKey(0, ordinal_++), EncodeEvent(e),
+  batch_.Put(WatchKey(0, ordinal_++), EncodeEvent(e, last_event_path_),
              holt::Stamp{kWatchKeySeqOffset, holt::kNoStamp});
+  last_event_path_ = std::move(e.path);
 }
 
 void MetaService::Command::TouchDir(InodeId dir, int64_t child_delta, int64_t nlink_delta) {

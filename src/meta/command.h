@@ -33,6 +33,13 @@ class MetaService::Command {
 
   void Event(EventType type, std::string_view path, InodeId inode, FileType file_type,
              std::string_view old_path = {}, std::string_view detail = {});
+  // Emits `event` (time, seq and ordinal are filled in). A creating event
+  // (mkdir, create, symlink, publish) also counts the ancestors noted by
+  // NoteCreatedParent since the last one.
+  void Event(meta::Event event);
+  // A missing ancestor created for the next creating event: it gets no event
+  // of its own (its path is a prefix of that event's path).
+  void NoteCreatedParent() { created_parents_++; }
   // Child-count and link-count deltas on a directory, with mtime/ctime = now.
   void TouchDir(InodeId dir, int64_t child_delta, int64_t nlink_delta);
   // The same for a directory that moved to (new_parent, new_name).
@@ -77,6 +84,8 @@ class MetaService::Command {
   int64_t now_;
   holt::Batch batch_;
   uint32_t ordinal_ = 0;
+  std::string last_event_path_;   // events store their path relative to it
+  uint64_t created_parents_ = 0;  // ancestors the next creating event stands for
   std::map<Digest, int64_t> block_deltas_;
   std::set<Digest> revive_;
   std::map<Digest, std::set<InodeId>> released_by_;  // inodes whose manifests dropped a block

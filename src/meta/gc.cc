@@ -22,6 +22,7 @@
 #include "common/coding.h"
 #include "common/logging.h"
 #include "meta/command.h"
+#include "meta/event_reader.h"
 #include "meta/path.h"
 #include "meta/resolved.h"
 #include "object/block.h"
@@ -433,6 +434,8 @@ Status MetaService::PruneHistory(GcReport* report) {
   scan.prefix = std::string(1, family::kWatch);
   scan.limit = kPage;
   std::string floor;  // WatchKey of the newest pruned event
+  uint64_t pruned_seq = 0;  // commit of the newest pruned event
+  EventReader reader(engine_.get());
   for (bool more = true; more;) {
     NOKV_ASSIGN_OR_RETURN(auto rows, engine_->Scan(scan));
     holt::Batch batch;
@@ -440,16 +443,19 @@ Status MetaService::PruneHistory(GcReport* report) {
       uint64_t seq = 0;
       uint32_t ordinal = 0;
       if (!ParseWatchKey(row.key, &seq, &ordinal)) continue;
-      auto event = DecodeEvent(seq, ordinal, row.value);
+      auto event = reader.Decode(seq, ordinal, row.value);
       bool too_many = total > options_.watch_retention_events;
       bool too_old = event.ok() && now - event->time_ns > Nanos(options_.watch_retention_age);
-      if (!too_many && !too_old) {
+      // A commit goes whole: its later events store their paths relative to earlier ones.
+      bool same_commit = pruned_seq != 0 && seq == pruned_seq;
+      if (!too_many && !too_old && !same_commit) {
         more = false;
         break;
       }
       batch.Delete(row.key);
       total--;
       floor = row.key;
+      pruned_seq = seq;
       report->events_pruned++;
     }
     if (!floor.empty()) batch.Put(kWatchFloorKey, floor);

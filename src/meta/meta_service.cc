@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <thread>
+#include <unordered_set>
 
 #include "common/coding.h"
 #include "common/logging.h"
@@ -278,8 +279,13 @@ FsTotals MetaService::Totals() {
 Result<std::string> MetaService::PathOf(InodeId inode, const ReadContext* at) {
   const holt::ReadView* view = at ? at->view() : nullptr;
   std::vector<std::string> names;
-  for (int depth = 0; inode != kRootInode; ++depth) {
-    if (depth > 4096) return Status::Corruption("directory cycle above inode");
+  // Depth is no sign of a cycle (trees made before kMaxDepth existed may be
+  // deeper); meeting an inode twice is.
+  std::unordered_set<InodeId> seen;
+  while (inode != kRootInode) {
+    if (!seen.insert(inode).second) {
+      return Status::Corruption("directory cycle above inode " + std::to_string(inode));
+    }
     NOKV_ASSIGN_OR_RETURN(Attr attr, ReadAttr(inode, view));
     if (attr.parent == 0)
       return Status::NotFound("inode " + std::to_string(inode) + " is unlinked");

@@ -128,6 +128,13 @@ class MetaService {
   Status UnlinkAt(InodeId parent, std::string_view name);
   Status Rmdir(std::string_view path);
   Status RmdirAt(InodeId parent, std::string_view name);
+  // Removes `path` and everything below it, children before their directory, in
+  // commands of at most kRemoveTreeBatch entries (not atomic: after an error part
+  // of the tree may be gone). Each command emits one remove event per topmost
+  // entry it removed, counting the entries that went with it. Returns the number
+  // of entries removed; PermissionDenied for "/".
+  static constexpr size_t kRemoveTreeBatch = 1024;
+  Result<uint64_t> RemoveTree(std::string_view path);
   Status Rename(std::string_view from, std::string_view to, RenameMode mode = RenameMode::kReplace);
   Status RenameAt(InodeId from_parent, std::string_view from_name, InodeId to_parent,
                   std::string_view to_name, RenameMode mode = RenameMode::kReplace);

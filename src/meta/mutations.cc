@@ -36,10 +36,11 @@ EventType CreateEvent(FileType type) {
 
 Attr AddNode(MetaService::Command& cmd, InodeId inode, InodeId parent, std::string_view name,
              std::string_view path, FileType type, std::string_view target,
-             const NodeOptions& options);
+             const NodeOptions& options, bool report = true);
 
 Result<InodeId> MetaService::WalkParents(Command& cmd, const std::vector<std::string>& parts,
                                          const NodeOptions& options) {
+  NOKV_RETURN_IF_ERROR(CheckDepth(parts.size(), JoinPath(parts, parts.size())));
   InodeId dir = kRootInode;
   bool fresh = false;  // `dir` is created by this very command
   size_t i = 0;
@@ -65,8 +66,10 @@ Result<InodeId> MetaService::WalkParents(Command& cmd, const std::vector<std::st
   if (!fresh) cmd.batch().RequireExists(InodeKey(dir));
   for (; i + 1 < parts.size(); ++i) {
     InodeId child = AllocateInode();
-    AddNode(cmd, child, dir, parts[i], JoinPath(parts, i + 1), FileType::kDirectory, {},
-            NodeOptions{0, options.uid, options.gid, false, {}});
+    // No event of its own, and no path built: the creating event that follows names
+    // the deepest path, which lies below this one (docs/metadata.md, Watch).
+    AddNode(cmd, child, dir, parts[i], {}, FileType::kDirectory, {},
+            NodeOptions{0, options.uid, options.gid, false, {}}, /*report=*/false);
     cmd.created_dirs[{dir, parts[i]}] = child;
     dir = child;
   }
@@ -86,9 +89,10 @@ Result<std::string> MetaService::GuardDirPath(Command& cmd, InodeId dir) {
 }
 
 // Adds a new node (parent, name) to `cmd`; parent must be a guarded directory.
+// Without `report` the node is a created parent, counted by the next creating event.
 Attr AddNode(MetaService::Command& cmd, InodeId inode, InodeId parent, std::string_view name,
              std::string_view path, FileType type, std::string_view target,
-             const NodeOptions& options) {
+             const NodeOptions& options, bool report) {
   Attr attr;
   attr.inode = inode;
   attr.type = type;
@@ -106,7 +110,11 @@ Attr AddNode(MetaService::Command& cmd, InodeId inode, InodeId parent, std::stri
   cmd.batch().Put(DentryKey(parent, name), EncodeDentry(inode, type));
   cmd.PutAttr(attr, /*stamp_generation=*/true);
   cmd.TouchDir(parent, +1, type == FileType::kDirectory ? +1 : 0);
-  cmd.Event(CreateEvent(type), path, inode, type);
+  if (report) {
+    cmd.Event(CreateEvent(type), path, inode, type);
+  } else {
+    cmd.NoteCreatedParent();
+  }
   cmd.Totals(type == FileType::kFile, type == FileType::kDirectory, type == FileType::kSymlink, 0);
   return attr;
 }
@@ -153,6 +161,7 @@ Result<Attr> MetaService::MakeNodeAt(InodeId parent, std::string_view name, File
       [&](Command& cmd) -> Status {
         NOKV_ASSIGN_OR_RETURN(std::string dir_path, GuardDirPath(cmd, parent));
         std::string path = ChildPath(dir_path, name);
+        NOKV_RETURN_IF_ERROR(CheckDepth(PathDepth(path), path));
         if (ReadDentry(parent, name, nullptr).ok()) {
           return Status::AlreadyExists(path + " already exists");
         }
@@ -215,6 +224,7 @@ Result<Attr> MetaService::LinkAt(InodeId inode, InodeId new_parent, std::string_
         }
         NOKV_ASSIGN_OR_RETURN(std::string dir_path, GuardDirPath(cmd, new_parent));
         std::string path = ChildPath(dir_path, new_name);
+        NOKV_RETURN_IF_ERROR(CheckDepth(PathDepth(path), path));
         if (ReadDentry(new_parent, new_name, nullptr).ok()) {
           return Status::AlreadyExists(path + " already exists");
         }

@@ -75,4 +75,22 @@ bool PathIsUnder(std::string_view path, std::string_view root) {
          (path.starts_with(root) && path.size() > root.size() && path[root.size()] == '/');
 }
 
+size_t PathDepth(std::string_view normalized) {
+  size_t depth = 0;
+  for (char c : normalized) depth += c == '/';
+  return normalized == "/" ? 0 : depth;
+}
+
+std::string Abbreviate(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  return std::string(text.substr(0, max_bytes)) + "...";
+}
+
+Status CheckDepth(size_t depth, std::string_view path) {
+  if (depth <= kMaxDepth) return Status::Ok();
+  return Status::InvalidArgument("path " + Abbreviate(path) + " would be " + std::to_string(depth) +
+                                 " levels deep; the limit is " + std::to_string(kMaxDepth) +
+                                 " (kMaxDepth)");
+}
+
 }  // namespace nokv::meta

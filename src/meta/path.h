@@ -22,5 +22,12 @@ std::string JoinPath(const std::vector<std::string>& components, size_t count);
 std::string ChildPath(std::string_view parent, std::string_view name);
 // True when `path` is `root` or lies below it (both normalized).
 bool PathIsUnder(std::string_view path, std::string_view root);
+// The number of components of a normalized path ("/" has none).
+size_t PathDepth(std::string_view normalized);
+// InvalidArgument naming kMaxDepth when an entry at `path` would lie `depth`
+// components deep and that is over the limit; `path` is abbreviated in the message.
+Status CheckDepth(size_t depth, std::string_view path);
+// `text` cut to at most `max_bytes` (then ending in "..."), for error messages.
+std::string Abbreviate(std::string_view text, size_t max_bytes = 64);
 
 }  // namespace nokv::meta

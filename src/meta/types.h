@@ -14,6 +14,12 @@ namespace nokv::meta {
 using InodeId = uint64_t;
 inline constexpr InodeId kRootInode = 1;
 inline constexpr size_t kMaxNameBytes = 255;
+// The deepest an entry may lie, counted in path components ("/a/b" is 2).
+// Enforced where entries are made or moved (mkdir, create, symlink, link,
+// publish, rename: InvalidArgument naming the limit). Walks over existing trees
+// (removal, PathOf, GC, index) accept deeper trees made before the limit existed
+// and tell a cycle from depth by the inodes they have seen.
+inline constexpr size_t kMaxDepth = 4096;
 
 enum class FileType : uint8_t { kFile = 1, kDirectory = 2, kSymlink = 3 };
 
@@ -86,6 +92,11 @@ struct Event {
   FileType file_type = FileType::kFile;
   std::string detail;   // snapshot name, xattr name, ...
   int64_t time_ns = 0;  // wall clock of the commit
+  // How many entries the event stands for. mkdir/create/symlink/publish: 1 plus
+  // the missing ancestors the same command created (they are not reported
+  // separately; each is a prefix of `path`). remove: the entry and everything
+  // below it that went with it (a directory removed with its contents).
+  uint64_t count = 1;
 
   // "seq.ordinal": a position in the event stream.
   std::string cursor() const;

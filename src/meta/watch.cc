@@ -4,6 +4,7 @@
 
 #include "common/coding.h"
 #include "meta/codec.h"
+#include "meta/event_reader.h"
 #include "meta/meta_service.h"
 #include "meta/path.h"
 
@@ -29,6 +30,20 @@ Result<std::string> CursorStart(std::string_view cursor, uint64_t* seq) {
     if (!whole(cursor.substr(dot + 1), &ordinal) || ordinal > UINT32_MAX) return bad();
   }
   return WatchKey(*seq, static_cast<uint32_t>(ordinal));
+}
+
+// True when `event` concerns the subtree at `root`: its path (or a rename's old
+// path) lies at or under `root`, or it removed or moved a directory at or above
+// `root`, which takes the whole subtree with it.
+bool EventTouches(const Event& event, std::string_view root) {
+  if (PathIsUnder(event.path, root)) return true;
+  if (!event.old_path.empty() && PathIsUnder(event.old_path, root)) return true;
+  if (event.file_type != FileType::kDirectory) return false;
+  if (event.type == EventType::kRemove) return PathIsUnder(root, event.path);
+  if (event.type == EventType::kRename) {
+    return PathIsUnder(root, event.path) || PathIsUnder(root, event.old_path);
+  }
+  return false;
 }
 
 }  // namespace
@@ -71,6 +86,7 @@ Result<EventPage> MetaService::Watch(std::string_view path, std::string_view cur
   auto deadline = std::chrono::steady_clock::now() + wait;
   EventPage page;
   page.next_cursor = std::string(cursor);
+  EventReader reader(engine_.get());
   for (;;) {
     // Any commit after this point, by any writer of the engine, wakes us.
     uint64_t seen = engine_->visible_seq();
@@ -80,10 +96,9 @@ Result<EventPage> MetaService::Watch(std::string_view path, std::string_view cur
         uint64_t seq = 0;
         uint32_t ordinal = 0;
         if (!ParseWatchKey(row.key, &seq, &ordinal)) continue;
-        NOKV_ASSIGN_OR_RETURN(Event event, DecodeEvent(seq, ordinal, row.value));
+        NOKV_ASSIGN_OR_RETURN(Event event, reader.Decode(seq, ordinal, row.value));
         page.next_cursor = event.cursor();
-        if (PathIsUnder(event.path, root) ||
-            (!event.old_path.empty() && PathIsUnder(event.old_path, root))) {
+        if (EventTouches(event, root)) {
           page.events.push_back(std::move(event));
           if (page.events.size() >= limit) return page;
         }

@@ -64,14 +64,43 @@ VerbError CheckKeys(const nlohmann::json& args, std::string_view verb,
   return VerbError::Ok();
 }
 
-VerbError GetString(const nlohmann::json& args, const char* key, bool required, std::string* out) {
+size_t CharCount(std::string_view s) {
+  size_t count = 0;
+  for (size_t i = 0; i < s.size(); ++count) {
+    auto lead = static_cast<uint8_t>(s[i]);
+    size_t len = lead < 0x80           ? 1
+                 : (lead >> 5) == 0x6  ? 2
+                 : (lead >> 4) == 0xE  ? 3
+                 : (lead >> 3) == 0x1E ? 4
+                                       : 1;
+    size_t j = 1;
+    while (j < len && i + j < s.size() && (static_cast<uint8_t>(s[i + j]) & 0xC0) == 0x80) ++j;
+    i += j == len ? len : 1;  // an invalid sequence counts byte by byte
+  }
+  return count;
+}
+
+VerbError GetString(const nlohmann::json& args, const char* key, bool required, std::string* out,
+                    size_t min_chars, size_t max_chars) {
   const nlohmann::json* v = Find(args, key);
   if (v == nullptr) {
     if (!required) return VerbError::Ok();
     return VerbError::InvalidArgument(std::string("missing required argument '") + key + "'");
   }
   if (!v->is_string()) return WrongType(key, "a string");
-  *out = v->get<std::string>();
+  const auto& text = v->get_ref<const std::string&>();
+  if (min_chars > 0 || max_chars != SIZE_MAX) {
+    size_t chars = CharCount(text);
+    if (chars < min_chars || chars > max_chars) {
+      std::string range = max_chars == SIZE_MAX
+                              ? "at least " + std::to_string(min_chars)
+                              : std::to_string(min_chars) + " to " + std::to_string(max_chars);
+      return VerbError::InvalidArgument(
+          std::string("'") + key + "' must be " + range + " characters long",
+          "got " + std::to_string(chars));
+    }
+  }
+  *out = text;
   return VerbError::Ok();
 }
 
@@ -87,9 +116,12 @@ VerbError GetInt(const nlohmann::json& args, const char* key, int64_t min, int64
                  int64_t* out) {
   const nlohmann::json* v = Find(args, key);
   if (v == nullptr) return VerbError::Ok();
+  // A float is integral only inside int64's range (casting one outside is undefined).
+  constexpr double kTwo63 = 9223372036854775808.0;
   bool integral =
       v->is_number_integer() ||
-      (v->is_number_float() && v->get<double>() == static_cast<int64_t>(v->get<double>()));
+      (v->is_number_float() && v->get<double>() >= -kTwo63 && v->get<double>() < kTwo63 &&
+       v->get<double>() == static_cast<double>(static_cast<int64_t>(v->get<double>())));
   if (!integral) return WrongType(key, "an integer");
   int64_t n =
       v->is_number_unsigned() && v->get<uint64_t>() > uint64_t(INT64_MAX)
@@ -124,6 +156,12 @@ VerbError GetStringList(const nlohmann::json& args, const char* key, size_t max_
 
 VerbError NormalizeScopedPath(std::string_view raw, std::string_view root, std::string* out) {
   std::string example = root == "/" ? "/runs" : std::string(root);
+  if (size_t chars = CharCount(raw); chars > kMaxPathChars) {
+    return VerbError::InvalidArgument("path is " + std::to_string(chars) +
+                                          " characters long; at most " +
+                                          std::to_string(kMaxPathChars),
+                                      "name a shorter path");
+  }
   if (raw.empty() || raw[0] != '/') {
     return VerbError::InvalidArgument(
         "path '" + std::string(raw.substr(0, 256)) + "' is not absolute",

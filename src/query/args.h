@@ -27,8 +27,18 @@ std::string ClosestMatch(std::string_view word, const std::vector<std::string>& 
 VerbError CheckKeys(const nlohmann::json& args, std::string_view verb,
                     const std::vector<std::string>& allowed);
 
+// The longest path and grep pattern an argument may be (the schemas' maxLength).
+inline constexpr size_t kMaxPathChars = 4096;
+inline constexpr size_t kMaxPatternChars = 4096;
+
+// Characters as JSON Schema's minLength/maxLength count them: UTF-8 code points,
+// each byte of an invalid sequence counting as one.
+size_t CharCount(std::string_view s);
+
 // Getters: an absent key leaves *out unchanged (required: invalid_argument).
-VerbError GetString(const nlohmann::json& args, const char* key, bool required, std::string* out);
+// A present string must have min_chars..max_chars characters (CharCount).
+VerbError GetString(const nlohmann::json& args, const char* key, bool required, std::string* out,
+                    size_t min_chars = 0, size_t max_chars = SIZE_MAX);
 VerbError GetBool(const nlohmann::json& args, const char* key, bool* out);
 VerbError GetInt(const nlohmann::json& args, const char* key, int64_t min, int64_t max,
                  int64_t* out);

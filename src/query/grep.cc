@@ -39,8 +39,7 @@ VerbError ParseGrepArgs(const Invocation& inv, const nlohmann::json& args, GrepA
   std::string raw;
   NOKV_VERB_TRY(GetString(args, "path", true, &raw));
   NOKV_VERB_TRY(NormalizeScopedPath(raw, inv.root, &g->path));
-  NOKV_VERB_TRY(GetString(args, "pattern", true, &g->pattern));
-  if (g->pattern.empty()) return VerbError::InvalidArgument("'pattern' must not be empty");
+  NOKV_VERB_TRY(GetString(args, "pattern", true, &g->pattern, 1, kMaxPatternChars));
   NOKV_VERB_TRY(GetBool(args, "regex", &g->regex));
   NOKV_VERB_TRY(GetBool(args, "case_sensitive", &g->case_sensitive));
   NOKV_VERB_TRY(GetBool(args, "recursive", &g->recursive));

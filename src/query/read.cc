@@ -72,7 +72,7 @@ VerbError ParseArgs(const Invocation& inv, const nlohmann::json& args, ReadPlan*
                                       "formats: auto, structured, text, bytes");
   }
   std::string lines;
-  NOKV_VERB_TRY(GetString(args, "lines", false, &lines));
+  NOKV_VERB_TRY(GetString(args, "lines", false, &lines, 1));
   if (!lines.empty()) NOKV_VERB_TRY(ParseLines(lines, plan));
   int64_t offset = -1;
   NOKV_VERB_TRY(GetInt(args, "offset", 0, INT64_MAX, &offset));
@@ -102,8 +102,10 @@ VerbError ParseArgs(const Invocation& inv, const nlohmann::json& args, ReadPlan*
   return NormalizeScopedPath(raw, inv.root, &plan->path);
 }
 
-// Opens plan.generation of plan.path: at the call's read point, else at a
-// snapshot that still holds it. `reader` receives the invocation to read with.
+// Opens plan.generation of plan.path: at the call's read point, else (reading
+// the latest) at a snapshot that still holds it. A call at a snapshot, or a
+// service bound to one, reads from that snapshot only. `reader` receives the
+// invocation to read with.
 VerbError OpenEvidence(const Invocation& inv, const ReadPlan& plan, Invocation* reader,
                        std::unique_ptr<FileBody>* body) {
   auto attr = inv.meta->Stat(plan.path, inv.at());
@@ -111,7 +113,9 @@ VerbError OpenEvidence(const Invocation& inv, const ReadPlan& plan, Invocation* 
     return FileBody::Open(inv, *attr, plan.generation, body);
   }
   if (attr.ok() && FileBody::Open(inv, *attr, plan.generation, body).ok()) return VerbError::Ok();
-  auto snapshots = inv.meta->ListSnapshots();
+  auto snapshots = inv.snapshot.empty()
+                       ? inv.meta->ListSnapshots()
+                       : Result<std::vector<meta::Snapshot>>(std::vector<meta::Snapshot>{});
   for (const auto& snap : snapshots.ok() ? *snapshots : std::vector<meta::Snapshot>{}) {
     if (snap.seq < plan.generation || !PathUnder(plan.path, snap.root)) continue;
     auto ctx = inv.meta->AtSnapshot(snap.name);
@@ -160,6 +164,7 @@ VerbError ReadText(Invocation& inv, const ReadPlan& plan, FileBody* body, size_t
   }
   NOKV_VERB_TRY(reader.error());
   ResultBudget budget(inv.max_result_bytes);
+  budget.TryAdd(CompactJson(*out).size());  // what the result holds already (a parse_error)
   nlohmann::json lines = nlohmann::json::array();
   uint64_t first = 0, last = 0;
   bool truncated = false;
@@ -205,6 +210,7 @@ VerbError ReadStructured(Invocation& inv, const ReadPlan& plan, FileBody* body, 
     return VerbError::Ok();
   }
   ResultBudget budget(inv.max_result_bytes);
+  budget.TryAdd(CompactJson(*out).size());  // what the result holds already (a parse_error)
   nlohmann::json records = nlohmann::json::array();
   size_t total = parsed->records.size();
   size_t i = std::min<uint64_t>(plan.offset, total);
@@ -231,6 +237,7 @@ VerbError ReadStructured(Invocation& inv, const ReadPlan& plan, FileBody* body, 
 VerbError ReadBytes(Invocation& inv, const ReadPlan& plan, FileBody* body, size_t limit,
                     nlohmann::json* out) {
   ResultBudget budget(inv.max_result_bytes);
+  budget.TryAdd(CompactJson(*out).size());  // what the result holds already (a parse_error)
   // base64 grows 4/3; UTF-8 text grows with escapes, so halve until it fits.
   size_t length = std::min<uint64_t>(limit, budget.remaining() * 3 / 4);
   std::string bytes, encoding, data;

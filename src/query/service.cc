@@ -16,6 +16,9 @@
 namespace nokv::query {
 namespace {
 
+constexpr size_t kMinResultBytes = 1024;    // the smallest max_result_bytes
+constexpr size_t kMaxErrorTextBytes = 400;  // of an error's message, and of its hint
+
 struct VerbSpec {
   VerbFn fn;
   std::vector<std::string> keys;  // besides snapshot and max_result_bytes
@@ -62,6 +65,21 @@ void SanitizeStrings(nlohmann::json* j) {
       for (auto it = j->begin(); it != j->end(); ++it) fixed[SanitizeUtf8(it.key())] = it.value();
       *j = std::move(fixed);
     }
+  }
+}
+
+// The error as JSON, within kMinResultBytes (the smallest max_result_bytes a call may
+// ask for): message and hint echo arguments and file contents, so they are cut
+// (UTF-8 safe, ending in "...") until the whole error fits.
+nlohmann::json BoundedErrorJson(VerbError error) {
+  size_t keep = kMaxErrorTextBytes;
+  for (;;) {
+    for (std::string* text : {&error.message, &error.hint}) {
+      if (text->size() > keep) *text = text->substr(0, Utf8Floor(*text, keep)) + "...";
+    }
+    nlohmann::json out = error.ToJson();
+    if (CompactJson(out).size() <= kMinResultBytes || keep < 16) return out;
+    keep /= 2;
   }
 }
 
@@ -145,7 +163,7 @@ VerbError Service::Impl::Run(std::string_view name, const nlohmann::json& raw_ar
   inv.meta = meta, inv.store = store, inv.io = io, inv.control = &control;
   inv.root = options.root;
   int64_t max_bytes = static_cast<int64_t>(options.default_max_result_bytes);
-  NOKV_VERB_TRY(GetInt(args, "max_result_bytes", 1024,
+  NOKV_VERB_TRY(GetInt(args, "max_result_bytes", kMinResultBytes,
                        static_cast<int64_t>(options.hard_max_result_bytes), &max_bytes));
   inv.max_result_bytes = static_cast<size_t>(max_bytes);
   inv.snapshot = options.snapshot;
@@ -162,7 +180,7 @@ VerbError Service::Impl::Run(std::string_view name, const nlohmann::json& raw_ar
 
   std::string cursor_text;
   CursorState cursor;
-  if (spec.paged) NOKV_VERB_TRY(GetString(args, "cursor", false, &cursor_text));
+  if (spec.paged) NOKV_VERB_TRY(GetString(args, "cursor", false, &cursor_text, 1));
   if (!cursor_text.empty()) {
     NOKV_VERB_TRY(DecodeCursor(cursor_text, name, QueryFingerprint(args), &cursor));
     if (!options.snapshot.empty() && cursor.snapshot != options.snapshot) {
@@ -197,6 +215,14 @@ VerbError Service::Impl::Run(std::string_view name, const nlohmann::json& raw_ar
     leases.Hold(inv.snapshot, inv.ctx);
   }
   SanitizeStrings(out);
+  // Verbs keep to the budget by construction; this holds when an envelope field
+  // (a long path, a cursor) takes more than the room kept for it.
+  if (size_t bytes = CompactJson(*out).size(); bytes > inv.max_result_bytes) {
+    return VerbError::TooLarge("the result is " + std::to_string(bytes) +
+                                   " bytes, over max_result_bytes " +
+                                   std::to_string(inv.max_result_bytes),
+                               "raise max_result_bytes or ask for less (limit, a shorter path)");
+  }
   return VerbError::Ok();
 }
 
@@ -219,9 +245,9 @@ nlohmann::json Service::Call(std::string_view name, const nlohmann::json& args,
   try {
     nlohmann::json out = nlohmann::json::object();
     VerbError error = impl_->Run(name, args, control, &out);
-    return error.ok() ? out : error.ToJson();
+    return error.ok() ? out : BoundedErrorJson(std::move(error));
   } catch (const std::exception& e) {
-    return VerbError::Internal(std::string("unexpected failure: ") + e.what()).ToJson();
+    return BoundedErrorJson(VerbError::Internal(std::string("unexpected failure: ") + e.what()));
   }
 }
 

@@ -4,6 +4,7 @@
 #include <set>
 #include <string>
 
+#include "records/format.h"
 #include "records/parse_error.h"
 #include "records/scalar_text.h"
 #include "records/utf8.h"
@@ -137,6 +138,7 @@ Result<std::vector<json>> ParseCsvRecords(std::string_view body) {
   std::vector<CsvCell> cells;
   std::vector<std::string> header;
   std::vector<json> records;
+  ValueBudget budget(kMaxParsedValues);
   size_t line = 0;
   while (true) {
     NOKV_ASSIGN_OR_RETURN(bool more, reader.Next(&cells, &line));
@@ -151,6 +153,7 @@ Result<std::vector<json>> ParseCsvRecords(std::string_view body) {
                         "row has " + std::to_string(cells.size()) + " cells but the header has " +
                             std::to_string(header.size()));
     }
+    if (!budget.Take(1 + cells.size())) return ParseError(line, 0, budget.Exceeded());
     json record = json::object();
     for (size_t i = 0; i < cells.size(); ++i) {
       json value = CellValue(cells[i]);

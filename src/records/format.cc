@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <exception>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "records/csv_records.h"
 #include "records/parse_error.h"
@@ -54,35 +56,61 @@ void LineColumn(std::string_view text, size_t offset, size_t* line, size_t* colu
   *column = offset - (last_newline == std::string_view::npos ? 0 : last_newline + 1) + 1;
 }
 
-// Offset of the bracket that nests deeper than kMaxJsonDepth (strings skipped), or npos.
-size_t FindTooDeep(std::string_view text) {
-  size_t depth = 0;
-  bool in_string = false;
+// The first place where `text` nests deeper than kMaxJsonDepth or starts a value over
+// `budget`, found before nlohmann builds anything: (offset, what) or npos. Counts values
+// as they start: containers, scalars after '[', ',' or ':' (or at the start), strings
+// that are not object keys. Malformed text is left to the parser.
+std::pair<size_t, std::string> ScanJsonLimits(std::string_view text, ValueBudget* budget) {
+  std::vector<bool> in_object;  // per open container
+  bool expect_key = false;      // inside an object, after '{' or ','
+  char last = '\0';             // last significant character outside strings
+  auto value = [&](size_t i) -> std::pair<size_t, std::string> {
+    if (!budget->Take()) return {i, budget->Exceeded()};
+    return {std::string_view::npos, {}};
+  };
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
+    std::pair<size_t, std::string> problem{std::string_view::npos, {}};
+    if (c == '"') {
+      bool key = !in_object.empty() && in_object.back() && expect_key;
+      if (!key) problem = value(i);
+      for (++i; i < text.size() && text[i] != '"'; ++i) {
+        if (text[i] == '\\') ++i;
+      }
+      last = '"';
     } else if (c == '[' || c == '{') {
-      if (++depth > kMaxJsonDepth) return i;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
+      problem = value(i);
+      if (in_object.size() >= kMaxJsonDepth) {
+        return {i, "nesting deeper than " + std::to_string(kMaxJsonDepth) + " levels"};
+      }
+      in_object.push_back(c == '{');
+      expect_key = c == '{';
+      last = c;
+    } else if (c == ']' || c == '}') {
+      if (!in_object.empty()) in_object.pop_back();
+      expect_key = false;
+      last = c;
+    } else if (c == ',' || c == ':') {
+      expect_key = c == ',' && !in_object.empty() && in_object.back();
+      last = c;
+    } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      continue;
+    } else {
+      if (last == '\0' || last == '[' || last == ',' || last == ':') problem = value(i);
+      last = c;
     }
+    if (problem.first != std::string_view::npos) return problem;
   }
-  return std::string_view::npos;
+  return {std::string_view::npos, {}};
 }
 
-// Parses one JSON document; `first_line` numbers the lines of `text` in the error.
-Result<json> ParseJsonDocument(std::string_view text, size_t first_line) {
-  if (size_t deep = FindTooDeep(text); deep != std::string_view::npos) {
+// Parses one JSON document, charging its values to `budget`; `first_line` numbers the
+// lines of `text` in the error.
+Result<json> ParseJsonDocument(std::string_view text, size_t first_line, ValueBudget* budget) {
+  if (auto [offset, what] = ScanJsonLimits(text, budget); offset != std::string_view::npos) {
     size_t line = 0, column = 0;
-    LineColumn(text, deep, &line, &column);
-    return ParseError(first_line + line - 1, column,
-                      "nesting deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    LineColumn(text, offset, &line, &column);
+    return ParseError(first_line + line - 1, column, what);
   }
   try {
     return json::parse(text);
@@ -99,7 +127,8 @@ Status ParseJson(std::string_view body, Records* out) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return ParseError(1, 1, "empty JSON body");
   }
-  NOKV_ASSIGN_OR_RETURN(json document, ParseJsonDocument(body, 1));
+  ValueBudget budget(kMaxParsedValues);
+  NOKV_ASSIGN_OR_RETURN(json document, ParseJsonDocument(body, 1, &budget));
   if (document.is_array()) {
     out->record_type = "json_array";
     out->records.reserve(document.size());
@@ -129,9 +158,10 @@ Status ForEachLine(std::string_view body, Fn&& fn) {
 
 Status ParseJsonl(std::string_view body, Records* out) {
   out->record_type = "jsonl";
+  ValueBudget budget(kMaxParsedValues);
   return ForEachLine(body, [&](size_t line_number, std::string_view line) -> Status {
     if (line.find_first_not_of(" \t") == std::string_view::npos) return Status::Ok();
-    NOKV_ASSIGN_OR_RETURN(json record, ParseJsonDocument(line, line_number));
+    NOKV_ASSIGN_OR_RETURN(json record, ParseJsonDocument(line, line_number, &budget));
     out->records.push_back(std::move(record));
     return Status::Ok();
   });
@@ -139,7 +169,9 @@ Status ParseJsonl(std::string_view body, Records* out) {
 
 Status ParseText(std::string_view body, Records* out) {
   out->record_type = "text";
-  return ForEachLine(body, [&](size_t, std::string_view line) {
+  ValueBudget budget(kMaxParsedValues);
+  return ForEachLine(body, [&](size_t line_number, std::string_view line) {
+    if (!budget.Take()) return ParseError(line_number, 0, budget.Exceeded());
     out->records.emplace_back(SanitizeUtf8(line));
     return Status::Ok();
   });

@@ -18,6 +18,14 @@ namespace nokv::records {
 
 enum class RecordFormat { kJson, kJsonl, kYaml, kCsv, kText };
 
+// Limits every parse observes, so memory follows them and not what a parser library
+// would build (docs/index-rules.md, "Parse limits"). Exceeding one is a parse error
+// naming the line where it happened.
+// Values (scalars, arrays, objects, CSV cells, text lines) over all records of a body.
+inline constexpr size_t kMaxParsedValues = size_t{1} << 20;  // 1,048,576
+// Arrays and objects inside one another.
+inline constexpr size_t kMaxParseNesting = 128;
+
 // By extension, case-insensitive: .json; .jsonl and .ndjson; .yaml and .yml; .csv; else
 // text. `file_name` may be a bare name or a path.
 RecordFormat DetectFormat(std::string_view file_name);

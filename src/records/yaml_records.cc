@@ -1,18 +1,24 @@
-// YAML to JSON records over yaml-cpp, with the YAML 1.2 core schema for plain scalars and
-// limits on nesting and alias expansion (a few bytes of aliases can expand exponentially).
+// YAML to JSON records over yaml-cpp's event parser (no node tree), with the YAML 1.2 core
+// schema for plain scalars and limits on values (aliases included: a few bytes of aliases can
+// expand exponentially) and nesting.
 #include "records/yaml_records.h"
 
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <exception>
+#include <istream>
 #include <limits>
+#include <map>
 #include <optional>
+#include <streambuf>
 #include <string>
 
+#include "records/format.h"
 #include "records/parse_error.h"
 #include "records/utf8.h"
 
@@ -20,11 +26,6 @@ namespace nokv::records {
 namespace {
 
 using nlohmann::json;
-
-constexpr int kMaxDepth = 128;
-// Converted nodes allowed per input byte (plus a floor), against alias bombs.
-constexpr size_t kNodesPerByte = 16;
-constexpr size_t kMinNodeBudget = 1 << 16;
 
 constexpr std::string_view kTagPrefix = "tag:yaml.org,2002:";
 
@@ -104,81 +105,176 @@ std::optional<json> ResolveCoreScalar(std::string_view s) {
   return json(negative ? -d : d);
 }
 
-class YamlConverter {
+// A view of borrowed bytes as an input stream (yaml-cpp reads from one); no copy.
+class ViewStreamBuf : public std::streambuf {
  public:
-  explicit YamlConverter(size_t node_budget) : nodes_left_(node_budget) {}
-
-  Result<json> Convert(const YAML::Node& node, int depth) {
-    if (depth > kMaxDepth) return Error(node, "nesting deeper than " + std::to_string(kMaxDepth));
-    if (nodes_left_ == 0) return Error(node, "document expands to too many nodes (aliases?)");
-    --nodes_left_;
-    switch (node.Type()) {
-      case YAML::NodeType::Sequence: {
-        json array = json::array();
-        for (const YAML::Node& child : node) {
-          NOKV_ASSIGN_OR_RETURN(json value, Convert(child, depth + 1));
-          array.push_back(std::move(value));
-        }
-        return array;
-      }
-      case YAML::NodeType::Map:
-        return ConvertMap(node, depth);
-      case YAML::NodeType::Scalar:
-        return ConvertScalar(node);
-      default:
-        return json(nullptr);
-    }
+  explicit ViewStreamBuf(std::string_view bytes) {
+    char* begin = const_cast<char*>(bytes.data());  // only read: the get area
+    setg(begin, begin, begin + bytes.size());
   }
+};
+
+// Thrown by the builder to stop the parser at the first error; caught below.
+struct StopParse {
+  Status status;
+};
+
+// Builds JSON records straight from yaml-cpp's parse events (no node tree: a node
+// costs hundreds of bytes, a JSON value 16). A document's top-level sequence is
+// streamed element by element into the records. Every value, including each one an
+// alias copies, is charged to the value budget; nesting is bounded.
+class YamlRecordBuilder : public YAML::EventHandler {
+ public:
+  YamlRecordBuilder(std::vector<json>* records, ValueBudget* budget)
+      : records_(records), budget_(budget) {}
+
+  void OnDocumentStart(const YAML::Mark&) override {
+    anchors_.clear();
+    stack_.clear();
+  }
+  void OnDocumentEnd() override { anchors_.clear(); }
+
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    Charge(mark, 1);
+    Complete(mark, json(nullptr), anchor, 1, "null");
+  }
+
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    auto it = anchors_.find(anchor);
+    if (it == anchors_.end()) {
+      for (const Frame& open : stack_) {
+        if (open.anchor == anchor) Fail(mark, "recursive alias (refers to a node it is in)");
+      }
+      Fail(mark, "unknown alias");
+    }
+    Charge(mark, it->second.nodes);
+    // Copied: the anchor may be used again.
+    Complete(mark, json(it->second.value), 0, it->second.nodes, it->second.key_text);
+  }
+
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    Charge(mark, 1);
+    Complete(mark, ConvertScalar(tag, value), anchor, 1, value);
+  }
+
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    Open(mark, anchor, json::array());
+  }
+  void OnSequenceEnd() override { Close(); }
+
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    Open(mark, anchor, json::object());
+  }
+  void OnMapEnd() override { Close(); }
 
  private:
-  static Status Error(const YAML::Node& node, std::string_view what) {
-    YAML::Mark mark = node.Mark();
-    if (mark.is_null()) return ParseError(1, 0, what);
-    return ParseError(mark.line + 1, mark.column + 1, what);
+  struct Anchored {
+    json value;
+    size_t nodes = 1;
+    std::string key_text;  // a scalar's text, for use as a mapping key
+  };
+  // An array or object being built. A mapping alternates key and value.
+  struct Frame {
+    json value;
+    YAML::anchor_t anchor = 0;
+    YAML::Mark mark;
+    size_t taken_at_start = 0;  // budget taken before it, to size an anchored subtree
+    bool streamed = false;      // the document's top-level sequence: elements go to records
+    std::optional<std::string> key;
+  };
+
+  [[noreturn]] static void Fail(const YAML::Mark& mark, std::string_view what) {
+    if (mark.is_null()) throw StopParse{ParseError(1, 0, what)};
+    throw StopParse{ParseError(mark.line + 1, mark.column + 1, what)};
   }
 
-  Result<json> ConvertMap(const YAML::Node& node, int depth) {
-    json object = json::object();
-    for (const auto& entry : node) {
-      const YAML::Node& key = entry.first;
-      if (!key.IsScalar() && !key.IsNull()) return Error(key, "mapping keys must be scalars");
-      NOKV_ASSIGN_OR_RETURN(json value, Convert(entry.second, depth + 1));
-      object[key.IsNull() ? std::string("null") : SanitizeUtf8(key.Scalar())] = std::move(value);
+  void Charge(const YAML::Mark& mark, size_t nodes) {
+    if (!budget_->Take(nodes)) Fail(mark, budget_->Exceeded());
+  }
+
+  void Open(const YAML::Mark& mark, YAML::anchor_t anchor, json empty) {
+    if (stack_.size() >= kMaxParseNesting) {
+      Fail(mark, "nesting deeper than " + std::to_string(kMaxParseNesting));
     }
-    return object;
+    if (!stack_.empty() && stack_.back().value.is_object() && !stack_.back().key) {
+      Fail(mark, "mapping keys must be scalars");
+    }
+    Charge(mark, 1);
+    Frame frame;
+    frame.streamed = stack_.empty() && empty.is_array();
+    frame.value = std::move(empty);
+    frame.anchor = anchor;
+    frame.mark = mark;
+    frame.taken_at_start = budget_->taken() - 1;
+    stack_.push_back(std::move(frame));
   }
 
-  static json ConvertScalar(const YAML::Node& node) {
-    const std::string& tag = node.Tag();
+  void Close() {
+    Frame frame = std::move(stack_.back());
+    stack_.pop_back();
+    if (frame.streamed) return;  // its elements are records already
+    size_t nodes = budget_->taken() - frame.taken_at_start;
+    Complete(frame.mark, std::move(frame.value), frame.anchor, nodes, {});
+  }
+
+  // Places a finished value: into its parent, or as a record.
+  void Complete(const YAML::Mark& mark, json value, YAML::anchor_t anchor, size_t nodes,
+                std::string_view key_text) {
+    if (anchor != 0) anchors_[anchor] = Anchored{value, nodes, std::string(key_text)};
+    if (stack_.empty()) {
+      if (!value.is_null()) records_->push_back(std::move(value));
+      return;
+    }
+    Frame& parent = stack_.back();
+    if (parent.streamed) {
+      records_->push_back(std::move(value));
+    } else if (parent.value.is_array()) {
+      parent.value.push_back(std::move(value));
+    } else if (!parent.key) {
+      if (value.is_array() || value.is_object()) Fail(mark, "mapping keys must be scalars");
+      parent.key =
+          value.is_null() && key_text.empty() ? std::string("null") : SanitizeUtf8(key_text);
+    } else {
+      parent.value[*parent.key] = std::move(value);
+      parent.key.reset();
+    }
+  }
+
+  static json ConvertScalar(const std::string& tag, const std::string& text) {
     // "?" marks a plain scalar, "!" a quoted one; explicit core tags other than str resolve.
-    bool resolve = tag == "?" || (tag.starts_with(kTagPrefix) &&
-                                  std::string_view(tag).substr(kTagPrefix.size()) != "str");
+    bool resolve =
+        tag == "?" || tag.empty() ||
+        (tag.starts_with(kTagPrefix) && std::string_view(tag).substr(kTagPrefix.size()) != "str");
     if (resolve) {
-      auto resolved = ResolveCoreScalar(node.Scalar());
+      auto resolved = ResolveCoreScalar(text);
       if (resolved) return *std::move(resolved);
     }
-    return json(SanitizeUtf8(node.Scalar()));
+    return json(SanitizeUtf8(text));
   }
 
-  size_t nodes_left_;
+  std::vector<json>* records_;
+  ValueBudget* budget_;
+  std::vector<Frame> stack_;
+  std::map<YAML::anchor_t, Anchored> anchors_;
 };
 
 }  // namespace
 
 Result<std::vector<json>> ParseYamlRecords(std::string_view body) {
   std::vector<json> records;
+  ValueBudget budget(kMaxParsedValues);
+  YamlRecordBuilder builder(&records, &budget);
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(body));
-    YamlConverter converter(std::max(kMinNodeBudget, body.size() * kNodesPerByte));
-    for (const YAML::Node& document : documents) {
-      if (!document.IsDefined() || document.IsNull()) continue;
-      NOKV_ASSIGN_OR_RETURN(json value, converter.Convert(document, 0));
-      if (value.is_array()) {
-        for (json& element : value) records.push_back(std::move(element));
-      } else {
-        records.push_back(std::move(value));
-      }
+    ViewStreamBuf buffer(body);
+    std::istream input(&buffer);
+    YAML::Parser parser(input);
+    while (parser.HandleNextDocument(builder)) {
     }
+  } catch (const StopParse& stop) {
+    return stop.status;
   } catch (const YAML::DeepRecursion& e) {
     return ParseError(e.mark.line + 1, e.mark.column + 1, "nesting too deep");
   } catch (const YAML::Exception& e) {

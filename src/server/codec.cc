@@ -181,6 +181,7 @@ meta::Event DecodeEvent(const Json& j) {
   e.file_type = GetEnum<meta::FileType>(j, "ft", 1, 3);
   e.detail = GetStringOr(j, "d");
   e.time_ns = GetIntOr<int64_t>(j, "tm", 0);
+  e.count = GetIntOr<uint64_t>(j, "n", 1);
   return e;
 }
 
@@ -353,6 +354,7 @@ Json ToWire(const meta::Event& e) {
             {"tm", e.time_ns}};
   if (!e.old_path.empty()) j["op"] = e.old_path;
   if (!e.detail.empty()) j["d"] = e.detail;
+  if (e.count != 1) j["n"] = e.count;
   return j;
 }
 

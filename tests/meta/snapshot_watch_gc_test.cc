@@ -79,6 +79,7 @@ std::vector<std::string> Describe(const EventPage& page) {
     std::string s = std::string(EventTypeName(e.type)) + " " + e.path;
     if (!e.old_path.empty()) s += " <- " + e.old_path;
     if (!e.detail.empty()) s += " [" + e.detail + "]";
+    if (e.count != 1) s += " (" + std::to_string(e.count) + ")";
     out.push_back(s);
   }
   return out;
@@ -104,7 +105,7 @@ TEST_F(WatchTest, EveryOperationEmitsItsTypedEventsWithFullPaths) {
   ASSERT_TRUE(page.ok()) << page.status().ToString();
   EXPECT_EQ(Describe(*page),
             (std::vector<std::string>{
-                "mkdir /w", "mkdir /w/sub", "create /w/sub/empty", "publish /w/sub/data",
+                "mkdir /w/sub (2)", "create /w/sub/empty", "publish /w/sub/data",
                 "rename /w/data <- /w/sub/data", "setattr /w/data", "xattr /w/data [user.k]",
                 "symlink /w/link", "link /w/hard", "remove /w/sub/empty", "snapshot /w [snap]"}));
 }
@@ -115,9 +116,8 @@ TEST_F(WatchTest, SubtreeFilterCursorsAndRestart) {
   ASSERT_TRUE(meta_->Rename("/b/1", "/a/2").ok());
   auto page = meta_->Watch("/a", "", 100);
   ASSERT_TRUE(page.ok());
-  EXPECT_EQ(Describe(*page),
-            (std::vector<std::string>{"mkdir /a", "publish /a/1", "rename /a/2 <- /b/1"}));
-  std::string cursor = page->events[1].cursor();
+  EXPECT_EQ(Describe(*page), (std::vector<std::string>{"publish /a/1 (2)", "rename /a/2 <- /b/1"}));
+  std::string cursor = page->events[0].cursor();
   Reopen();
   auto resumed = meta_->Watch("/a", cursor, 100);
   ASSERT_TRUE(resumed.ok());
@@ -249,22 +249,33 @@ TEST_F(GcRegressionTest, InodeNumbersAreNotReusedAfterRestart) {
   EXPECT_GT(second->inode, first->inode);
 }
 
-TEST_F(GcRegressionTest, ACursorInsideAPartlyPrunedCommitExpires) {
+// Retention prunes whole commits (later events of a commit store their paths
+// relative to earlier ones), so a cursor inside a pruned commit expires and
+// what is retained still decodes.
+TEST_F(GcRegressionTest, RetentionPrunesWholeCommitsAndACursorInsideOneExpires) {
   meta_.reset();
   MetaOptions options;
   options.engine.background_work = false;
   options.store = &store_;
   options.now_ns = [this] { return now_ns_; };
-  options.watch_retention_events = 2;
+  options.watch_retention_events = 1;
   meta_ = std::move(MetaService::Open(dir_.path(), std::move(options))).value();
-  NodeOptions parents;
-  parents.parents = true;
+  ASSERT_TRUE(meta_->Create("/x").ok());
+  ASSERT_TRUE(meta_->Create("/y").ok());
   std::string start = meta_->LatestCursor();
-  ASSERT_TRUE(meta_->Mkdir("/a/b/c/d", parents).ok());  // one commit, four events
+  ASSERT_TRUE(meta_->Rename("/x", "/y", RenameMode::kExchange).ok());  // one commit, two events
   auto first = meta_->Watch("/", start, 1);
   ASSERT_TRUE(first.ok());
-  ASSERT_TRUE(meta_->CollectGarbage().ok());  // prunes the first two of the four
+  ASSERT_EQ(first->events.size(), 1u);
+  auto report = meta_->CollectGarbage();
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->events_pruned, 4u);  // the exchange's second event went with its first
   EXPECT_EQ(meta_->Watch("/", first->next_cursor, 10).status().code(), Code::kExpired);
+  std::string before_z = meta_->LatestCursor();
+  ASSERT_TRUE(meta_->Create("/z").ok());
+  auto rest = meta_->Watch("/", before_z, 10);
+  ASSERT_TRUE(rest.ok()) << rest.status().ToString();
+  EXPECT_EQ(Describe(*rest), (std::vector<std::string>{"create /z"}));
 }
 
 }  // namespace

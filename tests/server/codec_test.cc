@@ -143,6 +143,7 @@ TEST(CodecTest, PagesEventsAndRecordsRoundTrip) {
   e.inode = 5;
   e.file_type = meta::FileType::kDirectory;
   e.time_ns = 123;
+  e.count = 17;  // a directory and what went with it
   events.events = {e};
   events.next_cursor = "9.2";
   auto events_back = RoundTrip(events);
@@ -150,6 +151,7 @@ TEST(CodecTest, PagesEventsAndRecordsRoundTrip) {
   ASSERT_EQ(events_back->events.size(), 1u);
   EXPECT_EQ(events_back->events[0].old_path, "/a");
   EXPECT_EQ(events_back->events[0].type, meta::EventType::kRename);
+  EXPECT_EQ(events_back->events[0].count, 17u);
   EXPECT_EQ(events_back->next_cursor, "9.2");
 
   meta::RuleRecord record;
