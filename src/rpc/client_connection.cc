@@ -223,7 +223,8 @@ void ClientConnection::ReaderLoop(FrameDecoder decoder) {
 }
 
 bool ClientConnection::ReadAndDispatch(FrameDecoder* decoder) {
-  std::string chunk(kReadChunkBytes, '\0');
+  std::string& chunk = read_buffer_;
+  chunk.resize(kReadChunkBytes);
   ssize_t n = ::read(fd_.get(), chunk.data(), chunk.size());
   if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) return true;
   if (n <= 0) {

@@ -178,7 +178,7 @@ Status EventLoop::Start() {
     }
   }
   queue_ = std::make_shared<internal::CompletionQueue>(wake_fd_.get(), options_.max_frame_bytes);
-  pool_ = std::make_unique<ThreadPool>(std::max<size_t>(1, options_.worker_threads));
+  if (options_.worker_threads > 0) pool_ = std::make_unique<ThreadPool>(options_.worker_threads);
   started_ = true;
   thread_ = std::thread([this] { Run(); });
   return Status::Ok();
@@ -446,6 +446,10 @@ void EventLoop::Dispatch(Connection* c, Frame frame) {
   reply->connection_id = c->id;
   reply->request_id = frame.request_id;
   Request request{frame.request_id, std::move(frame.method), std::move(frame.payload), c->peer};
+  if (!pool_) {  // worker_threads == 0: the handler runs inline and must not block
+    handler_(std::move(request), Responder(std::move(reply)));
+    return;
+  }
   pool_->Schedule([handler = &handler_, request = std::move(request),
                    responder = Responder(std::move(reply))]() mutable {
     (*handler)(std::move(request), std::move(responder));

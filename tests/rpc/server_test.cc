@@ -168,6 +168,27 @@ TEST_F(RpcServerTest, ManyThreadsShareOneConnection) {
   EXPECT_EQ(server_->Stats().connections_total, 1u);
 }
 
+TEST_F(RpcServerTest, InlineHandlersRunOnTheEventLoopWithoutWorkers) {
+  ServerOptions options;
+  options.worker_threads = 0;
+  std::atomic<int> calls{0};
+  std::thread::id handler_thread;
+  Start(options, [&](Request request, Responder responder) {
+    if (calls++ == 0) handler_thread = std::this_thread::get_id();
+    EXPECT_EQ(std::this_thread::get_id(), handler_thread) << "one loop thread runs every call";
+    EchoHandler(std::move(request), std::move(responder));
+  });
+  auto a = MustConnect(unix_);
+  auto b = MustConnect(tcp_);
+  ASSERT_TRUE(a && b);
+  for (int i = 0; i < 50; ++i) {
+    auto r = (i % 2 ? a : b)->Call("echo", std::to_string(i), DeadlineIn(kTestWait));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->payload, std::to_string(i));
+  }
+  EXPECT_EQ(calls.load(), 50);
+}
+
 TEST_F(RpcServerTest, HandlerThatDropsItsResponderAnswersAborted) {
   Start({}, [](Request, Responder) {});
   auto client = MustConnect(unix_);
