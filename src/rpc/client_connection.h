@@ -60,6 +60,7 @@ class ClientConnection {
   std::multimap<Deadline, uint64_t> deadlines_;    // guarded by mu_; same calls
   Status broken_;                                  // guarded by mu_; OK while healthy
   bool closing_ = false;                           // guarded by mu_
+  Deadline reader_wakes_at_;                       // guarded by mu_; when the reader's poll ends
   std::string read_buffer_;                        // reader thread only
   std::thread reader_;
 };
