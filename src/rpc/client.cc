@@ -1,9 +1,5 @@
-// rpc::Client: address handling, synchronous calls and reconnection over a
-// ClientConnection.
+// rpc::Client: address handling and reconnection over a ClientConnection.
 #include "rpc/client.h"
-
-#include <condition_variable>
-#include <optional>
 
 #include "rpc/client_connection.h"
 
@@ -60,25 +56,14 @@ void Client::CallAsync(std::string_view method, std::string_view payload, Deadli
                        CallCallback done) {
   std::shared_ptr<ClientConnection> connection = Current();
   if (!connection) return done(Status::Unavailable("rpc: not connected"));
-  connection->Call(method, payload, deadline, std::move(done));
+  connection->CallAsync(method, payload, deadline, std::move(done));
 }
 
 Result<Response> Client::Call(std::string_view method, std::string_view payload,
                               Deadline deadline) {
-  struct Slot {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::optional<Result<Response>> result;  // guarded by mu
-  };
-  auto slot = std::make_shared<Slot>();
-  CallAsync(method, payload, deadline, [slot](Result<Response> result) {
-    std::lock_guard<std::mutex> lock(slot->mu);
-    slot->result.emplace(std::move(result));
-    slot->cv.notify_one();
-  });
-  std::unique_lock<std::mutex> lock(slot->mu);
-  slot->cv.wait(lock, [&] { return slot->result.has_value(); });
-  return std::move(*slot->result);
+  std::shared_ptr<ClientConnection> connection = Current();
+  if (!connection) return Status::Unavailable("rpc: not connected");
+  return connection->CallSync(method, payload, deadline);
 }
 
 }  // namespace nokv::rpc

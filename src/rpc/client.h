@@ -2,18 +2,20 @@
 //
 // Calls may be pipelined: any number of threads call at once, each request
 // carries its own id, responses arrive in whatever order the server finishes
-// them. A reader thread owned by the client matches responses to calls and
-// enforces deadlines (a call past its deadline fails with TimedOut and the
-// server is sent a cancel for it).
+// them. A thread waiting in Call reads the socket itself while nobody else
+// does, so a lone caller's round trip has no thread hand-off on the client;
+// a background thread reads only while asynchronous calls are pending. A call
+// past its deadline fails with TimedOut and the server is sent a cancel.
 //
 // Failure model: when the connection drops, every call in flight fails with
 // Unavailable and so does every later call, until the caller asks for
 // Reconnect(). The transport never retries: only the layer above knows
 // whether a request is idempotent.
 //
-// Thread-safety: every method is thread-safe. Callbacks of CallAsync run on
-// the reader thread (or on the calling thread when the call fails at once);
-// they must not block, call Reconnect or destroy the Client.
+// Thread-safety: every method is thread-safe. A CallAsync callback runs on
+// whichever thread is reading the socket (the background reader, or a thread
+// inside Call), or on the calling thread when the call fails at once; it must
+// not block, make a synchronous Call, call Reconnect or destroy the Client.
 #pragma once
 
 #include <chrono>

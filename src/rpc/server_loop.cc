@@ -278,8 +278,8 @@ void EventLoop::Accept(size_t index) {
     }
     Bump(counters_.connections_total);
     if (connections_.size() >= options_.max_connections) {
+      Bump(counters_.connections_rejected);  // before the client can see the close
       ::close(fd);
-      Bump(counters_.connections_rejected);
       continue;
     }
     auto c = std::make_unique<Connection>(options_.max_frame_bytes);

@@ -409,6 +409,47 @@ TEST_F(RpcServerTest, InFlightLimitPausesReadingInsteadOfFailing) {
   EXPECT_EQ(parked.total(), 5u);
 }
 
+TEST_F(RpcServerTest, ClientThatDoesNotReadStopsBeingRead) {
+  ServerOptions options;
+  options.max_queued_response_bytes = 64 << 10;
+  Start(options, [](Request, Responder responder) {
+    responder.Respond(Status::Ok(), std::string(32 << 10, 'r'));
+  });
+  RawSocket raw(tcp_);
+  raw.Handshake();
+  constexpr int kRequests = 200;  // 6.4 MiB of responses, far beyond socket buffers
+  std::string requests;
+  for (int i = 1; i <= kRequests; ++i) {
+    Frame frame;
+    frame.request_id = static_cast<uint64_t>(i);
+    frame.method = "big";
+    ASSERT_TRUE(EncodeFrame(frame, &requests).ok());
+  }
+  raw.Send(requests);
+  ASSERT_TRUE(WaitUntil([&] { return server_->Stats().reads_paused >= 1; }));
+  EXPECT_LT(server_->Stats().frames_in, static_cast<uint64_t>(kRequests));
+  // Reading the responses lets the server read the rest; every one arrives.
+  FrameDecoder decoder;
+  int responses = 0;
+  char buf[65536];
+  while (responses < kRequests) {
+    pollfd p{raw.fd(), POLLIN, 0};
+    ASSERT_GT(::poll(&p, 1, 10000), 0);
+    ssize_t n = ::read(raw.fd(), buf, sizeof(buf));
+    if (n < 0 && errno == EAGAIN) continue;
+    ASSERT_GT(n, 0);
+    ASSERT_TRUE(decoder.Feed(std::string_view(buf, static_cast<size_t>(n))).ok());
+    while (true) {
+      auto f = decoder.Next();
+      ASSERT_TRUE(f.ok());
+      if (!f->has_value()) break;
+      EXPECT_EQ((*f)->payload.size(), size_t{32 << 10});
+      ++responses;
+    }
+  }
+  EXPECT_EQ(server_->Stats().frames_in, static_cast<uint64_t>(kRequests));
+}
+
 TEST_F(RpcServerTest, DeadlinePassedTimesOutAndCancelsOnTheServer) {
   std::mutex mu;
   std::condition_variable cv;
