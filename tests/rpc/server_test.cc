@@ -471,6 +471,41 @@ TEST_F(RpcServerTest, DeadlinePassedTimesOutAndCancelsOnTheServer) {
   EXPECT_TRUE(client->connected());
 }
 
+TEST_F(RpcServerTest, ShortDeadlinesHoldWhileAnotherCallerIsReading) {
+  ParkedCalls parked;
+  Start({}, parked.AsHandler());
+  auto client = MustConnect(unix_);
+  ASSERT_TRUE(client);
+  // This caller takes the read token and polls until its own, long deadline.
+  std::optional<Result<Response>> slow;
+  std::thread reader([&] { slow.emplace(client->Call("slow", "", DeadlineIn(kTestWait))); });
+  ASSERT_TRUE(parked.WaitFor(1));
+
+  auto start = std::chrono::steady_clock::now();
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<Status> async_status;
+  client->CallAsync("async", "", DeadlineIn(milliseconds(100)), [&](Result<Response> r) {
+    std::lock_guard<std::mutex> lock(mu);
+    async_status = r.status();
+    cv.notify_all();
+  });
+  auto sync = client->Call("sync", "", DeadlineIn(milliseconds(100)));
+  EXPECT_EQ(sync.status().code(), Code::kTimedOut);
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, kTestWait, [&] { return async_status.has_value(); }));
+    EXPECT_EQ(async_status->code(), Code::kTimedOut);
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, kTestWait / 2);
+
+  ASSERT_TRUE(parked.WaitFor(3));
+  for (auto& [request, responder] : parked.Take()) responder.Respond(Status::Ok(), request.method);
+  reader.join();
+  ASSERT_TRUE(slow->ok());
+  EXPECT_EQ((*slow)->payload, "slow");
+}
+
 TEST_F(RpcServerTest, AuthTokenIsRequiredOverTcpOnly) {
   const std::string token = "tok-3f9a1c-very-secret";
   ServerOptions options;
