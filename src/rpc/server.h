@@ -147,7 +147,8 @@ class Server {
   Result<Address> Listen(std::string_view address);
 
   // Starts the event loop and the workers. FailedPrecondition when called
-  // twice or with no listener.
+  // twice or with no listener; InvalidArgument for a zero in-flight or
+  // connection cap, or a frame cap under 1 KiB.
   Status Start();
 
   // Stops accepting, stops reading requests, marks in-flight requests

@@ -22,6 +22,8 @@ constexpr uint64_t kWakeId = 0;  // epoll ids: 0 wake, 1..n listeners, then conn
 constexpr uint64_t kFirstConnectionId = uint64_t{1} << 32;
 constexpr size_t kReadChunkBytes = 64 << 10;
 constexpr int kMaxEvents = 256;
+// A frame cap below this could not carry a status message worth reading.
+constexpr uint32_t kMinMaxFrameBytes = 1024;
 
 void Bump(std::atomic<uint64_t>& counter, uint64_t n = 1) {
   counter.fetch_add(n, std::memory_order_relaxed);
@@ -162,6 +164,13 @@ Result<Address> EventLoop::Listen(const Address& address) {
 Status EventLoop::Start() {
   if (started_ || stopped_) return Status::FailedPrecondition("rpc: Start called twice");
   if (listeners_.empty()) return Status::FailedPrecondition("rpc: Start with no listener");
+  if (options_.max_in_flight_per_connection == 0 || options_.max_connections == 0 ||
+      options_.max_frame_bytes < kMinMaxFrameBytes) {
+    return Status::InvalidArgument(
+        "rpc: ServerOptions needs max_in_flight_per_connection and max_connections of at least "
+        "1 and max_frame_bytes of at least " +
+        std::to_string(kMinMaxFrameBytes));
+  }
   epoll_fd_.Reset(::epoll_create1(EPOLL_CLOEXEC));
   wake_fd_.Reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   if (!epoll_fd_.valid() || !wake_fd_.valid()) return Status::FromErrno(errno, "rpc: epoll");

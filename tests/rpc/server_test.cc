@@ -189,6 +189,19 @@ TEST_F(RpcServerTest, InlineHandlersRunOnTheEventLoopWithoutWorkers) {
   EXPECT_EQ(calls.load(), 50);
 }
 
+TEST(RpcServerOptionsTest, LimitsThatCouldNeverServeAreRefusedAtStart) {
+  nokv::testing::TempDir dir;
+  for (int which = 0; which < 3; ++which) {
+    ServerOptions options;
+    if (which == 0) options.max_in_flight_per_connection = 0;
+    if (which == 1) options.max_connections = 0;
+    if (which == 2) options.max_frame_bytes = 16;
+    Server server(options, EchoHandler);
+    ASSERT_TRUE(server.Listen("unix:" + dir.Sub("o.sock")).ok());
+    EXPECT_EQ(server.Start().code(), Code::kInvalidArgument) << which;
+  }
+}
+
 TEST_F(RpcServerTest, HandlerThatDropsItsResponderAnswersAborted) {
   Start({}, [](Request, Responder) {});
   auto client = MustConnect(unix_);
