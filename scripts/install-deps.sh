@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config clang-format
+  # scripts/fuzz.sh: clang with its libFuzzer and sanitizer runtimes
+  clang libclang-rt-14-dev
   # libraries
   libgtest-dev libgmock-dev googletest libbenchmark-dev nlohmann-json3-dev libcpp-httplib-dev
   libfuse3-dev fuse3 libcurl4-openssl-dev libssl-dev libsqlite3-dev sqlite3 libre2-dev

@@ -46,6 +46,8 @@ std::string_view CodeName(Code code) {
       return "timed_out";
     case Code::kCancelled:
       return "cancelled";
+    case Code::kUnavailable:
+      return "unavailable";
   }
   return "unknown";
 }

@@ -33,6 +33,7 @@ enum class Code : unsigned char {
   kExpired,  // a cursor, generation or sequence that is no longer retained
   kTimedOut,
   kCancelled,
+  kUnavailable,  // the peer could not be reached or the connection dropped
 };
 
 // Returns a stable lowercase name for `code` ("not_found", ...).
@@ -91,6 +92,7 @@ class [[nodiscard]] Status {
   static Status Expired(std::string_view m) { return Status(Code::kExpired, m); }
   static Status TimedOut(std::string_view m) { return Status(Code::kTimedOut, m); }
   static Status Cancelled(std::string_view m) { return Status(Code::kCancelled, m); }
+  static Status Unavailable(std::string_view m) { return Status(Code::kUnavailable, m); }
 
   // Builds a status from an errno value: ENOENT becomes NotFound, ENOSPC
   // NoSpace, and so on; `context` (usually a path) prefixes the message.
