@@ -19,21 +19,13 @@ constexpr char kUsage[] =
     "stdin/stdout, logs on stderr, exit 0 when stdin closes (docs/mcp.md).\n\n"
     "  --root PATH       confine every verb to this subtree (default /)\n"
     "  --snapshot NAME   serve a frozen view: read at this snapshot\n"
-    "  --server ADDR     not supported yet: runs embedded on --data-dir\n\n"
+    "  --server ADDR     serve the verbs of a metadata server (nokv serve)\n\n"
     "Client configuration (e.g. .mcp.json):\n"
     "  {\"mcpServers\": {\"nokv\": {\"command\": \"nokv\",\n"
     "    \"args\": [\"--data-dir\", \"/data/nokv\", \"mcp\", \"--root\", \"/runs\"]}}}";
 
 int Mcp(Context& ctx, const Args& args) {
   if (!args.positional().empty()) return ctx.Usage("mcp takes no positional arguments");
-  if (!ctx.server.empty()) {
-    return ctx.Fail(
-        "mcp", Status::NotSupported("--server: serving MCP against a metadata server is not "
-                                    "supported yet; run `nokv mcp --data-dir DIR` (embedded)"));
-  }
-  // The seven verbs only read: other readers (and mcp servers) may share the
-  // data directory, and serving works on a full disk.
-  ctx.embedded.read_only = true;
   auto fs = ctx.Fs();
   if (!fs.ok()) return ctx.Fail("mcp", fs.status());
   query::ServiceOptions service_options;

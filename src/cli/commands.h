@@ -27,5 +27,7 @@ Command GcCommand();
 Command DoctorCommand();
 // cmd_mcp.cc
 Command McpCommand();
+// cmd_serve.cc
+Command ServeCommand();
 
 }  // namespace nokv::cli

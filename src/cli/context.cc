@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/cli.h"
+#include "server/remote_fs.h"
 
 namespace nokv::cli {
 
@@ -30,9 +31,13 @@ int ExitCodeFor(const Status& status) {
 Result<fs::Filesystem*> Context::Fs() {
   if (fs_) return fs_.get();
   if (!server.empty()) {
-    return Status::NotSupported(
-        "--server: the remote metadata server is not available in this "
-        "build yet; run embedded with --data-dir");
+    server::RemoteFsOptions options;
+    options.address = server;
+    if (const char* token = std::getenv("NOKV_TOKEN"); token != nullptr) {
+      options.remote.client.auth_token = token;
+    }
+    NOKV_ASSIGN_OR_RETURN(fs_, server::OpenRemote(options));
+    return fs_.get();
   }
   NOKV_ASSIGN_OR_RETURN(fs_, fs::OpenEmbedded(embedded));
   return fs_.get();

@@ -99,8 +99,8 @@ Result<std::unique_ptr<Filesystem>> OpenEmbedded(const EmbeddedOptions& options)
   meta_options.engine.read_only = options.read_only;
   meta_options.engine.reserve_bytes = kReserveBytes;
   meta_options.engine.release_reserve = options.release_reserve;
-  NOKV_ASSIGN_OR_RETURN(parts.metadata, LocalMetadata::Open(meta_dir, meta_options, parts.store,
-                                                            options.io_threads));
+  NOKV_ASSIGN_OR_RETURN(
+      parts.metadata, LocalMetadata::Open(meta_dir, meta_options, parts.store, options.io_threads));
   parts.io_threads = options.io_threads;
   parts.block_size = options.block_size;
   return std::make_unique<Filesystem>(std::move(parts));

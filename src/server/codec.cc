@@ -3,6 +3,7 @@
 // docs/formats/rpc.md lists them.
 #include "server/codec.h"
 
+#include <functional>
 #include <limits>
 #include <type_traits>
 
@@ -140,15 +141,43 @@ meta::DirEntry DecodeDirEntry(const Json& j) {
                         GetEnum<meta::FileType>(j, "t", 1, 3)};
 }
 
-object::BlockRef DecodeBlock(const Json& j) {
-  return object::BlockRef{DigestFromWire(j, "d"), GetInt<uint64_t>(j, "l")};
+// Blocks travel as one byte string of 40-byte records (digest, then the
+// length as 8 big-endian bytes): a 1 TiB file's 262,144 blocks are one
+// MessagePack value, not a million.
+constexpr size_t kBlockRecordBytes = 40;
+
+std::vector<object::BlockRef> DecodeBlocks(const Json& j, const char* key) {
+  const Json& v = Field(j, key);
+  if (!v.is_binary() || v.get_binary().size() % kBlockRecordBytes != 0) {
+    throw WireError{std::string("field '") + key + "' must be 40-byte block records"};
+  }
+  const auto& bytes = v.get_binary();
+  std::vector<object::BlockRef> blocks(bytes.size() / kBlockRecordBytes);
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    const uint8_t* record = bytes.data() + i * kBlockRecordBytes;
+    std::copy(record, record + 32, blocks[i].digest.begin());
+    uint64_t length = 0;
+    for (size_t b = 0; b < 8; ++b) length = (length << 8) | record[32 + b];
+    blocks[i].length = length;
+  }
+  return blocks;
+}
+
+Json BlocksToWire(const std::vector<object::BlockRef>& blocks) {
+  std::vector<uint8_t> bytes;
+  bytes.reserve(blocks.size() * kBlockRecordBytes);
+  for (const auto& block : blocks) {
+    bytes.insert(bytes.end(), block.digest.begin(), block.digest.end());
+    for (int b = 7; b >= 0; --b) bytes.push_back(static_cast<uint8_t>(block.length >> (8 * b)));
+  }
+  return Json::binary(std::move(bytes));
 }
 
 meta::Manifest DecodeManifest(const Json& j) {
   meta::Manifest m;
   m.layout.digest = DigestFromWire(j, "d");
   m.layout.size = GetInt<uint64_t>(j, "s");
-  m.layout.blocks = ListOf<object::BlockRef>(j, "b", DecodeBlock);
+  m.layout.blocks = DecodeBlocks(j, "b");
   uint64_t sum = 0;
   for (const auto& block : m.layout.blocks) {
     if (block.length > m.layout.size - sum) throw WireError{"block lengths exceed the body size"};
@@ -335,10 +364,9 @@ Json ToWire(const meta::DirEntry& e) {
 }
 
 Json ToWire(const meta::Manifest& m) {
-  Json blocks = Json::array();
-  for (const auto& b : m.layout.blocks)
-    blocks.push_back({{"d", DigestToWire(b.digest)}, {"l", b.length}});
-  Json j = {{"d", DigestToWire(m.layout.digest)}, {"s", m.layout.size}, {"b", std::move(blocks)}};
+  Json j = {{"d", DigestToWire(m.layout.digest)},
+            {"s", m.layout.size},
+            {"b", BlocksToWire(m.layout.blocks)}};
   if (!m.content_type.empty()) j["ct"] = m.content_type;
   if (!m.producer.empty()) j["pr"] = m.producer;
   return j;
@@ -480,5 +508,76 @@ NOKV_WIRE_TYPE(fs::MetadataStats, DecodeStats, "metadata stats")
 NOKV_WIRE_TYPE(query::ServiceOptions, DecodeScope, "verb scope")
 
 #undef NOKV_WIRE_TYPE
+
+// --- Method arguments --------------------------------------------------------------
+
+ArgReader::ArgReader(const Json& args) : args_(args) {
+  if (!args_.is_object()) status_ = Status::InvalidArgument("method arguments must be a map");
+}
+
+void ArgReader::Fail(const Status& status) {
+  if (status_.ok()) status_ = status;
+}
+
+const Json* ArgReader::Find(const char* key, bool optional) {
+  if (!status_.ok()) return nullptr;
+  auto it = args_.find(key);
+  if (it == args_.end()) {
+    if (!optional) Fail(Status::InvalidArgument(std::string("missing argument '") + key + "'"));
+    return nullptr;
+  }
+  return &*it;
+}
+
+namespace {
+
+template <typename T>
+T Read(const Json* v, const char* key, T fallback, T (*read)(const Json&, const char*),
+       const std::function<void(const Status&)>& fail) {
+  if (v == nullptr) return fallback;
+  try {
+    return read(*v, key);
+  } catch (const WireError& e) {
+    fail(Status::InvalidArgument("argument " + e.message));
+    return fallback;
+  }
+}
+
+std::string AsString(const Json& v, const char* key) {
+  if (!v.is_string()) throw WireError{std::string("'") + key + "' must be a string"};
+  return v.get<std::string>();
+}
+
+bool AsBool(const Json& v, const char* key) {
+  if (!v.is_boolean()) throw WireError{std::string("'") + key + "' must be a boolean"};
+  return v.get<bool>();
+}
+
+}  // namespace
+
+std::string ArgReader::String(const char* key) {
+  return Read<std::string>(Find(key, false), key, {}, AsString, [this](auto& s) { Fail(s); });
+}
+
+std::string ArgReader::OptString(const char* key) {
+  return Read<std::string>(Find(key, true), key, {}, AsString, [this](auto& s) { Fail(s); });
+}
+
+uint64_t ArgReader::U64(const char* key) {
+  return Read<uint64_t>(Find(key, false), key, 0, AsInt<uint64_t>, [this](auto& s) { Fail(s); });
+}
+
+uint64_t ArgReader::OptU64(const char* key, uint64_t fallback) {
+  return Read<uint64_t>(Find(key, true), key, fallback, AsInt<uint64_t>,
+                        [this](auto& s) { Fail(s); });
+}
+
+int64_t ArgReader::I64(const char* key) {
+  return Read<int64_t>(Find(key, false), key, 0, AsInt<int64_t>, [this](auto& s) { Fail(s); });
+}
+
+bool ArgReader::OptBool(const char* key, bool fallback) {
+  return Read<bool>(Find(key, true), key, fallback, AsBool, [this](auto& s) { Fail(s); });
+}
 
 }  // namespace nokv::server

@@ -59,4 +59,37 @@ Result<std::vector<T>> ListFromWire(const Json& json) {
   return out;
 }
 
+// Reads a method's arguments (a map). Each getter returns a default when the
+// argument is missing or malformed and remembers the first problem; check
+// status() before using what was read.
+class ArgReader {
+ public:
+  explicit ArgReader(const Json& args);
+  std::string String(const char* key);
+  std::string OptString(const char* key);
+  uint64_t U64(const char* key);
+  uint64_t OptU64(const char* key, uint64_t fallback);
+  int64_t I64(const char* key);
+  bool OptBool(const char* key, bool fallback);
+  // A value of a wire type (FromWire); `optional` arguments may be absent.
+  template <typename T>
+  T Value(const char* key, bool optional = false) {
+    const Json* v = Find(key, optional);
+    if (v == nullptr) return T{};
+    auto decoded = FromWire<T>(*v);
+    if (!decoded.ok()) {
+      Fail(decoded.status());
+      return T{};
+    }
+    return std::move(decoded).value();
+  }
+  const Status& status() const { return status_; }
+
+ private:
+  const Json* Find(const char* key, bool optional);
+  void Fail(const Status& status);
+  const Json& args_;
+  Status status_;
+};
+
 }  // namespace nokv::server

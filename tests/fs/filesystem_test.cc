@@ -1,6 +1,6 @@
-// The Filesystem contract, one suite for every backend (embedded on a local
-// store and on an in-memory store today; the remote client joins the list
-// when it exists).
+// The Filesystem contract, one suite for every backend: embedded on a local
+// store and on an in-memory store, and remote (the metadata seam over RPC to
+// a server on the same data directory) over a Unix socket and over TCP.
 #include "fs/filesystem.h"
 
 #include <gtest/gtest.h>
@@ -9,35 +9,77 @@
 #include <fstream>
 
 #include "fs/embedded.h"
+#include "object/local_store.h"
+#include "rpc/server.h"
+#include "server/methods.h"
+#include "server/remote_metadata.h"
 #include "test_dir.h"
 
 namespace nokv::fs {
 namespace {
 
+// What a backend keeps alive besides the Filesystem under test (a server).
+using Keepalive = std::shared_ptr<void>;
+
 struct Backend {
   std::string name;
-  std::function<Result<std::unique_ptr<Filesystem>>(const std::string& dir)> open;
+  std::function<Result<std::unique_ptr<Filesystem>>(const std::string& dir, Keepalive* keep)> open;
 };
+
+EmbeddedOptions Options(const std::string& dir, StoreConfig::Kind kind) {
+  EmbeddedOptions options;
+  options.data_dir = dir;
+  options.store.kind = kind;
+  options.block_size = 64;  // many blocks from small bodies
+  options.create_if_missing = true;
+  return options;
+}
+
+// A metadata server on `dir` (embedded underneath) and a client Filesystem
+// that reaches metadata over RPC and writes blocks straight into the same
+// local object store, as clients of a shared store do.
+struct RemoteServer {
+  std::unique_ptr<Filesystem> local;
+  std::unique_ptr<server::MetadataMethods> methods;
+  std::unique_ptr<rpc::Server> rpc;
+};
+
+Result<std::unique_ptr<Filesystem>> OpenRemote(const std::string& dir, bool tcp, Keepalive* keep) {
+  auto served = std::make_shared<RemoteServer>();
+  NOKV_ASSIGN_OR_RETURN(served->local, OpenEmbedded(Options(dir, StoreConfig::Kind::kLocal)));
+  served->methods = std::make_unique<server::MetadataMethods>(served->local->metadata());
+  served->rpc = std::make_unique<rpc::Server>(rpc::ServerOptions{},
+                                              server::MetadataHandler(served->methods.get()));
+  NOKV_ASSIGN_OR_RETURN(rpc::Address address,
+                        served->rpc->Listen(tcp ? "127.0.0.1:0" : "unix:" + dir + "/test.sock"));
+  NOKV_RETURN_IF_ERROR(served->rpc->Start());
+  *keep = served;
+
+  FilesystemParts parts;
+  NOKV_ASSIGN_OR_RETURN(auto store, object::LocalStore::Open(dir + "/objects"));
+  parts.store = store.get();
+  parts.stores.push_back(std::move(store));
+  NOKV_ASSIGN_OR_RETURN(parts.metadata, server::RemoteMetadata::Connect(address.ToString()));
+  parts.block_size = 64;
+  return std::make_unique<Filesystem>(std::move(parts));
+}
 
 std::vector<Backend> Backends() {
   auto embedded = [](StoreConfig::Kind kind) {
-    return [kind](const std::string& dir) {
-      EmbeddedOptions options;
-      options.data_dir = dir;
-      options.store.kind = kind;
-      options.block_size = 64;  // many blocks from small bodies
-      options.create_if_missing = true;
-      return OpenEmbedded(options);
-    };
+    return [kind](const std::string& dir, Keepalive*) { return OpenEmbedded(Options(dir, kind)); };
   };
   return {{"EmbeddedLocal", embedded(StoreConfig::Kind::kLocal)},
-          {"EmbeddedMemory", embedded(StoreConfig::Kind::kMemory)}};
+          {"EmbeddedMemory", embedded(StoreConfig::Kind::kMemory)},
+          {"RemoteUnix",
+           [](const std::string& dir, Keepalive* keep) { return OpenRemote(dir, false, keep); }},
+          {"RemoteTcp",
+           [](const std::string& dir, Keepalive* keep) { return OpenRemote(dir, true, keep); }}};
 }
 
 class FilesystemTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    auto opened = GetParam().open(dir_.path());
+    auto opened = GetParam().open(dir_.path(), &keepalive_);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     fs_ = std::move(opened).value();
   }
@@ -61,6 +103,7 @@ class FilesystemTest : public ::testing::TestWithParam<Backend> {
 
   nokv::testing::TempDir dir_;
   nokv::testing::TempDir local_;
+  Keepalive keepalive_;  // outlives fs_: a remote client goes before its server
   std::unique_ptr<Filesystem> fs_;
 };
 

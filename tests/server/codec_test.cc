@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "rpc/payload.h"
+
 namespace nokv::server {
 namespace {
 
@@ -83,11 +85,34 @@ TEST(CodecTest, ManifestsRoundTripAndMustAddUp) {
   Json lying = ToWire(SampleManifest());
   lying["s"] = 11;  // blocks cover 10 bytes
   EXPECT_EQ(FromWire<meta::Manifest>(lying).status().code(), Code::kInvalidArgument);
+  Json ragged = ToWire(SampleManifest());
+  ragged["b"] = Json::binary(std::vector<uint8_t>(41, 0));  // not whole 40-byte records
+  EXPECT_EQ(FromWire<meta::Manifest>(ragged).status().code(), Code::kInvalidArgument);
   Json short_digest = ToWire(SampleManifest());
   short_digest["d"] = Json::binary({1, 2, 3});
   auto refused = FromWire<meta::Manifest>(short_digest);
   EXPECT_EQ(refused.status().code(), Code::kInvalidArgument);
   EXPECT_NE(refused.status().message().find("digest"), std::string::npos);
+}
+
+TEST(CodecTest, AManifestOfATebibyteFilePassesTheTransportLimits) {
+  meta::Manifest m;
+  constexpr uint64_t kBlocks = 262'144;  // 1 TiB in 4 MiB blocks
+  for (uint64_t i = 0; i < kBlocks; ++i) {
+    object::BlockRef block;
+    block.digest[0] = static_cast<unsigned char>(i);
+    block.digest[31] = static_cast<unsigned char>(i >> 8);
+    block.length = 4ull << 20;
+    m.layout.blocks.push_back(block);
+  }
+  m.layout.size = kBlocks * (4ull << 20);
+  std::string payload = rpc::EncodePayload(ToWire(m));
+  EXPECT_LT(payload.size(), 11u << 20);        // 40 bytes a block
+  auto decoded = rpc::DecodePayload(payload);  // default limits
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  auto back = FromWire<meta::Manifest>(*decoded);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->layout, m.layout);
 }
 
 TEST(CodecTest, PublishRequestsCarryBodiesAndOptions) {

@@ -1,0 +1,84 @@
+// `nokv serve`: the metadata server. Opens the data directory, answers the
+// metadata methods (src/server) over framed RPC on a Unix socket in the data
+// directory and on any TCP listeners asked for, until SIGTERM or SIGINT.
+// This file only translates flags (docs/cli.md, docs/formats/rpc.md).
+#include <csignal>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "rpc/auth.h"
+#include "rpc/server.h"
+#include "server/methods.h"
+#include "server/remote_fs.h"
+
+namespace nokv::cli {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: nokv serve [--unix PATH] [--listen HOST:PORT]... [--token-file FILE]\n\n"
+    "Serves the data directory's metadata to other processes over framed RPC\n"
+    "(docs/formats/rpc.md) until SIGTERM or SIGINT, then drains and exits 0.\n\n"
+    "  --unix PATH         Unix socket (default <data-dir>/nokv.sock, mode 0600)\n"
+    "  --listen HOST:PORT  also listen on TCP (a non-loopback address needs a token)\n"
+    "  --token-file FILE   clients must present this token over TCP (the file\n"
+    "                      must not be group or world readable); or set NOKV_TOKEN\n\n"
+    "Clients: nokv --server unix:<data-dir>/nokv.sock ls /";
+
+Result<std::string> Token(const Args& args) {
+  if (auto file = args.Get("--token-file")) return rpc::LoadTokenFromFile(*file);
+  if (const char* env = std::getenv("NOKV_TOKEN"); env != nullptr && *env != '\0') {
+    return rpc::LoadTokenFromEnv("NOKV_TOKEN");
+  }
+  return std::string();
+}
+
+int Serve(Context& ctx, const Args& args) {
+  if (!args.positional().empty()) return ctx.Usage("serve takes no positional arguments");
+  if (!ctx.server.empty()) return ctx.Usage("serve runs on a data directory, not --server");
+  auto token = Token(args);
+  if (!token.ok()) return ctx.Fail("serve", token.status());
+
+  // Signals are taken by sigwait below; block them before any thread starts.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto fs = ctx.Fs();
+  if (!fs.ok()) return ctx.Fail("serve", fs.status());
+  server::MethodOptions method_options;
+  method_options.store_info = server::StoreInfo(ctx.embedded);
+  server::MetadataMethods methods((*fs)->metadata(), method_options);
+  rpc::ServerOptions options;
+  options.auth_token = *token;
+  rpc::Server rpc(options, server::MetadataHandler(&methods));
+
+  std::vector<std::string> addresses = {
+      "unix:" + args.Get("--unix").value_or(ctx.embedded.data_dir + "/nokv.sock")};
+  for (const auto& listen : args.GetAll("--listen")) addresses.push_back(listen);
+  for (const auto& address : addresses) {
+    auto bound = rpc.Listen(address);
+    if (!bound.ok()) return ctx.Fail("serve " + address, bound.status());
+    *ctx.err << "nokv: serving " << ctx.embedded.data_dir << " on " << bound->ToString() << "\n";
+  }
+  if (Status s = rpc.Start(); !s.ok()) return ctx.Fail("serve", s);
+  ctx.err->flush();
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  *ctx.err << "nokv: " << (signal == SIGTERM ? "SIGTERM" : "SIGINT") << ", stopping\n";
+  rpc.Stop();  // drains the requests in flight
+  return kExitOk;
+}
+
+}  // namespace
+
+Command ServeCommand() {
+  return Command{"serve", "serve the data directory's metadata to other processes",
+                 kUsage,  {"--unix", "--listen", "--token-file"},
+                 {},      Serve};
+}
+
+}  // namespace nokv::cli

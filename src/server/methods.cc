@@ -1,0 +1,515 @@
+// The metadata methods: decode arguments, call the backend, encode the
+// result. Pins and upload leases are tracked with an expiry.
+#include "server/methods.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "rpc/payload.h"
+
+namespace nokv::server {
+namespace {
+
+// Leases are swept at most this often from Handle.
+constexpr std::chrono::seconds kSweepEvery{1};
+
+Result<Json> Done(const Status& status) {
+  if (!status.ok()) return status;
+  return Json::object();
+}
+
+template <typename T>
+Result<Json> Encoded(Result<T> result) {
+  if (!result.ok()) return result.status();
+  return ToWire(*result);
+}
+
+template <typename T>
+Result<Json> EncodedList(Result<std::vector<T>> result) {
+  if (!result.ok()) return result.status();
+  return ListToWire(*result);
+}
+
+}  // namespace
+
+MetadataMethods::MetadataMethods(fs::Metadata* backend, MethodOptions options)
+    : backend_(backend), options_(std::move(options)) {
+  Register();
+}
+
+MetadataMethods::~MetadataMethods() {
+  std::lock_guard lock(mu_);
+  for (const auto& [id, lease] : leases_) {
+    if (lease.kind == LeaseKind::kPin) {
+      backend_->Unpin(id);
+    } else {
+      backend_->EndUpload(id);
+    }
+  }
+}
+
+std::chrono::steady_clock::time_point MetadataMethods::Now() const {
+  return options_.now ? options_.now() : std::chrono::steady_clock::now();
+}
+
+void MetadataMethods::Hold(LeaseKind kind, uint64_t id) {
+  std::lock_guard lock(mu_);
+  leases_[id] = Lease{kind, Now() + options_.lease_ttl};
+}
+
+bool MetadataMethods::Drop(LeaseKind kind, uint64_t id) {
+  std::lock_guard lock(mu_);
+  auto it = leases_.find(id);
+  if (it == leases_.end() || it->second.kind != kind) return false;
+  leases_.erase(it);
+  return true;
+}
+
+size_t MetadataMethods::ReleaseExpired() {
+  std::vector<std::pair<uint64_t, LeaseKind>> expired;
+  {
+    std::lock_guard lock(mu_);
+    auto now = Now();
+    next_sweep_ = now + kSweepEvery;
+    for (auto it = leases_.begin(); it != leases_.end();) {
+      if (it->second.expires > now) {
+        ++it;
+        continue;
+      }
+      expired.emplace_back(it->first, it->second.kind);
+      it = leases_.erase(it);
+    }
+  }
+  for (const auto& [id, kind] : expired) {
+    if (kind == LeaseKind::kPin) {
+      backend_->Unpin(id);
+    } else {
+      backend_->EndUpload(id);
+    }
+  }
+  return expired.size();
+}
+
+size_t MetadataMethods::leases() const {
+  std::lock_guard lock(mu_);
+  return leases_.size();
+}
+
+Result<Json> MetadataMethods::Handle(std::string_view method, const Json& args) {
+  bool sweep;
+  {
+    std::lock_guard lock(mu_);
+    sweep = Now() >= next_sweep_;
+  }
+  if (sweep) ReleaseExpired();
+  auto it = methods_.find(method);
+  if (it == methods_.end()) {
+    return Status::NotSupported("unknown method '" + std::string(method) + "'");
+  }
+  return it->second(args);
+}
+
+void MetadataMethods::Register() {
+  fs::Metadata* m = backend_;
+  auto add = [this](const char* name, Method fn) { methods_.emplace(name, std::move(fn)); };
+
+  // --- Read points and leases ---------------------------------------------------
+  add("meta.pin", [this, m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto at = a.Value<fs::ReadAt>("at", true);
+    NOKV_RETURN_IF_ERROR(a.status());
+    NOKV_ASSIGN_OR_RETURN(fs::Pin pin, m->PinRead(at));
+    Hold(LeaseKind::kPin, pin.id);
+    return ToWire(pin);
+  });
+  add("meta.unpin", [this, m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    uint64_t id = a.U64("id");
+    NOKV_RETURN_IF_ERROR(a.status());
+    if (Drop(LeaseKind::kPin, id)) m->Unpin(id);
+    return Json::object();
+  });
+  add("meta.begin_upload", [this, m](const Json&) -> Result<Json> {
+    NOKV_ASSIGN_OR_RETURN(uint64_t id, m->BeginUpload());
+    Hold(LeaseKind::kUpload, id);
+    return Json{{"id", id}};
+  });
+  add("meta.end_upload", [this, m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    uint64_t id = a.U64("id");
+    NOKV_RETURN_IF_ERROR(a.status());
+    if (Drop(LeaseKind::kUpload, id)) m->EndUpload(id);
+    return Json::object();
+  });
+  // Renews the leases a client holds; answers the ids it no longer holds.
+  add("meta.renew", [this](const Json& j) -> Result<Json> {
+    if (!j.is_object() || !j.contains("ids") || !j["ids"].is_array()) {
+      return Status::InvalidArgument("meta.renew takes a list 'ids'");
+    }
+    Json lost = Json::array();
+    std::lock_guard lock(mu_);
+    auto expires = Now() + options_.lease_ttl;
+    for (const auto& v : j["ids"]) {
+      if (!v.is_number_integer() || (!v.is_number_unsigned() && v.get<int64_t>() < 0)) {
+        return Status::InvalidArgument("lease ids are unsigned integers");
+      }
+      auto it = leases_.find(v.get<uint64_t>());
+      if (it == leases_.end()) {
+        lost.push_back(v);
+      } else {
+        it->second.expires = expires;
+      }
+    }
+    return Json{{"lost", std::move(lost)}};
+  });
+
+  // --- Reads ------------------------------------------------------------------------
+  add("meta.stat", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto path = a.String("path");
+    auto at = a.Value<fs::ReadAt>("at", true);
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Encoded(m->Stat(path, at));
+  });
+  add("meta.getattr", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto inode = a.U64("inode");
+    auto at = a.Value<fs::ReadAt>("at", true);
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Encoded(m->GetAttr(inode, at));
+  });
+  add("meta.lookup", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto parent = a.U64("parent");
+    auto name = a.String("name");
+    auto at = a.Value<fs::ReadAt>("at", true);
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Encoded(m->Lookup(parent, name, at));
+  });
+  add("meta.readdir", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto dir = a.U64("dir");
+    auto after = a.OptString("after");
+    auto limit = a.OptU64("limit", 1000);
+    bool with_attrs = a.OptBool("attrs", false);
+    auto at = a.Value<fs::ReadAt>("at", true);
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Encoded(m->ReadDir(dir, after, std::min<uint64_t>(limit, 100'000), with_attrs, at));
+  });
+  add("meta.list", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto path = a.String("path");
+    auto after = a.OptString("after");
+    auto limit = a.OptU64("limit", 1000);
+    auto at = a.Value<fs::ReadAt>("at", true);
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Encoded(m->List(path, after, std::min<uint64_t>(limit, 100'000), at));
+  });
+  add("meta.manifest", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto inode = a.U64("inode");
+    auto generation = a.U64("gen");
+    auto at = a.Value<fs::ReadAt>("at", true);
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Encoded(m->GetManifest(inode, generation, at));
+  });
+  add("meta.open", [this, m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto path = a.String("path");
+    auto at = a.Value<fs::ReadAt>("at", true);
+    NOKV_RETURN_IF_ERROR(a.status());
+    NOKV_ASSIGN_OR_RETURN(fs::OpenedFile file, m->OpenFile(path, at));
+    Hold(LeaseKind::kPin, file.pin.id);
+    return ToWire(file);
+  });
+  add("meta.getxattr", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto inode = a.U64("inode");
+    auto name = a.String("name");
+    auto at = a.Value<fs::ReadAt>("at", true);
+    NOKV_RETURN_IF_ERROR(a.status());
+    NOKV_ASSIGN_OR_RETURN(std::string value, m->GetXattr(inode, name, at));
+    return Json::binary(std::vector<uint8_t>(value.begin(), value.end()));
+  });
+  add("meta.listxattrs", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto inode = a.U64("inode");
+    auto at = a.Value<fs::ReadAt>("at", true);
+    NOKV_RETURN_IF_ERROR(a.status());
+    NOKV_ASSIGN_OR_RETURN(auto names, m->ListXattrs(inode, at));
+    return Json(names);
+  });
+  add("meta.pathof", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto inode = a.U64("inode");
+    auto at = a.Value<fs::ReadAt>("at", true);
+    NOKV_RETURN_IF_ERROR(a.status());
+    NOKV_ASSIGN_OR_RETURN(std::string path, m->PathOf(inode, at));
+    return Json(path);
+  });
+  add("meta.totals", [m](const Json&) { return Encoded(m->Totals()); });
+  add("meta.stats", [m](const Json&) { return Encoded(m->Stats()); });
+  add("meta.store", [this](const Json&) -> Result<Json> {
+    if (options_.store_info.is_null()) {
+      return Status::NotSupported("this server does not share its object store");
+    }
+    return options_.store_info;
+  });
+
+  // --- Namespace mutations ----------------------------------------------------------
+  add("meta.mkdir", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto path = a.String("path");
+    auto node = a.Value<meta::NodeOptions>("node", true);
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Encoded(m->Mkdir(path, node));
+  });
+  add("meta.mkdirat", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto parent = a.U64("parent");
+    auto name = a.String("name");
+    auto node = a.Value<meta::NodeOptions>("node", true);
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Encoded(m->MkdirAt(parent, name, node));
+  });
+  add("meta.createat", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto parent = a.U64("parent");
+    auto name = a.String("name");
+    auto node = a.Value<meta::NodeOptions>("node", true);
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Encoded(m->CreateAt(parent, name, node));
+  });
+  add("meta.symlink", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto path = a.String("path");
+    auto target = a.String("target");
+    auto node = a.Value<meta::NodeOptions>("node", true);
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Encoded(m->Symlink(path, target, node));
+  });
+  add("meta.symlinkat", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto parent = a.U64("parent");
+    auto name = a.String("name");
+    auto target = a.String("target");
+    auto node = a.Value<meta::NodeOptions>("node", true);
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Encoded(m->SymlinkAt(parent, name, target, node));
+  });
+  add("meta.link", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto existing = a.String("existing");
+    auto path = a.String("path");
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Encoded(m->Link(existing, path));
+  });
+  add("meta.linkat", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto inode = a.U64("inode");
+    auto parent = a.U64("parent");
+    auto name = a.String("name");
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Encoded(m->LinkAt(inode, parent, name));
+  });
+  add("meta.unlink", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto path = a.String("path");
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Done(m->Unlink(path));
+  });
+  add("meta.unlinkat", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto parent = a.U64("parent");
+    auto name = a.String("name");
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Done(m->UnlinkAt(parent, name));
+  });
+  add("meta.rmdir", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto path = a.String("path");
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Done(m->Rmdir(path));
+  });
+  add("meta.rmdirat", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto parent = a.U64("parent");
+    auto name = a.String("name");
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Done(m->RmdirAt(parent, name));
+  });
+  add("meta.removetree", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto path = a.String("path");
+    NOKV_RETURN_IF_ERROR(a.status());
+    NOKV_ASSIGN_OR_RETURN(uint64_t removed, m->RemoveTree(path));
+    return Json(removed);
+  });
+  auto rename_mode = [](ArgReader& a) {
+    uint64_t mode = a.OptU64("mode", static_cast<uint64_t>(meta::RenameMode::kReplace));
+    return static_cast<meta::RenameMode>(std::min<uint64_t>(mode, 3));
+  };
+  add("meta.rename", [m, rename_mode](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto from = a.String("from");
+    auto to = a.String("to");
+    auto mode = rename_mode(a);
+    NOKV_RETURN_IF_ERROR(a.status());
+    if (static_cast<int>(mode) > 2) return Status::InvalidArgument("unknown rename mode");
+    return Done(m->Rename(from, to, mode));
+  });
+  add("meta.renameat", [m, rename_mode](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto from_parent = a.U64("from_parent");
+    auto from = a.String("from");
+    auto to_parent = a.U64("to_parent");
+    auto to = a.String("to");
+    auto mode = rename_mode(a);
+    NOKV_RETURN_IF_ERROR(a.status());
+    if (static_cast<int>(mode) > 2) return Status::InvalidArgument("unknown rename mode");
+    return Done(m->RenameAt(from_parent, from, to_parent, to, mode));
+  });
+  add("meta.setattr", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto path = a.String("path");
+    auto req = a.Value<meta::SetAttrRequest>("req");
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Encoded(m->SetAttr(path, req));
+  });
+  add("meta.setattrat", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto inode = a.U64("inode");
+    auto req = a.Value<meta::SetAttrRequest>("req");
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Encoded(m->SetAttrAt(inode, req));
+  });
+  add("meta.setxattr", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto inode = a.U64("inode");
+    auto name = a.String("name");
+    uint64_t mode = a.OptU64("mode", 0);
+    NOKV_RETURN_IF_ERROR(a.status());
+    if (mode > 2) return Status::InvalidArgument("unknown xattr mode");
+    auto value = j.find("value");
+    if (value == j.end() || !value->is_binary()) {
+      return Status::InvalidArgument("argument 'value' must be bytes");
+    }
+    const auto& bytes = value->get_binary();
+    return Done(m->SetXattr(
+        inode, name, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+        static_cast<meta::XattrMode>(mode)));
+  });
+  add("meta.removexattr", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto inode = a.U64("inode");
+    auto name = a.String("name");
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Done(m->RemoveXattr(inode, name));
+  });
+
+  // --- Bodies --------------------------------------------------------------------------
+  add("meta.publish", [m](const Json& j) -> Result<Json> {
+    if (!j.is_object() || !j.contains("files")) {
+      return Status::InvalidArgument("meta.publish takes a list 'files'");
+    }
+    // The decoded requests view `j` (bodies): it outlives the call.
+    NOKV_ASSIGN_OR_RETURN(auto requests, ListFromWire<meta::PublishRequest>(j["files"]));
+    if (requests.empty()) return Status::InvalidArgument("meta.publish needs at least one file");
+    return EncodedList(m->Publish(requests));
+  });
+
+  // --- Snapshots, watch, index rules, maintenance ----------------------------------------
+  add("meta.snapshot_create", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto name = a.String("name");
+    auto root = a.String("root");
+    auto expires = a.OptU64("expires_ns", 0);
+    NOKV_RETURN_IF_ERROR(a.status());
+    if (expires > uint64_t(std::numeric_limits<int64_t>::max())) {
+      return Status::InvalidArgument("expiry out of range");
+    }
+    return Encoded(m->CreateSnapshot(name, root, static_cast<int64_t>(expires)));
+  });
+  add("meta.snapshot_list", [m](const Json&) { return EncodedList(m->ListSnapshots()); });
+  add("meta.snapshot_retire", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto name = a.String("name");
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Done(m->RetireSnapshot(name));
+  });
+  add("meta.snapshot_renew", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto name = a.String("name");
+    auto expires = a.I64("expires_ns");
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Encoded(m->RenewSnapshot(name, expires));
+  });
+  add("meta.watch", [this, m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto path = a.String("path");
+    auto cursor = a.OptString("cursor");
+    auto limit = a.OptU64("limit", 1000);
+    auto wait_ms = a.OptU64("wait_ms", 0);
+    NOKV_RETURN_IF_ERROR(a.status());
+    auto wait = std::min<std::chrono::milliseconds>(std::chrono::milliseconds(wait_ms),
+                                                    options_.max_watch_wait);
+    return Encoded(m->Watch(path, cursor, std::min<uint64_t>(limit, 100'000), wait));
+  });
+  add("meta.latest_cursor", [m](const Json&) -> Result<Json> {
+    NOKV_ASSIGN_OR_RETURN(std::string cursor, m->LatestCursor());
+    return Json(cursor);
+  });
+  add("meta.index_add", [m](const Json& j) -> Result<Json> {
+    if (!j.is_object() || !j.contains("rule")) return Status::InvalidArgument("missing 'rule'");
+    NOKV_ASSIGN_OR_RETURN(records::IndexRule rule, records::RuleFromJson(j["rule"]));
+    return Done(m->AddIndexRule(rule));
+  });
+  add("meta.index_remove", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto id = a.String("id");
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Done(m->RemoveIndexRule(id));
+  });
+  add("meta.index_list", [m](const Json&) { return EncodedList(m->IndexRuleRecords()); });
+  add("meta.reindex", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto id = a.String("id");
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Done(m->Reindex(id));
+  });
+  add("meta.gc", [m](const Json&) { return Encoded(m->CollectGarbage()); });
+
+  // --- Verbs ----------------------------------------------------------------------------
+  add("meta.verb_scope", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto scope = a.Value<query::ServiceOptions>("scope");
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Done(m->CheckVerbScope(scope));
+  });
+  add("meta.verb", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto verb = a.String("verb");
+    auto scope = a.Value<query::ServiceOptions>("scope", true);
+    NOKV_RETURN_IF_ERROR(a.status());
+    Json args = j.contains("args") ? j["args"] : Json::object();
+    return m->CallVerb(verb, args, scope, {});
+  });
+}
+
+rpc::Handler MetadataHandler(MetadataMethods* methods) {
+  return [methods](rpc::Request request, rpc::Responder responder) {
+    auto args = rpc::DecodePayload(request.payload);
+    if (!args.ok()) {
+      responder.Respond(args.status());
+      return;
+    }
+    auto result = methods->Handle(request.method, *args);
+    if (!result.ok()) {
+      responder.Respond(result.status());
+      return;
+    }
+    responder.Respond(Status::Ok(), rpc::EncodePayload(*result));
+  };
+}
+
+}  // namespace nokv::server

@@ -1,0 +1,78 @@
+// The metadata methods on the wire: their names, and the server side that
+// runs them against a fs::Metadata (docs/formats/rpc.md, "Methods").
+//
+// Every method takes a MessagePack map of arguments and answers a status
+// plus, on success, a MessagePack value (server/codec.h). Pins and upload
+// leases taken over RPC are leases: the server releases them when the client
+// stops renewing them (`meta.renew`) for `lease_ttl`, so a client that dies
+// cannot hold a read point or an upload forever.
+//
+// Thread-safety: Handle may run concurrently from any number of threads.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "fs/metadata.h"
+#include "rpc/server.h"
+#include "server/codec.h"
+
+namespace nokv::server {
+
+struct MethodOptions {
+  // A pin or upload lease not renewed for this long is released.
+  std::chrono::milliseconds lease_ttl{60'000};
+  // Longest wait a watch long-poll may ask for.
+  std::chrono::milliseconds max_watch_wait{30'000};
+  std::function<std::chrono::steady_clock::time_point()> now;  // tests inject one
+  // The answer of `meta.store`: where clients find block bytes
+  // (server/remote_fs.h StoreInfo); null = the store is not shared.
+  Json store_info;
+};
+
+class MetadataMethods {
+ public:
+  // `backend` must outlive this object.
+  MetadataMethods(fs::Metadata* backend, MethodOptions options = {});
+  ~MetadataMethods();
+
+  // Runs `method` with `args`; the result to send, or the error status.
+  Result<Json> Handle(std::string_view method, const Json& args);
+
+  // Releases every lease not renewed within the TTL (also done now and then
+  // by Handle). Returns how many were released.
+  size_t ReleaseExpired();
+  size_t leases() const;
+
+ private:
+  using Method = std::function<Result<Json>(const Json& args)>;
+  enum class LeaseKind { kPin, kUpload };
+  struct Lease {
+    LeaseKind kind;
+    std::chrono::steady_clock::time_point expires;
+  };
+
+  std::chrono::steady_clock::time_point Now() const;
+  void Hold(LeaseKind kind, uint64_t id);
+  // False when `id` is not a live lease of `kind` (then nothing is released).
+  bool Drop(LeaseKind kind, uint64_t id);
+  void Register();
+
+  fs::Metadata* backend_;
+  MethodOptions options_;
+  std::map<std::string, Method, std::less<>> methods_;
+
+  mutable std::mutex mu_;
+  std::map<uint64_t, Lease> leases_;  // guarded by mu_ (pin and upload ids differ)
+  std::chrono::steady_clock::time_point next_sweep_{};  // guarded by mu_
+};
+
+// The transport handler that answers `meta.*` requests with `methods`
+// (which must outlive the server): payload decoded with the transport's
+// limits, result or error status encoded back.
+rpc::Handler MetadataHandler(MetadataMethods* methods);
+
+}  // namespace nokv::server

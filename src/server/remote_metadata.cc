@@ -1,0 +1,393 @@
+// RemoteMetadata: each seam call as one `meta.*` request (server/methods.cc
+// answers it), and the renewer that keeps this client's leases alive.
+#include "server/remote_metadata.h"
+
+#include "query/verb_error.h"
+#include "rpc/payload.h"
+
+namespace nokv::server {
+
+Result<std::unique_ptr<RemoteMetadata>> RemoteMetadata::Connect(std::string_view address,
+                                                                RemoteOptions options) {
+  NOKV_ASSIGN_OR_RETURN(auto client, rpc::Client::Connect(address, options.client));
+  return std::unique_ptr<RemoteMetadata>(new RemoteMetadata(std::move(client), std::move(options)));
+}
+
+RemoteMetadata::RemoteMetadata(std::unique_ptr<rpc::Client> client, RemoteOptions options)
+    : client_(std::move(client)), options_(std::move(options)) {
+  renewer_ = std::thread([this] { Renew(); });
+}
+
+RemoteMetadata::~RemoteMetadata() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  renewer_.join();
+}
+
+void RemoteMetadata::Renew() {
+  std::unique_lock lock(mu_);
+  auto period =
+      std::max<std::chrono::milliseconds>(options_.lease_ttl / 3, std::chrono::milliseconds(10));
+  while (!wake_.wait_for(lock, period, [this] { return stopping_; })) {
+    if (leases_.empty()) continue;
+    Json ids(std::vector<uint64_t>(leases_.begin(), leases_.end()));
+    lock.unlock();
+    // A failed renewal is retried next period; a lease the server no longer
+    // has is forgotten (its reads then fail with Expired).
+    auto answer = Invoke("meta.renew", Json{{"ids", std::move(ids)}}, Retry::kOnce);
+    lock.lock();
+    if (answer.ok() && answer->contains("lost") && (*answer)["lost"].is_array()) {
+      for (const auto& id : (*answer)["lost"]) {
+        if (id.is_number_unsigned()) leases_.erase(id.get<uint64_t>());
+      }
+    }
+  }
+}
+
+void RemoteMetadata::Track(uint64_t lease) {
+  std::lock_guard lock(mu_);
+  leases_.insert(lease);
+}
+
+void RemoteMetadata::Untrack(uint64_t lease) {
+  std::lock_guard lock(mu_);
+  leases_.erase(lease);
+}
+
+size_t RemoteMetadata::held_leases() const {
+  std::lock_guard lock(mu_);
+  return leases_.size();
+}
+
+Result<Json> RemoteMetadata::Invoke(std::string_view method, const Json& args, Retry retry,
+                                    std::chrono::milliseconds extra_wait) {
+  std::string payload = rpc::EncodePayload(args);
+  for (int attempt = 0;; ++attempt) {
+    if (!client_->connected()) {
+      if (Status s = client_->Reconnect(); !s.ok()) return s;
+    }
+    auto response =
+        client_->Call(method, payload, rpc::DeadlineIn(options_.call_timeout + extra_wait));
+    if (!response.ok()) {
+      if (response.status().code() == Code::kUnavailable && retry == Retry::kOnce && attempt == 0) {
+        continue;
+      }
+      return response.status();
+    }
+    if (!response->status.ok()) return response->status;
+    return rpc::DecodePayload(response->payload);
+  }
+}
+
+template <typename T>
+Result<T> RemoteMetadata::InvokeAs(std::string_view method, const Json& args, Retry retry) {
+  NOKV_ASSIGN_OR_RETURN(Json result, Invoke(method, args, retry));
+  return FromWire<T>(result);
+}
+
+Status RemoteMetadata::InvokeStatus(std::string_view method, const Json& args) {
+  return Invoke(method, args, Retry::kNo).status();
+}
+
+Result<Json> RemoteMetadata::StoreInfo() {
+  return Invoke("meta.store", Json::object(), Retry::kOnce);
+}
+
+Result<fs::Pin> RemoteMetadata::PinRead(const fs::ReadAt& at) {
+  NOKV_ASSIGN_OR_RETURN(fs::Pin pin,
+                        InvokeAs<fs::Pin>("meta.pin", {{"at", ToWire(at)}}, Retry::kOnce));
+  Track(pin.id);
+  return pin;
+}
+
+void RemoteMetadata::Unpin(uint64_t pin) {
+  Untrack(pin);
+  // Best effort: a pin the server does not hear about expires with its lease.
+  (void)Invoke("meta.unpin", {{"id", pin}}, Retry::kNo);
+}
+
+Result<meta::Attr> RemoteMetadata::Stat(std::string_view path, const fs::ReadAt& at) {
+  return InvokeAs<meta::Attr>("meta.stat", {{"path", path}, {"at", ToWire(at)}}, Retry::kOnce);
+}
+
+Result<meta::Attr> RemoteMetadata::GetAttr(meta::InodeId inode, const fs::ReadAt& at) {
+  return InvokeAs<meta::Attr>("meta.getattr", {{"inode", inode}, {"at", ToWire(at)}}, Retry::kOnce);
+}
+
+Result<meta::DirEntry> RemoteMetadata::Lookup(meta::InodeId parent, std::string_view name,
+                                              const fs::ReadAt& at) {
+  return InvokeAs<meta::DirEntry>(
+      "meta.lookup", {{"parent", parent}, {"name", name}, {"at", ToWire(at)}}, Retry::kOnce);
+}
+
+Result<meta::DirPage> RemoteMetadata::ReadDir(meta::InodeId dir, std::string_view start_after,
+                                              size_t limit, bool with_attrs, const fs::ReadAt& at) {
+  return InvokeAs<meta::DirPage>("meta.readdir",
+                                 {{"dir", dir},
+                                  {"after", start_after},
+                                  {"limit", limit},
+                                  {"attrs", with_attrs},
+                                  {"at", ToWire(at)}},
+                                 Retry::kOnce);
+}
+
+Result<meta::DirPage> RemoteMetadata::List(std::string_view path, std::string_view start_after,
+                                           size_t limit, const fs::ReadAt& at) {
+  return InvokeAs<meta::DirPage>(
+      "meta.list", {{"path", path}, {"after", start_after}, {"limit", limit}, {"at", ToWire(at)}},
+      Retry::kOnce);
+}
+
+Result<meta::Manifest> RemoteMetadata::GetManifest(meta::InodeId inode, uint64_t generation,
+                                                   const fs::ReadAt& at) {
+  return InvokeAs<meta::Manifest>(
+      "meta.manifest", {{"inode", inode}, {"gen", generation}, {"at", ToWire(at)}}, Retry::kOnce);
+}
+
+Result<fs::OpenedFile> RemoteMetadata::OpenFile(std::string_view path, const fs::ReadAt& at) {
+  NOKV_ASSIGN_OR_RETURN(
+      fs::OpenedFile file,
+      InvokeAs<fs::OpenedFile>("meta.open", {{"path", path}, {"at", ToWire(at)}}, Retry::kOnce));
+  Track(file.pin.id);
+  return file;
+}
+
+Result<std::string> RemoteMetadata::GetXattr(meta::InodeId inode, std::string_view name,
+                                             const fs::ReadAt& at) {
+  NOKV_ASSIGN_OR_RETURN(
+      Json value, Invoke("meta.getxattr", {{"inode", inode}, {"name", name}, {"at", ToWire(at)}},
+                         Retry::kOnce));
+  if (!value.is_binary()) return Status::Corruption("meta.getxattr answered something else");
+  return std::string(value.get_binary().begin(), value.get_binary().end());
+}
+
+Result<std::vector<std::string>> RemoteMetadata::ListXattrs(meta::InodeId inode,
+                                                            const fs::ReadAt& at) {
+  NOKV_ASSIGN_OR_RETURN(
+      Json names, Invoke("meta.listxattrs", {{"inode", inode}, {"at", ToWire(at)}}, Retry::kOnce));
+  std::vector<std::string> out;
+  if (!names.is_array()) return Status::Corruption("meta.listxattrs answered something else");
+  for (const auto& name : names) {
+    if (!name.is_string()) return Status::Corruption("meta.listxattrs answered something else");
+    out.push_back(name.get<std::string>());
+  }
+  return out;
+}
+
+Result<std::string> RemoteMetadata::PathOf(meta::InodeId inode, const fs::ReadAt& at) {
+  NOKV_ASSIGN_OR_RETURN(
+      Json path, Invoke("meta.pathof", {{"inode", inode}, {"at", ToWire(at)}}, Retry::kOnce));
+  if (!path.is_string()) return Status::Corruption("meta.pathof answered something else");
+  return path.get<std::string>();
+}
+
+Result<meta::FsTotals> RemoteMetadata::Totals() {
+  return InvokeAs<meta::FsTotals>("meta.totals", Json::object(), Retry::kOnce);
+}
+
+Result<fs::MetadataStats> RemoteMetadata::Stats() {
+  return InvokeAs<fs::MetadataStats>("meta.stats", Json::object(), Retry::kOnce);
+}
+
+Result<meta::Attr> RemoteMetadata::Mkdir(std::string_view path, const meta::NodeOptions& options) {
+  return InvokeAs<meta::Attr>("meta.mkdir", {{"path", path}, {"node", ToWire(options)}},
+                              Retry::kNo);
+}
+
+Result<meta::Attr> RemoteMetadata::MkdirAt(meta::InodeId parent, std::string_view name,
+                                           const meta::NodeOptions& options) {
+  return InvokeAs<meta::Attr>(
+      "meta.mkdirat", {{"parent", parent}, {"name", name}, {"node", ToWire(options)}}, Retry::kNo);
+}
+
+Result<meta::Attr> RemoteMetadata::CreateAt(meta::InodeId parent, std::string_view name,
+                                            const meta::NodeOptions& options) {
+  return InvokeAs<meta::Attr>(
+      "meta.createat", {{"parent", parent}, {"name", name}, {"node", ToWire(options)}}, Retry::kNo);
+}
+
+Result<meta::Attr> RemoteMetadata::Symlink(std::string_view path, std::string_view target,
+                                           const meta::NodeOptions& options) {
+  return InvokeAs<meta::Attr>(
+      "meta.symlink", {{"path", path}, {"target", target}, {"node", ToWire(options)}}, Retry::kNo);
+}
+
+Result<meta::Attr> RemoteMetadata::SymlinkAt(meta::InodeId parent, std::string_view name,
+                                             std::string_view target,
+                                             const meta::NodeOptions& options) {
+  return InvokeAs<meta::Attr>(
+      "meta.symlinkat",
+      {{"parent", parent}, {"name", name}, {"target", target}, {"node", ToWire(options)}},
+      Retry::kNo);
+}
+
+Result<meta::Attr> RemoteMetadata::Link(std::string_view existing, std::string_view new_path) {
+  return InvokeAs<meta::Attr>("meta.link", {{"existing", existing}, {"path", new_path}},
+                              Retry::kNo);
+}
+
+Result<meta::Attr> RemoteMetadata::LinkAt(meta::InodeId inode, meta::InodeId new_parent,
+                                          std::string_view new_name) {
+  return InvokeAs<meta::Attr>(
+      "meta.linkat", {{"inode", inode}, {"parent", new_parent}, {"name", new_name}}, Retry::kNo);
+}
+
+Status RemoteMetadata::Unlink(std::string_view path) {
+  return InvokeStatus("meta.unlink", {{"path", path}});
+}
+
+Status RemoteMetadata::UnlinkAt(meta::InodeId parent, std::string_view name) {
+  return InvokeStatus("meta.unlinkat", {{"parent", parent}, {"name", name}});
+}
+
+Status RemoteMetadata::Rmdir(std::string_view path) {
+  return InvokeStatus("meta.rmdir", {{"path", path}});
+}
+
+Result<uint64_t> RemoteMetadata::RemoveTree(std::string_view path) {
+  NOKV_ASSIGN_OR_RETURN(Json removed, Invoke("meta.removetree", {{"path", path}}, Retry::kNo));
+  if (!removed.is_number_unsigned()) return Status::Corruption("meta.removetree answered badly");
+  return removed.get<uint64_t>();
+}
+
+Status RemoteMetadata::RmdirAt(meta::InodeId parent, std::string_view name) {
+  return InvokeStatus("meta.rmdirat", {{"parent", parent}, {"name", name}});
+}
+
+Status RemoteMetadata::Rename(std::string_view from, std::string_view to, meta::RenameMode mode) {
+  return InvokeStatus("meta.rename",
+                      {{"from", from}, {"to", to}, {"mode", static_cast<int>(mode)}});
+}
+
+Status RemoteMetadata::RenameAt(meta::InodeId from_parent, std::string_view from_name,
+                                meta::InodeId to_parent, std::string_view to_name,
+                                meta::RenameMode mode) {
+  return InvokeStatus("meta.renameat", {{"from_parent", from_parent},
+                                        {"from", from_name},
+                                        {"to_parent", to_parent},
+                                        {"to", to_name},
+                                        {"mode", static_cast<int>(mode)}});
+}
+
+Result<meta::Attr> RemoteMetadata::SetAttr(std::string_view path, const meta::SetAttrRequest& req) {
+  return InvokeAs<meta::Attr>("meta.setattr", {{"path", path}, {"req", ToWire(req)}}, Retry::kNo);
+}
+
+Result<meta::Attr> RemoteMetadata::SetAttrAt(meta::InodeId inode, const meta::SetAttrRequest& req) {
+  return InvokeAs<meta::Attr>("meta.setattrat", {{"inode", inode}, {"req", ToWire(req)}},
+                              Retry::kNo);
+}
+
+Status RemoteMetadata::SetXattr(meta::InodeId inode, std::string_view name, std::string_view value,
+                                meta::XattrMode mode) {
+  return InvokeStatus("meta.setxattr",
+                      {{"inode", inode},
+                       {"name", name},
+                       {"value", Json::binary(std::vector<uint8_t>(value.begin(), value.end()))},
+                       {"mode", static_cast<int>(mode)}});
+}
+
+Status RemoteMetadata::RemoveXattr(meta::InodeId inode, std::string_view name) {
+  return InvokeStatus("meta.removexattr", {{"inode", inode}, {"name", name}});
+}
+
+Result<uint64_t> RemoteMetadata::BeginUpload() {
+  NOKV_ASSIGN_OR_RETURN(Json lease, Invoke("meta.begin_upload", Json::object(), Retry::kOnce));
+  if (!lease.contains("id") || !lease["id"].is_number_unsigned()) {
+    return Status::Corruption("meta.begin_upload answered badly");
+  }
+  uint64_t id = lease["id"].get<uint64_t>();
+  Track(id);
+  return id;
+}
+
+void RemoteMetadata::EndUpload(uint64_t lease) {
+  Untrack(lease);
+  (void)Invoke("meta.end_upload", {{"id", lease}}, Retry::kNo);
+}
+
+Result<std::vector<meta::Attr>> RemoteMetadata::Publish(
+    const std::vector<meta::PublishRequest>& requests) {
+  NOKV_ASSIGN_OR_RETURN(Json attrs,
+                        Invoke("meta.publish", {{"files", ListToWire(requests)}}, Retry::kNo));
+  return ListFromWire<meta::Attr>(attrs);
+}
+
+Result<meta::Snapshot> RemoteMetadata::CreateSnapshot(std::string_view name, std::string_view root,
+                                                      int64_t expires_ns) {
+  if (expires_ns < 0) return Status::InvalidArgument("a snapshot expiry must not be negative");
+  return InvokeAs<meta::Snapshot>("meta.snapshot_create",
+                                  {{"name", name}, {"root", root}, {"expires_ns", expires_ns}},
+                                  Retry::kNo);
+}
+
+Result<std::vector<meta::Snapshot>> RemoteMetadata::ListSnapshots() {
+  NOKV_ASSIGN_OR_RETURN(Json list, Invoke("meta.snapshot_list", Json::object(), Retry::kOnce));
+  return ListFromWire<meta::Snapshot>(list);
+}
+
+Status RemoteMetadata::RetireSnapshot(std::string_view name) {
+  return InvokeStatus("meta.snapshot_retire", {{"name", name}});
+}
+
+Result<meta::Snapshot> RemoteMetadata::RenewSnapshot(std::string_view name, int64_t expires_ns) {
+  return InvokeAs<meta::Snapshot>("meta.snapshot_renew",
+                                  {{"name", name}, {"expires_ns", expires_ns}}, Retry::kNo);
+}
+
+Result<meta::EventPage> RemoteMetadata::Watch(std::string_view path, std::string_view cursor,
+                                              size_t limit, std::chrono::milliseconds wait) {
+  NOKV_ASSIGN_OR_RETURN(
+      Json page, Invoke("meta.watch",
+                        {{"path", path},
+                         {"cursor", cursor},
+                         {"limit", limit},
+                         {"wait_ms", static_cast<uint64_t>(std::max<int64_t>(0, wait.count()))}},
+                        Retry::kOnce, wait));
+  return FromWire<meta::EventPage>(page);
+}
+
+Result<std::string> RemoteMetadata::LatestCursor() {
+  NOKV_ASSIGN_OR_RETURN(Json cursor, Invoke("meta.latest_cursor", Json::object(), Retry::kOnce));
+  if (!cursor.is_string()) return Status::Corruption("meta.latest_cursor answered badly");
+  return cursor.get<std::string>();
+}
+
+Status RemoteMetadata::AddIndexRule(const records::IndexRule& rule) {
+  return InvokeStatus("meta.index_add", {{"rule", records::RuleToJson(rule)}});
+}
+
+Status RemoteMetadata::RemoveIndexRule(std::string_view id) {
+  return InvokeStatus("meta.index_remove", {{"id", id}});
+}
+
+Result<std::vector<meta::RuleRecord>> RemoteMetadata::IndexRuleRecords() {
+  NOKV_ASSIGN_OR_RETURN(Json list, Invoke("meta.index_list", Json::object(), Retry::kOnce));
+  return ListFromWire<meta::RuleRecord>(list);
+}
+
+Status RemoteMetadata::Reindex(std::string_view id) {
+  return InvokeStatus("meta.reindex", {{"id", id}});
+}
+
+Result<meta::GcReport> RemoteMetadata::CollectGarbage() {
+  return InvokeAs<meta::GcReport>("meta.gc", Json::object(), Retry::kNo);
+}
+
+Status RemoteMetadata::CheckVerbScope(const query::ServiceOptions& scope) {
+  return Invoke("meta.verb_scope", {{"scope", ToWire(scope)}}, Retry::kOnce).status();
+}
+
+nlohmann::json RemoteMetadata::CallVerb(std::string_view verb, const nlohmann::json& args,
+                                        const query::ServiceOptions& scope,
+                                        const query::CallControl&) {
+  auto result =
+      Invoke("meta.verb", {{"verb", verb}, {"args", args}, {"scope", ToWire(scope)}}, Retry::kOnce);
+  if (!result.ok()) return query::FromStatus(result.status()).ToJson();
+  return std::move(result).value();
+}
+
+}  // namespace nokv::server

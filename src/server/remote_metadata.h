@@ -1,0 +1,145 @@
+// RemoteMetadata: the metadata seam over framed RPC (server/methods.h on the
+// other side). Every call is one request on a shared, pipelined connection.
+//
+// Pins and upload leases are leases on the server: a background thread
+// renews the ones this client holds every third of the lease TTL, so they
+// live as long as this object and the connection do.
+//
+// A dropped connection fails the call in flight with Unavailable; the next
+// call reconnects. Reads are retried once on a fresh connection; mutations
+// are not (their outcome is unknown), so the caller sees Unavailable.
+//
+// Thread-safety: every method may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "fs/metadata.h"
+#include "rpc/client.h"
+#include "server/codec.h"
+
+namespace nokv::server {
+
+struct RemoteOptions {
+  rpc::ClientOptions client;
+  std::chrono::milliseconds call_timeout{120'000};
+  std::chrono::milliseconds lease_ttl{60'000};  // the server's MethodOptions::lease_ttl
+};
+
+class RemoteMetadata final : public fs::Metadata {
+ public:
+  static Result<std::unique_ptr<RemoteMetadata>> Connect(std::string_view address,
+                                                         RemoteOptions options = {});
+  ~RemoteMetadata() override;
+
+  Result<fs::Pin> PinRead(const fs::ReadAt& at) override;
+  void Unpin(uint64_t pin) override;
+
+  Result<meta::Attr> Stat(std::string_view path, const fs::ReadAt& at) override;
+  Result<meta::Attr> GetAttr(meta::InodeId inode, const fs::ReadAt& at) override;
+  Result<meta::DirEntry> Lookup(meta::InodeId parent, std::string_view name,
+                                const fs::ReadAt& at) override;
+  Result<meta::DirPage> ReadDir(meta::InodeId dir, std::string_view start_after, size_t limit,
+                                bool with_attrs, const fs::ReadAt& at) override;
+  Result<meta::DirPage> List(std::string_view path, std::string_view start_after, size_t limit,
+                             const fs::ReadAt& at) override;
+  Result<meta::Manifest> GetManifest(meta::InodeId inode, uint64_t generation,
+                                     const fs::ReadAt& at) override;
+  Result<fs::OpenedFile> OpenFile(std::string_view path, const fs::ReadAt& at) override;
+  Result<std::string> GetXattr(meta::InodeId inode, std::string_view name,
+                               const fs::ReadAt& at) override;
+  Result<std::vector<std::string>> ListXattrs(meta::InodeId inode, const fs::ReadAt& at) override;
+  Result<std::string> PathOf(meta::InodeId inode, const fs::ReadAt& at) override;
+  Result<meta::FsTotals> Totals() override;
+  Result<fs::MetadataStats> Stats() override;
+
+  Result<meta::Attr> Mkdir(std::string_view path, const meta::NodeOptions& options) override;
+  Result<meta::Attr> MkdirAt(meta::InodeId parent, std::string_view name,
+                             const meta::NodeOptions& options) override;
+  Result<meta::Attr> CreateAt(meta::InodeId parent, std::string_view name,
+                              const meta::NodeOptions& options) override;
+  Result<meta::Attr> Symlink(std::string_view path, std::string_view target,
+                             const meta::NodeOptions& options) override;
+  Result<meta::Attr> SymlinkAt(meta::InodeId parent, std::string_view name, std::string_view target,
+                               const meta::NodeOptions& options) override;
+  Result<meta::Attr> Link(std::string_view existing, std::string_view new_path) override;
+  Result<meta::Attr> LinkAt(meta::InodeId inode, meta::InodeId new_parent,
+                            std::string_view new_name) override;
+  Status Unlink(std::string_view path) override;
+  Status UnlinkAt(meta::InodeId parent, std::string_view name) override;
+  Status Rmdir(std::string_view path) override;
+  Result<uint64_t> RemoveTree(std::string_view path) override;
+  Status RmdirAt(meta::InodeId parent, std::string_view name) override;
+  Status Rename(std::string_view from, std::string_view to, meta::RenameMode mode) override;
+  Status RenameAt(meta::InodeId from_parent, std::string_view from_name, meta::InodeId to_parent,
+                  std::string_view to_name, meta::RenameMode mode) override;
+  Result<meta::Attr> SetAttr(std::string_view path, const meta::SetAttrRequest& req) override;
+  Result<meta::Attr> SetAttrAt(meta::InodeId inode, const meta::SetAttrRequest& req) override;
+  Status SetXattr(meta::InodeId inode, std::string_view name, std::string_view value,
+                  meta::XattrMode mode) override;
+  Status RemoveXattr(meta::InodeId inode, std::string_view name) override;
+
+  Result<uint64_t> BeginUpload() override;
+  void EndUpload(uint64_t lease) override;
+  Result<std::vector<meta::Attr>> Publish(
+      const std::vector<meta::PublishRequest>& requests) override;
+
+  Result<meta::Snapshot> CreateSnapshot(std::string_view name, std::string_view root,
+                                        int64_t expires_ns) override;
+  Result<std::vector<meta::Snapshot>> ListSnapshots() override;
+  Status RetireSnapshot(std::string_view name) override;
+  Result<meta::Snapshot> RenewSnapshot(std::string_view name, int64_t expires_ns) override;
+
+  Result<meta::EventPage> Watch(std::string_view path, std::string_view cursor, size_t limit,
+                                std::chrono::milliseconds wait) override;
+  Result<std::string> LatestCursor() override;
+
+  Status AddIndexRule(const records::IndexRule& rule) override;
+  Status RemoveIndexRule(std::string_view id) override;
+  Result<std::vector<meta::RuleRecord>> IndexRuleRecords() override;
+  Status Reindex(std::string_view id) override;
+
+  Result<meta::GcReport> CollectGarbage() override;
+
+  Status CheckVerbScope(const query::ServiceOptions& scope) override;
+  nlohmann::json CallVerb(std::string_view verb, const nlohmann::json& args,
+                          const query::ServiceOptions& scope,
+                          const query::CallControl& control) override;
+
+  // Where the server keeps blocks (`meta.store`, server/remote_fs.h).
+  Result<Json> StoreInfo();
+
+  // Leases this client renews (pins and uploads), for tests.
+  size_t held_leases() const;
+
+ private:
+  enum class Retry { kNo, kOnce };
+  RemoteMetadata(std::unique_ptr<rpc::Client> client, RemoteOptions options);
+  // One call: arguments in, result out; transport errors and the server's
+  // status become the Result's error.
+  Result<Json> Invoke(std::string_view method, const Json& args, Retry retry,
+                      std::chrono::milliseconds extra_wait = {});
+  template <typename T>
+  Result<T> InvokeAs(std::string_view method, const Json& args, Retry retry);
+  Status InvokeStatus(std::string_view method, const Json& args);
+  void Renew();
+  void Track(uint64_t lease);
+  void Untrack(uint64_t lease);
+
+  std::unique_ptr<rpc::Client> client_;
+  RemoteOptions options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::set<uint64_t> leases_;  // guarded by mu_
+  bool stopping_ = false;      // guarded by mu_
+  std::thread renewer_;
+};
+
+}  // namespace nokv::server

@@ -1,0 +1,177 @@
+// `nokv serve` and `--server`, as real processes: a server on a data
+// directory, CLI commands through its Unix socket, parallel readers, a clean
+// stop on SIGTERM and a crash (kill -9) that loses nothing acknowledged.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <future>
+#include <string>
+#include <vector>
+
+#include "run_nokv.h"
+#include "test_dir.h"
+
+namespace nokv::testing {
+namespace {
+
+// A `nokv serve` child; ready once it printed where it listens.
+class ServerProcess {
+ public:
+  explicit ServerProcess(const std::string& data_dir) {
+    int err[2];
+    if (pipe(err) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(err[1], 2);
+      close(err[0]);
+      close(err[1]);
+      execl(NOKV_BINARY, NOKV_BINARY, "--data-dir", data_dir.c_str(), "serve",
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(err[1]);
+    err_ = err[0];
+    // Reads stderr until the listening line (or end of file on failure).
+    char c;
+    while (read(err_, &c, 1) == 1) {
+      log_ += c;
+      if (c == '\n' && log_.find(" on unix:") != std::string::npos) {
+        ready_ = true;
+        break;
+      }
+    }
+  }
+  ~ServerProcess() {
+    if (pid_ > 0 && !reaped_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (err_ >= 0) close(err_);
+  }
+
+  bool ready() const { return ready_; }
+  const std::string& log() const { return log_; }
+  // Sends `signal` and returns the exit status (exit code, or 128 + signal).
+  int Stop(int signal) {
+    kill(pid_, signal);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    reaped_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int err_ = -1;
+  bool ready_ = false;
+  bool reaped_ = false;
+  std::string log_;
+};
+
+class ServeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(Embedded({"init"}).exit_code, 0);
+    socket_ = "unix:" + dir_.Sub("data") + "/nokv.sock";
+  }
+  RunResult Embedded(std::vector<std::string> args, const std::string& input = {}) {
+    args.insert(args.begin(), {NOKV_BINARY, "--data-dir", dir_.Sub("data")});
+    return RunProgram(args, input);
+  }
+  RunResult Remote(std::vector<std::string> args, const std::string& input = {}) {
+    args.insert(args.begin(), {NOKV_BINARY, "--server", socket_});
+    return RunProgram(args, input);
+  }
+  std::string Local(const std::string& name, const std::string& bytes) {
+    std::string path = dir_.Sub(name);
+    std::ofstream(path) << bytes;
+    return path;
+  }
+
+  TempDir dir_;
+  std::string socket_;
+};
+
+TEST_F(ServeTest, CommandsGoThroughTheServerAndSeeEachOther) {
+  ServerProcess server(dir_.Sub("data"));
+  ASSERT_TRUE(server.ready()) << server.log();
+
+  auto put = Remote({"put", Local("a.txt", "hello through the server\n"), "/docs/a.txt"});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  auto ls = Remote({"ls", "/docs"});
+  ASSERT_EQ(ls.exit_code, 0) << ls.err;
+  EXPECT_NE(ls.out.find("a.txt"), std::string::npos) << ls.out;
+  auto cat = Remote({"cat", "/docs/a.txt"});
+  ASSERT_EQ(cat.exit_code, 0) << cat.err;
+  EXPECT_EQ(cat.out, "hello through the server\n");
+  EXPECT_EQ(Remote({"mkdir", "/runs"}).exit_code, 0);
+  EXPECT_EQ(Remote({"mv", "/docs/a.txt", "/runs/b.txt"}).exit_code, 0);
+  EXPECT_EQ(Remote({"cat", "/docs/a.txt"}).exit_code, 3);  // not found
+  auto stat = Remote({"--json", "stat", "/runs/b.txt"});
+  ASSERT_EQ(stat.exit_code, 0) << stat.err;
+  EXPECT_NE(stat.out.find("\"size_bytes\":25"), std::string::npos) << stat.out;
+  auto du = Remote({"du", "/"});
+  EXPECT_EQ(du.exit_code, 0) << du.err;
+
+  // Eight readers at once, each its own process and connection.
+  std::vector<std::future<RunResult>> readers;
+  for (int i = 0; i < 8; ++i) {
+    readers.push_back(std::async(std::launch::async, [&] {
+      return Remote({"cat", "/runs/b.txt"});
+    }));
+  }
+  for (auto& reader : readers) {
+    RunResult r = reader.get();
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "hello through the server\n");
+  }
+
+  EXPECT_EQ(server.Stop(SIGTERM), 0) << server.log();
+  // Stopped cleanly: the data directory opens embedded with everything in it.
+  auto after = Embedded({"cat", "/runs/b.txt"});
+  EXPECT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_EQ(after.out, "hello through the server\n");
+}
+
+TEST_F(ServeTest, AKilledServerLosesNothingAcknowledged) {
+  {
+    ServerProcess server(dir_.Sub("data"));
+    ASSERT_TRUE(server.ready()) << server.log();
+    for (int i = 0; i < 5; ++i) {
+      std::string name = "f" + std::to_string(i);
+      ASSERT_EQ(Remote({"put", Local(name, name + " body"), "/k/" + name}).exit_code, 0);
+    }
+    EXPECT_EQ(server.Stop(SIGKILL), 128 + SIGKILL);
+  }
+  // Nothing answers on the socket now: a clear error, not a hang.
+  auto dead = Remote({"ls", "/"});
+  EXPECT_NE(dead.exit_code, 0);
+  EXPECT_FALSE(dead.err.empty());
+  // A new server takes over the directory (the stale socket is replaced).
+  ServerProcess again(dir_.Sub("data"));
+  ASSERT_TRUE(again.ready()) << again.log();
+  for (int i = 0; i < 5; ++i) {
+    std::string name = "f" + std::to_string(i);
+    auto cat = Remote({"cat", "/k/" + name});
+    EXPECT_EQ(cat.exit_code, 0) << cat.err;
+    EXPECT_EQ(cat.out, name + " body");
+  }
+  EXPECT_EQ(again.Stop(SIGINT), 0);
+}
+
+TEST_F(ServeTest, ServeRefusesBadSetups) {
+  // A TCP listener off loopback without a token is refused before serving.
+  auto open = Embedded({"serve", "--listen", "0.0.0.0:0"});
+  EXPECT_NE(open.exit_code, 0);
+  EXPECT_NE(open.err.find("token"), std::string::npos) << open.err;
+  // A client pointed at nothing says so.
+  auto nothing = RunProgram({NOKV_BINARY, "--server", "unix:" + dir_.Sub("none.sock"), "ls", "/"});
+  EXPECT_NE(nothing.exit_code, 0);
+  EXPECT_NE(nothing.err.find("none.sock"), std::string::npos) << nothing.err;
+}
+
+}  // namespace
+}  // namespace nokv::testing
