@@ -67,7 +67,7 @@ VerbError ParseOne(const nlohmann::json& p, size_t index, const FieldSet& fields
   std::string where = "predicates[" + std::to_string(index) + "]";
   if (!p.is_object()) return VerbError::InvalidArgument(where + " must be an object");
   NOKV_VERB_TRY(CheckKeys(p, where, {"field", "op", "value"}));
-  NOKV_VERB_TRY(GetString(p, "field", true, &out->field));
+  NOKV_VERB_TRY(GetString(p, "field", true, &out->field, 1));
   std::string op_name;
   NOKV_VERB_TRY(GetString(p, "op", true, &op_name));
   const FieldInfo* field = nullptr;

@@ -59,7 +59,7 @@ VerbError ParseLines(const std::string& spec, ReadPlan* plan) {
 
 VerbError ParseArgs(const Invocation& inv, const nlohmann::json& args, ReadPlan* plan,
                     std::string* evidence) {
-  NOKV_VERB_TRY(GetString(args, "evidence", false, evidence));
+  NOKV_VERB_TRY(GetString(args, "evidence", false, evidence, 1));
   bool has_path = args.contains("path") && !args["path"].is_null();
   if (has_path == !evidence->empty()) {
     return VerbError::InvalidArgument("give exactly one of 'path' and 'evidence'",
