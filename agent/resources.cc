@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include "query/text_codec.h"
+
 namespace nokv::agent {
 namespace {
 
@@ -90,7 +92,9 @@ json ResourceTemplatesResult() {
 
 RpcOutcome ListResources(VerbBackend* backend, const std::string& root, const json& params,
                          const query::CallControl& control) {
-  json args{{"path", root}, {"limit", kListPage}};
+  // Verb arguments and results carry names with the byte escape (docs/mcp.md); the
+  // root is raw bytes, so it is escaped on the way in like any other name.
+  json args{{"path", query::EscapeBytes(root)}, {"limit", kListPage}};
   if (params.is_object() && params.contains("cursor")) {
     if (!params["cursor"].is_string()) {
       return RpcOutcome::Fail(kInvalidParams, "resources/list: cursor must be a string");
@@ -100,11 +104,12 @@ RpcOutcome ListResources(VerbBackend* backend, const std::string& root, const js
   json page = backend->Call("ls", args, control);
   if (const json* error = VerbError(page)) return FromVerbError(*error);
   json resources = json::array();
+  const std::string listed = StringField(page, "path", query::EscapeBytes(root));
   auto entries = page.find("entries");
   if (entries != page.end() && entries->is_array()) {
     for (const json& e : *entries) {
       if (!e.is_object() || !e.contains("name") || !e["name"].is_string()) continue;
-      std::string path = JoinPath(root, e["name"].get<std::string>());
+      std::string path = JoinPath(listed, e["name"].get<std::string>());
       const bool dir = StringField(e, "kind") == "directory";
       json r{{"uri", std::string(kUriScheme) + path}, {"name", path}};
       std::string mime = dir ? "application/json" : GuessMimeType(path);

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "cli/cli.h"
+#include "query/text_codec.h"
 
 namespace nokv::cli {
 
@@ -44,6 +45,15 @@ Result<Args> Args::Parse(const std::vector<std::string>& argv,
   }
   return args;
 }
+
+std::vector<std::string> Args::PathPositionals() const {
+  std::vector<std::string> out;
+  out.reserve(positional_.size());
+  for (const auto& arg : positional_) out.push_back(PathArg(arg));
+  return out;
+}
+
+std::string PathArg(std::string_view arg) { return query::UnescapeBytes(arg); }
 
 std::optional<std::string> Args::Get(const std::string& name) const {
   auto range = values_.equal_range(name);

@@ -44,6 +44,8 @@ class Args {
   std::optional<std::string> Get(const std::string& name) const;
   std::vector<std::string> GetAll(const std::string& name) const;
   const std::vector<std::string>& positional() const { return positional_; }
+  // The positionals as NoKV paths (PathArg applied to each).
+  std::vector<std::string> PathPositionals() const;
 
  private:
   std::multimap<std::string, std::string> values_;
@@ -67,6 +69,8 @@ class Context {
   // and returns the exit code for `status`.
   int Fail(std::string_view what, const Status& status);
   int Usage(std::string_view message);
+  // Prints `value` as one line of JSON, every string with the byte escape (names
+  // that are not UTF-8 stay exact and can be passed back as path arguments).
   void PrintJson(const nlohmann::json& value);
 
  private:
@@ -90,6 +94,12 @@ int WithReadOnlyFs(Context& ctx, std::string_view what,
                    const std::function<int(fs::Filesystem&)>& fn);
 // The --snapshot flag as a read point.
 fs::ReadAt ReadAtFlag(const Args& args);
+// A NoKV path given on the command line, as the filesystem takes it: every
+// U+F780..U+F7FF (the byte escape `--json` prints names with, docs/cli.md "Names that
+// are not UTF-8") becomes the byte 0x80..0xFF; other bytes, raw non-UTF-8 included,
+// are kept. Not for local paths (put's SRC, get's DST), which are the OS's bytes.
+std::string PathArg(std::string_view arg);
+
 // Parses "30s", "15m", "2h", "7d" (or plain seconds) into nanoseconds.
 Result<int64_t> ParseDuration(std::string_view text);
 // A whole number from 0 to 2^64-1, all digits ("-1", "1e3", " 7", "" are

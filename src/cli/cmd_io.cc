@@ -101,7 +101,7 @@ int Put(Context& ctx, const Args& args) {
   if (args.positional().size() != 2) return ctx.Usage("put needs SRC and DST");
   auto options = WriteOptionsFrom(args);
   if (!options.ok()) return ctx.Usage(options.status().message());
-  std::string src = args.positional()[0], dst = args.positional()[1];
+  std::string src = args.positional()[0], dst = PathArg(args.positional()[1]);
   return WithFs(ctx, "put " + dst, [&](fs::Filesystem& fs) {
     if (src == "-") return PutStream(ctx, fs, STDIN_FILENO, dst, *options);
     std::error_code ec;
@@ -185,7 +185,7 @@ int Cat(Context& ctx, const Args& args) {
     if (Status s = ParseRange(*range, &offset, &length); !s.ok()) return ctx.Usage(s.message());
   }
   return WithReadOnlyFs(ctx, "cat", [&](fs::Filesystem& fs) {
-    for (const auto& path : args.positional()) {
+    for (const auto& path : args.PathPositionals()) {
       auto reader = fs.OpenReader(path, ReadAtFlag(args));
       if (!reader.ok()) return ctx.Fail("cat " + path, reader.status());
       Status s = Stream(**reader, offset, length, *ctx.out, nullptr);
@@ -218,7 +218,7 @@ int GetFile(Context& ctx, fs::Filesystem& fs, const std::string& src, const std:
 
 int Get(Context& ctx, const Args& args) {
   if (args.positional().size() != 2) return ctx.Usage("get needs SRC and DST");
-  std::string src = args.positional()[0], dst = args.positional()[1];
+  std::string src = PathArg(args.positional()[0]), dst = args.positional()[1];
   return WithReadOnlyFs(ctx, "get " + src, [&](fs::Filesystem& fs) {
     auto attr = fs.Stat(src, ReadAtFlag(args));
     if (!attr.ok()) return ctx.Fail("get " + src, attr.status());

@@ -29,7 +29,7 @@ int Mcp(Context& ctx, const Args& args) {
   auto fs = ctx.Fs();
   if (!fs.ok()) return ctx.Fail("mcp", fs.status());
   query::ServiceOptions service_options;
-  service_options.root = args.Get("--root").value_or("/");
+  service_options.root = PathArg(args.Get("--root").value_or("/"));
   service_options.snapshot = args.Get("--snapshot").value_or("");
   if (Status s = (*fs)->CheckVerbScope(service_options); !s.ok()) return ctx.Fail("mcp", s);
   auto backend = agent::NewFilesystemBackend(*fs, service_options);

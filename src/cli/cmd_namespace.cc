@@ -103,7 +103,7 @@ Command LsCommand() {
           {"-l", "-R"},
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().size() > 1) return ctx.Usage("ls takes one path");
-            std::string path = args.positional().empty() ? "/" : args.positional()[0];
+            std::string path = args.positional().empty() ? "/" : PathArg(args.positional()[0]);
             return WithReadOnlyFs(ctx, "ls " + path, [&](fs::Filesystem& fs) {
               auto attr = fs.Stat(path, At(args));
               if (!attr.ok()) return ctx.Fail("ls " + path, attr.status());
@@ -135,7 +135,7 @@ Command StatCommand() {
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().empty()) return ctx.Usage("stat needs a path");
             return WithReadOnlyFs(ctx, "stat", [&](fs::Filesystem& fs) {
-              for (const auto& path : args.positional()) {
+              for (const auto& path : args.PathPositionals()) {
                 auto attr = fs.Stat(path, At(args));
                 if (!attr.ok()) return ctx.Fail("stat " + path, attr.status());
                 nlohmann::json j = AttrJson(*attr, meta::NormalizePath(path).value_or(path));
@@ -172,7 +172,7 @@ Command MkdirCommand() {
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().empty()) return ctx.Usage("mkdir needs a path");
             return WithFs(ctx, "mkdir", [&](fs::Filesystem& fs) {
-              for (const auto& path : args.positional()) {
+              for (const auto& path : args.PathPositionals()) {
                 auto made = fs.Mkdir(path, args.Has("-p"));
                 if (!made.ok()) return ctx.Fail("mkdir " + path, made.status());
                 if (ctx.json) ctx.PrintJson(AttrJson(*made, *meta::NormalizePath(path)));
@@ -192,7 +192,7 @@ Command RmCommand() {
             if (args.positional().empty()) return ctx.Usage("rm needs a path");
             ctx.embedded.release_reserve = true;  // must work on a full disk
             return WithFs(ctx, "rm", [&](fs::Filesystem& fs) {
-              for (const auto& path : args.positional()) {
+              for (const auto& path : args.PathPositionals()) {
                 Status s = fs.Remove(path, args.Has("-r"));
                 if (!s.ok()) return ctx.Fail("rm " + path, s);
               }
@@ -212,7 +212,7 @@ Command MvCommand() {
             auto mode = args.Has("--exchange")     ? meta::RenameMode::kExchange
                         : args.Has("--no-replace") ? meta::RenameMode::kNoReplace
                                                    : meta::RenameMode::kReplace;
-            const auto& p = args.positional();
+            const auto p = args.PathPositionals();
             return WithFs(ctx, "mv", [&](fs::Filesystem& fs) {
               // Moving into an existing directory keeps the source's name.
               std::string dst = p[1];
@@ -235,7 +235,7 @@ Command LnCommand() {
           {"-s"},
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().size() != 2) return ctx.Usage("ln needs TARGET and LINK");
-            const auto& p = args.positional();
+            const auto p = args.PathPositionals();
             return WithFs(ctx, "ln", [&](fs::Filesystem& fs) {
               auto made = args.Has("-s") ? fs.Symlink(p[1], p[0]) : fs.Link(p[0], p[1]);
               return made.ok() ? int{kExitOk} : ctx.Fail("ln " + p[1], made.status());
@@ -250,7 +250,7 @@ Command DuCommand() {
           {"--snapshot"},
           {},
           [](Context& ctx, const Args& args) -> int {
-            std::string root = args.positional().empty() ? "/" : args.positional()[0];
+            std::string root = args.positional().empty() ? "/" : PathArg(args.positional()[0]);
             return WithReadOnlyFs(ctx, "du " + root, [&](fs::Filesystem& fs) {
               uint64_t bytes = 0, files = 0, dirs = 0;
               std::vector<std::string> stack = {root};

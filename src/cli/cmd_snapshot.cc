@@ -54,7 +54,7 @@ int Snapshot(Context& ctx, const Args& args) {
     const std::string& name = p[1];
     Result<meta::Snapshot> result = Status::InvalidArgument("unknown snapshot command " + verb);
     if (verb == "create") {
-      result = fs.CreateSnapshot(name, args.Get("--root").value_or("/"), expires);
+      result = fs.CreateSnapshot(name, PathArg(args.Get("--root").value_or("/")), expires);
     } else if (verb == "renew") {
       if (!args.Has("--expires")) return ctx.Usage("snapshot renew needs --expires");
       result = fs.RenewSnapshot(name, expires);
@@ -90,7 +90,7 @@ nlohmann::json EventJson(const meta::Event& e) {
 }
 
 int Watch(Context& ctx, const Args& args) {
-  std::string path = args.positional().empty() ? "/" : args.positional()[0];
+  std::string path = args.positional().empty() ? "/" : PathArg(args.positional()[0]);
   std::string cursor = args.Get("--from").value_or("");
   bool follow = args.Has("--follow");
   return WithReadOnlyFs(ctx, "watch " + path, [&](fs::Filesystem& fs) {

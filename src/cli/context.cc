@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/cli.h"
+#include "query/text_codec.h"
 #include "server/remote_fs.h"
 
 namespace nokv::cli {
@@ -65,7 +66,7 @@ int Context::Usage(std::string_view message) {
 }
 
 void Context::PrintJson(const nlohmann::json& value) {
-  *out << value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  *out << query::DumpEscaped(value) << "\n";
 }
 
 int WithFs(Context& ctx, std::string_view what, const std::function<int(fs::Filesystem&)>& fn) {

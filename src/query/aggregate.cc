@@ -58,13 +58,14 @@ VerbError ParseMeasure(const nlohmann::json& m, size_t i, const FieldSet& fields
                                           : "did you mean '" + near + "'?");
   }
   out->op = static_cast<MeasureOp>(it - kOps.begin());
-  NOKV_VERB_TRY(GetString(m, "field", out->op != MeasureOp::kCount, &out->field));
+  // minLength 1 (schemas/aggregate.input.json): an empty field is not "no field".
+  NOKV_VERB_TRY(GetString(m, "field", out->op != MeasureOp::kCount, &out->field, 1));
   if (!out->field.empty()) {
     const FieldInfo* f = nullptr;
     NOKV_VERB_TRY(fields.Require(out->field, &f));
   }
   out->name = out->field.empty() ? op : op + "(" + out->field + ")";
-  NOKV_VERB_TRY(GetString(m, "as", false, &out->name));
+  NOKV_VERB_TRY(GetString(m, "as", false, &out->name, 1));
   return VerbError::Ok();
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "meta/path.h"
+#include "query/text_codec.h"
 
 namespace nokv::query {
 namespace {
@@ -167,7 +168,8 @@ VerbError NormalizeScopedPath(std::string_view raw, std::string_view root, std::
         "path '" + std::string(raw.substr(0, 256)) + "' is not absolute",
         "paths start with '/', e.g. '" + example + "'");
   }
-  auto normalized = meta::NormalizePath(raw);
+  // Results print names with the byte escape; a path argument takes it back.
+  auto normalized = meta::NormalizePath(UnescapeBytes(raw));
   if (!normalized.ok()) {
     return VerbError::InvalidArgument(std::string(normalized.status().message()),
                                       "'..', NUL bytes and names over 255 bytes are not allowed");

@@ -48,7 +48,7 @@ VerbError ParseSort(const nlohmann::json& args, const FieldSet& fields, std::vec
     NOKV_VERB_TRY(CheckKeys(s, "sort", {"field", "order"}));
     SortKey key;
     std::string order = "asc";
-    NOKV_VERB_TRY(GetString(s, "field", true, &key.field));
+    NOKV_VERB_TRY(GetString(s, "field", true, &key.field, 1));
     NOKV_VERB_TRY(GetString(s, "order", false, &order));
     if (order != "asc" && order != "desc") {
       return VerbError::InvalidArgument("sort order must be 'asc' or 'desc'");

@@ -44,6 +44,7 @@ VerbError ParseGrepArgs(const Invocation& inv, const nlohmann::json& args, GrepA
   NOKV_VERB_TRY(GetBool(args, "case_sensitive", &g->case_sensitive));
   NOKV_VERB_TRY(GetBool(args, "recursive", &g->recursive));
   NOKV_VERB_TRY(GetString(args, "glob", false, &g->glob));
+  g->glob = UnescapeBytes(g->glob);  // it matches names, which results print escaped
   if (!g->glob.empty()) {
     Status s = records::ValidateGlob(g->glob);
     if (!s.ok()) return VerbError::InvalidArgument(std::string(s.message()), "e.g. '*.log'");

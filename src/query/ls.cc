@@ -25,7 +25,7 @@ VerbError ParseKind(const nlohmann::json& args, std::string* kind) {
 }  // namespace
 
 nlohmann::json EntryJson(std::string_view name, const meta::Attr& attr) {
-  nlohmann::json e = {{"name", SanitizeUtf8(name)},
+  nlohmann::json e = {{"name", name},
                       {"kind", meta::FileTypeName(attr.type)},
                       {"mtime", FormatTime(attr.mtime_ns)}};
   switch (attr.type) {
@@ -37,7 +37,7 @@ nlohmann::json EntryJson(std::string_view name, const meta::Attr& attr) {
       e["entry_count"] = attr.child_count;
       break;
     case meta::FileType::kSymlink:
-      e["target"] = SanitizeUtf8(attr.symlink_target);
+      e["target"] = attr.symlink_target;
       break;
   }
   return e;

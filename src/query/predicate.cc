@@ -5,6 +5,7 @@
 #include <array>
 
 #include "query/args.h"
+#include "query/text_codec.h"
 
 namespace nokv::query {
 namespace {
@@ -66,7 +67,7 @@ VerbError ParseOne(const nlohmann::json& p, size_t index, const FieldSet& fields
   std::string where = "predicates[" + std::to_string(index) + "]";
   if (!p.is_object()) return VerbError::InvalidArgument(where + " must be an object");
   NOKV_VERB_TRY(CheckKeys(p, where, {"field", "op", "value"}));
-  NOKV_VERB_TRY(GetString(p, "field", true, &out->field));
+  NOKV_VERB_TRY(GetString(p, "field", true, &out->field, 1));
   std::string op_name;
   NOKV_VERB_TRY(GetString(p, "op", true, &op_name));
   const FieldInfo* field = nullptr;
@@ -95,7 +96,16 @@ VerbError ParseOne(const nlohmann::json& p, size_t index, const FieldSet& fields
                                           out->field + "'",
                                       "operators for '" + out->field + "':" + list);
   }
-  return ParseValue(p, index, out, type);
+  NOKV_VERB_TRY(ParseValue(p, index, out, type));
+  // Results print names with the byte escape; a literal compared with one takes it back.
+  if (out->builtin && (out->field == "path" || out->field == "name")) {
+    for (auto& v : out->values) {
+      if (v.kind() == records::ValueKind::kString) {
+        v = records::TypedValue::String(UnescapeBytes(v.string_value()));
+      }
+    }
+  }
+  return VerbError::Ok();
 }
 
 bool MatchOne(const Predicate& p, const TypedValue& v) {

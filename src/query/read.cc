@@ -59,7 +59,7 @@ VerbError ParseLines(const std::string& spec, ReadPlan* plan) {
 
 VerbError ParseArgs(const Invocation& inv, const nlohmann::json& args, ReadPlan* plan,
                     std::string* evidence) {
-  NOKV_VERB_TRY(GetString(args, "evidence", false, evidence));
+  NOKV_VERB_TRY(GetString(args, "evidence", false, evidence, 1));
   bool has_path = args.contains("path") && !args["path"].is_null();
   if (has_path == !evidence->empty()) {
     return VerbError::InvalidArgument("give exactly one of 'path' and 'evidence'",
@@ -249,7 +249,8 @@ VerbError ReadBytes(Invocation& inv, const ReadPlan& plan, FileBody* body, size_
         IsValidUtf8(std::string_view(bytes).substr(0, valid)) && valid > 0) {
       bytes.resize(valid);  // do not split a character at the page end
     }
-    bool utf8 = IsValidUtf8(bytes) && bytes.find('\0') == std::string::npos;
+    // "utf8" only when the text needs no byte escape, so data is the file's exact bytes.
+    bool utf8 = IsEscapeFree(bytes) && bytes.find('\0') == std::string::npos;
     encoding = utf8 ? "utf8" : "base64";
     data = utf8 ? bytes : Base64Encode(bytes);
     if (budget.TryAdd(CompactJson(data).size()) || length <= 1) break;

@@ -47,31 +47,13 @@ const std::map<std::string, VerbSpec, std::less<>>& Verbs() {
   return kVerbs;
 }
 
-// Replaces invalid UTF-8 in every string of `j` (keys included) in place.
-void SanitizeStrings(nlohmann::json* j) {
-  if (j->is_string()) {
-    auto& s = j->get_ref<std::string&>();
-    if (!IsValidUtf8(s)) s = SanitizeUtf8(s);
-  } else if (j->is_array()) {
-    for (auto& item : *j) SanitizeStrings(&item);
-  } else if (j->is_object()) {
-    bool bad_key = false;
-    for (auto it = j->begin(); it != j->end(); ++it) {
-      bad_key = bad_key || !IsValidUtf8(it.key());
-      SanitizeStrings(&it.value());
-    }
-    if (bad_key) {
-      nlohmann::json fixed = nlohmann::json::object();
-      for (auto it = j->begin(); it != j->end(); ++it) fixed[SanitizeUtf8(it.key())] = it.value();
-      *j = std::move(fixed);
-    }
-  }
-}
-
 // The error as JSON, within kMinResultBytes (the smallest max_result_bytes a call may
 // ask for): message and hint echo arguments and file contents, so they are cut
-// (UTF-8 safe, ending in "...") until the whole error fits.
+// (UTF-8 safe, ending in "...") until the whole error fits. Both may quote names,
+// so they carry the byte escape like every other string of a result.
 nlohmann::json BoundedErrorJson(VerbError error) {
+  error.message = EscapeBytes(error.message);
+  error.hint = EscapeBytes(error.hint);
   size_t keep = kMaxErrorTextBytes;
   for (;;) {
     for (std::string* text : {&error.message, &error.hint}) {
@@ -214,7 +196,9 @@ VerbError Service::Impl::Run(std::string_view name, const nlohmann::json& raw_ar
     (*out)["next_cursor"] = EncodeCursor(next);
     leases.Hold(inv.snapshot, inv.ctx);
   }
-  SanitizeStrings(out);
+  // Names are bytes: every string leaves with the byte escape (text_codec.h), applied
+  // here once, so a name printed in any field can be passed back as a path.
+  EscapeJsonStrings(out);
   // Verbs keep to the budget by construction; this holds when an envelope field
   // (a long path, a cursor) takes more than the room kept for it.
   if (size_t bytes = CompactJson(*out).size(); bytes > inv.max_result_bytes) {

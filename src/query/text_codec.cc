@@ -1,6 +1,7 @@
 // Base64, UTF-8, time and hash helpers for verb results.
 #include "query/text_codec.h"
 
+#include <algorithm>
 #include <array>
 #include <ctime>
 
@@ -106,6 +107,115 @@ std::string SanitizeUtf8(std::string_view text) {
     text.remove_prefix(n);
   }
   return out;
+}
+
+namespace {
+
+// Appends the UTF-8 form of U+F700+byte (three bytes: EF 9E|9F 80..BF).
+void AppendByteEscape(uint8_t byte, std::string* out) {
+  uint32_t cp = 0xF700 + byte;
+  out->push_back(char(0xE0 | (cp >> 12)));
+  out->push_back(char(0x80 | ((cp >> 6) & 0x3F)));
+  out->push_back(char(0x80 | (cp & 0x3F)));
+}
+
+// The escaped byte when text[0, n) is the UTF-8 form of U+F780..U+F7FF.
+std::optional<uint8_t> EscapedByteAt(std::string_view text, size_t n) {
+  if (n != 3 || uint8_t(text[0]) != 0xEF) return std::nullopt;
+  uint8_t second = uint8_t(text[1]);
+  if (second != 0x9E && second != 0x9F) return std::nullopt;
+  return uint8_t(((second & 0x01) << 6) | (uint8_t(text[2]) & 0x3F) | 0x80);
+}
+
+}  // namespace
+
+bool IsEscapeFree(std::string_view bytes) {
+  while (!bytes.empty()) {
+    size_t n = Utf8SequenceLength(bytes);
+    if (n == 0 || EscapedByteAt(bytes, n)) return false;
+    bytes.remove_prefix(n);
+  }
+  return true;
+}
+
+std::string EscapeBytes(std::string_view bytes) {
+  if (IsEscapeFree(bytes)) return std::string(bytes);
+  std::string out;
+  out.reserve(bytes.size() + 16);
+  while (!bytes.empty()) {
+    size_t n = Utf8SequenceLength(bytes);
+    if (n == 0) {
+      AppendByteEscape(uint8_t(bytes[0]), &out);
+      n = 1;
+    } else if (EscapedByteAt(bytes, n)) {
+      for (size_t i = 0; i < n; ++i) AppendByteEscape(uint8_t(bytes[i]), &out);
+    } else {
+      out.append(bytes.substr(0, n));
+    }
+    bytes.remove_prefix(n);
+  }
+  return out;
+}
+
+std::string UnescapeBytes(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  while (!text.empty()) {
+    size_t n = std::max<size_t>(Utf8SequenceLength(text), 1);
+    if (auto byte = EscapedByteAt(text, n)) {
+      out.push_back(char(*byte));
+    } else {
+      out.append(text.substr(0, n));
+    }
+    text.remove_prefix(n);
+  }
+  return out;
+}
+
+void EscapeJsonStrings(nlohmann::json* j) {
+  if (j->is_string()) {
+    auto& s = j->get_ref<std::string&>();
+    if (!IsEscapeFree(s)) s = EscapeBytes(s);
+  } else if (j->is_array()) {
+    for (auto& item : *j) EscapeJsonStrings(&item);
+  } else if (j->is_object()) {
+    bool escape_keys = false;
+    for (auto it = j->begin(); it != j->end(); ++it) {
+      escape_keys = escape_keys || !IsEscapeFree(it.key());
+      EscapeJsonStrings(&it.value());
+    }
+    if (escape_keys) {
+      nlohmann::json fixed = nlohmann::json::object();
+      for (auto it = j->begin(); it != j->end(); ++it) {
+        fixed[EscapeBytes(it.key())] = std::move(it.value());
+      }
+      *j = std::move(fixed);
+    }
+  }
+}
+
+namespace {
+
+bool AllEscapeFree(const nlohmann::json& j) {
+  if (j.is_string()) return IsEscapeFree(j.get_ref<const std::string&>());
+  if (j.is_array()) {
+    return std::all_of(j.begin(), j.end(), [](const auto& item) { return AllEscapeFree(item); });
+  }
+  if (!j.is_object()) return true;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (!IsEscapeFree(it.key()) || !AllEscapeFree(it.value())) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string DumpEscaped(const nlohmann::json& value) {
+  constexpr auto kStrict = nlohmann::json::error_handler_t::strict;
+  if (AllEscapeFree(value)) return value.dump(-1, ' ', false, kStrict);  // no copy needed
+  nlohmann::json copy = value;
+  EscapeJsonStrings(&copy);
+  return copy.dump(-1, ' ', false, kStrict);
 }
 
 size_t Utf8Floor(std::string_view text, size_t limit) {

@@ -1,10 +1,12 @@
 // Byte and text encodings used in verb results: base64 (standard and URL-safe),
-// UTF-8 validation and repair, times, digests and a stable 64-bit hash.
+// UTF-8 validation and repair, the byte escape that lets names that are not UTF-8
+// round-trip through JSON, times, digests and a stable 64-bit hash.
 //
-// Pure functions; thread-safe.
+// Holt-free (the CLI and the MCP server include it too). Pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +25,28 @@ size_t Utf8SequenceLength(std::string_view text);
 bool IsValidUtf8(std::string_view text);
 // `text` with every invalid byte replaced by U+FFFD (JSON-safe).
 std::string SanitizeUtf8(std::string_view text);
+// The byte escape (docs/cli.md and docs/mcp.md, "Names that are not UTF-8"). Names are
+// bytes; JSON strings are Unicode. In JSON output each byte 0xNN (0x80..0xFF) that is
+// not part of a valid UTF-8 sequence becomes the private-use code point U+F700+NN
+// (U+F780..U+F7FF), and so does each of the three bytes of a literal U+F780..U+F7FF,
+// so every escaped string decodes to exactly the bytes it came from. Valid UTF-8
+// without those code points is unchanged.
+inline constexpr uint32_t kByteEscapeFirst = 0xF780;  // the escape of byte 0x80
+inline constexpr uint32_t kByteEscapeLast = 0xF7FF;   // the escape of byte 0xFF
+
+// `bytes` with the byte escape applied; always valid UTF-8.
+std::string EscapeBytes(std::string_view bytes);
+// The inverse, for arguments that name paths: every U+F780..U+F7FF becomes the byte
+// 0x80..0xFF; everything else, invalid UTF-8 included, is kept as it is.
+std::string UnescapeBytes(std::string_view text);
+// True when EscapeBytes(bytes) == bytes: valid UTF-8 without U+F780..U+F7FF.
+bool IsEscapeFree(std::string_view bytes);
+// Applies EscapeBytes to every string of `j`, object keys included.
+void EscapeJsonStrings(nlohmann::json* j);
+// `value` as compact JSON (no ASCII-only escaping) with EscapeBytes applied to every
+// string; never throws for bytes that are not UTF-8.
+std::string DumpEscaped(const nlohmann::json& value);
+
 // The largest n <= limit such that text[0, n) does not split a UTF-8 sequence.
 size_t Utf8Floor(std::string_view text, size_t limit);
 

@@ -212,6 +212,47 @@ TEST_F(CliTest, JsonShapesMatchTheGoldenFiles) {
   ExpectGolden("gc", Nokv({"--json", "gc"}).out);
 }
 
+// Names are bytes: --json prints each byte of invalid UTF-8, and each byte of a
+// literal U+F780..U+F7FF, as U+F700+byte; path arguments take that form back, and
+// raw bytes in argv still work (docs/cli.md, "Names that are not UTF-8").
+TEST_F(CliTest, NamesThatAreNotUtf8RoundTripThroughJson) {
+  const std::string invalid = "bad\xff\xfe";                           // raw bytes
+  const std::string invalid_printed = "bad\xEF\x9F\xBF\xEF\x9F\xBE";  // U+F7FF U+F7FE
+  const std::string literal = "pua\xEF\x9F\xBF";                       // literal U+F7FF
+  const std::string literal_printed = "pua\xEF\x9F\xAF\xEF\x9E\x9F\xEF\x9E\xBF";
+  const std::string cafe = "caf\xC3\xA9";
+  ASSERT_EQ(Nokv({"put", "-", "/odd/" + invalid}, "1").exit_code, 0);
+  // A literal U+F7FF in argv is the escape of byte 0xff, so that name is made
+  // from its printed form.
+  ASSERT_EQ(Nokv({"put", "-", "/odd/" + literal_printed}, "22").exit_code, 0);
+  ASSERT_EQ(Nokv({"put", "-", "/odd/" + cafe}, "333").exit_code, 0);
+
+  auto ls = Nokv({"--json", "ls", "/odd"});
+  ASSERT_EQ(ls.exit_code, 0) << ls.err;
+  nlohmann::json listing = nlohmann::json::parse(ls.out);  // throws on invalid UTF-8
+  std::vector<std::string> names;
+  for (const auto& e : listing["entries"]) names.push_back(e["name"]);
+  EXPECT_EQ(names, (std::vector<std::string>{invalid_printed, cafe, literal_printed}));
+
+  const std::vector<std::pair<std::string, uint64_t>> by_printed = {
+      {invalid_printed, 1}, {literal_printed, 2}, {cafe, 3}};
+  for (const auto& [name, size] : by_printed) {
+    auto st = Nokv({"--json", "stat", "/odd/" + name});
+    ASSERT_EQ(st.exit_code, 0) << name << ": " << st.err;
+    nlohmann::json j = nlohmann::json::parse(st.out);
+    EXPECT_EQ(j["path"], "/odd/" + name);
+    EXPECT_EQ(j["size_bytes"], size);
+  }
+  // The decoded form: raw bytes in argv name the same file.
+  auto raw = Nokv({"--json", "stat", "/odd/" + invalid});
+  ASSERT_EQ(raw.exit_code, 0) << raw.err;
+  EXPECT_EQ(nlohmann::json::parse(raw.out)["path"], "/odd/" + invalid_printed);
+  EXPECT_EQ(Nokv({"cat", "/odd/" + invalid}).out, "1");
+  EXPECT_EQ(Nokv({"cat", "/odd/" + literal_printed}).out, "22");
+  // Human-readable output prints the stored bytes as they are.
+  EXPECT_EQ(Nokv({"ls", "/odd"}).out, invalid + "\n" + cafe + "\n" + literal + "\n");
+}
+
 TEST_F(CliTest, ErrorsNameThePathAndUseDocumentedExitCodes) {
   auto missing = Nokv({"cat", "/nope"});
   EXPECT_EQ(missing.exit_code, 3);

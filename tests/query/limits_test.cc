@@ -71,6 +71,137 @@ TEST_F(LimitsTest, MinLengthEnumAndRangeConstraintsAreEnforced) {
   EXPECT_EQ(Code(Call("read", {{"path", "/data/big.txt"}, {"lines", "2-"}})), "");
 }
 
+// The nested parts of find's and aggregate's schemas (items of predicates, sort,
+// fields, facets, group_by and measures): each class of constraint, checked by the
+// service whatever the client validated.
+json Predicate(json field, json op, json value = nullptr) {
+  json p = {{"field", std::move(field)}, {"op", std::move(op)}};
+  if (!value.is_null()) p["value"] = std::move(value);
+  return p;
+}
+json Count(const std::string& as) { return {{"op", "count"}, {"as", as}}; }
+
+TEST_F(LimitsTest, NestedEnumsAreEnforced) {
+  auto find = [&](json extra) {
+    json args = {{"path", "/runs"}};
+    args.update(extra);
+    return Code(Call("find", args));
+  };
+  auto aggregate = [&](json extra) {
+    json args = {{"path", "/runs"}, {"measures", {Count("n")}}};
+    args.update(extra);
+    return Code(Call("aggregate", args));
+  };
+  EXPECT_EQ(find({{"predicates", {Predicate("run.status", "eq", "completed")}}}), "");
+  EXPECT_EQ(find({{"predicates", {Predicate("run.status", "like", "c")}}}), "invalid_argument");
+  EXPECT_EQ(find({{"predicates", {Predicate("run.status", 3, "c")}}}), "invalid_argument");
+  EXPECT_EQ(find({{"sort", {{{"field", "run.status"}, {"order", "desc"}}}}}), "");
+  EXPECT_EQ(find({{"sort", {{{"field", "run.status"}, {"order", "up"}}}}}), "invalid_argument");
+  EXPECT_EQ(find({{"sort", {{{"field", "run.status"}, {"order", true}}}}}), "invalid_argument");
+  EXPECT_EQ(aggregate({{"measures", {{{"op", "max"}, {"field", "run.epochs"}}}}}), "");
+  EXPECT_EQ(aggregate({{"measures", {{{"op", "median"}, {"field", "run.epochs"}}}}}),
+            "invalid_argument");
+  EXPECT_EQ(aggregate({{"sort", {{"by", "n"}, {"order", "desc"}}}}), "");
+  EXPECT_EQ(aggregate({{"sort", {{"by", "n"}, {"order", "sideways"}}}}), "invalid_argument");
+}
+
+TEST_F(LimitsTest, NestedItemShapesAreEnforced) {
+  auto find = [&](json extra) {
+    json args = {{"path", "/runs"}};
+    args.update(extra);
+    return Code(Call("find", args));
+  };
+  auto aggregate = [&](json measures) {
+    return Code(Call("aggregate", {{"path", "/runs"}, {"measures", std::move(measures)}}));
+  };
+  // predicates: objects of field, op and a scalar value (an array of scalars for 'in')
+  EXPECT_EQ(find({{"predicates", {"run.status"}}}), "invalid_argument");
+  EXPECT_EQ(find({{"predicates", {{{"op", "exists"}}}}}), "invalid_argument");  // no field
+  EXPECT_EQ(find({{"predicates", {{{"field", "run.status"}}}}}), "invalid_argument");  // no op
+  json extra_key = Predicate("run.status", "exists");
+  extra_key["negate"] = true;
+  EXPECT_EQ(find({{"predicates", {extra_key}}}), "invalid_argument");
+  EXPECT_EQ(find({{"predicates", {Predicate("run.status", "in", {"completed"})}}}), "");
+  EXPECT_EQ(find({{"predicates", {Predicate("run.status", "in", {{"completed"}})}}}),
+            "invalid_argument");  // an array inside 'in'
+  EXPECT_EQ(find({{"predicates", {Predicate("run.status", "eq", {{"k", "v"}})}}}),
+            "invalid_argument");  // an object value
+  // sort: objects of field and order
+  EXPECT_EQ(find({{"sort", {"run.status"}}}), "invalid_argument");
+  EXPECT_EQ(find({{"sort", {{{"order", "asc"}}}}}), "invalid_argument");  // no field
+  EXPECT_EQ(find({{"sort", {{{"field", "run.status"}, {"by", "x"}}}}}), "invalid_argument");
+  EXPECT_EQ(find({{"sort", {{"field", "run.status"}}}}), "invalid_argument");  // not an array
+  // fields and facets: arrays of strings
+  EXPECT_EQ(find({{"fields", {1}}}), "invalid_argument");
+  EXPECT_EQ(find({{"facets", {{{"field", "run.status"}}}}}), "invalid_argument");
+  // measures: objects of op, field and as
+  EXPECT_EQ(aggregate({"count"}), "invalid_argument");
+  EXPECT_EQ(aggregate({{{"field", "run.epochs"}}}), "invalid_argument");  // no op
+  EXPECT_EQ(aggregate({{{"op", "count"}, {"label", "n"}}}), "invalid_argument");
+  EXPECT_EQ(aggregate({{{"op", "sum"}}}), "invalid_argument");  // sum needs a field
+  EXPECT_EQ(Code(Call("aggregate", {{"path", "/runs"}, {"measures", {Count("n")}},
+                                    {"sort", {{"order", "asc"}}}})),
+            "invalid_argument");  // sort without 'by'
+}
+
+TEST_F(LimitsTest, NestedItemLengthsAreEnforced) {
+  auto find = [&](json extra) {
+    json args = {{"path", "/runs"}};
+    args.update(extra);
+    return Code(Call("find", args));
+  };
+  auto aggregate = [&](json extra) {
+    json args = {{"path", "/runs"}, {"measures", {Count("n")}}};
+    args.update(extra);
+    return Code(Call("aggregate", args));
+  };
+  // every string item and nested string the schemas give minLength 1
+  EXPECT_EQ(find({{"predicates", {Predicate("", "exists")}}}), "invalid_argument");
+  EXPECT_EQ(find({{"sort", {{{"field", ""}}}}}), "invalid_argument");
+  EXPECT_EQ(find({{"fields", {"run.status", ""}}}), "invalid_argument");
+  EXPECT_EQ(find({{"facets", {""}}}), "invalid_argument");
+  EXPECT_EQ(aggregate({{"group_by", {""}}}), "invalid_argument");
+  EXPECT_EQ(aggregate({{"group_by", {"run.status"}}}), "");
+  EXPECT_EQ(aggregate({{"measures", {{{"op", "count"}, {"field", ""}}}}}), "invalid_argument");
+  EXPECT_EQ(aggregate({{"measures", {{{"op", "max"}, {"field", ""}}}}}), "invalid_argument");
+  EXPECT_EQ(aggregate({{"measures", {{{"op", "count"}, {"as", ""}}}}}), "invalid_argument");
+  EXPECT_EQ(aggregate({{"measures", {{{"op", "count"}, {"as", "n"}}}}}), "");
+  EXPECT_EQ(Code(Call("read", {{"path", "/data/big.txt"}, {"evidence", ""}})),
+            "invalid_argument");
+}
+
+TEST_F(LimitsTest, NestedItemCountsAreEnforcedAtAndPastEachBound) {
+  auto items = [](json item, size_t n) {
+    json list = json::array();
+    for (size_t i = 0; i < n; ++i) list.push_back(item);
+    return list;
+  };
+  auto find = [&](const char* key, json list) {
+    return Code(Call("find", {{"path", "/runs"}, {key, std::move(list)}}));
+  };
+  json pred = Predicate("run.status", "exists");
+  EXPECT_EQ(find("predicates", items(pred, 32)), "");
+  EXPECT_EQ(find("predicates", items(pred, 33)), "invalid_argument");
+  json key = {{"field", "run.status"}};
+  EXPECT_EQ(find("sort", items(key, 4)), "");
+  EXPECT_EQ(find("sort", items(key, 5)), "invalid_argument");
+  EXPECT_EQ(find("fields", items("path", 64)), "");
+  EXPECT_EQ(find("fields", items("path", 65)), "invalid_argument");
+  EXPECT_EQ(find("facets", items("kind", 8)), "");
+  EXPECT_EQ(find("facets", items("kind", 9)), "invalid_argument");
+  auto aggregate = [&](json group_by, size_t measures) {
+    json list = json::array();
+    for (size_t i = 0; i < measures; ++i) list.push_back(Count("n" + std::to_string(i)));
+    return Code(Call("aggregate", {{"path", "/runs"}, {"group_by", std::move(group_by)},
+                                   {"measures", std::move(list)}}));
+  };
+  EXPECT_EQ(aggregate(items("kind", 4), 1), "");
+  EXPECT_EQ(aggregate(items("kind", 5), 1), "invalid_argument");
+  EXPECT_EQ(aggregate(json::array(), 16), "");
+  EXPECT_EQ(aggregate(json::array(), 17), "invalid_argument");
+  EXPECT_EQ(aggregate(json::array(), 0), "invalid_argument");  // minItems 1
+}
+
 TEST_F(LimitsTest, AParseErrorDoesNotEchoAHugeTokenPastTheResultCap) {
   std::string token(100'000, 'z');
   Put("/data/bad.json", "[" + token + "]");
