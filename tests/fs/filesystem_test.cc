@@ -355,6 +355,19 @@ TEST_P(FilesystemTest, IndexRulesReportTheirState) {
   EXPECT_EQ((*rules)[0].state, meta::IndexRuleState::kReady);
 }
 
+TEST_P(FilesystemTest, NamesAreBytesNotText) {
+  const std::string name = std::string("/bytes-\xff\xfe-") + "caf\xc3\xa9";
+  ASSERT_TRUE(Write(name, "raw").ok());
+  auto attr = fs_->Stat(name);
+  ASSERT_TRUE(attr.ok()) << attr.status().ToString();
+  EXPECT_EQ(attr->name, name.substr(1));
+  auto page = fs_->List("/", "", 10);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->entries.size(), 1u);
+  EXPECT_EQ(page->entries[0].name, name.substr(1));  // byte for byte, no replacement
+  EXPECT_EQ(ReadAll(name), "raw");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, FilesystemTest, ::testing::ValuesIn(Backends()),
                          [](const auto& info) { return info.param.name; });
 
