@@ -3,6 +3,7 @@
 // calls, Status out to messages and exit codes (docs/cli.md).
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <iosfwd>
 #include <map>
@@ -57,13 +58,21 @@ class Context {
  public:
   fs::EmbeddedOptions embedded;
   std::string server;  // --server ADDR ("" = embedded)
+  // How long to wait for a data directory another process holds without
+  // serving it (--wait, --no-wait).
+  std::chrono::milliseconds wait{10'000};
+  // Go through the holder's socket when another process serves the data
+  // directory (off for `nokv serve` itself).
+  bool follow_holder = true;
   bool json = false;
   bool quiet = false;
   bool verbose = false;
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
 
-  // Opens the filesystem on first use (embedded, or remote once supported).
+  // Opens the filesystem on first use: remote with --server; else embedded,
+  // or through the socket of the process that holds the data directory, or
+  // embedded after waiting (bounded) for a holder that does not serve it.
   Result<fs::Filesystem*> Fs();
   // Prints "nokv: <what>: <message>" (with a hint when one applies) to err
   // and returns the exit code for `status`.

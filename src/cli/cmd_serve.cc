@@ -46,6 +46,7 @@ int Serve(Context& ctx, const Args& args) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  ctx.follow_holder = false;  // a second server must not serve the first one
   auto fs = ctx.Fs();
   if (!fs.ok()) return ctx.Fail("serve", fs.status());
   server::MethodOptions method_options;

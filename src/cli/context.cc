@@ -1,8 +1,10 @@
 // The per-invocation context: opening the filesystem, errors, JSON output.
 #include <charconv>
 #include <iostream>
+#include <thread>
 
 #include "cli/cli.h"
+#include "common/env.h"
 #include "query/text_codec.h"
 #include "server/remote_fs.h"
 
@@ -40,8 +42,40 @@ Result<fs::Filesystem*> Context::Fs() {
     NOKV_ASSIGN_OR_RETURN(fs_, server::OpenRemote(options));
     return fs_.get();
   }
-  NOKV_ASSIGN_OR_RETURN(fs_, fs::OpenEmbedded(embedded));
-  return fs_.get();
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  const std::string socket = embedded.data_dir + "/nokv.sock";
+  bool told = false;
+  for (;;) {
+    auto opened = fs::OpenEmbedded(embedded);
+    if (opened.ok()) {
+      fs_ = std::move(opened).value();
+      return fs_.get();
+    }
+    if (opened.status().code() != Code::kBusy) return opened.status();
+    // Held by another process: one that serves the directory answers on its
+    // socket (docs/cli.md, "Sharing a data directory").
+    if (follow_holder && Env::Default()->FileExists(socket)) {
+      server::RemoteFsOptions options;
+      options.address = "unix:" + socket;
+      options.remote.client.connect_timeout = std::chrono::milliseconds(2000);
+      if (auto remote = server::OpenRemote(options); remote.ok()) {
+        fs_ = std::move(remote).value();
+        return fs_.get();
+      }
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Status::Busy(std::string(opened.status().message()) +
+                          (wait.count() > 0 ? " (gave up waiting; " : " (") +
+                          "a long-running holder can share it with `nokv serve`)");
+    }
+    if (!told && !quiet) {
+      *err << "nokv: waiting for " << embedded.data_dir << ": " << opened.status().message()
+           << "\n";
+      told = true;
+    }
+    // The holder is a short command (or a reader): poll its lock.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 namespace {
@@ -65,9 +99,7 @@ int Context::Usage(std::string_view message) {
   return kExitUsage;
 }
 
-void Context::PrintJson(const nlohmann::json& value) {
-  *out << query::DumpEscaped(value) << "\n";
-}
+void Context::PrintJson(const nlohmann::json& value) { *out << query::DumpEscaped(value) << "\n"; }
 
 int WithFs(Context& ctx, std::string_view what, const std::function<int(fs::Filesystem&)>& fn) {
   auto fs = ctx.Fs();

@@ -11,11 +11,11 @@ namespace {
 
 constexpr std::string_view kVersion = "nokv 0.1.0";
 
-const std::vector<std::string> kGlobalFlags = {"--data-dir",    "--server",     "--object-store",
-                                               "--s3-endpoint", "--s3-bucket",  "--s3-region",
-                                               "--s3-prefix",   "--durability", "--cache-bytes"};
-const std::vector<std::string> kGlobalSwitches = {"--json",    "-q",     "--quiet", "-v",
-                                                  "--verbose", "--help", "-h",      "--version"};
+const std::vector<std::string> kGlobalFlags = {
+    "--data-dir",  "--server",    "--object-store", "--s3-endpoint", "--s3-bucket",
+    "--s3-region", "--s3-prefix", "--durability",   "--cache-bytes", "--wait"};
+const std::vector<std::string> kGlobalSwitches = {
+    "--json", "-q", "--quiet", "-v", "--verbose", "--help", "-h", "--version", "--no-wait"};
 
 void PrintHelp(std::ostream& out) {
   out << "usage: nokv [global flags] <command> [args]\n\n"
@@ -32,6 +32,8 @@ void PrintHelp(std::ostream& out) {
          "                        S3 settings (also AWS_* environment variables)\n"
          "  --cache-bytes N       hot-tier size for --object-store tiered\n"
          "  --durability MODE     sync (default) | group | none\n"
+         "  --wait DURATION       wait this long for a data directory another process\n"
+         "                        holds without serving it (default 10s; --no-wait: 0)\n"
          "  --json                machine-readable output (docs/cli.md)\n"
          "  -q, --quiet           no progress or informational output\n"
          "  -v, --verbose         log more to stderr\n"
@@ -44,6 +46,11 @@ void PrintHelp(std::ostream& out) {
 Status ApplyGlobals(const Args& args, Context* ctx) {
   if (auto dir = args.Get("--data-dir")) ctx->embedded.data_dir = *dir;
   if (auto server = args.Get("--server")) ctx->server = *server;
+  if (auto wait = args.Get("--wait")) {
+    NOKV_ASSIGN_OR_RETURN(int64_t ns, ParseDuration(*wait));
+    ctx->wait = std::chrono::milliseconds(ns / 1'000'000);
+  }
+  if (args.Has("--no-wait")) ctx->wait = std::chrono::milliseconds(0);
   ctx->json |= args.Has("--json");
   ctx->quiet |= args.Has("-q") || args.Has("--quiet");
   ctx->verbose |= args.Has("-v") || args.Has("--verbose");

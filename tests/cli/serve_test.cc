@@ -17,34 +17,37 @@
 namespace nokv::testing {
 namespace {
 
-// A `nokv serve` child; ready once it printed where it listens.
-class ServerProcess {
+// A child process, ready once `marker` appeared on its stderr (or stdout).
+class ChildProcess {
  public:
-  explicit ServerProcess(const std::string& data_dir) {
-    int err[2];
-    if (pipe(err) != 0) return;
+  ChildProcess(const std::vector<std::string>& argv, const std::string& marker,
+               bool watch_stdout = false) {
+    int pipe_fds[2];
+    if (pipe(pipe_fds) != 0) return;
     pid_ = fork();
     if (pid_ == 0) {
-      dup2(err[1], 2);
-      close(err[0]);
-      close(err[1]);
-      execl(NOKV_BINARY, NOKV_BINARY, "--data-dir", data_dir.c_str(), "serve",
-            static_cast<char*>(nullptr));
+      dup2(pipe_fds[1], watch_stdout ? 1 : 2);
+      close(pipe_fds[0]);
+      close(pipe_fds[1]);
+      std::vector<char*> args;
+      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      execvp(args[0], args.data());
       _exit(127);
     }
-    close(err[1]);
-    err_ = err[0];
-    // Reads stderr until the listening line (or end of file on failure).
+    close(pipe_fds[1]);
+    err_ = pipe_fds[0];
+    // Reads until the marker (or end of file on failure): no sleeping.
     char c;
     while (read(err_, &c, 1) == 1) {
       log_ += c;
-      if (c == '\n' && log_.find(" on unix:") != std::string::npos) {
+      if (c == '\n' && log_.find(marker) != std::string::npos) {
         ready_ = true;
         break;
       }
     }
   }
-  ~ServerProcess() {
+  ~ChildProcess() {
     if (pid_ > 0 && !reaped_) {
       kill(pid_, SIGKILL);
       waitpid(pid_, nullptr, 0);
@@ -69,6 +72,13 @@ class ServerProcess {
   bool ready_ = false;
   bool reaped_ = false;
   std::string log_;
+};
+
+// `nokv serve` on `data_dir`: ready once it printed where it listens.
+class ServerProcess : public ChildProcess {
+ public:
+  explicit ServerProcess(const std::string& data_dir)
+      : ChildProcess({NOKV_BINARY, "--data-dir", data_dir, "serve"}, " on unix:") {}
 };
 
 class ServeTest : public ::testing::Test {
@@ -160,6 +170,39 @@ TEST_F(ServeTest, AKilledServerLosesNothingAcknowledged) {
     EXPECT_EQ(cat.out, name + " body");
   }
   EXPECT_EQ(again.Stop(SIGINT), 0);
+}
+
+TEST_F(ServeTest, CommandsWithoutFlagsFindTheServingHolder) {
+  ServerProcess server(dir_.Sub("data"));
+  ASSERT_TRUE(server.ready()) << server.log();
+  // No --server: the data directory is held, so the command goes through
+  // the holder's socket instead of failing with Busy.
+  auto put = Embedded({"put", Local("c.txt", "shared"), "/c.txt"});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  auto cat = Embedded({"cat", "/c.txt"});
+  ASSERT_EQ(cat.exit_code, 0) << cat.err;
+  EXPECT_EQ(cat.out, "shared");
+  // The server sees it at once (it made the commit).
+  auto remote = Remote({"ls", "/"});
+  EXPECT_NE(remote.out.find("c.txt"), std::string::npos) << remote.out;
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+}
+
+TEST_F(ServeTest, AHolderThatDoesNotServeIsWaitedForThenNamed) {
+  // Another process holds the engine lock and serves nothing.
+  ChildProcess holder({"flock", "-x", "-o", dir_.Sub("data") + "/meta/LOCK", "sh", "-c",
+                       "echo locked; exec sleep 60 </dev/null >/dev/null 2>&1"},
+                      "locked", /*watch_stdout=*/true);
+  ASSERT_TRUE(holder.ready()) << holder.log();
+  auto waited = Embedded({"--wait", "1s", "ls", "/"});
+  EXPECT_EQ(waited.exit_code, 5) << waited.err;
+  EXPECT_NE(waited.err.find("waiting for"), std::string::npos) << waited.err;
+  EXPECT_NE(waited.err.find("gave up waiting"), std::string::npos) << waited.err;
+  auto now = Embedded({"--no-wait", "ls", "/"});
+  EXPECT_EQ(now.exit_code, 5) << now.err;
+  EXPECT_EQ(now.err.find("waiting for"), std::string::npos) << now.err;
+  holder.Stop(SIGKILL);
+  EXPECT_EQ(Embedded({"--no-wait", "ls", "/"}).exit_code, 0);
 }
 
 TEST_F(ServeTest, ServeRefusesBadSetups) {
