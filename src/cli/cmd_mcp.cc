@@ -26,6 +26,9 @@ constexpr char kUsage[] =
 
 int Mcp(Context& ctx, const Args& args) {
   if (!args.positional().empty()) return ctx.Usage("mcp takes no positional arguments");
+  // The seven verbs only read: other readers (and mcp servers) may share the
+  // data directory, and serving works on a full disk.
+  ctx.embedded.read_only = true;
   auto fs = ctx.Fs();
   if (!fs.ok()) return ctx.Fail("mcp", fs.status());
   query::ServiceOptions service_options;

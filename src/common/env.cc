@@ -115,6 +115,17 @@ Status LockHolderBusy(int fd, const std::string& path) {
   return Status::Busy(path + " is locked: held by pid " + holder);
 }
 
+// Takes `operation` (LOCK_EX or LOCK_SH) on `fd` without blocking; on failure
+// closes `fd` and says who holds the lock.
+Status FlockOrClose(int fd, int operation, const std::string& path) {
+  if (::flock(fd, operation | LOCK_NB) == 0) return Status::Ok();
+  int err = errno;
+  Status s =
+      err == EWOULDBLOCK ? LockHolderBusy(fd, path) : Status::FromErrno(err, "flock " + path);
+  ::close(fd);
+  return s;
+}
+
 class PosixFileLock final : public FileLock {
  public:
   explicit PosixFileLock(int fd) : fd_(fd) {}
@@ -245,13 +256,7 @@ class PosixEnv final : public Env {
   Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) return ErrnoStatus("open " + path);
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      int err = errno;
-      Status s =
-          err == EWOULDBLOCK ? LockHolderBusy(fd, path) : Status::FromErrno(err, "flock " + path);
-      ::close(fd);
-      return s;
-    }
+    NOKV_RETURN_IF_ERROR(FlockOrClose(fd, LOCK_EX, path));
     std::string pid = std::to_string(::getpid()) + "\n";
     if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
       Status s = ErrnoStatus("write " + path);
@@ -264,13 +269,7 @@ class PosixEnv final : public Env {
   Result<std::unique_ptr<FileLock>> LockFileShared(const std::string& path) override {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return ErrnoStatus("open " + path);
-    if (::flock(fd, LOCK_SH | LOCK_NB) != 0) {
-      int err = errno;
-      Status s =
-          err == EWOULDBLOCK ? LockHolderBusy(fd, path) : Status::FromErrno(err, "flock " + path);
-      ::close(fd);
-      return s;
-    }
+    NOKV_RETURN_IF_ERROR(FlockOrClose(fd, LOCK_SH, path));
     return std::unique_ptr<FileLock>(new PosixFileLock(fd));
   }
 

@@ -205,6 +205,27 @@ TEST_F(ServeTest, AHolderThatDoesNotServeIsWaitedForThenNamed) {
   EXPECT_EQ(Embedded({"--no-wait", "ls", "/"}).exit_code, 0);
 }
 
+TEST_F(ServeTest, McpSharesTheDirectoryWithOtherReaders) {
+  // A reader (shared lock) is running; `nokv mcp` only reads, so it shares
+  // the directory instead of waiting for it.
+  ChildProcess reader({"flock", "-s", "-o", dir_.Sub("data") + "/meta/LOCK", "sh", "-c",
+                       "echo locked; exec sleep 60 </dev/null >/dev/null 2>&1"},
+                      "locked", /*watch_stdout=*/true);
+  ASSERT_TRUE(reader.ready()) << reader.log();
+  std::string session =
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18",)"
+      R"("capabilities":{},"clientInfo":{"name":"t","version":"1"}}})"
+      "\n"
+      R"({"jsonrpc":"2.0","method":"notifications/initialized"})"
+      "\n"
+      R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"ls","arguments":{"path":"/"}}})"
+      "\n";
+  auto mcp = Embedded({"--no-wait", "mcp"}, session);
+  EXPECT_EQ(mcp.exit_code, 0) << mcp.err;
+  EXPECT_NE(mcp.out.find(R"("id":2)"), std::string::npos) << mcp.out;
+  reader.Stop(SIGKILL);
+}
+
 TEST_F(ServeTest, ServeRefusesBadSetups) {
   // A TCP listener off loopback without a token is refused before serving.
   auto open = Embedded({"serve", "--listen", "0.0.0.0:0"});
