@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "rpc/auth.h"
 #include "rpc/server.h"
+#include "server/http_control.h"
 #include "server/methods.h"
 #include "server/remote_fs.h"
 
@@ -15,11 +16,14 @@ namespace nokv::cli {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: nokv serve [--unix PATH] [--listen HOST:PORT]... [--token-file FILE]\n\n"
+    "usage: nokv serve [--unix PATH] [--listen HOST:PORT]... [--http HOST:PORT]\n"
+    "                  [--token-file FILE]\n\n"
     "Serves the data directory's metadata to other processes over framed RPC\n"
     "(docs/formats/rpc.md) until SIGTERM or SIGINT, then drains and exits 0.\n\n"
     "  --unix PATH         Unix socket (default <data-dir>/nokv.sock, mode 0600)\n"
     "  --listen HOST:PORT  also listen on TCP (a non-loopback address needs a token)\n"
+    "  --http HOST:PORT    HTTP: GET /healthz /readyz /stats /metrics, POST /gc\n"
+    "                      /checkpoint (POSTs need Authorization: Bearer TOKEN)\n"
     "  --token-file FILE   clients must present this token over TCP (the file\n"
     "                      must not be group or world readable); or set NOKV_TOKEN\n\n"
     "Clients: nokv --server unix:<data-dir>/nokv.sock ls /";
@@ -65,11 +69,27 @@ int Serve(Context& ctx, const Args& args) {
     *ctx.err << "nokv: serving " << ctx.embedded.data_dir << " on " << bound->ToString() << "\n";
   }
   if (Status s = rpc.Start(); !s.ok()) return ctx.Fail("serve", s);
+  std::unique_ptr<server::HttpControl> http;
+  if (auto listen = args.Get("--http")) {
+    size_t colon = listen->rfind(':');
+    int port = -1;
+    if (colon != std::string::npos) {
+      auto parsed = ParseCount(listen->substr(colon + 1), "--http port");
+      if (parsed.ok() && *parsed <= 65535) port = static_cast<int>(*parsed);
+    }
+    if (port < 0) return ctx.Usage("--http takes HOST:PORT");
+    http = std::make_unique<server::HttpControl>((*fs)->metadata(), &methods, &rpc, *token);
+    auto bound = http->Listen(listen->substr(0, colon), port);
+    if (!bound.ok()) return ctx.Fail("serve --http " + *listen, bound.status());
+    http->Start();
+    *ctx.err << "nokv: HTTP on " << listen->substr(0, colon) << ":" << *bound << "\n";
+  }
   ctx.err->flush();
 
   int signal = 0;
   sigwait(&stop_signals, &signal);
   *ctx.err << "nokv: " << (signal == SIGTERM ? "SIGTERM" : "SIGINT") << ", stopping\n";
+  if (http) http->Stop();
   rpc.Stop();  // drains the requests in flight
   return kExitOk;
 }
@@ -78,7 +98,7 @@ int Serve(Context& ctx, const Args& args) {
 
 Command ServeCommand() {
   return Command{"serve", "serve the data directory's metadata to other processes",
-                 kUsage,  {"--unix", "--listen", "--token-file"},
+                 kUsage,  {"--unix", "--listen", "--http", "--token-file"},
                  {},      Serve};
 }
 

@@ -284,6 +284,8 @@ Status LocalMetadata::Reindex(std::string_view id) { return meta_->Reindex(id); 
 
 Result<meta::GcReport> LocalMetadata::CollectGarbage() { return meta_->CollectGarbage(); }
 
+Status LocalMetadata::Checkpoint() { return meta_->engine()->Checkpoint(); }
+
 Status LocalMetadata::CheckVerbScope(const query::ServiceOptions& scope) {
   return VerbService(scope).status();
 }

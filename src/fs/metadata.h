@@ -166,6 +166,8 @@ class Metadata {
 
   // --- Maintenance -----------------------------------------------------------
   virtual Result<meta::GcReport> CollectGarbage() = 0;
+  // Writes a metadata checkpoint now (recovery then replays less WAL).
+  virtual Status Checkpoint() = 0;
 
   // --- Agent verbs -----------------------------------------------------------
   // Fails when `scope` cannot be served (root not a directory, unknown

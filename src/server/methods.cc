@@ -35,6 +35,7 @@ Result<Json> EncodedList(Result<std::vector<T>> result) {
 MetadataMethods::MetadataMethods(fs::Metadata* backend, MethodOptions options)
     : backend_(backend), options_(std::move(options)) {
   Register();
+  for (const auto& [name, method] : methods_) counters_.try_emplace(name);
 }
 
 MetadataMethods::~MetadataMethods() {
@@ -106,7 +107,20 @@ Result<Json> MetadataMethods::Handle(std::string_view method, const Json& args) 
   if (it == methods_.end()) {
     return Status::NotSupported("unknown method '" + std::string(method) + "'");
   }
-  return it->second(args);
+  auto start = std::chrono::steady_clock::now();
+  Result<Json> result = it->second(args);
+  auto nanos =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+          .count();
+  MethodCounters& c = counters_.find(method)->second;
+  c.calls.fetch_add(1, std::memory_order_relaxed);
+  if (!result.ok()) c.errors.fetch_add(1, std::memory_order_relaxed);
+  c.nanos.fetch_add(static_cast<uint64_t>(nanos), std::memory_order_relaxed);
+  double seconds = static_cast<double>(nanos) / 1e9;
+  size_t bucket = 0;
+  while (bucket < std::size(kLatencyBounds) && seconds > kLatencyBounds[bucket]) ++bucket;
+  c.buckets[bucket].fetch_add(1, std::memory_order_relaxed);
+  return result;
 }
 
 void MetadataMethods::Register() {
@@ -478,6 +492,7 @@ void MetadataMethods::Register() {
     return Done(m->Reindex(id));
   });
   add("meta.gc", [m](const Json&) { return Encoded(m->CollectGarbage()); });
+  add("meta.checkpoint", [m](const Json&) { return Done(m->Checkpoint()); });
 
   // --- Verbs ----------------------------------------------------------------------------
   add("meta.verb_scope", [m](const Json& j) -> Result<Json> {

@@ -10,8 +10,11 @@
 // Thread-safety: Handle may run concurrently from any number of threads.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <string>
@@ -33,6 +36,19 @@ struct MethodOptions {
   Json store_info;
 };
 
+// Calls of one method: how many, how many failed, and their latency in
+// buckets (upper bounds in kLatencyBounds, seconds; the last is +Inf).
+inline constexpr double kLatencyBounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                            0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
+                                            1,      2.5,     5,      10};
+inline constexpr size_t kLatencyBuckets = std::size(kLatencyBounds) + 1;
+struct MethodCounters {
+  std::atomic<uint64_t> calls{0};
+  std::atomic<uint64_t> errors{0};
+  std::atomic<uint64_t> nanos{0};
+  std::array<std::atomic<uint64_t>, kLatencyBuckets> buckets{};
+};
+
 class MetadataMethods {
  public:
   // `backend` must outlive this object.
@@ -46,6 +62,8 @@ class MetadataMethods {
   // by Handle). Returns how many were released.
   size_t ReleaseExpired();
   size_t leases() const;
+  // Per-method counters, one entry per method (fixed at construction).
+  const std::map<std::string, MethodCounters, std::less<>>& counters() const { return counters_; }
 
  private:
   using Method = std::function<Result<Json>(const Json& args)>;
@@ -64,6 +82,7 @@ class MetadataMethods {
   fs::Metadata* backend_;
   MethodOptions options_;
   std::map<std::string, Method, std::less<>> methods_;
+  std::map<std::string, MethodCounters, std::less<>> counters_;  // same keys as methods_
 
   mutable std::mutex mu_;
   std::map<uint64_t, Lease> leases_;  // guarded by mu_ (pin and upload ids differ)

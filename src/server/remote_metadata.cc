@@ -377,6 +377,8 @@ Result<meta::GcReport> RemoteMetadata::CollectGarbage() {
   return InvokeAs<meta::GcReport>("meta.gc", Json::object(), Retry::kNo);
 }
 
+Status RemoteMetadata::Checkpoint() { return InvokeStatus("meta.checkpoint", Json::object()); }
+
 Status RemoteMetadata::CheckVerbScope(const query::ServiceOptions& scope) {
   return Invoke("meta.verb_scope", {{"scope", ToWire(scope)}}, Retry::kOnce).status();
 }

@@ -2,6 +2,7 @@
 // directory, CLI commands through its Unix socket, parallel readers, a clean
 // stop on SIGTERM and a crash (kill -9) that loses nothing acknowledged.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -224,6 +225,26 @@ TEST_F(ServeTest, McpSharesTheDirectoryWithOtherReaders) {
   EXPECT_EQ(mcp.exit_code, 0) << mcp.err;
   EXPECT_NE(mcp.out.find(R"("id":2)"), std::string::npos) << mcp.out;
   reader.Stop(SIGKILL);
+}
+
+TEST_F(ServeTest, HttpProbesAndMetricsBesideTheSocket) {
+  ChildProcess server(
+      {NOKV_BINARY, "--data-dir", dir_.Sub("data"), "serve", "--http", "127.0.0.1:0"},
+      "HTTP on 127.0.0.1:");
+  ASSERT_TRUE(server.ready()) << server.log();
+  int port = std::stoi(server.log().substr(server.log().rfind(':') + 1));
+  ASSERT_EQ(Remote({"mkdir", "/m"}).exit_code, 0);
+  httplib::Client http("127.0.0.1", port);
+  auto health = http.Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  auto metrics = http.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("nokv_rpc_requests_total{method=\"meta.mkdir\",outcome=\"ok\"} 1"),
+            std::string::npos)
+      << metrics->body;
+  EXPECT_EQ(http.Post("/gc")->status, 401);  // no token configured: maintenance is closed
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
 }
 
 TEST_F(ServeTest, ServeRefusesBadSetups) {

@@ -1,0 +1,204 @@
+// HttpControl: routes, the /stats document and the Prometheus exposition.
+#include "server/http_control.h"
+
+#include <httplib.h>
+
+#include <sstream>
+
+#include "rpc/auth.h"
+
+namespace nokv::server {
+namespace {
+
+bool IsLoopbackHost(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// One Prometheus sample line.
+void Sample(std::ostringstream& out, const std::string& name, const std::string& labels,
+            double value) {
+  out << name;
+  if (!labels.empty()) out << '{' << labels << '}';
+  out << ' ' << value << '\n';
+}
+
+void Help(std::ostringstream& out, const std::string& name, const char* type, const char* help) {
+  out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
+}
+
+}  // namespace
+
+HttpControl::HttpControl(fs::Metadata* metadata, MetadataMethods* methods, rpc::Server* rpc,
+                         std::string token)
+    : metadata_(metadata),
+      methods_(methods),
+      rpc_(rpc),
+      token_(std::move(token)),
+      http_(std::make_unique<httplib::Server>()) {
+  Routes();
+}
+
+HttpControl::~HttpControl() { Stop(); }
+
+Result<int> HttpControl::Listen(const std::string& host, int port) {
+  if (!IsLoopbackHost(host) && token_.empty()) {
+    return Status::PermissionDenied("an HTTP listener on " + host +
+                                    " needs a token (--token-file or NOKV_TOKEN)");
+  }
+  int bound =
+      port == 0 ? http_->bind_to_any_port(host) : (http_->bind_to_port(host, port) ? port : -1);
+  if (bound < 0) {
+    return Status::Unavailable("cannot listen for HTTP on " + host + ":" + std::to_string(port));
+  }
+  return bound;
+}
+
+void HttpControl::Start() {
+  thread_ = std::thread([this] { http_->listen_after_bind(); });
+}
+
+void HttpControl::Stop() {
+  if (!thread_.joinable()) return;
+  http_->stop();
+  thread_.join();
+}
+
+bool HttpControl::Authorized(const std::string& header) const {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (token_.empty() || header.rfind(kBearer, 0) != 0) return false;
+  return rpc::TokensEqual(std::string_view(header).substr(kBearer.size()), token_);
+}
+
+void HttpControl::Routes() {
+  http_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
+  http_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+    auto stats = metadata_->Stats();
+    res.status = stats.ok() ? 200 : 503;
+    res.set_content(stats.ok() ? "ready\n" : std::string(stats.status().message()) + "\n",
+                    "text/plain");
+  });
+  http_->Get("/stats", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(StatsJson().dump(), "application/json");
+  });
+  http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(MetricsText(), "text/plain; version=0.0.4");
+  });
+  auto maintenance = [this](const char* what, std::function<Result<Json>()> run) {
+    return [this, what, run](const httplib::Request& req, httplib::Response& res) {
+      if (!Authorized(req.get_header_value("Authorization"))) {
+        res.status = 401;
+        res.set_content(std::string(what) + " needs \"Authorization: Bearer <token>\"" +
+                            (token_.empty() ? " (this server has no token)" : "") + "\n",
+                        "text/plain");
+        return;
+      }
+      auto result = run();
+      if (!result.ok()) {
+        res.status = 500;
+        res.set_content(std::string(result.status().message()) + "\n", "text/plain");
+        return;
+      }
+      res.set_content(result->dump(), "application/json");
+    };
+  };
+  http_->Post("/gc", maintenance("POST /gc", [this]() -> Result<Json> {
+                NOKV_ASSIGN_OR_RETURN(meta::GcReport report, metadata_->CollectGarbage());
+                return ToWire(report);
+              }));
+  http_->Post("/checkpoint", maintenance("POST /checkpoint", [this]() -> Result<Json> {
+                NOKV_RETURN_IF_ERROR(metadata_->Checkpoint());
+                return Json{{"checkpointed", true}};
+              }));
+}
+
+Json HttpControl::StatsJson() {
+  Json out = Json::object();
+  if (auto stats = metadata_->Stats(); stats.ok()) out["metadata"] = ToWire(*stats);
+  if (auto totals = metadata_->Totals(); totals.ok()) out["namespace"] = ToWire(*totals);
+  rpc::ServerStats r = rpc_->Stats();
+  out["rpc"] = {{"connections_open", r.connections_open},
+                {"connections_total", r.connections_total},
+                {"connections_rejected", r.connections_rejected},
+                {"requests_in_flight", r.requests_in_flight},
+                {"frames_in", r.frames_in},
+                {"frames_out", r.frames_out},
+                {"bytes_in", r.bytes_in},
+                {"bytes_out", r.bytes_out},
+                {"protocol_errors", r.protocol_errors},
+                {"auth_failures", r.auth_failures},
+                {"handshake_timeouts", r.handshake_timeouts},
+                {"idle_timeouts", r.idle_timeouts}};
+  Json methods = Json::object();
+  for (const auto& [name, c] : methods_->counters()) {
+    uint64_t calls = c.calls.load();
+    if (calls == 0) continue;
+    methods[name] = {{"calls", calls}, {"errors", c.errors.load()}};
+  }
+  out["methods"] = std::move(methods);
+  out["leases"] = methods_->leases();
+  return out;
+}
+
+std::string HttpControl::MetricsText() {
+  std::ostringstream out;
+  Help(out, "nokv_rpc_requests_total", "counter", "Metadata RPC requests by method and outcome.");
+  for (const auto& [name, c] : methods_->counters()) {
+    uint64_t calls = c.calls.load(), errors = c.errors.load();
+    if (calls == 0) continue;
+    Sample(out, "nokv_rpc_requests_total", "method=\"" + name + "\",outcome=\"ok\"",
+           static_cast<double>(calls - errors));
+    Sample(out, "nokv_rpc_requests_total", "method=\"" + name + "\",outcome=\"error\"",
+           static_cast<double>(errors));
+  }
+  Help(out, "nokv_rpc_request_duration_seconds", "histogram",
+       "Time the server spent on a metadata RPC request.");
+  for (const auto& [name, c] : methods_->counters()) {
+    uint64_t calls = c.calls.load();
+    if (calls == 0) continue;
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < kLatencyBuckets; ++i) {
+      cumulative += c.buckets[i].load();
+      std::ostringstream le;
+      if (i < std::size(kLatencyBounds)) {
+        le << kLatencyBounds[i];
+      } else {
+        le << "+Inf";
+      }
+      Sample(out, "nokv_rpc_request_duration_seconds_bucket",
+             "method=\"" + name + "\",le=\"" + le.str() + "\"", static_cast<double>(cumulative));
+    }
+    Sample(out, "nokv_rpc_request_duration_seconds_sum", "method=\"" + name + "\"",
+           static_cast<double>(c.nanos.load()) / 1e9);
+    Sample(out, "nokv_rpc_request_duration_seconds_count", "method=\"" + name + "\"",
+           static_cast<double>(calls));
+  }
+  rpc::ServerStats r = rpc_->Stats();
+  Help(out, "nokv_rpc_connections_open", "gauge", "Open RPC connections.");
+  Sample(out, "nokv_rpc_connections_open", "", static_cast<double>(r.connections_open));
+  Help(out, "nokv_rpc_connections_total", "counter", "RPC connections accepted.");
+  Sample(out, "nokv_rpc_connections_total", "", static_cast<double>(r.connections_total));
+  Help(out, "nokv_rpc_bytes_total", "counter", "RPC bytes by direction.");
+  Sample(out, "nokv_rpc_bytes_total", "direction=\"in\"", static_cast<double>(r.bytes_in));
+  Sample(out, "nokv_rpc_bytes_total", "direction=\"out\"", static_cast<double>(r.bytes_out));
+  Help(out, "nokv_rpc_protocol_errors_total", "counter", "Malformed hellos and frames.");
+  Sample(out, "nokv_rpc_protocol_errors_total", "", static_cast<double>(r.protocol_errors));
+  Help(out, "nokv_rpc_auth_failures_total", "counter", "Hellos refused for their token.");
+  Sample(out, "nokv_rpc_auth_failures_total", "", static_cast<double>(r.auth_failures));
+  Help(out, "nokv_leases_held", "gauge", "Pins and upload leases held for RPC clients.");
+  Sample(out, "nokv_leases_held", "", static_cast<double>(methods_->leases()));
+  if (auto stats = metadata_->Stats(); stats.ok()) {
+    Help(out, "nokv_commit_sequence", "gauge", "Newest visible commit sequence.");
+    Sample(out, "nokv_commit_sequence", "", static_cast<double>(stats->visible_seq));
+    Help(out, "nokv_metadata_keys", "gauge", "Keys in the metadata engine.");
+    Sample(out, "nokv_metadata_keys", "", static_cast<double>(stats->keys));
+    Help(out, "nokv_wal_bytes", "gauge", "Bytes of live WAL segments.");
+    Sample(out, "nokv_wal_bytes", "", static_cast<double>(stats->wal_bytes));
+    Help(out, "nokv_checkpoint_sequence", "gauge", "Sequence of the newest checkpoint.");
+    Sample(out, "nokv_checkpoint_sequence", "", static_cast<double>(stats->checkpoint_seq));
+  }
+  return out.str();
+}
+
+}  // namespace nokv::server

@@ -1,0 +1,64 @@
+// HttpControl: the metadata server's HTTP side (cpp-httplib), for probes,
+// dashboards and operators:
+//
+//   GET  /healthz     200 "ok" while the process serves
+//   GET  /readyz      200 when the metadata answers, 503 otherwise
+//   GET  /stats       JSON: metadata figures, RPC transport counters, calls
+//                     per method, leases held
+//   GET  /metrics     the same in Prometheus text format, with per-method
+//                     latency histograms
+//   POST /gc          one collection run; JSON report
+//   POST /checkpoint  a metadata checkpoint now
+//
+// The POST endpoints need `Authorization: Bearer <token>` (compared in
+// constant time) and are refused when the server has no token. The token is
+// never written to any response. docs/cli.md ("nokv serve") lists the metrics.
+//
+// Thread-safety: Listen and Start from one thread; Stop from any.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "fs/metadata.h"
+#include "rpc/server.h"
+#include "server/methods.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace nokv::server {
+
+class HttpControl {
+ public:
+  // Everything passed in must outlive this object.
+  HttpControl(fs::Metadata* metadata, MetadataMethods* methods, rpc::Server* rpc,
+              std::string token);
+  ~HttpControl();
+
+  // Binds `host:port` (port 0: any) and returns the bound port. A listener
+  // off loopback needs a token (PermissionDenied otherwise).
+  Result<int> Listen(const std::string& host, int port);
+  // Serves on a background thread until Stop.
+  void Start();
+  void Stop();
+
+  // The bodies of GET /stats and GET /metrics (also used by tests).
+  Json StatsJson();
+  std::string MetricsText();
+
+ private:
+  void Routes();
+  bool Authorized(const std::string& header) const;
+
+  fs::Metadata* metadata_;
+  MetadataMethods* methods_;
+  rpc::Server* rpc_;
+  std::string token_;
+  std::unique_ptr<httplib::Server> http_;
+  std::thread thread_;
+};
+
+}  // namespace nokv::server
