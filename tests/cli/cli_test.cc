@@ -216,9 +216,9 @@ TEST_F(CliTest, JsonShapesMatchTheGoldenFiles) {
 // literal U+F780..U+F7FF, as U+F700+byte; path arguments take that form back, and
 // raw bytes in argv still work (docs/cli.md, "Names that are not UTF-8").
 TEST_F(CliTest, NamesThatAreNotUtf8RoundTripThroughJson) {
-  const std::string invalid = "bad\xff\xfe";                           // raw bytes
+  const std::string invalid = "bad\xff\xfe";                          // raw bytes
   const std::string invalid_printed = "bad\xEF\x9F\xBF\xEF\x9F\xBE";  // U+F7FF U+F7FE
-  const std::string literal = "pua\xEF\x9F\xBF";                       // literal U+F7FF
+  const std::string literal = "pua\xEF\x9F\xBF";                      // literal U+F7FF
   const std::string literal_printed = "pua\xEF\x9F\xAF\xEF\x9E\x9F\xEF\x9E\xBF";
   const std::string cafe = "caf\xC3\xA9";
   ASSERT_EQ(Nokv({"put", "-", "/odd/" + invalid}, "1").exit_code, 0);

@@ -144,15 +144,7 @@ TEST_F(FullDiskTest, ReadsWorkWithoutWritingAndRmPlusGcFreeSpace) {
   RunResult du = Run({"du", "/"});
   EXPECT_EQ(du.exit_code, 0) << du.err;
   // An MCP session (initialize, then the read verb) serves from the full disk too.
-  std::string session =
-      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18",)"
-      R"("capabilities":{},"clientInfo":{"name":"t","version":"1"}}})"
-      "\n"
-      R"({"jsonrpc":"2.0","method":"notifications/initialized"})"
-      "\n"
-      R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"read",)"
-      R"("arguments":{"path":"/small"}}})"
-      "\n";
+  std::string session = testing::McpSession("read", R"({"path":"/small"})");
   RunResult mcp = Run({"mcp"}, session);
   EXPECT_EQ(mcp.exit_code, 0) << mcp.err;
   EXPECT_NE(mcp.out.find("small bytes"), std::string::npos) << mcp.out;

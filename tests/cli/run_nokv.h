@@ -81,4 +81,16 @@ inline RunResult RunProgram(const std::vector<std::string>& argv, const std::str
   return result;
 }
 
+// Stdin for `nokv mcp`: initialize, initialized, then one tools/call of
+// `tool` with `arguments` (a JSON object, as text) under id 2.
+inline std::string McpSession(const std::string& tool, const std::string& arguments) {
+  return R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":)"
+         R"("2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})"
+         "\n"
+         R"({"jsonrpc":"2.0","method":"notifications/initialized"})"
+         "\n"
+         R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":")" +
+         tool + R"(","arguments":)" + arguments + "}}\n";
+}
+
 }  // namespace nokv::testing

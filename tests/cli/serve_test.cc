@@ -213,14 +213,7 @@ TEST_F(ServeTest, McpSharesTheDirectoryWithOtherReaders) {
                        "echo locked; exec sleep 60 </dev/null >/dev/null 2>&1"},
                       "locked", /*watch_stdout=*/true);
   ASSERT_TRUE(reader.ready()) << reader.log();
-  std::string session =
-      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18",)"
-      R"("capabilities":{},"clientInfo":{"name":"t","version":"1"}}})"
-      "\n"
-      R"({"jsonrpc":"2.0","method":"notifications/initialized"})"
-      "\n"
-      R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"ls","arguments":{"path":"/"}}})"
-      "\n";
+  std::string session = McpSession("ls", R"({"path":"/"})");
   auto mcp = Embedded({"--no-wait", "mcp"}, session);
   EXPECT_EQ(mcp.exit_code, 0) << mcp.err;
   EXPECT_NE(mcp.out.find(R"("id":2)"), std::string::npos) << mcp.out;

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include "fs/embedded.h"
+#include "memory_fs.h"
 #include "server/http_control.h"
 #include "server/remote_metadata.h"
 #include "test_dir.h"
@@ -17,11 +17,7 @@ constexpr char kToken[] = "s3cret-token-for-tests";
 class HttpControlTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    fs::EmbeddedOptions options;
-    options.data_dir = dir_.path();
-    options.store.kind = fs::StoreConfig::Kind::kMemory;
-    options.create_if_missing = true;
-    auto opened = fs::OpenEmbedded(options);
+    auto opened = OpenMemoryFs(dir_.path());
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     fs_ = std::move(opened).value();
     methods_ = std::make_unique<MetadataMethods>(fs_->metadata());

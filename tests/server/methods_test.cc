@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "fs/embedded.h"
+#include "memory_fs.h"
 #include "test_dir.h"
 
 namespace nokv::server {
@@ -14,11 +14,7 @@ namespace {
 class MethodsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    fs::EmbeddedOptions options;
-    options.data_dir = dir_.path();
-    options.store.kind = fs::StoreConfig::Kind::kMemory;
-    options.create_if_missing = true;
-    auto opened = fs::OpenEmbedded(options);
+    auto opened = OpenMemoryFs(dir_.path());
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     fs_ = std::move(opened).value();
     MethodOptions method_options;
