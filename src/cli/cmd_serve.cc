@@ -19,7 +19,8 @@ constexpr char kUsage[] =
     "usage: nokv serve [--unix PATH] [--listen HOST:PORT]... [--http HOST:PORT]\n"
     "                  [--token-file FILE]\n\n"
     "Serves the data directory's metadata to other processes over framed RPC\n"
-    "(docs/formats/rpc.md) until SIGTERM or SIGINT, then drains and exits 0.\n\n"
+    "(docs/formats/rpc.md) until SIGTERM or SIGINT, then drains, checkpoints and\n"
+    "exits 0.\n\n"
     "  --unix PATH         Unix socket (default <data-dir>/nokv.sock, mode 0600)\n"
     "  --listen HOST:PORT  also listen on TCP (a non-loopback address needs a token)\n"
     "  --http HOST:PORT    HTTP: GET /healthz /readyz /stats /metrics, POST /gc\n"
@@ -91,6 +92,8 @@ int Serve(Context& ctx, const Args& args) {
   *ctx.err << "nokv: " << (signal == SIGTERM ? "SIGTERM" : "SIGINT") << ", stopping\n";
   if (http) http->Stop();
   rpc.Stop();  // drains the requests in flight
+  // The next open (embedded or another server) replays no WAL.
+  if (Status s = (*fs)->metadata()->Checkpoint(); !s.ok()) return ctx.Fail("serve: checkpoint", s);
   return kExitOk;
 }
 

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <string>
@@ -141,7 +142,13 @@ TEST_F(ServeTest, CommandsGoThroughTheServerAndSeeEachOther) {
   }
 
   EXPECT_EQ(server.Stop(SIGTERM), 0) << server.log();
-  // Stopped cleanly: the data directory opens embedded with everything in it.
+  // Stopped cleanly: it checkpointed everything (the next open replays no WAL
+  // record) and the data directory opens embedded with everything in it.
+  bool checkpointed = false;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.Sub("data") + "/meta")) {
+    checkpointed |= entry.path().filename().string().rfind("checkpoint-", 0) == 0;
+  }
+  EXPECT_TRUE(checkpointed);
   auto after = Embedded({"cat", "/runs/b.txt"});
   EXPECT_EQ(after.exit_code, 0) << after.err;
   EXPECT_EQ(after.out, "hello through the server\n");
