@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the asan (ASan+UBSan) and tsan presets and runs the unit tests under
+# Builds the asan (ASan+UBSan) and tsan presets and runs the unit and server
+# (RPC) tests under
 # each. Slow (two extra full builds); not part of the default CI run.
 #   scripts/sanitize.sh            both
 #   scripts/sanitize.sh tsan       one
@@ -10,5 +11,5 @@ presets=("${@:-asan tsan}")
 for preset in ${presets[@]}; do
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" -j"$(nproc)"
-  (cd "build/$preset" && ctest --output-on-failure -j"$(nproc)" -L unit)
+  (cd "build/$preset" && ctest --output-on-failure -j"$(nproc)" -L "unit|server")
 done
