@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the asan (ASan+UBSan) and tsan presets and runs the unit and server
-# (RPC) tests under
-# each. Slow (two extra full builds); not part of the default CI run.
+# (RPC) tests under each. Slow (two extra full builds); not part of the
+# default CI run.
 #   scripts/sanitize.sh            both
 #   scripts/sanitize.sh tsan       one
 set -euo pipefail
