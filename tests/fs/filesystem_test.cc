@@ -26,6 +26,9 @@ struct Backend {
   std::function<Result<std::unique_ptr<Filesystem>>(const std::string& dir, Keepalive* keep)> open;
 };
 
+// Test names show the backend, not its bytes.
+void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
+
 EmbeddedOptions Options(const std::string& dir, StoreConfig::Kind kind) {
   EmbeddedOptions options;
   options.data_dir = dir;
