@@ -433,7 +433,7 @@ Status MetaService::PruneHistory(GcReport* report) {
   holt::ScanOptions scan;
   scan.prefix = std::string(1, family::kWatch);
   scan.limit = kPage;
-  std::string floor;  // WatchKey of the newest pruned event
+  std::string floor;        // WatchKey of the newest pruned event
   uint64_t pruned_seq = 0;  // commit of the newest pruned event
   EventReader reader(engine_.get());
   for (bool more = true; more;) {

@@ -16,11 +16,11 @@ namespace {
 
 using nlohmann::json;
 
-const std::string kRoot = "/odd\xff";                            // the served root: raw bytes
-const std::string kRootEscaped = "/odd\xEF\x9F\xBF";             // ... as results print it
-const std::string kInvalid = "bad\xff\xfe";                      // a name that is not UTF-8
+const std::string kRoot = "/odd\xff";                 // the served root: raw bytes
+const std::string kRootEscaped = "/odd\xEF\x9F\xBF";  // ... as results print it
+const std::string kInvalid = "bad\xff\xfe";           // a name that is not UTF-8
 const std::string kInvalidEscaped = "bad\xEF\x9F\xBF\xEF\x9F\xBE";
-const std::string kLiteral = "pua\xEF\x9F\xBF";                  // a literal U+F7FF
+const std::string kLiteral = "pua\xEF\x9F\xBF";  // a literal U+F7FF
 const std::string kLiteralEscaped = "pua\xEF\x9F\xAF\xEF\x9E\x9F\xEF\x9E\xBF";
 
 class McpNamesTest : public ::testing::Test {
@@ -32,7 +32,8 @@ class McpNamesTest : public ::testing::Test {
     auto opened = fs::OpenEmbedded(options);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     fs_ = std::move(opened).value();
-    for (const auto& [name, body] : {std::pair{kInvalid, "invalid\n"}, {kLiteral, "literal\n"},
+    for (const auto& [name, body] : {std::pair{kInvalid, "invalid\n"},
+                                     {kLiteral, "literal\n"},
                                      {std::string("caf\xC3\xA9"), "cafe\n"}}) {
       fs::WriteOptions write;
       write.parents = true;

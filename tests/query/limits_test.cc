@@ -116,7 +116,7 @@ TEST_F(LimitsTest, NestedItemShapesAreEnforced) {
   };
   // predicates: objects of field, op and a scalar value (an array of scalars for 'in')
   EXPECT_EQ(find({{"predicates", {"run.status"}}}), "invalid_argument");
-  EXPECT_EQ(find({{"predicates", {{{"op", "exists"}}}}}), "invalid_argument");  // no field
+  EXPECT_EQ(find({{"predicates", {{{"op", "exists"}}}}}), "invalid_argument");         // no field
   EXPECT_EQ(find({{"predicates", {{{"field", "run.status"}}}}}), "invalid_argument");  // no op
   json extra_key = Predicate("run.status", "exists");
   extra_key["negate"] = true;
@@ -139,9 +139,10 @@ TEST_F(LimitsTest, NestedItemShapesAreEnforced) {
   EXPECT_EQ(aggregate({{{"field", "run.epochs"}}}), "invalid_argument");  // no op
   EXPECT_EQ(aggregate({{{"op", "count"}, {"label", "n"}}}), "invalid_argument");
   EXPECT_EQ(aggregate({{{"op", "sum"}}}), "invalid_argument");  // sum needs a field
-  EXPECT_EQ(Code(Call("aggregate", {{"path", "/runs"}, {"measures", {Count("n")}},
-                                    {"sort", {{"order", "asc"}}}})),
-            "invalid_argument");  // sort without 'by'
+  EXPECT_EQ(
+      Code(Call("aggregate",
+                {{"path", "/runs"}, {"measures", {Count("n")}}, {"sort", {{"order", "asc"}}}})),
+      "invalid_argument");  // sort without 'by'
 }
 
 TEST_F(LimitsTest, NestedItemLengthsAreEnforced) {
@@ -166,8 +167,7 @@ TEST_F(LimitsTest, NestedItemLengthsAreEnforced) {
   EXPECT_EQ(aggregate({{"measures", {{{"op", "max"}, {"field", ""}}}}}), "invalid_argument");
   EXPECT_EQ(aggregate({{"measures", {{{"op", "count"}, {"as", ""}}}}}), "invalid_argument");
   EXPECT_EQ(aggregate({{"measures", {{{"op", "count"}, {"as", "n"}}}}}), "");
-  EXPECT_EQ(Code(Call("read", {{"path", "/data/big.txt"}, {"evidence", ""}})),
-            "invalid_argument");
+  EXPECT_EQ(Code(Call("read", {{"path", "/data/big.txt"}, {"evidence", ""}})), "invalid_argument");
 }
 
 TEST_F(LimitsTest, NestedItemCountsAreEnforcedAtAndPastEachBound) {
@@ -192,8 +192,9 @@ TEST_F(LimitsTest, NestedItemCountsAreEnforcedAtAndPastEachBound) {
   auto aggregate = [&](json group_by, size_t measures) {
     json list = json::array();
     for (size_t i = 0; i < measures; ++i) list.push_back(Count("n" + std::to_string(i)));
-    return Code(Call("aggregate", {{"path", "/runs"}, {"group_by", std::move(group_by)},
-                                   {"measures", std::move(list)}}));
+    return Code(Call(
+        "aggregate",
+        {{"path", "/runs"}, {"group_by", std::move(group_by)}, {"measures", std::move(list)}}));
   };
   EXPECT_EQ(aggregate(items("kind", 4), 1), "");
   EXPECT_EQ(aggregate(items("kind", 5), 1), "invalid_argument");

@@ -21,8 +21,8 @@ const std::string kLiteralEscaped = "pua\xEF\x9F\xAF\xEF\x9E\x9F\xEF\x9E\xBF";
 TEST(ByteEscapeTest, KnownNamesHaveTheirDocumentedForms) {
   EXPECT_EQ(EscapeBytes(kInvalid), kInvalidEscaped);
   EXPECT_EQ(EscapeBytes(kLiteral), kLiteralEscaped);
-  EXPECT_EQ(EscapeBytes("caf\xC3\xA9"), "caf\xC3\xA9");  // valid UTF-8 is unchanged
-  EXPECT_EQ(EscapeBytes("\xEF\x9D\xBF"), "\xEF\x9D\xBF");  // U+F77F is outside the range
+  EXPECT_EQ(EscapeBytes("caf\xC3\xA9"), "caf\xC3\xA9");            // valid UTF-8 is unchanged
+  EXPECT_EQ(EscapeBytes("\xEF\x9D\xBF"), "\xEF\x9D\xBF");          // U+F77F is outside the range
   EXPECT_EQ(EscapeBytes("\xC0\xAF"), "\xEF\x9F\x80\xEF\x9E\xAF");  // overlong '/': two bytes
   EXPECT_EQ(UnescapeBytes(kInvalidEscaped), kInvalid);
   EXPECT_EQ(UnescapeBytes(kLiteralEscaped), kLiteral);
@@ -78,8 +78,7 @@ TEST_F(NamesTest, LsPrintsEscapedNamesThatStatTakesBack) {
   std::vector<std::string> names;
   for (const auto& e : listed["entries"]) names.push_back(e["name"]);
   // Name order is byte order of the stored names.
-  EXPECT_EQ(names,
-            (std::vector<std::string>{kInvalidEscaped, "caf\xC3\xA9", kLiteralEscaped}));
+  EXPECT_EQ(names, (std::vector<std::string>{kInvalidEscaped, "caf\xC3\xA9", kLiteralEscaped}));
   const std::map<std::string, uint64_t> sizes = {
       {kInvalidEscaped, 13}, {kLiteralEscaped, 13}, {"caf\xC3\xA9", 5}};
   for (const auto& name : names) {
@@ -102,9 +101,9 @@ TEST_F(NamesTest, EvidenceFindAndErrorsCarryTheEscapeToo) {
   ASSERT_EQ(Code(again), "") << again.dump();
   EXPECT_EQ(again["data"], "invalid name\n");
 
-  json found = OverTheWire(
-      Call("find", {{"path", "/odd"}, {"predicates", {{{"field", "name"}, {"op", "eq"},
-                                                       {"value", kLiteralEscaped}}}}}));
+  json found = OverTheWire(Call(
+      "find", {{"path", "/odd"},
+               {"predicates", {{{"field", "name"}, {"op", "eq"}, {"value", kLiteralEscaped}}}}}));
   ASSERT_EQ(Code(found), "") << found.dump();
   ASSERT_EQ(found["matches"].size(), 1u) << found.dump();
   EXPECT_EQ(found["matches"][0]["path"], "/odd/" + kLiteralEscaped);
