@@ -71,7 +71,10 @@ size_t MetadataMethods::ReleaseExpired() {
   {
     std::lock_guard lock(mu_);
     auto now = Now();
-    next_sweep_ = now + kSweepEvery;
+    next_sweep_.store(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                          now.time_since_epoch() + kSweepEvery)
+                          .count(),
+                      std::memory_order_relaxed);
     for (auto it = leases_.begin(); it != leases_.end();) {
       if (it->second.expires > now) {
         ++it;
@@ -97,12 +100,9 @@ size_t MetadataMethods::leases() const {
 }
 
 Result<Json> MetadataMethods::Handle(std::string_view method, const Json& args) {
-  bool sweep;
-  {
-    std::lock_guard lock(mu_);
-    sweep = Now() >= next_sweep_;
+  if (Now().time_since_epoch().count() >= next_sweep_.load(std::memory_order_relaxed)) {
+    ReleaseExpired();
   }
-  if (sweep) ReleaseExpired();
   auto it = methods_.find(method);
   if (it == methods_.end()) {
     return Status::NotSupported("unknown method '" + std::string(method) + "'");

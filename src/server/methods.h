@@ -86,7 +86,9 @@ class MetadataMethods {
 
   mutable std::mutex mu_;
   std::map<uint64_t, Lease> leases_;  // guarded by mu_ (pin and upload ids differ)
-  std::chrono::steady_clock::time_point next_sweep_{};  // guarded by mu_
+  // When Handle next sweeps expired leases (steady-clock ticks): read on every
+  // call without taking mu_.
+  std::atomic<std::chrono::steady_clock::rep> next_sweep_{0};
 };
 
 // The transport handler that answers `meta.*` requests with `methods`
