@@ -16,6 +16,7 @@
 #include "common/status.h"
 #include "fs/embedded.h"
 #include "fs/filesystem.h"
+#include "server/shared.h"
 
 namespace nokv::cli {
 
@@ -64,6 +65,12 @@ class Context {
   // Go through the holder's socket when another process serves the data
   // directory (off for `nokv serve` itself).
   bool follow_holder = true;
+  // A long-running command (mcp, watch --follow): hold the data directory
+  // and serve it to other processes (server/shared.h), falling back to a
+  // read-only open that is not served when it cannot be written.
+  bool serve_dir = false;
+  // How the directory is served when this process serves it.
+  server::HolderOptions holder;
   bool json = false;
   bool quiet = false;
   bool verbose = false;
@@ -74,6 +81,8 @@ class Context {
   // or through the socket of the process that holds the data directory, or
   // embedded after waiting (bounded) for a holder that does not serve it.
   Result<fs::Filesystem*> Fs();
+  // How the data directory was reached (null with --server or before Fs()).
+  server::SharedDirectory* shared() { return shared_.get(); }
   // Prints "nokv: <what>: <message>" (with a hint when one applies) to err
   // and returns the exit code for `status`.
   int Fail(std::string_view what, const Status& status);
@@ -83,7 +92,9 @@ class Context {
   void PrintJson(const nlohmann::json& value);
 
  private:
-  std::unique_ptr<fs::Filesystem> fs_;
+  std::unique_ptr<fs::Filesystem> remote_;           // --server
+  std::unique_ptr<server::SharedDirectory> shared_;  // the data directory
+  fs::Filesystem* fs_ = nullptr;
 };
 
 struct Command {

@@ -16,7 +16,9 @@ constexpr char kUsage[] =
     "usage: nokv mcp [--data-dir DIR] [--root PATH] [--snapshot NAME]\n\n"
     "Serves the seven read-only agent verbs (ls, stat, catalog, find, aggregate,\n"
     "read, grep) as MCP tools over stdio: newline-delimited JSON-RPC 2.0 on\n"
-    "stdin/stdout, logs on stderr, exit 0 when stdin closes (docs/mcp.md).\n\n"
+    "stdin/stdout, logs on stderr, exit 0 when stdin closes (docs/mcp.md). While it\n"
+    "runs it serves the data directory to other nokv processes on DIR/nokv.sock,\n"
+    "or goes through the process that does (docs/cli.md).\n\n"
     "  --root PATH       confine every verb to this subtree (default /)\n"
     "  --snapshot NAME   serve a frozen view: read at this snapshot\n"
     "  --server ADDR     serve the verbs of a metadata server (nokv serve)\n\n"
@@ -26,9 +28,10 @@ constexpr char kUsage[] =
 
 int Mcp(Context& ctx, const Args& args) {
   if (!args.positional().empty()) return ctx.Usage("mcp takes no positional arguments");
-  // The seven verbs only read: other readers (and mcp servers) may share the
-  // data directory, and serving works on a full disk.
-  ctx.embedded.read_only = true;
+  // A long-running holder: it serves the data directory to every other
+  // process (server/shared.h), or goes through the process that does; on a
+  // disk it cannot write, it reads only.
+  ctx.serve_dir = true;
   auto fs = ctx.Fs();
   if (!fs.ok()) return ctx.Fail("mcp", fs.status());
   query::ServiceOptions service_options;

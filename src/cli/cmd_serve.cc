@@ -7,10 +7,7 @@
 
 #include "cli/commands.h"
 #include "rpc/auth.h"
-#include "rpc/server.h"
 #include "server/http_control.h"
-#include "server/methods.h"
-#include "server/remote_fs.h"
 
 namespace nokv::cli {
 namespace {
@@ -52,24 +49,20 @@ int Serve(Context& ctx, const Args& args) {
   std::signal(SIGPIPE, SIG_IGN);
 
   ctx.follow_holder = false;  // a second server must not serve the first one
+  ctx.serve_dir = true;
+  ctx.holder.rpc.auth_token = *token;
+  ctx.holder.unix_path = args.Get("--unix").value_or("");
+  ctx.holder.listen = args.GetAll("--listen");
   auto fs = ctx.Fs();
   if (!fs.ok()) return ctx.Fail("serve", fs.status());
-  server::MethodOptions method_options;
-  method_options.store_info = server::StoreInfo(ctx.embedded);
-  server::MetadataMethods methods((*fs)->metadata(), method_options);
-  rpc::ServerOptions options;
-  options.auth_token = *token;
-  rpc::Server rpc(options, server::MetadataHandler(&methods));
-
-  std::vector<std::string> addresses = {
-      "unix:" + args.Get("--unix").value_or(ctx.embedded.data_dir + "/nokv.sock")};
-  for (const auto& listen : args.GetAll("--listen")) addresses.push_back(listen);
-  for (const auto& address : addresses) {
-    auto bound = rpc.Listen(address);
-    if (!bound.ok()) return ctx.Fail("serve " + address, bound.status());
-    *ctx.err << "nokv: serving " << ctx.embedded.data_dir << " on " << bound->ToString() << "\n";
+  server::Holder* holder = ctx.shared()->holder();
+  if (holder == nullptr) {
+    return ctx.Fail("serve", Status::NotSupported("the data directory could only be opened "
+                                                  "read-only, and a read-only open is not served"));
   }
-  if (Status s = rpc.Start(); !s.ok()) return ctx.Fail("serve", s);
+  for (const auto& address : holder->addresses()) {
+    *ctx.err << "nokv: serving " << ctx.embedded.data_dir << " on " << address.ToString() << "\n";
+  }
   std::unique_ptr<server::HttpControl> http;
   if (auto listen = args.Get("--http")) {
     size_t colon = listen->rfind(':');
@@ -79,7 +72,8 @@ int Serve(Context& ctx, const Args& args) {
       if (parsed.ok() && *parsed <= 65535) port = static_cast<int>(*parsed);
     }
     if (port < 0) return ctx.Usage("--http takes HOST:PORT");
-    http = std::make_unique<server::HttpControl>((*fs)->metadata(), &methods, &rpc, *token);
+    http = std::make_unique<server::HttpControl>((*fs)->metadata(), holder->methods(),
+                                                 holder->rpc(), *token);
     auto bound = http->Listen(listen->substr(0, colon), port);
     if (!bound.ok()) return ctx.Fail("serve --http " + *listen, bound.status());
     http->Start();
@@ -91,7 +85,7 @@ int Serve(Context& ctx, const Args& args) {
   sigwait(&stop_signals, &signal);
   *ctx.err << "nokv: " << (signal == SIGTERM ? "SIGTERM" : "SIGINT") << ", stopping\n";
   if (http) http->Stop();
-  rpc.Stop();  // drains the requests in flight
+  holder->Stop();  // drains the requests in flight
   // The next open (embedded or another server) replays no WAL.
   if (Status s = (*fs)->metadata()->Checkpoint(); !s.ok()) return ctx.Fail("serve: checkpoint", s);
   return kExitOk;

@@ -93,7 +93,10 @@ int Watch(Context& ctx, const Args& args) {
   std::string path = args.positional().empty() ? "/" : PathArg(args.positional()[0]);
   std::string cursor = args.Get("--from").value_or("");
   bool follow = args.Has("--follow");
-  return WithReadOnlyFs(ctx, "watch " + path, [&](fs::Filesystem& fs) {
+  // Following runs for long: it serves the data directory meanwhile.
+  ctx.serve_dir = follow;
+  auto with_fs = follow ? WithFs : WithReadOnlyFs;
+  return with_fs(ctx, "watch " + path, [&](fs::Filesystem& fs) {
     for (;;) {
       auto page = fs.Watch(path, cursor, 1000,
                            follow ? std::chrono::milliseconds(1000) : std::chrono::milliseconds(0));

@@ -1,10 +1,8 @@
 // The per-invocation context: opening the filesystem, errors, JSON output.
 #include <charconv>
 #include <iostream>
-#include <thread>
 
 #include "cli/cli.h"
-#include "common/env.h"
 #include "query/text_codec.h"
 #include "server/remote_fs.h"
 
@@ -32,50 +30,34 @@ int ExitCodeFor(const Status& status) {
 }
 
 Result<fs::Filesystem*> Context::Fs() {
-  if (fs_) return fs_.get();
+  if (fs_ != nullptr) return fs_;
   if (!server.empty()) {
     server::RemoteFsOptions options;
     options.address = server;
     if (const char* token = std::getenv("NOKV_TOKEN"); token != nullptr) {
       options.remote.client.auth_token = token;
     }
-    NOKV_ASSIGN_OR_RETURN(fs_, server::OpenRemote(options));
-    return fs_.get();
+    NOKV_ASSIGN_OR_RETURN(remote_, server::OpenRemote(options));
+    fs_ = remote_.get();
+    return fs_;
   }
-  const auto deadline = std::chrono::steady_clock::now() + wait;
-  const std::string socket = embedded.data_dir + "/nokv.sock";
-  bool told = false;
-  for (;;) {
-    auto opened = fs::OpenEmbedded(embedded);
-    if (opened.ok()) {
-      fs_ = std::move(opened).value();
-      return fs_.get();
-    }
-    if (opened.status().code() != Code::kBusy) return opened.status();
-    // Held by another process: one that serves the directory answers on its
-    // socket (docs/cli.md, "Sharing a data directory").
-    if (follow_holder && Env::Default()->FileExists(socket)) {
-      server::RemoteFsOptions options;
-      options.address = "unix:" + socket;
-      options.remote.client.connect_timeout = std::chrono::milliseconds(2000);
-      if (auto remote = server::OpenRemote(options); remote.ok()) {
-        fs_ = std::move(remote).value();
-        return fs_.get();
-      }
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return Status::Busy(std::string(opened.status().message()) +
-                          (wait.count() > 0 ? " (gave up waiting; " : " (") +
-                          "a long-running holder can share it with `nokv serve`)");
-    }
-    if (!told && !quiet) {
-      *err << "nokv: waiting for " << embedded.data_dir << ": " << opened.status().message()
-           << "\n";
-      told = true;
-    }
-    // The holder is a short command (or a reader): poll its lock.
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  server::ShareOptions options;
+  options.embedded = embedded;
+  options.serve = serve_dir;
+  options.read_only_fallback = serve_dir;
+  options.holder = holder;
+  options.join = follow_holder;
+  options.wait = wait;
+  options.remote.client.connect_timeout = std::chrono::milliseconds(2000);
+  options.on_wait = [this](const Status& held) {
+    if (!quiet) *err << "nokv: waiting for " << embedded.data_dir << ": " << held.message() << "\n";
+  };
+  options.on_change = [this](std::string_view what) {
+    if (!quiet) *err << "nokv: " << what << "\n";
+  };
+  NOKV_ASSIGN_OR_RETURN(shared_, server::SharedDirectory::Open(std::move(options)));
+  fs_ = shared_->fs();
+  return fs_;
 }
 
 namespace {

@@ -64,6 +64,8 @@ std::string_view ReasonName(Reason reason) {
       return "block_claimed";
     case Reason::kBlockCollected:
       return "block_collected";
+    case Reason::kNotSent:
+      return "not_sent";
   }
   return "unknown";
 }

@@ -56,6 +56,10 @@ enum class Reason : unsigned char {
   // Aborted from meta: a block the batch references was deleted. Upload its
   // bytes again, then publish with revival.
   kBlockCollected,
+  // Unavailable from an RPC client: no connection could be made, so the
+  // request never left this process and repeating it cannot apply it twice.
+  // Local to the process that failed to send (never sent on the wire).
+  kNotSent,
 };
 
 // Returns a stable lowercase name for `reason` ("predicate_failed", ...).

@@ -73,6 +73,11 @@ Status InitDataDir(const EmbeddedOptions& options) {
 }
 
 Result<std::unique_ptr<Filesystem>> OpenEmbedded(const EmbeddedOptions& options) {
+  NOKV_ASSIGN_OR_RETURN(FilesystemParts parts, OpenEmbeddedParts(options));
+  return std::make_unique<Filesystem>(std::move(parts));
+}
+
+Result<FilesystemParts> OpenEmbeddedParts(const EmbeddedOptions& options) {
   Env* env = Env::Default();
   std::string marker = JoinPath(options.data_dir, kMarker);
   if (!env->FileExists(marker)) {
@@ -103,7 +108,7 @@ Result<std::unique_ptr<Filesystem>> OpenEmbedded(const EmbeddedOptions& options)
       parts.metadata, LocalMetadata::Open(meta_dir, meta_options, parts.store, options.io_threads));
   parts.io_threads = options.io_threads;
   parts.block_size = options.block_size;
-  return std::make_unique<Filesystem>(std::move(parts));
+  return parts;
 }
 
 }  // namespace nokv::fs

@@ -59,5 +59,8 @@ Status InitDataDir(const EmbeddedOptions& options);
 // reading when this open is writable); Corruption naming the file and offset
 // when the metadata is damaged.
 Result<std::unique_ptr<Filesystem>> OpenEmbedded(const EmbeddedOptions& options);
+// The same, as parts: for a process that takes over a data directory whose
+// Filesystem already exists (server/shared.h) and needs only its metadata.
+Result<FilesystemParts> OpenEmbeddedParts(const EmbeddedOptions& options);
 
 }  // namespace nokv::fs

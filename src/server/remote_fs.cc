@@ -70,8 +70,7 @@ Result<std::unique_ptr<object::ObjectStore>> OpenStoreFrom(const Json& info) {
 
 }  // namespace
 
-Result<std::unique_ptr<fs::Filesystem>> OpenRemote(const RemoteFsOptions& options) {
-  NOKV_ASSIGN_OR_RETURN(auto metadata, RemoteMetadata::Connect(options.address, options.remote));
+Result<fs::FilesystemParts> RemoteStoreParts(RemoteMetadata* metadata, size_t io_threads) {
   NOKV_ASSIGN_OR_RETURN(Json info, metadata->StoreInfo());
   fs::FilesystemParts parts;
   NOKV_ASSIGN_OR_RETURN(auto store, OpenStoreFrom(info));
@@ -83,7 +82,14 @@ Result<std::unique_ptr<fs::Filesystem>> OpenRemote(const RemoteFsOptions& option
   if (parts.block_size == 0 || parts.block_size > (64ull << 20)) {
     return Status::InvalidArgument("the server named an unusable block size");
   }
-  parts.io_threads = options.io_threads;
+  parts.io_threads = io_threads;
+  return parts;
+}
+
+Result<std::unique_ptr<fs::Filesystem>> OpenRemote(const RemoteFsOptions& options) {
+  NOKV_ASSIGN_OR_RETURN(auto metadata, RemoteMetadata::Connect(options.address, options.remote));
+  NOKV_ASSIGN_OR_RETURN(fs::FilesystemParts parts,
+                        RemoteStoreParts(metadata.get(), options.io_threads));
   parts.metadata = std::move(metadata);
   return std::make_unique<fs::Filesystem>(std::move(parts));
 }

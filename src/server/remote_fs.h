@@ -22,6 +22,10 @@ struct RemoteFsOptions {
 
 Result<std::unique_ptr<fs::Filesystem>> OpenRemote(const RemoteFsOptions& options);
 
+// The object store (and block size) a client of `metadata`'s server reads and
+// writes blocks in, as Filesystem parts without the metadata.
+Result<fs::FilesystemParts> RemoteStoreParts(RemoteMetadata* metadata, size_t io_threads);
+
 // What a server tells its clients about its object store and block size
 // (the answer of `meta.store`; never credentials).
 Json StoreInfo(const fs::EmbeddedOptions& options);

@@ -67,7 +67,9 @@ Result<Json> RemoteMetadata::Invoke(std::string_view method, const Json& args, R
   std::string payload = rpc::EncodePayload(args);
   for (int attempt = 0;; ++attempt) {
     if (!client_->connected()) {
-      if (Status s = client_->Reconnect(); !s.ok()) return s;
+      if (Status s = client_->Reconnect(); !s.ok()) {
+        return Status(s.code(), s.message(), Reason::kNotSent);
+      }
     }
     auto response =
         client_->Call(method, payload, rpc::DeadlineIn(options_.call_timeout + extra_wait));

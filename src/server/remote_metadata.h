@@ -7,7 +7,9 @@
 //
 // A dropped connection fails the call in flight with Unavailable; the next
 // call reconnects. Reads are retried once on a fresh connection; mutations
-// are not (their outcome is unknown), so the caller sees Unavailable.
+// are not (their outcome is unknown), so the caller sees Unavailable. A call
+// that finds no server to reconnect to fails with Unavailable and
+// Reason::kNotSent: it was never sent.
 //
 // Thread-safety: every method may be called from any thread.
 #pragma once
@@ -115,6 +117,9 @@ class RemoteMetadata final : public fs::Metadata {
 
   // Where the server keeps blocks (`meta.store`, server/remote_fs.h).
   Result<Json> StoreInfo();
+
+  // False once the connection dropped and until a call reconnects.
+  bool connected() const { return client_->connected(); }
 
   // Leases this client renews (pins and uploads), for tests.
   size_t held_leases() const;

@@ -143,12 +143,14 @@ TEST_F(FullDiskTest, ReadsWorkWithoutWritingAndRmPlusGcFreeSpace) {
   EXPECT_EQ(cat.out, "small bytes");
   RunResult du = Run({"du", "/"});
   EXPECT_EQ(du.exit_code, 0) << du.err;
-  // An MCP session (initialize, then the read verb) serves from the full disk too.
+  EXPECT_TRUE(TreeState(data_) == before) << "a read-only command changed the data directory";
+  // An MCP session (initialize, then the read verb) serves from the full
+  // disk too. It is a holder, not a read-only command: it opens the
+  // directory for writing (its pid in the lock file) to serve it.
   std::string session = testing::McpSession("read", R"({"path":"/small"})");
   RunResult mcp = Run({"mcp"}, session);
   EXPECT_EQ(mcp.exit_code, 0) << mcp.err;
   EXPECT_NE(mcp.out.find("small bytes"), std::string::npos) << mcp.out;
-  EXPECT_TRUE(TreeState(data_) == before) << "a read-only command changed the data directory";
 
   // A write that meets the full disk fails cleanly and loses nothing acknowledged.
   RunResult put = Run({"put", WriteLocal("more", Random(256 << 10, 2)), "/more"});
@@ -173,6 +175,26 @@ TEST_F(FullDiskTest, ReadsWorkWithoutWritingAndRmPlusGcFreeSpace) {
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(Run({"cat", "/again"}).out, "after gc");
   EXPECT_EQ(Run({"cat", "/small"}).out, "small bytes");
+}
+
+// A long-running holder on a file system it cannot write (a read-only
+// mount) opens the directory read-only, says so, and still serves the verbs.
+TEST_F(FullDiskTest, McpOnAReadOnlyMountReadsWithoutServing) {
+  ASSERT_EQ(Run({"init"}).exit_code, 0);
+  ASSERT_EQ(Run({"put", WriteLocal("small", "small bytes"), "/small"}).exit_code, 0);
+  ASSERT_EQ(::mount(nullptr, mount_.path().c_str(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr), 0)
+      << std::strerror(errno);
+  auto before = TreeState(data_);
+  std::string session = testing::McpSession("read", R"({"path":"/small"})");
+  RunResult mcp = Run({"mcp"}, session);
+  EXPECT_EQ(mcp.exit_code, 0) << mcp.err;
+  EXPECT_NE(mcp.out.find("small bytes"), std::string::npos) << mcp.out;
+  EXPECT_NE(mcp.err.find("read-only, not serving"), std::string::npos) << mcp.err;
+  EXPECT_TRUE(TreeState(data_) == before);
+  // A change fails cleanly, naming the cause.
+  RunResult put = Run({"put", WriteLocal("more", "x"), "/more"});
+  EXPECT_NE(put.exit_code, 0);
+  EXPECT_FALSE(put.err.empty());
 }
 
 // --- item 8: a damaged newest WAL record --------------------------------

@@ -213,20 +213,6 @@ TEST_F(ServeTest, AHolderThatDoesNotServeIsWaitedForThenNamed) {
   EXPECT_EQ(Embedded({"--no-wait", "ls", "/"}).exit_code, 0);
 }
 
-TEST_F(ServeTest, McpSharesTheDirectoryWithOtherReaders) {
-  // A reader (shared lock) is running; `nokv mcp` only reads, so it shares
-  // the directory instead of waiting for it.
-  ChildProcess reader({"flock", "-s", "-o", dir_.Sub("data") + "/meta/LOCK", "sh", "-c",
-                       "echo locked; exec sleep 60 </dev/null >/dev/null 2>&1"},
-                      "locked", /*watch_stdout=*/true);
-  ASSERT_TRUE(reader.ready()) << reader.log();
-  std::string session = McpSession("ls", R"({"path":"/"})");
-  auto mcp = Embedded({"--no-wait", "mcp"}, session);
-  EXPECT_EQ(mcp.exit_code, 0) << mcp.err;
-  EXPECT_NE(mcp.out.find(R"("id":2)"), std::string::npos) << mcp.out;
-  reader.Stop(SIGKILL);
-}
-
 TEST_F(ServeTest, HttpProbesAndMetricsBesideTheSocket) {
   ChildProcess server(
       {NOKV_BINARY, "--data-dir", dir_.Sub("data"), "serve", "--http", "127.0.0.1:0"},

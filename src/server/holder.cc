@@ -1,0 +1,37 @@
+// Holder: the metadata methods on the data directory's socket.
+#include "server/holder.h"
+
+namespace nokv::server {
+
+std::string SocketPath(std::string_view data_dir) {
+  std::string path(data_dir);
+  if (path.empty()) path = ".";
+  if (path.back() != '/') path += '/';
+  return path + kSocketName;
+}
+
+Result<std::unique_ptr<Holder>> Holder::Start(std::string_view data_dir, fs::Metadata* metadata,
+                                              HolderOptions options) {
+  std::unique_ptr<Holder> holder(new Holder());
+  holder->methods_ = std::make_unique<MetadataMethods>(metadata, std::move(options.methods));
+  holder->rpc_ =
+      std::make_unique<rpc::Server>(options.rpc, MetadataHandler(holder->methods_.get()));
+  std::vector<std::string> addresses = {
+      "unix:" + (options.unix_path.empty() ? SocketPath(data_dir) : options.unix_path)};
+  addresses.insert(addresses.end(), options.listen.begin(), options.listen.end());
+  for (const auto& address : addresses) {
+    auto bound = holder->rpc_->Listen(address);
+    if (!bound.ok()) return bound.status().WithContext("listen on " + address);
+    holder->addresses_.push_back(*bound);
+  }
+  NOKV_RETURN_IF_ERROR(holder->rpc_->Start());
+  return holder;
+}
+
+Holder::~Holder() { Stop(); }
+
+void Holder::Stop() {
+  if (rpc_) rpc_->Stop();
+}
+
+}  // namespace nokv::server
