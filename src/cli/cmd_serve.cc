@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "rpc/auth.h"
 #include "rpc/server.h"
+#include "server/block_methods.h"
 #include "server/http_control.h"
 #include "server/methods.h"
 #include "server/remote_fs.h"
@@ -56,6 +57,8 @@ int Serve(Context& ctx, const Args& args) {
   if (!fs.ok()) return ctx.Fail("serve", fs.status());
   server::MethodOptions method_options;
   method_options.store_info = server::StoreInfo(ctx.embedded);
+  // Clients that cannot use the store themselves move blocks through us.
+  server::AddBlockMethods((*fs)->store(), &method_options);
   server::MetadataMethods methods((*fs)->metadata(), method_options);
   rpc::ServerOptions options;
   options.auth_token = *token;
