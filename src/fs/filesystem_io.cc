@@ -4,11 +4,15 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <random>
 #include <utility>
 
 #include "common/env.h"
+#include "common/sha256.h"
 #include "fs/filesystem.h"
 #include "meta/path.h"
+#include "object/block.h"
 #include "object/block_reader.h"
 #include "object/block_writer.h"
 
@@ -273,11 +277,23 @@ Result<std::vector<std::string>> Filesystem::Doctor() {
   findings.push_back("namespace: " + std::to_string(totals.files) + " files, " +
                      std::to_string(totals.directories) + " directories, " +
                      std::to_string(totals.bytes) + " bytes");
-  // The object store answers a write, a read and a delete.
-  std::string probe = "doctor/probe-" + std::to_string(::getpid());
-  Status s = parts_.store->Put(probe, "probe");
+  // The object store answers a write, a read and a delete of a probe block.
+  // A block, because a store reached through a server takes nothing else;
+  // its bytes are unique to this run, so deleting it cannot touch a file's
+  // block. A store that lets clients delete nothing (PermissionDenied: the
+  // server's collector removes blocks) leaves the probe to the collector.
+  std::string body = "nokv doctor probe " + std::to_string(::getpid()) + " " +
+                     std::to_string(std::random_device{}()) + " " +
+                     std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
+  std::string probe = object::BlockKey(Sha256::Of(body));
+  Status s = parts_.store->Put(probe, body);
   auto back = s.ok() ? parts_.store->Get(probe) : Result<std::string>(s);
-  if (back.ok() && *back == "probe") s = parts_.store->Delete(probe);
+  if (back.ok() && *back == body) {
+    s = parts_.store->Delete(probe);
+    if (s.Is(Code::kPermissionDenied)) s = Status::Ok();
+  } else if (back.ok()) {
+    s = Status::Corruption("the probe block read back different bytes");
+  }
   if (!back.ok()) s = back.status();
   findings.push_back("object store " + parts_.store->Describe() + ": " +
                      (s.ok() ? std::string("ok") : "FAILED " + s.ToString()));

@@ -1,6 +1,8 @@
 // Holder: the metadata methods on the data directory's socket.
 #include "server/holder.h"
 
+#include "server/block_methods.h"
+
 namespace nokv::server {
 
 std::string SocketPath(std::string_view data_dir) {
@@ -11,7 +13,8 @@ std::string SocketPath(std::string_view data_dir) {
 }
 
 Result<std::unique_ptr<Holder>> Holder::Start(std::string_view data_dir, fs::Metadata* metadata,
-                                              HolderOptions options) {
+                                              object::ObjectStore* store, HolderOptions options) {
+  AddBlockMethods(store, &options.methods);
   std::unique_ptr<Holder> holder(new Holder());
   holder->methods_ = std::make_unique<MetadataMethods>(metadata, std::move(options.methods));
   holder->rpc_ =

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "fs/metadata.h"
+#include "object/object_store.h"
 #include "rpc/server.h"
 #include "server/methods.h"
 
@@ -33,11 +34,12 @@ struct HolderOptions {
 
 class Holder {
  public:
-  // Listens and starts answering for `metadata`, which must outlive the
-  // Holder. A stale socket left by a holder that died is replaced; a live
-  // one is AlreadyExists.
+  // Listens and starts answering for `metadata` (the meta.* methods) and
+  // `store` (the block.* methods, for clients that cannot use the store
+  // themselves), which must outlive the Holder. A stale socket left by a
+  // holder that died is replaced; a live one is AlreadyExists.
   static Result<std::unique_ptr<Holder>> Start(std::string_view data_dir, fs::Metadata* metadata,
-                                               HolderOptions options);
+                                               object::ObjectStore* store, HolderOptions options);
   ~Holder();  // Stop()
   Holder(const Holder&) = delete;
   Holder& operator=(const Holder&) = delete;

@@ -35,6 +35,7 @@ Result<Json> EncodedList(Result<std::vector<T>> result) {
 MetadataMethods::MetadataMethods(fs::Metadata* backend, MethodOptions options)
     : backend_(backend), options_(std::move(options)) {
   Register();
+  for (const auto& [name, method] : options_.extra_methods) methods_.emplace(name, method);
   for (const auto& [name, method] : methods_) counters_.try_emplace(name);
 }
 

@@ -34,6 +34,10 @@ struct MethodOptions {
   // The answer of `meta.store`: where clients find block bytes
   // (server/remote_fs.h StoreInfo); null = the store is not shared.
   Json store_info;
+  // More methods answered by the same handler and counted like the meta.*
+  // ones (server/block_methods.h adds `block.*`); a name already taken is
+  // ignored. Fixed at construction.
+  std::map<std::string, std::function<Result<Json>(const Json& args)>, std::less<>> extra_methods;
 };
 
 // Calls of one method: how many, how many failed, and their latency in

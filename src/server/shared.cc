@@ -84,8 +84,9 @@ Result<std::unique_ptr<Attachment>> Acquire(const ShareOptions& options,
       if (options.serve && !embedded.read_only) {
         HolderOptions holder = options.holder;
         if (holder.methods.store_info.is_null()) holder.methods.store_info = StoreInfo(embedded);
-        NOKV_ASSIGN_OR_RETURN(attachment->holder,
-                              Holder::Start(dir, attachment->metadata.get(), std::move(holder)));
+        NOKV_ASSIGN_OR_RETURN(
+            attachment->holder,
+            Holder::Start(dir, attachment->metadata.get(), attachment->store, std::move(holder)));
         attachment->role = Role::kServing;
       }
       return attachment;
@@ -443,7 +444,11 @@ Result<std::unique_ptr<SharedDirectory>> SharedDirectory::Open(ShareOptions opti
   NOKV_ASSIGN_OR_RETURN(std::unique_ptr<Attachment> first, Acquire(options, options.wait));
   fs::FilesystemParts parts;
   if (first->remote != nullptr) {
-    NOKV_ASSIGN_OR_RETURN(parts, RemoteStoreParts(first->remote, options.embedded.io_threads));
+    RemoteFsOptions remote;
+    remote.address = "unix:" + SocketPath(options.embedded.data_dir);
+    remote.remote = options.remote;
+    remote.io_threads = options.embedded.io_threads;
+    NOKV_ASSIGN_OR_RETURN(parts, RemoteStoreParts(first->remote, remote));
   } else {
     // Held here: the Filesystem writes blocks to the stores the metadata
     // collects from.

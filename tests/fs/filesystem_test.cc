@@ -1,6 +1,7 @@
 // The Filesystem contract, one suite for every backend: embedded on a local
 // store and on an in-memory store, and remote (the metadata seam over RPC to
-// a server on the same data directory) over a Unix socket and over TCP.
+// a server on the same data directory) over a Unix socket and over TCP, and
+// over TCP with block bytes through the server too (ProxyStore).
 #include "fs/filesystem.h"
 
 #include <gtest/gtest.h>
@@ -11,7 +12,9 @@
 #include "fs/embedded.h"
 #include "object/local_store.h"
 #include "rpc/server.h"
+#include "server/block_methods.h"
 #include "server/methods.h"
+#include "server/remote_fs.h"
 #include "server/remote_metadata.h"
 #include "test_dir.h"
 
@@ -47,10 +50,19 @@ struct RemoteServer {
   std::unique_ptr<rpc::Server> rpc;
 };
 
-Result<std::unique_ptr<Filesystem>> OpenRemote(const std::string& dir, bool tcp, Keepalive* keep) {
+// How a remote client reaches block bytes.
+enum class Blocks { kDirect, kThroughServer };
+
+Result<std::unique_ptr<Filesystem>> OpenRemote(const std::string& dir, bool tcp, Blocks blocks,
+                                               Keepalive* keep) {
   auto served = std::make_shared<RemoteServer>();
-  NOKV_ASSIGN_OR_RETURN(served->local, OpenEmbedded(Options(dir, StoreConfig::Kind::kLocal)));
-  served->methods = std::make_unique<server::MetadataMethods>(served->local->metadata());
+  EmbeddedOptions options = Options(dir, StoreConfig::Kind::kLocal);
+  NOKV_ASSIGN_OR_RETURN(served->local, OpenEmbedded(options));
+  server::MethodOptions method_options;
+  method_options.store_info = server::StoreInfo(options);
+  server::AddBlockMethods(served->local->store(), &method_options);
+  served->methods =
+      std::make_unique<server::MetadataMethods>(served->local->metadata(), method_options);
   served->rpc = std::make_unique<rpc::Server>(rpc::ServerOptions{},
                                               server::MetadataHandler(served->methods.get()));
   NOKV_ASSIGN_OR_RETURN(rpc::Address address,
@@ -58,6 +70,16 @@ Result<std::unique_ptr<Filesystem>> OpenRemote(const std::string& dir, bool tcp,
   NOKV_RETURN_IF_ERROR(served->rpc->Start());
   *keep = served;
 
+  if (blocks == Blocks::kThroughServer) {
+    server::RemoteFsOptions remote;
+    remote.address = address.ToString();
+    remote.proxy_blocks = true;
+    NOKV_ASSIGN_OR_RETURN(auto fs, server::OpenRemote(remote));
+    if (!fs->store()->Describe().starts_with("proxy:")) {
+      return Status::FailedPrecondition("blocks do not go through the server");
+    }
+    return fs;
+  }
   FilesystemParts parts;
   NOKV_ASSIGN_OR_RETURN(auto store, object::LocalStore::Open(dir + "/objects"));
   parts.store = store.get();
@@ -71,12 +93,16 @@ std::vector<Backend> Backends() {
   auto embedded = [](StoreConfig::Kind kind) {
     return [kind](const std::string& dir, Keepalive*) { return OpenEmbedded(Options(dir, kind)); };
   };
-  return {{"EmbeddedLocal", embedded(StoreConfig::Kind::kLocal)},
-          {"EmbeddedMemory", embedded(StoreConfig::Kind::kMemory)},
-          {"RemoteUnix",
-           [](const std::string& dir, Keepalive* keep) { return OpenRemote(dir, false, keep); }},
-          {"RemoteTcp",
-           [](const std::string& dir, Keepalive* keep) { return OpenRemote(dir, true, keep); }}};
+  return {
+      {"EmbeddedLocal", embedded(StoreConfig::Kind::kLocal)},
+      {"EmbeddedMemory", embedded(StoreConfig::Kind::kMemory)},
+      {"RemoteUnix", [](const std::string& dir,
+                        Keepalive* keep) { return OpenRemote(dir, false, Blocks::kDirect, keep); }},
+      {"RemoteTcp", [](const std::string& dir,
+                       Keepalive* keep) { return OpenRemote(dir, true, Blocks::kDirect, keep); }},
+      {"RemoteTcpProxied", [](const std::string& dir, Keepalive* keep) {
+         return OpenRemote(dir, true, Blocks::kThroughServer, keep);
+       }}};
 }
 
 class FilesystemTest : public ::testing::TestWithParam<Backend> {
