@@ -8,13 +8,15 @@
 #include "cli/commands.h"
 #include "rpc/auth.h"
 #include "server/http_control.h"
+#include "server/maintenance.h"
 
 namespace nokv::cli {
 namespace {
 
 constexpr char kUsage[] =
     "usage: nokv serve [--unix PATH] [--listen HOST:PORT]... [--http HOST:PORT]\n"
-    "                  [--token-file FILE]\n\n"
+    "                  [--token-file FILE] [--gc-interval DUR] [--no-maintenance]\n"
+    "                  [--watch-retention DUR] [--watch-retention-events N]\n\n"
     "Serves the data directory's metadata to other processes over framed RPC\n"
     "(docs/formats/rpc.md) until SIGTERM or SIGINT, then drains, checkpoints and\n"
     "exits 0.\n\n"
@@ -23,7 +25,13 @@ constexpr char kUsage[] =
     "  --http HOST:PORT    HTTP: GET /healthz /readyz /stats /metrics, POST /gc\n"
     "                      /checkpoint (POSTs need Authorization: Bearer TOKEN)\n"
     "  --token-file FILE   clients must present this token over TCP (the file\n"
-    "                      must not be group or world readable); or set NOKV_TOKEN\n\n"
+    "                      must not be group or world readable); or set NOKV_TOKEN\n"
+    "  --gc-interval DUR   background garbage collection every DUR (30s, 15m, 2h;\n"
+    "                      default 10m, 0 = off); expired snapshots and watch\n"
+    "                      retention run every minute, idle checkpoints every 10m\n"
+    "  --no-maintenance    no background jobs at all (POST /gc and nokv gc still work)\n"
+    "  --watch-retention DUR         drop watch events older than DUR (default 7d)\n"
+    "  --watch-retention-events N    keep at most N watch events (default 1000000)\n\n"
     "Clients: nokv --server unix:<data-dir>/nokv.sock ls /";
 
 Result<std::string> Token(const Args& args) {
@@ -34,11 +42,38 @@ Result<std::string> Token(const Args& args) {
   return std::string();
 }
 
+// The background jobs `serve` runs (docs/cli.md "Background maintenance"),
+// and the watch retention it opens the data directory with.
+Result<server::MaintenanceOptions> MaintenanceFlags(const Args& args, fs::EmbeddedOptions* open) {
+  server::MaintenanceOptions options;
+  if (auto interval = args.Get("--gc-interval")) {
+    NOKV_ASSIGN_OR_RETURN(int64_t ns, ParseDuration(*interval));
+    options.gc_interval =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(ns));
+  }
+  if (args.Has("--no-maintenance")) {
+    options.gc_interval = options.retention_interval = options.checkpoint_interval =
+        std::chrono::milliseconds(0);
+  }
+  if (auto age = args.Get("--watch-retention")) {
+    NOKV_ASSIGN_OR_RETURN(int64_t ns, ParseDuration(*age));
+    open->watch_retention_age =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::nanoseconds(ns));
+  }
+  if (auto events = args.Get("--watch-retention-events")) {
+    NOKV_ASSIGN_OR_RETURN(open->watch_retention_events,
+                          ParseCount(*events, "--watch-retention-events"));
+  }
+  return options;
+}
+
 int Serve(Context& ctx, const Args& args) {
   if (!args.positional().empty()) return ctx.Usage("serve takes no positional arguments");
   if (!ctx.server.empty()) return ctx.Usage("serve runs on a data directory, not --server");
   auto token = Token(args);
   if (!token.ok()) return ctx.Fail("serve", token.status());
+  auto maintenance_options = MaintenanceFlags(args, &ctx.embedded);
+  if (!maintenance_options.ok()) return ctx.Usage(maintenance_options.status().message());
 
   // Signals are taken by sigwait below; block them before any thread starts.
   sigset_t stop_signals;
@@ -53,6 +88,7 @@ int Serve(Context& ctx, const Args& args) {
   ctx.holder.rpc.auth_token = *token;
   ctx.holder.unix_path = args.Get("--unix").value_or("");
   ctx.holder.listen = args.GetAll("--listen");
+  ctx.holder.maintenance = *maintenance_options;
   auto fs = ctx.Fs();
   if (!fs.ok()) return ctx.Fail("serve", fs.status());
   server::Holder* holder = ctx.shared()->holder();
@@ -74,6 +110,8 @@ int Serve(Context& ctx, const Args& args) {
     if (port < 0) return ctx.Usage("--http takes HOST:PORT");
     http = std::make_unique<server::HttpControl>((*fs)->metadata(), holder->methods(),
                                                  holder->rpc(), *token);
+    http->SetObjectStore((*fs)->store());
+    http->SetMaintenance(holder->maintenance());
     auto bound = http->Listen(listen->substr(0, colon), port);
     if (!bound.ok()) return ctx.Fail("serve --http " + *listen, bound.status());
     http->Start();
@@ -85,7 +123,7 @@ int Serve(Context& ctx, const Args& args) {
   sigwait(&stop_signals, &signal);
   *ctx.err << "nokv: " << (signal == SIGTERM ? "SIGTERM" : "SIGINT") << ", stopping\n";
   if (http) http->Stop();
-  holder->Stop();  // drains the requests in flight
+  holder->Stop();  // drains the requests in flight, then stops the background jobs
   // The next open (embedded or another server) replays no WAL.
   if (Status s = (*fs)->metadata()->Checkpoint(); !s.ok()) return ctx.Fail("serve: checkpoint", s);
   return kExitOk;
@@ -94,9 +132,13 @@ int Serve(Context& ctx, const Args& args) {
 }  // namespace
 
 Command ServeCommand() {
-  return Command{"serve", "serve the data directory's metadata to other processes",
-                 kUsage,  {"--unix", "--listen", "--http", "--token-file"},
-                 {},      Serve};
+  return Command{"serve",
+                 "serve the data directory's metadata to other processes",
+                 kUsage,
+                 {"--unix", "--listen", "--http", "--token-file", "--gc-interval",
+                  "--watch-retention", "--watch-retention-events"},
+                 {"--no-maintenance"},
+                 Serve};
 }
 
 }  // namespace nokv::cli

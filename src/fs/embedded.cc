@@ -6,6 +6,7 @@
 #include "fs/local_metadata.h"
 #include "holt/reserve.h"
 #include "meta/path.h"
+#include "object/counting_store.h"
 #include "object/local_store.h"
 #include "object/memory_store.h"
 #include "object/s3_store.h"
@@ -97,13 +98,21 @@ Result<FilesystemParts> OpenEmbeddedParts(const EmbeddedOptions& options) {
   std::unique_ptr<object::ObjectStore> cold;
   NOKV_ASSIGN_OR_RETURN(auto store, OpenStore(options, &cold));
   if (cold) parts.stores.push_back(std::move(cold));
-  parts.store = store.get();
+  // Everything that reaches the store (writers, readers, the collector, the
+  // verbs) goes through the counter: Filesystem::store()->Stats().
+  auto counting = std::make_unique<object::CountingStore>(store.get());
   parts.stores.push_back(std::move(store));
+  parts.store = counting.get();
+  parts.stores.push_back(std::move(counting));
   meta::MetaOptions meta_options;
   meta_options.engine.durability = ToEngine(options.durability);
   meta_options.engine.read_only = options.read_only;
   meta_options.engine.reserve_bytes = kReserveBytes;
   meta_options.engine.release_reserve = options.release_reserve;
+  if (options.watch_retention_events) {
+    meta_options.watch_retention_events = *options.watch_retention_events;
+  }
+  if (options.watch_retention_age) meta_options.watch_retention_age = *options.watch_retention_age;
   NOKV_ASSIGN_OR_RETURN(
       parts.metadata, LocalMetadata::Open(meta_dir, meta_options, parts.store, options.io_threads));
   parts.io_threads = options.io_threads;

@@ -7,7 +7,9 @@
 //   <dir>/objects/   block objects when the store is local (or the hot tier)
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "fs/filesystem.h"
@@ -45,6 +47,12 @@ struct EmbeddedOptions {
   // reserve before opening, so their commits fit on a full disk; it is
   // re-created at close when space allows (docs/holt.md#space-reserve).
   bool release_reserve = false;
+  // Watch retention (docs/metadata.md "Retention"): collection runs keep at
+  // most this many events and none older than this age. Unset: the metadata
+  // service's defaults (1,000,000 events, 7 days). Not stored: each opener
+  // of the data directory applies its own.
+  std::optional<uint64_t> watch_retention_events;
+  std::optional<std::chrono::seconds> watch_retention_age;
 };
 
 // Bytes of the space reserve a writable open keeps in <data_dir>/meta.

@@ -146,7 +146,19 @@ Result<meta::FsTotals> LocalMetadata::Totals() { return meta_->Totals(); }
 
 Result<MetadataStats> LocalMetadata::Stats() {
   holt::Stats engine = meta_->engine()->GetStats();
-  return MetadataStats{engine.keys, engine.visible_seq, engine.wal_bytes, engine.checkpoint_seq};
+  MetadataStats stats;
+  stats.keys = engine.keys;
+  stats.visible_seq = engine.visible_seq;
+  stats.wal_bytes = engine.wal_bytes;
+  stats.checkpoint_seq = engine.checkpoint_seq;
+  stats.wal_segments = engine.wal_segments;
+  stats.wal_since_checkpoint_bytes = engine.wal_since_checkpoint_bytes;
+  stats.checkpoint_unix_ns = engine.checkpoint_unix_ns;
+  stats.checkpoints = engine.checkpoints;
+  const holt::LatencyHistogram::Summary& commits = engine.commit_latency;
+  stats.commit_latency = {commits.count,  commits.sum_ns, commits.p50_ns,
+                          commits.p95_ns, commits.p99_ns, commits.max_ns};
+  return stats;
 }
 
 Result<meta::Attr> LocalMetadata::Mkdir(std::string_view path, const meta::NodeOptions& options) {
@@ -283,6 +295,8 @@ Result<std::vector<meta::RuleRecord>> LocalMetadata::IndexRuleRecords() {
 Status LocalMetadata::Reindex(std::string_view id) { return meta_->Reindex(id); }
 
 Result<meta::GcReport> LocalMetadata::CollectGarbage() { return meta_->CollectGarbage(); }
+
+Result<meta::GcReport> LocalMetadata::ExpireAndPrune() { return meta_->ExpireAndPrune(); }
 
 Status LocalMetadata::Checkpoint() { return meta_->engine()->Checkpoint(); }
 

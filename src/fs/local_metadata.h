@@ -100,6 +100,7 @@ class LocalMetadata final : public Metadata {
   Status Reindex(std::string_view id) override;
 
   Result<meta::GcReport> CollectGarbage() override;
+  Result<meta::GcReport> ExpireAndPrune() override;
   Status Checkpoint() override;
 
   Status CheckVerbScope(const query::ServiceOptions& scope) override;

@@ -59,12 +59,28 @@ struct OpenedFile {
   std::optional<meta::Manifest> manifest;
 };
 
+// Durations of one kind of operation: how many, their sum, approximate
+// quantiles (within about 19%) and the largest, in nanoseconds.
+struct LatencySummary {
+  uint64_t count = 0;
+  uint64_t sum_ns = 0;
+  uint64_t p50_ns = 0;
+  uint64_t p95_ns = 0;
+  uint64_t p99_ns = 0;
+  uint64_t max_ns = 0;
+};
+
 // Engine and service figures for `doctor` and the server's /stats.
 struct MetadataStats {
   uint64_t keys = 0;
   uint64_t visible_seq = 0;
-  uint64_t wal_bytes = 0;
+  uint64_t wal_bytes = 0;  // live WAL segments
   uint64_t checkpoint_seq = 0;
+  uint64_t wal_segments = 0;
+  uint64_t wal_since_checkpoint_bytes = 0;  // what the next open replays
+  int64_t checkpoint_unix_ns = 0;           // when the newest image was written; 0: none
+  uint64_t checkpoints = 0;                 // images written since the holder opened
+  LatencySummary commit_latency;            // every commit since open, failures included
 };
 
 class Metadata {
@@ -166,6 +182,11 @@ class Metadata {
 
   // --- Maintenance -----------------------------------------------------------
   virtual Result<meta::GcReport> CollectGarbage() = 0;
+  // Retires expired snapshots and prunes watch events and dedupe records past
+  // retention, without the block work of CollectGarbage (no store listing):
+  // what a server runs every minute. Fills only snapshots_expired,
+  // events_pruned and dedupe_pruned.
+  virtual Result<meta::GcReport> ExpireAndPrune() = 0;
   // Writes a metadata checkpoint now (recovery then replays less WAL).
   virtual Status Checkpoint() = 0;
 

@@ -198,6 +198,9 @@ Status Engine::Checkpoint() {
   }
   NOKV_RETURN_IF_ERROR(env_->WriteFileAtomically(JoinPath(dir_, "CURRENT"), name + "\n"));
   if (auto size = env_->GetFileSize(JoinPath(dir_, name)); size.ok()) image_bytes_ = *size;
+  image_unix_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
   checkpoint_seq_.store(view.seq());
   checkpoints_.fetch_add(1);
   wal_since_checkpoint_.store(0);

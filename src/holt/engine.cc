@@ -78,7 +78,10 @@ Status Engine::Recover() {
                                 "(checkpoint-<16 hex digits>.holt)");
     }
     NOKV_RETURN_IF_ERROR(LoadCheckpointImage(current));
-    if (auto size = env_->GetFileSize(JoinPath(dir_, current)); size.ok()) image_bytes_ = *size;
+    if (auto attrs = env_->GetFileAttributes(JoinPath(dir_, current)); attrs.ok()) {
+      image_bytes_ = attrs->size;
+      image_unix_ns_ = attrs->mtime_ns;
+    }
   }
 
   std::vector<uint64_t> pins;
@@ -247,6 +250,8 @@ Stats Engine::GetStats() const {
     s.durable_pins = durable_pins_.size();
   }
   s.wal_segments = wal_segments_.load();
+  s.wal_since_checkpoint_bytes = wal_since_checkpoint_.load();
+  s.checkpoint_unix_ns = image_unix_ns_.load();
   s.open_replay_segments = open_replay_.segments;
   s.open_replay_bytes = open_replay_.file_bytes;
   s.open_replay_records = open_replay_.records;

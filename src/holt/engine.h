@@ -163,7 +163,11 @@ struct Stats {
   uint64_t commit_groups = 0;
   uint64_t reader_pins = 0;
   uint64_t durable_pins = 0;
-  uint64_t wal_segments = 0;  // live WAL segment files
+  uint64_t wal_segments = 0;                // live WAL segment files
+  uint64_t wal_since_checkpoint_bytes = 0;  // WAL the next open replays (policy input)
+  // When the image CURRENT names was written (ns since the Unix epoch): its
+  // file time at open, the wall clock when this engine writes one; 0: none.
+  int64_t checkpoint_unix_ns = 0;
   // What Open replayed: segments read, their bytes, records applied or
   // skipped, and whether the newest segment ended in a torn tail.
   uint64_t open_replay_segments = 0;
@@ -325,6 +329,7 @@ class Engine {
   std::atomic<uint64_t> wal_since_checkpoint_{0};
   std::atomic<uint64_t> wal_segments_{0};  // live segment files
   std::atomic<uint64_t> image_bytes_{0};   // size of the image CURRENT names
+  std::atomic<int64_t> image_unix_ns_{0};  // when it was written (0: no image)
   WalReplayStats open_replay_;             // set by Recover, then constant
   bool opened_ = false;                    // Open succeeded; set once before threads start
 

@@ -22,6 +22,7 @@ uint64_t LatencyHistogram::BucketUpperBound(int bucket) {
 
 void LatencyHistogram::Record(uint64_t nanos) {
   counts_[BucketOf(nanos)].fetch_add(1, std::memory_order_relaxed);
+  sum_ns_.fetch_add(nanos, std::memory_order_relaxed);
   uint64_t seen = max_ns_.load(std::memory_order_relaxed);
   while (nanos > seen && !max_ns_.compare_exchange_weak(seen, nanos, std::memory_order_relaxed)) {
   }
@@ -35,6 +36,7 @@ LatencyHistogram::Summary LatencyHistogram::Summarize() const {
     s.count += counts[i];
   }
   s.max_ns = max_ns_.load(std::memory_order_relaxed);
+  s.sum_ns = sum_ns_.load(std::memory_order_relaxed);
   if (s.count == 0) return s;
   auto percentile = [&](double q) {
     uint64_t rank = static_cast<uint64_t>(q * static_cast<double>(s.count - 1)) + 1;

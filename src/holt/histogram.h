@@ -18,6 +18,7 @@ class LatencyHistogram {
 
   struct Summary {
     uint64_t count = 0;
+    uint64_t sum_ns = 0;  // of every recorded duration
     uint64_t p50_ns = 0;
     uint64_t p95_ns = 0;
     uint64_t p99_ns = 0;
@@ -31,6 +32,7 @@ class LatencyHistogram {
 
   std::array<std::atomic<uint64_t>, kBuckets> counts_{};
   std::atomic<uint64_t> max_ns_{0};
+  std::atomic<uint64_t> sum_ns_{0};
 };
 
 }  // namespace nokv::holt

@@ -221,14 +221,8 @@ Result<GcReport> MetaService::CollectGarbage() {
     ~EndRun() { run->store(0); }
   } end_run{&gc_run_};
   GcReport report;
-  int64_t now = Now();
   // Expired snapshots first: they may be what holds blocks back.
-  NOKV_ASSIGN_OR_RETURN(auto snapshots, ListSnapshots());
-  for (const auto& s : snapshots) {
-    if (s.expires_ns != 0 && s.expires_ns <= now && RetireSnapshot(s.name).ok()) {
-      report.snapshots_expired++;
-    }
-  }
+  NOKV_RETURN_IF_ERROR(RetireExpiredSnapshots(&report));
   if (options_.store != nullptr) {
     int64_t cutoff = OrphanCutoff();
     std::map<Digest, uint64_t> held;
@@ -238,6 +232,26 @@ Result<GcReport> MetaService::CollectGarbage() {
   }
   NOKV_RETURN_IF_ERROR(PruneHistory(&report));
   return report;
+}
+
+Result<GcReport> MetaService::ExpireAndPrune() {
+  std::lock_guard run(gc_mu_);
+  GcReport report;
+  NOKV_RETURN_IF_ERROR(RetireExpiredSnapshots(&report));
+  NOKV_RETURN_IF_ERROR(PruneHistory(&report));
+  return report;
+}
+
+// A snapshot retired meanwhile (by its owner) is not counted.
+Status MetaService::RetireExpiredSnapshots(GcReport* report) {
+  int64_t now = Now();
+  NOKV_ASSIGN_OR_RETURN(auto snapshots, ListSnapshots());
+  for (const auto& s : snapshots) {
+    if (s.expires_ns != 0 && s.expires_ns <= now && RetireSnapshot(s.name).ok()) {
+      report->snapshots_expired++;
+    }
+  }
+  return Status::Ok();
 }
 
 // One pass over the GC hints, a page at a time. Unreferenced blocks no pin

@@ -179,6 +179,12 @@ class MetaService {
   // and is released only by that run; a claim left by an interrupted run is
   // finished by the next.
   Result<GcReport> CollectGarbage();
+  // The part of a collection run that needs no object store and no block
+  // scan: retires expired snapshots and prunes watch events and dedupe
+  // records past their retention (MetaOptions). Cheap enough to run every
+  // minute; single flight with CollectGarbage. The report fills only
+  // snapshots_expired, events_pruned and dedupe_pruned.
+  Result<GcReport> ExpireAndPrune();
 
   // --- Index rules ---------------------------------------------------------
   // Adds (or replaces) a rule and back-fills rows for existing files. Each step is
@@ -295,6 +301,7 @@ class MetaService {
   Status CollectOutsideSnapshots(const std::map<Digest, uint64_t>& held, uint64_t run_id,
                                  GcReport* report);
   Status SweepOrphans(uint64_t run_id, int64_t cutoff, GcReport* report);
+  Status RetireExpiredSnapshots(GcReport* report);
   Status PruneHistory(GcReport* report);
   Status DropRuleRows(std::string_view rule_id);
 

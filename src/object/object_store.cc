@@ -17,6 +17,24 @@ Status ObjectStore::Sync(std::span<const std::string> keys) {
   return Status::Ok();
 }
 
+const char* StoreOpName(StoreOp op) {
+  switch (op) {
+    case StoreOp::kPut:
+      return "put";
+    case StoreOp::kGet:
+      return "get";
+    case StoreOp::kHead:
+      return "head";
+    case StoreOp::kDelete:
+      return "delete";
+    case StoreOp::kList:
+      return "list";
+    case StoreOp::kSync:
+      return "sync";
+  }
+  return "unknown";
+}
+
 Status ValidateKey(std::string_view key) {
   if (key.empty()) return Status::InvalidArgument("empty object key");
   if (key.size() > kMaxKeyBytes) {

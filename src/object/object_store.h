@@ -20,6 +20,7 @@
 // Errors carry the backend's message; credentials never appear in them.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -69,6 +70,34 @@ struct ListResult {
   bool truncated = false;
 };
 
+// The kinds of request a store counts (StoreStats::ops). GetRange counts as
+// a get; one DeleteMany call counts as one delete request.
+enum class StoreOp : uint8_t { kPut, kGet, kHead, kDelete, kList, kSync };
+inline constexpr size_t kStoreOpCount = 6;
+// "put", "get", "head", "delete", "list", "sync" (metric labels).
+const char* StoreOpName(StoreOp op);
+
+struct StoreOpStats {
+  uint64_t requests = 0;
+  uint64_t errors = 0;  // requests that returned an error (NotFound included)
+  uint64_t bytes = 0;   // body bytes: sent by puts, received by gets
+};
+
+// What a store has counted since it was opened. A store that counts nothing
+// reports zeros (counted = false); CountingStore (counting_store.h) counts
+// requests for any store.
+struct StoreStats {
+  bool counted = false;
+  std::array<StoreOpStats, kStoreOpCount> ops{};  // indexed by StoreOp
+  // Hot tier of a TieredStore: reads served from the local copy, and reads
+  // that went to the cold store.
+  bool tiered = false;
+  uint64_t hot_hits = 0;
+  uint64_t hot_misses = 0;
+
+  const StoreOpStats& op(StoreOp kind) const { return ops[static_cast<size_t>(kind)]; }
+};
+
 // Thread-safe: every method may be called concurrently from any thread.
 class ObjectStore {
  public:
@@ -96,6 +125,9 @@ class ObjectStore {
 
   // A short description for logs and benchmarks ("local:/path", "s3://bucket").
   virtual std::string Describe() const = 0;
+
+  // Request counters and tier figures so far. Default: nothing counted.
+  virtual StoreStats Stats() const { return StoreStats{}; }
 };
 
 // InvalidArgument unless `key` is a usable object key (non-empty, at most

@@ -92,6 +92,15 @@ std::string TieredStore::Describe() const {
   return "tiered(" + hot_->Describe() + " -> " + cold_->Describe() + ")";
 }
 
+StoreStats TieredStore::Stats() const {
+  StoreStats out;
+  out.tiered = true;
+  std::lock_guard lock(mu_);
+  out.hot_hits = stats_.hot_hits;
+  out.hot_misses = stats_.cold_reads;
+  return out;
+}
+
 TieredStats TieredStore::stats() const {
   std::lock_guard lock(mu_);
   TieredStats out = stats_;

@@ -75,6 +75,8 @@ class TieredStore final : public ObjectStore {
   Result<ListResult> List(const ListOptions& options) override;
   Status Sync(std::span<const std::string> keys) override;
   std::string Describe() const override;
+  // Hot hits and misses (tiered = true); requests are not counted here.
+  StoreStats Stats() const override;
 
   // Writes residency.idx atomically (also done by the destructor).
   Status SaveIndex();

@@ -313,9 +313,22 @@ fs::OpenedFile DecodeOpenedFile(const Json& j) {
 }
 
 fs::MetadataStats DecodeStats(const Json& j) {
-  return fs::MetadataStats{
-      GetIntOr<uint64_t>(j, "keys", 0), GetIntOr<uint64_t>(j, "visible_seq", 0),
-      GetIntOr<uint64_t>(j, "wal_bytes", 0), GetIntOr<uint64_t>(j, "checkpoint_seq", 0)};
+  fs::MetadataStats s;
+  s.keys = GetIntOr<uint64_t>(j, "keys", 0);
+  s.visible_seq = GetIntOr<uint64_t>(j, "visible_seq", 0);
+  s.wal_bytes = GetIntOr<uint64_t>(j, "wal_bytes", 0);
+  s.checkpoint_seq = GetIntOr<uint64_t>(j, "checkpoint_seq", 0);
+  s.wal_segments = GetIntOr<uint64_t>(j, "wal_segments", 0);
+  s.wal_since_checkpoint_bytes = GetIntOr<uint64_t>(j, "wal_since_checkpoint_bytes", 0);
+  s.checkpoint_unix_ns = GetIntOr<int64_t>(j, "checkpoint_unix_ns", 0);
+  s.checkpoints = GetIntOr<uint64_t>(j, "checkpoints", 0);
+  if (auto it = j.find("commit_latency"); it != j.end() && it->is_object()) {
+    const Json& l = *it;
+    s.commit_latency = {GetIntOr<uint64_t>(l, "count", 0),  GetIntOr<uint64_t>(l, "sum_ns", 0),
+                        GetIntOr<uint64_t>(l, "p50_ns", 0), GetIntOr<uint64_t>(l, "p95_ns", 0),
+                        GetIntOr<uint64_t>(l, "p99_ns", 0), GetIntOr<uint64_t>(l, "max_ns", 0)};
+  }
+  return s;
 }
 
 query::ServiceOptions DecodeScope(const Json& j) {
@@ -467,10 +480,22 @@ Json ToWire(const fs::OpenedFile& f) {
 }
 
 Json ToWire(const fs::MetadataStats& s) {
+  const fs::LatencySummary& l = s.commit_latency;
   return {{"keys", s.keys},
           {"visible_seq", s.visible_seq},
           {"wal_bytes", s.wal_bytes},
-          {"checkpoint_seq", s.checkpoint_seq}};
+          {"checkpoint_seq", s.checkpoint_seq},
+          {"wal_segments", s.wal_segments},
+          {"wal_since_checkpoint_bytes", s.wal_since_checkpoint_bytes},
+          {"checkpoint_unix_ns", s.checkpoint_unix_ns},
+          {"checkpoints", s.checkpoints},
+          {"commit_latency",
+           {{"count", l.count},
+            {"sum_ns", l.sum_ns},
+            {"p50_ns", l.p50_ns},
+            {"p95_ns", l.p95_ns},
+            {"p99_ns", l.p99_ns},
+            {"max_ns", l.max_ns}}}};
 }
 
 Json ToWire(const query::ServiceOptions& s) {

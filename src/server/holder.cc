@@ -28,6 +28,8 @@ Result<std::unique_ptr<Holder>> Holder::Start(std::string_view data_dir, fs::Met
     holder->addresses_.push_back(*bound);
   }
   NOKV_RETURN_IF_ERROR(holder->rpc_->Start());
+  holder->maintenance_ = std::make_unique<Maintenance>(metadata, std::move(options.maintenance));
+  holder->maintenance_->Start();
   return holder;
 }
 
@@ -35,6 +37,7 @@ Holder::~Holder() { Stop(); }
 
 void Holder::Stop() {
   if (rpc_) rpc_->Stop();
+  if (maintenance_) maintenance_->Stop();
 }
 
 }  // namespace nokv::server

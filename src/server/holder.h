@@ -17,6 +17,7 @@
 #include "fs/metadata.h"
 #include "object/object_store.h"
 #include "rpc/server.h"
+#include "server/maintenance.h"
 #include "server/methods.h"
 
 namespace nokv::server {
@@ -30,6 +31,9 @@ struct HolderOptions {
   std::vector<std::string> listen;  // more listeners (rpc/address.h forms)
   rpc::ServerOptions rpc;
   MethodOptions methods;
+  // The background jobs (GC, retention, idle checkpoints) the holder runs
+  // while it serves; intervals of 0 turn them off.
+  MaintenanceOptions maintenance;
 };
 
 class Holder {
@@ -44,20 +48,22 @@ class Holder {
   Holder(const Holder&) = delete;
   Holder& operator=(const Holder&) = delete;
 
-  // Stops accepting, drains the requests in flight and removes the socket.
-  // Idempotent.
+  // Stops accepting, drains the requests in flight, removes the socket and
+  // stops the background jobs (after the one in progress). Idempotent.
   void Stop();
 
   // Where it listens (the real port for a TCP port 0).
   const std::vector<rpc::Address>& addresses() const { return addresses_; }
   MetadataMethods* methods() { return methods_.get(); }
   rpc::Server* rpc() { return rpc_.get(); }
+  const Maintenance* maintenance() const { return maintenance_.get(); }
 
  private:
   Holder() = default;
 
   std::unique_ptr<MetadataMethods> methods_;
-  std::unique_ptr<rpc::Server> rpc_;  // after methods_: stops first
+  std::unique_ptr<Maintenance> maintenance_;
+  std::unique_ptr<rpc::Server> rpc_;  // last: stops first
   std::vector<rpc::Address> addresses_;
 };
 

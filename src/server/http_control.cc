@@ -3,9 +3,11 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <sstream>
 
 #include "rpc/auth.h"
+#include "server/metrics.h"
 
 namespace nokv::server {
 namespace {
@@ -14,16 +16,10 @@ bool IsLoopbackHost(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
-// One Prometheus sample line.
-void Sample(std::ostringstream& out, const std::string& name, const std::string& labels,
-            double value) {
-  out << name;
-  if (!labels.empty()) out << '{' << labels << '}';
-  out << ' ' << value << '\n';
-}
-
-void Help(std::ostringstream& out, const std::string& name, const char* type, const char* help) {
-  out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
+int64_t UnixNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
@@ -80,7 +76,9 @@ void HttpControl::Routes() {
                     "text/plain");
   });
   http_->Get("/stats", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(StatsJson().dump(), "application/json");
+    // Error texts may carry names that are not UTF-8.
+    res.set_content(StatsJson().dump(-1, ' ', false, Json::error_handler_t::replace),
+                    "application/json");
   });
   http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(MetricsText(), "text/plain; version=0.0.4");
@@ -115,7 +113,13 @@ void HttpControl::Routes() {
 
 Json HttpControl::StatsJson() {
   Json out = Json::object();
-  if (auto stats = metadata_->Stats(); stats.ok()) out["metadata"] = ToWire(*stats);
+  if (auto stats = metadata_->Stats(); stats.ok()) {
+    out["metadata"] = ToWire(*stats);
+    if (stats->checkpoint_unix_ns > 0) {
+      out["metadata"]["checkpoint_age_seconds"] =
+          static_cast<double>(UnixNanos() - stats->checkpoint_unix_ns) / 1e9;
+    }
+  }
   if (auto totals = metadata_->Totals(); totals.ok()) out["namespace"] = ToWire(*totals);
   rpc::ServerStats r = rpc_->Stats();
   out["rpc"] = {{"connections_open", r.connections_open},
@@ -138,22 +142,24 @@ Json HttpControl::StatsJson() {
   }
   out["methods"] = std::move(methods);
   out["leases"] = methods_->leases();
+  if (store_ != nullptr) out["object_store"] = StoreStatsJson(store_->Stats());
+  if (maintenance_ != nullptr) out["maintenance"] = MaintenanceStatsJson(maintenance_->Stats());
   return out;
 }
 
 std::string HttpControl::MetricsText() {
-  std::ostringstream out;
-  Help(out, "nokv_rpc_requests_total", "counter", "Metadata RPC requests by method and outcome.");
+  PrometheusText out;
+  out.Family("nokv_rpc_requests_total", "counter", "Metadata RPC requests by method and outcome.");
   for (const auto& [name, c] : methods_->counters()) {
     uint64_t calls = c.calls.load(), errors = c.errors.load();
     if (calls == 0) continue;
-    Sample(out, "nokv_rpc_requests_total", "method=\"" + name + "\",outcome=\"ok\"",
-           static_cast<double>(calls - errors));
-    Sample(out, "nokv_rpc_requests_total", "method=\"" + name + "\",outcome=\"error\"",
-           static_cast<double>(errors));
+    out.Sample("nokv_rpc_requests_total", "method=\"" + name + "\",outcome=\"ok\"",
+               static_cast<double>(calls - errors));
+    out.Sample("nokv_rpc_requests_total", "method=\"" + name + "\",outcome=\"error\"",
+               static_cast<double>(errors));
   }
-  Help(out, "nokv_rpc_request_duration_seconds", "histogram",
-       "Time the server spent on a metadata RPC request.");
+  out.Family("nokv_rpc_request_duration_seconds", "histogram",
+             "Time the server spent on a metadata RPC request.");
   for (const auto& [name, c] : methods_->counters()) {
     uint64_t calls = c.calls.load();
     if (calls == 0) continue;
@@ -166,38 +172,34 @@ std::string HttpControl::MetricsText() {
       } else {
         le << "+Inf";
       }
-      Sample(out, "nokv_rpc_request_duration_seconds_bucket",
-             "method=\"" + name + "\",le=\"" + le.str() + "\"", static_cast<double>(cumulative));
+      out.Sample("nokv_rpc_request_duration_seconds_bucket",
+                 "method=\"" + name + "\",le=\"" + le.str() + "\"",
+                 static_cast<double>(cumulative));
     }
-    Sample(out, "nokv_rpc_request_duration_seconds_sum", "method=\"" + name + "\"",
-           static_cast<double>(c.nanos.load()) / 1e9);
-    Sample(out, "nokv_rpc_request_duration_seconds_count", "method=\"" + name + "\"",
-           static_cast<double>(calls));
+    out.Sample("nokv_rpc_request_duration_seconds_sum", "method=\"" + name + "\"",
+               static_cast<double>(c.nanos.load()) / 1e9);
+    out.Sample("nokv_rpc_request_duration_seconds_count", "method=\"" + name + "\"",
+               static_cast<double>(calls));
   }
   rpc::ServerStats r = rpc_->Stats();
-  Help(out, "nokv_rpc_connections_open", "gauge", "Open RPC connections.");
-  Sample(out, "nokv_rpc_connections_open", "", static_cast<double>(r.connections_open));
-  Help(out, "nokv_rpc_connections_total", "counter", "RPC connections accepted.");
-  Sample(out, "nokv_rpc_connections_total", "", static_cast<double>(r.connections_total));
-  Help(out, "nokv_rpc_bytes_total", "counter", "RPC bytes by direction.");
-  Sample(out, "nokv_rpc_bytes_total", "direction=\"in\"", static_cast<double>(r.bytes_in));
-  Sample(out, "nokv_rpc_bytes_total", "direction=\"out\"", static_cast<double>(r.bytes_out));
-  Help(out, "nokv_rpc_protocol_errors_total", "counter", "Malformed hellos and frames.");
-  Sample(out, "nokv_rpc_protocol_errors_total", "", static_cast<double>(r.protocol_errors));
-  Help(out, "nokv_rpc_auth_failures_total", "counter", "Hellos refused for their token.");
-  Sample(out, "nokv_rpc_auth_failures_total", "", static_cast<double>(r.auth_failures));
-  Help(out, "nokv_leases_held", "gauge", "Pins and upload leases held for RPC clients.");
-  Sample(out, "nokv_leases_held", "", static_cast<double>(methods_->leases()));
+  out.Family("nokv_rpc_connections_open", "gauge", "Open RPC connections.");
+  out.Sample("nokv_rpc_connections_open", "", static_cast<double>(r.connections_open));
+  out.Family("nokv_rpc_connections_total", "counter", "RPC connections accepted.");
+  out.Sample("nokv_rpc_connections_total", "", static_cast<double>(r.connections_total));
+  out.Family("nokv_rpc_bytes_total", "counter", "RPC bytes by direction.");
+  out.Sample("nokv_rpc_bytes_total", "direction=\"in\"", static_cast<double>(r.bytes_in));
+  out.Sample("nokv_rpc_bytes_total", "direction=\"out\"", static_cast<double>(r.bytes_out));
+  out.Family("nokv_rpc_protocol_errors_total", "counter", "Malformed hellos and frames.");
+  out.Sample("nokv_rpc_protocol_errors_total", "", static_cast<double>(r.protocol_errors));
+  out.Family("nokv_rpc_auth_failures_total", "counter", "Hellos refused for their token.");
+  out.Sample("nokv_rpc_auth_failures_total", "", static_cast<double>(r.auth_failures));
+  out.Family("nokv_leases_held", "gauge", "Pins and upload leases held for RPC clients.");
+  out.Sample("nokv_leases_held", "", static_cast<double>(methods_->leases()));
   if (auto stats = metadata_->Stats(); stats.ok()) {
-    Help(out, "nokv_commit_sequence", "gauge", "Newest visible commit sequence.");
-    Sample(out, "nokv_commit_sequence", "", static_cast<double>(stats->visible_seq));
-    Help(out, "nokv_metadata_keys", "gauge", "Keys in the metadata engine.");
-    Sample(out, "nokv_metadata_keys", "", static_cast<double>(stats->keys));
-    Help(out, "nokv_wal_bytes", "gauge", "Bytes of live WAL segments.");
-    Sample(out, "nokv_wal_bytes", "", static_cast<double>(stats->wal_bytes));
-    Help(out, "nokv_checkpoint_sequence", "gauge", "Sequence of the newest checkpoint.");
-    Sample(out, "nokv_checkpoint_sequence", "", static_cast<double>(stats->checkpoint_seq));
+    AppendMetadataMetrics(*stats, UnixNanos(), &out);
   }
+  if (store_ != nullptr) AppendStoreMetrics(store_->Stats(), &out);
+  if (maintenance_ != nullptr) AppendMaintenanceMetrics(maintenance_->Stats(), &out);
   return out.str();
 }
 

@@ -3,10 +3,11 @@
 //
 //   GET  /healthz     200 "ok" while the process serves
 //   GET  /readyz      200 when the metadata answers, 503 otherwise
-//   GET  /stats       JSON: metadata figures, RPC transport counters, calls
-//                     per method, leases held
+//   GET  /stats       JSON: metadata figures (WAL, checkpoint, commit
+//                     latency), RPC transport counters, calls per method,
+//                     leases held, object-store counters, maintenance jobs
 //   GET  /metrics     the same in Prometheus text format, with per-method
-//                     latency histograms
+//                     latency histograms (server/metrics.h)
 //   POST /gc          one collection run; JSON report
 //   POST /checkpoint  a metadata checkpoint now
 //
@@ -22,7 +23,9 @@
 #include <thread>
 
 #include "fs/metadata.h"
+#include "object/object_store.h"
 #include "rpc/server.h"
+#include "server/maintenance.h"
 #include "server/methods.h"
 
 namespace httplib {
@@ -41,6 +44,12 @@ class HttpControl {
   // Binds `host:port` (port 0: any) and returns the bound port. A listener
   // off loopback needs a token (PermissionDenied otherwise).
   Result<int> Listen(const std::string& host, int port);
+  // Optional sources of figures, set before Start; each must outlive this
+  // object. The store's request counters and hot tier (Filesystem::store()),
+  // and the background jobs.
+  void SetObjectStore(object::ObjectStore* store) { store_ = store; }
+  void SetMaintenance(const Maintenance* maintenance) { maintenance_ = maintenance; }
+
   // Serves on a background thread until Stop.
   void Start();
   void Stop();
@@ -56,6 +65,8 @@ class HttpControl {
   fs::Metadata* metadata_;
   MetadataMethods* methods_;
   rpc::Server* rpc_;
+  object::ObjectStore* store_ = nullptr;
+  const Maintenance* maintenance_ = nullptr;
   std::string token_;
   std::unique_ptr<httplib::Server> http_;
   std::thread thread_;

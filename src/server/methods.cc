@@ -493,6 +493,7 @@ void MetadataMethods::Register() {
     return Done(m->Reindex(id));
   });
   add("meta.gc", [m](const Json&) { return Encoded(m->CollectGarbage()); });
+  add("meta.expire_prune", [m](const Json&) { return Encoded(m->ExpireAndPrune()); });
   add("meta.checkpoint", [m](const Json&) { return Done(m->Checkpoint()); });
 
   // --- Verbs ----------------------------------------------------------------------------

@@ -379,6 +379,10 @@ Result<meta::GcReport> RemoteMetadata::CollectGarbage() {
   return InvokeAs<meta::GcReport>("meta.gc", Json::object(), Retry::kNo);
 }
 
+Result<meta::GcReport> RemoteMetadata::ExpireAndPrune() {
+  return InvokeAs<meta::GcReport>("meta.expire_prune", Json::object(), Retry::kNo);
+}
+
 Status RemoteMetadata::Checkpoint() { return InvokeStatus("meta.checkpoint", Json::object()); }
 
 Status RemoteMetadata::CheckVerbScope(const query::ServiceOptions& scope) {

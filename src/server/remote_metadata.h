@@ -108,6 +108,7 @@ class RemoteMetadata final : public fs::Metadata {
   Status Reindex(std::string_view id) override;
 
   Result<meta::GcReport> CollectGarbage() override;
+  Result<meta::GcReport> ExpireAndPrune() override;
   Status Checkpoint() override;
 
   Status CheckVerbScope(const query::ServiceOptions& scope) override;

@@ -338,9 +338,12 @@ class SharedDirectory::Metadata final : public fs::Metadata {
     return Call(kRepeatable, [&](fs::Metadata& m) { return m.Reindex(id); });
   }
 
-  // Collecting or checkpointing twice does no harm.
+  // Collecting, pruning or checkpointing twice does no harm.
   Result<meta::GcReport> CollectGarbage() override {
     return Call(kRepeatable, [&](fs::Metadata& m) { return m.CollectGarbage(); });
+  }
+  Result<meta::GcReport> ExpireAndPrune() override {
+    return Call(kRepeatable, [&](fs::Metadata& m) { return m.ExpireAndPrune(); });
   }
   Status Checkpoint() override {
     return Call(kRepeatable, [&](fs::Metadata& m) { return m.Checkpoint(); });

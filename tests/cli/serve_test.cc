@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -233,7 +234,39 @@ TEST_F(ServeTest, HttpProbesAndMetricsBesideTheSocket) {
   EXPECT_EQ(server.Stop(SIGTERM), 0);
 }
 
+TEST_F(ServeTest, MaintenanceFlagsSetRetentionAndTurnTheWorkerOff) {
+  std::string token = Local("token", "maintenance-test-token\n");
+  std::filesystem::permissions(
+      token, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  ChildProcess server(
+      {NOKV_BINARY, "--data-dir", dir_.Sub("data"), "serve", "--http", "127.0.0.1:0",
+       "--token-file", token, "--no-maintenance", "--watch-retention-events", "2"},
+      "HTTP on 127.0.0.1:");
+  ASSERT_TRUE(server.ready()) << server.log();
+  int port = std::stoi(server.log().substr(server.log().rfind(':') + 1));
+  for (const char* dir : {"/a", "/b", "/c", "/d", "/e"}) {
+    ASSERT_EQ(Remote({"mkdir", dir}).exit_code, 0);
+  }
+  httplib::Client http("127.0.0.1", port);
+  httplib::Headers bearer = {{"Authorization", "Bearer maintenance-test-token"}};
+  auto gc = http.Post("/gc", bearer, "", "text/plain");
+  ASSERT_TRUE(gc);
+  ASSERT_EQ(gc->status, 200) << gc->body;
+  EXPECT_GE(nlohmann::json::parse(gc->body)["events_pruned"].get<uint64_t>(), 3u) << gc->body;
+  auto metrics = http.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("nokv_maintenance_runs_total{job=\"gc\"} 0\n"), std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("nokv_object_store_requests_total{op=\"list\"}"), std::string::npos);
+  EXPECT_EQ(metrics->body.find("maintenance-test-token"), std::string::npos);
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+}
+
 TEST_F(ServeTest, ServeRefusesBadSetups) {
+  // A maintenance interval that is not a duration is a usage error.
+  auto interval = Embedded({"serve", "--gc-interval", "soon"});
+  EXPECT_EQ(interval.exit_code, 2) << interval.err;
+  EXPECT_NE(interval.err.find("soon"), std::string::npos) << interval.err;
   // A TCP listener off loopback without a token is refused before serving.
   auto open = Embedded({"serve", "--listen", "0.0.0.0:0"});
   EXPECT_NE(open.exit_code, 0);

@@ -215,6 +215,26 @@ TEST_P(FilesystemTest, CollectedBytesCanBeWrittenAgainAsAStream) {
   EXPECT_EQ(ReadAll("/b"), body);
 }
 
+TEST_P(FilesystemTest, ExpireAndPruneRetiresExpiredSnapshotsButCollectsNoBlocks) {
+  ASSERT_TRUE(Write("/a", std::string(300, 'a')).ok());
+  ASSERT_TRUE(fs_->CreateSnapshot("lapsed", "/", /*expires_ns=*/1).ok());
+  ASSERT_TRUE(fs_->CreateSnapshot("kept", "/", /*expires_ns=*/0).ok());
+  ASSERT_TRUE(fs_->Remove("/a", false).ok());
+  auto pruned = fs_->metadata()->ExpireAndPrune();
+  ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
+  EXPECT_EQ(pruned->snapshots_expired, 1u);
+  EXPECT_EQ(pruned->blocks_deleted + pruned->orphans_deleted, 0u);
+  auto snapshots = fs_->ListSnapshots();
+  ASSERT_TRUE(snapshots.ok());
+  ASSERT_EQ(snapshots->size(), 1u);
+  EXPECT_EQ((*snapshots)[0].name, "kept");
+  // The removed file's blocks were left for the full collection.
+  ASSERT_TRUE(fs_->RetireSnapshot("kept").ok());
+  auto gc = fs_->CollectGarbage();
+  ASSERT_TRUE(gc.ok());
+  EXPECT_GT(gc->blocks_deleted, 0u);
+}
+
 TEST_P(FilesystemTest, PutTreeRevivesCollectedBytesAndRefusesATakenName) {
   std::ofstream(local_.Sub("x")) << std::string(200, 'x');
   ASSERT_TRUE(fs_->PutTree({{"/x1", local_.Sub("x")}}, {}).ok());

@@ -3,6 +3,7 @@
 // with a hot tier large enough to hold everything and one that evicts).
 #include <memory>
 
+#include "object/counting_store.h"
 #include "object/local_store.h"
 #include "object/memory_store.h"
 #include "object/tiered_store.h"
@@ -38,13 +39,26 @@ StoreUnderTest MakeTiered(uint64_t capacity) {
   return {parts, std::move(*store)};
 }
 
+// The counting decorator must be as transparent as the store it wraps.
+StoreUnderTest MakeCountingTiered() {
+  StoreUnderTest tiered = MakeTiered(uint64_t{1} << 30);
+  if (tiered.store == nullptr) return {};
+  auto counting = std::make_unique<CountingStore>(tiered.store.get());
+  std::shared_ptr<ObjectStore> inner(std::move(tiered.store));
+  // The inner store and its own keepalive outlive the decorator.
+  auto keep = std::make_shared<std::pair<std::shared_ptr<void>, std::shared_ptr<ObjectStore>>>(
+      std::move(tiered.keepalive), std::move(inner));
+  return {keep, std::move(counting)};
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Hermetic, StoreConformanceTest,
     ::testing::Values(StoreFactory{"Memory", MakeMemory},
                       StoreFactory{"Local", [] { return MakeLocal(false); }},
                       StoreFactory{"LocalFsync", [] { return MakeLocal(true); }},
                       StoreFactory{"TieredRoomy", [] { return MakeTiered(uint64_t{1} << 30); }},
-                      StoreFactory{"TieredEvicting", [] { return MakeTiered(4096); }}),
+                      StoreFactory{"TieredEvicting", [] { return MakeTiered(4096); }},
+                      StoreFactory{"CountingTiered", MakeCountingTiered}),
     [](const ::testing::TestParamInfo<StoreFactory>& info) { return info.param.name; });
 
 }  // namespace

@@ -201,6 +201,36 @@ TEST(CodecTest, PagesEventsAndRecordsRoundTrip) {
   EXPECT_EQ(opened_back->manifest->layout.blocks.size(), 2u);
 }
 
+TEST(CodecTest, EngineFiguresRoundTripAndOldServersReadAsZero) {
+  fs::MetadataStats stats;
+  stats.keys = 10;
+  stats.visible_seq = 20;
+  stats.wal_bytes = 30;
+  stats.checkpoint_seq = 15;
+  stats.wal_segments = 2;
+  stats.wal_since_checkpoint_bytes = 7;
+  stats.checkpoint_unix_ns = 1'700'000'000'000'000'000;
+  stats.checkpoints = 3;
+  stats.commit_latency = {5, 5000, 900, 1800, 1900, 2000};
+  auto back = RoundTrip(stats);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->wal_segments, 2u);
+  EXPECT_EQ(back->wal_since_checkpoint_bytes, 7u);
+  EXPECT_EQ(back->checkpoint_unix_ns, stats.checkpoint_unix_ns);
+  EXPECT_EQ(back->checkpoints, 3u);
+  EXPECT_EQ(back->commit_latency.count, 5u);
+  EXPECT_EQ(back->commit_latency.sum_ns, 5000u);
+  EXPECT_EQ(back->commit_latency.p99_ns, 1900u);
+  EXPECT_EQ(back->commit_latency.max_ns, 2000u);
+
+  auto old = FromWire<fs::MetadataStats>(
+      Json{{"keys", 1}, {"visible_seq", 2}, {"wal_bytes", 3}, {"checkpoint_seq", 1}});
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->visible_seq, 2u);
+  EXPECT_EQ(old->commit_latency.count, 0u);
+  EXPECT_EQ(old->wal_segments, 0u);
+}
+
 TEST(CodecTest, NumbersAreRangeChecked) {
   Json j = ToWire(SampleAttr());
   j["m"] = 1ull << 33;  // mode is 32 bits

@@ -26,7 +26,12 @@ class HttpControlTest : public ::testing::Test {
     ASSERT_TRUE(address.ok()) << address.status().ToString();
     ASSERT_TRUE(rpc_->Start().ok());
     address_ = address->ToString();
+    MaintenanceOptions jobs;
+    jobs.checkpoint_interval = std::chrono::milliseconds(0);
+    maintenance_ = std::make_unique<Maintenance>(fs_->metadata(), jobs);  // run by hand
     http_ = std::make_unique<HttpControl>(fs_->metadata(), methods_.get(), rpc_.get(), kToken);
+    http_->SetObjectStore(fs_->store());
+    http_->SetMaintenance(maintenance_.get());
     auto port = http_->Listen("127.0.0.1", 0);
     ASSERT_TRUE(port.ok()) << port.status().ToString();
     http_->Start();
@@ -42,6 +47,7 @@ class HttpControlTest : public ::testing::Test {
   std::unique_ptr<MetadataMethods> methods_;
   std::unique_ptr<rpc::Server> rpc_;
   std::string address_;
+  std::unique_ptr<Maintenance> maintenance_;
   std::unique_ptr<HttpControl> http_;
   std::unique_ptr<httplib::Client> client_;
 };
@@ -91,6 +97,60 @@ TEST_F(HttpControlTest, StatsAndMetricsCountRealCalls) {
   // Unused methods stay out; the token never appears.
   EXPECT_EQ(text.find("meta.reindex"), std::string::npos);
   EXPECT_EQ(text.find(kToken), std::string::npos);
+  EXPECT_EQ(stats->body.find(kToken), std::string::npos);
+}
+
+// The value of the sample `series` (name with its labels) in Prometheus
+// text, or -1 when absent.
+double SampleValue(const std::string& text, const std::string& series) {
+  size_t at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
+TEST_F(HttpControlTest, MetricsShowTheStoreTheEngineAndTheBackgroundJobs) {
+  constexpr size_t kBytes = 5000;
+  {
+    auto writer = fs_->OpenWriter("/model.bin", {});
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->Append(std::string(kBytes, 'm')).ok());
+    ASSERT_TRUE((*writer)->Commit().ok());
+  }
+  ASSERT_TRUE(fs_->Remove("/model.bin", false).ok());
+  maintenance_->RunOnce();
+  ASSERT_TRUE(fs_->metadata()->Checkpoint().ok());
+
+  auto metrics = client_->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  ASSERT_EQ(metrics->status, 200);
+  const std::string& text = metrics->body;
+  EXPECT_GT(SampleValue(text, "nokv_object_store_requests_total{op=\"put\"}"), 0) << text;
+  EXPECT_GE(SampleValue(text, "nokv_object_store_bytes_total{op=\"put\"}"), double{kBytes});
+  EXPECT_GT(SampleValue(text, "nokv_object_store_requests_total{op=\"delete\"}"), 0);
+  EXPECT_EQ(SampleValue(text, "nokv_object_store_errors_total{op=\"put\"}"), 0);
+  EXPECT_GT(SampleValue(text, "nokv_commit_latency_seconds_count"), 0);
+  EXPECT_GT(SampleValue(text, "nokv_commit_latency_seconds{quantile=\"0.99\"}"), 0);
+  EXPECT_GE(SampleValue(text, "nokv_wal_segments"), 1);
+  EXPECT_EQ(SampleValue(text, "nokv_wal_since_checkpoint_bytes"), 0);  // just checkpointed
+  EXPECT_GE(SampleValue(text, "nokv_checkpoints_total"), 1);
+  EXPECT_GE(SampleValue(text, "nokv_checkpoint_age_seconds"), 0);
+  EXPECT_EQ(SampleValue(text, "nokv_maintenance_runs_total{job=\"gc\"}"), 1);
+  EXPECT_EQ(SampleValue(text, "nokv_maintenance_runs_total{job=\"retention\"}"), 1);
+  EXPECT_EQ(SampleValue(text, "nokv_maintenance_failures_total{job=\"gc\"}"), 0);
+  EXPECT_GT(SampleValue(text, "nokv_gc_collected_total{what=\"blocks\"}"), 0);
+  EXPECT_GE(SampleValue(text, "nokv_rpc_connections_total"), 0);
+  EXPECT_NE(text.find("# TYPE nokv_commit_latency_seconds summary"), std::string::npos);
+  EXPECT_EQ(text.find("nokv_hot_tier_hits_total"), std::string::npos);  // not a tiered store
+  EXPECT_EQ(text.find(kToken), std::string::npos);
+
+  auto stats = client_->Get("/stats");
+  ASSERT_TRUE(stats);
+  Json doc = Json::parse(stats->body);
+  EXPECT_GT(doc["object_store"]["ops"]["put"]["requests"].get<uint64_t>(), 0u);
+  EXPECT_EQ(doc["maintenance"]["gc"]["runs"], 1);
+  EXPECT_GT(doc["maintenance"]["gc"]["last_report"]["blocks_deleted"].get<uint64_t>(), 0u);
+  EXPECT_GT(doc["metadata"]["commit_latency"]["count"].get<uint64_t>(), 0u);
+  EXPECT_TRUE(doc["metadata"].contains("checkpoint_age_seconds"));
   EXPECT_EQ(stats->body.find(kToken), std::string::npos);
 }
 
