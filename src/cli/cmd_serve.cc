@@ -56,9 +56,12 @@ int Serve(Context& ctx, const Args& args) {
   if (!fs.ok()) return ctx.Fail("serve", fs.status());
   server::MethodOptions method_options;
   method_options.store_info = server::StoreInfo(ctx.embedded);
+  // Without fsync per commit, namespace mutations are cheap enough for the loop.
+  method_options.inline_mutations = ctx.embedded.durability != fs::Durability::kSync;
   server::MetadataMethods methods((*fs)->metadata(), method_options);
   rpc::ServerOptions options;
   options.auth_token = *token;
+  options.run_inline = server::MetadataInlinePredicate(&methods);
   rpc::Server rpc(options, server::MetadataHandler(&methods));
 
   std::vector<std::string> addresses = {
