@@ -96,15 +96,24 @@ Result<std::unique_ptr<RedisServer>> RedisServer::Start(const std::string& dir) 
   std::filesystem::create_directories(data);
   s->socket_ = dir + "/redis.sock";
   std::vector<std::string> args = {"redis-server",
-                                   "--port", std::to_string(s->port_),
-                                   "--bind", "127.0.0.1",
-                                   "--unixsocket", s->socket_,
-                                   "--unixsocketperm", "700",
-                                   "--dir", data,
-                                   "--save", "3600 1 300 100 60 10000",
-                                   "--appendonly", "no",
-                                   "--daemonize", "no",
-                                   "--logfile", data + "/redis.log"};
+                                   "--port",
+                                   std::to_string(s->port_),
+                                   "--bind",
+                                   "127.0.0.1",
+                                   "--unixsocket",
+                                   s->socket_,
+                                   "--unixsocketperm",
+                                   "700",
+                                   "--dir",
+                                   data,
+                                   "--save",
+                                   "3600 1 300 100 60 10000",
+                                   "--appendonly",
+                                   "no",
+                                   "--daemonize",
+                                   "no",
+                                   "--logfile",
+                                   data + "/redis.log"};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -149,8 +158,8 @@ RedisServer::~RedisServer() {
 }
 
 Result<std::unique_ptr<RedisClient>> RedisServer::Connect(const std::string& transport) const {
-  redisContext* c = transport == "unix" ? redisConnectUnix(socket_.c_str())
-                                        : redisConnect("127.0.0.1", port_);
+  redisContext* c =
+      transport == "unix" ? redisConnectUnix(socket_.c_str()) : redisConnect("127.0.0.1", port_);
   if (c == nullptr) return Status::IOError("redis: out of memory");
   if (c->err != 0) {
     std::string why = c->errstr;

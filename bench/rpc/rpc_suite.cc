@@ -14,8 +14,7 @@ constexpr double kList65kTargetMs = 20;        // M3
 constexpr double kPublishTargetGBs = 1.0;      // D1, local store
 constexpr double kWarmReadTarget = 20'000;     // D2, warm
 
-void RunM2(const RpcBenchConfig& c, const ServedFs& served, const ServedFs& synced,
-           RowSink* sink) {
+void RunM2(const RpcBenchConfig& c, const ServedFs& served, const ServedFs& synced, RowSink* sink) {
   auto redis = RedisServer::Start(c.data_root);
   if (!redis.ok()) sink->Add("M2 redis", redis.status());
   for (const char* transport : {"unix", "tcp"}) {
@@ -129,8 +128,8 @@ std::vector<Verdict> ComputeRpcVerdicts(const std::vector<Row>& rows) {
       v.target = ">= 200K creates/s";
       v.met = Met(r.value.median >= kEasyCreateTarget);
     } else if (r.id == "M3" && r.unit == "us/lookup") {
-      v.nokv = "p50 " + FormatFixed(r.value.median, 1) + ", p99 " + FormatFixed(r.value.p99, 1) +
-               " us";
+      v.nokv =
+          "p50 " + FormatFixed(r.value.median, 1) + ", p99 " + FormatFixed(r.value.p99, 1) + " us";
     } else if (r.id == "M3" && r.unit == "ms" && Extra(r, "entries") == 65536) {
       v.target = "<= 20 ms";
       v.met = Met(r.value.median <= kList65kTargetMs);

@@ -102,8 +102,7 @@ Result<Row> RunCeiling(const RpcBenchConfig& c, const TransportName& transport, 
 }
 
 Result<Row> RunNokvSmallCalls(const RpcBenchConfig& c, const ServedFs& served,
-                              const TransportName& transport, const std::string& op,
-                              int threads) {
+                              const TransportName& transport, const std::string& op, int threads) {
   NOKV_ASSIGN_OR_RETURN(auto clients, DialMany(served, transport, threads));
   server::RemoteMetadata* first = clients[0].get();
   std::string root = Unique("/m2-");
@@ -128,9 +127,8 @@ Result<Row> RunNokvSmallCalls(const RpcBenchConfig& c, const ServedFs& served,
     ++*ops;
     return Status::Ok();
   };
-  NOKV_ASSIGN_OR_RETURN(Measurement m, Repeat(c.repeats, [&](int) {
-                          return RunWindow(threads, c.window, step);
-                        }));
+  NOKV_ASSIGN_OR_RETURN(Measurement m,
+                        Repeat(c.repeats, [&](int) { return RunWindow(threads, c.window, step); }));
   std::string what = op == "create" ? "create: meta.createat, unbatched"
                                     : "stat: meta.stat of /dir/file, unbatched";
   return MakeRow("M2", what, "nokv", transport, DurabilityLabel(served.durability()), threads,
@@ -138,8 +136,7 @@ Result<Row> RunNokvSmallCalls(const RpcBenchConfig& c, const ServedFs& served,
 }
 
 Result<Row> RunRedisSmallCalls(const RpcBenchConfig& c, const RedisServer& redis,
-                               const TransportName& transport, const std::string& op,
-                               int threads) {
+                               const TransportName& transport, const std::string& op, int threads) {
   std::vector<std::unique_ptr<RedisClient>> clients;
   for (int t = 0; t < threads; ++t) {
     NOKV_ASSIGN_OR_RETURN(auto client, redis.Connect(transport));
@@ -168,9 +165,8 @@ Result<Row> RunRedisSmallCalls(const RpcBenchConfig& c, const RedisServer& redis
     ++*ops;
     return Status::Ok();
   };
-  NOKV_ASSIGN_OR_RETURN(Measurement m, Repeat(c.repeats, [&](int) {
-                          return RunWindow(threads, c.window, step);
-                        }));
+  NOKV_ASSIGN_OR_RETURN(Measurement m,
+                        Repeat(c.repeats, [&](int) { return RunWindow(threads, c.window, step); }));
   std::string what = op == "set"   ? "SET i<inode> (72 B attr)"
                      : op == "get" ? "GET i<inode> (JuiceFS getattr)"
                                    : "create: INCR + MULTI{HSET d<parent>, SET i<inode>}";
@@ -230,8 +226,8 @@ Result<Row> RunMdtestEasy(const RpcBenchConfig& c, const ServedFs& served, int b
   std::string what = "mdtest-easy " + std::to_string(c.easy_dirs) + "x" +
                      std::to_string(c.easy_files_per_dir) + " create, " + std::to_string(batch) +
                      how;
-  Row r = MakeRow("M1", what, "nokv", "unix", DurabilityLabel(served.durability()), 1,
-                  "creates/s", meas, "us/request", kNanosPerMicro);
+  Row r = MakeRow("M1", what, "nokv", "unix", DurabilityLabel(served.durability()), 1, "creates/s",
+                  meas, "us/request", kNanosPerMicro);
   r.extra.emplace_back("batch", batch);
   r.extra.emplace_back("publish", publish ? 1 : 0);
   // Client and server share this process: CPU of both per create.
@@ -286,10 +282,9 @@ Result<std::vector<Row>> RunBigDirectory(const RpcBenchConfig& c, const ServedFs
   Row found = MakeRow("M3", size + ": lookup (meta.lookup), random", "nokv", "unix", durability, 1,
                       "us/lookup", lookups, "us/lookup", kNanosPerMicro);
   found.value = found.latency;
-  Row listed = MakeRow("M3",
-                       size + ": full listing, readdir+attrs, " + std::to_string(c.list_page) +
-                           " per page",
-                       "nokv", "unix", durability, 1, "ms", lists, "ms", kNanosPerMilli);
+  Row listed = MakeRow(
+      "M3", size + ": full listing, readdir+attrs, " + std::to_string(c.list_page) + " per page",
+      "nokv", "unix", durability, 1, "ms", lists, "ms", kNanosPerMilli);
   listed.value = listed.latency;
   for (Row* r : {&found, &listed}) r->extra.emplace_back("entries", static_cast<double>(entries));
   found.extra.emplace_back("fill_creates_per_s", static_cast<double>(entries) / fill_seconds);
@@ -349,22 +344,22 @@ Result<std::vector<Row>> RunBodies(const RpcBenchConfig& c, const ServedFs& serv
   // D1: each repeat publishes fresh files (fresh blocks: the first 16 bytes
   // of a shared body are stamped with the repeat and file number).
   std::string base = Body(c.publish_bytes, 0, 0);
-  NOKV_ASSIGN_OR_RETURN(Measurement publish, Repeat(c.repeats, [&](int repeat) -> Result<Trial> {
-                          std::string dir = Unique("/d1-");
-                          NOKV_RETURN_IF_ERROR(fs->Mkdir(dir, true).status());
-                          Trial t;
-                          Clock::time_point start = Clock::now();
-                          NOKV_RETURN_IF_ERROR(ForEachFile(
-                              c.publish_files, c.data_threads, [&](uint64_t i) {
-                                std::string body = base;
-                                uint64_t stamp[2] = {static_cast<uint64_t>(repeat) + 1, i};
-                                std::memcpy(body.data(), stamp, sizeof(stamp));
-                                return WriteFile(fs.get(), dir + "/f" + std::to_string(i), body);
-                              }));
-                          t.seconds = SecondsSince(start);
-                          t.ops = c.publish_files * c.publish_bytes;
-                          return t;
-                        }));
+  NOKV_ASSIGN_OR_RETURN(
+      Measurement publish, Repeat(c.repeats, [&](int repeat) -> Result<Trial> {
+        std::string dir = Unique("/d1-");
+        NOKV_RETURN_IF_ERROR(fs->Mkdir(dir, true).status());
+        Trial t;
+        Clock::time_point start = Clock::now();
+        NOKV_RETURN_IF_ERROR(ForEachFile(c.publish_files, c.data_threads, [&](uint64_t i) {
+          std::string body = base;
+          uint64_t stamp[2] = {static_cast<uint64_t>(repeat) + 1, i};
+          std::memcpy(body.data(), stamp, sizeof(stamp));
+          return WriteFile(fs.get(), dir + "/f" + std::to_string(i), body);
+        }));
+        t.seconds = SecondsSince(start);
+        t.ops = c.publish_files * c.publish_bytes;
+        return t;
+      }));
   Row d1 = MakeRow("D1",
                    "publish " + std::to_string(c.publish_files) + " x " +
                        std::to_string(c.publish_bytes >> 10) + " KiB, conc " +
@@ -378,35 +373,33 @@ Result<std::vector<Row>> RunBodies(const RpcBenchConfig& c, const ServedFs& serv
   NOKV_RETURN_IF_ERROR(ForEachFile(c.read_files, c.data_threads, [&](uint64_t i) {
     return WriteFile(fs.get(), dir + "/f" + std::to_string(i), Body(c.read_bytes, 0, i));
   }));
-  NOKV_ASSIGN_OR_RETURN(Measurement reads, Repeat(c.repeats, [&](int) -> Result<Trial> {
-                          std::vector<double> latency(c.read_files);
-                          Trial t;
-                          Clock::time_point start = Clock::now();
-                          NOKV_RETURN_IF_ERROR(ForEachFile(
-                              c.read_files, c.data_threads, [&](uint64_t i) -> Status {
-                                Clock::time_point call = Clock::now();
-                                NOKV_ASSIGN_OR_RETURN(
-                                    auto reader, fs->OpenReader(dir + "/f" + std::to_string(i)));
-                                std::string out;
-                                NOKV_RETURN_IF_ERROR(reader->Read(0, c.read_bytes, &out));
-                                if (out.size() != c.read_bytes) {
-                                  return Status::Corruption("short read");
-                                }
-                                latency[i] = static_cast<double>(NanosSince(call));
-                                return Status::Ok();
-                              }));
-                          t.seconds = SecondsSince(start);
-                          t.ops = c.read_files;
-                          t.latency_ns = std::move(latency);
-                          return t;
-                        }));
-  Row d2 = MakeRow("D2",
-                   "read " + std::to_string(c.read_files) + " x " +
-                       std::to_string(c.read_bytes >> 10) +
-                       " KiB files whole (open + read), conc " + std::to_string(c.data_threads) +
-                       ", RemoteFilesystem, local store",
-                   "nokv", "unix", durability, c.data_threads, "reads/s", reads, "us/read",
-                   kNanosPerMicro);
+  NOKV_ASSIGN_OR_RETURN(
+      Measurement reads, Repeat(c.repeats, [&](int) -> Result<Trial> {
+        std::vector<double> latency(c.read_files);
+        Trial t;
+        Clock::time_point start = Clock::now();
+        NOKV_RETURN_IF_ERROR(ForEachFile(c.read_files, c.data_threads, [&](uint64_t i) -> Status {
+          Clock::time_point call = Clock::now();
+          NOKV_ASSIGN_OR_RETURN(auto reader, fs->OpenReader(dir + "/f" + std::to_string(i)));
+          std::string out;
+          NOKV_RETURN_IF_ERROR(reader->Read(0, c.read_bytes, &out));
+          if (out.size() != c.read_bytes) {
+            return Status::Corruption("short read");
+          }
+          latency[i] = static_cast<double>(NanosSince(call));
+          return Status::Ok();
+        }));
+        t.seconds = SecondsSince(start);
+        t.ops = c.read_files;
+        t.latency_ns = std::move(latency);
+        return t;
+      }));
+  Row d2 = MakeRow(
+      "D2",
+      "read " + std::to_string(c.read_files) + " x " + std::to_string(c.read_bytes >> 10) +
+          " KiB files whole (open + read), conc " + std::to_string(c.data_threads) +
+          ", RemoteFilesystem, local store",
+      "nokv", "unix", durability, c.data_threads, "reads/s", reads, "us/read", kNanosPerMicro);
   d2.cache = "warm";
   return std::vector<Row>{std::move(d1), std::move(d2)};
 }

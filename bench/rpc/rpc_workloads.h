@@ -26,14 +26,12 @@ Result<Row> RunNokvSmallCalls(const RpcBenchConfig& c, const ServedFs& served,
 // M2 Redis: `op` "set" (SET i<inode>), "get" (GET i<inode>) or "create"
 // (the JuiceFS create), `threads` clients.
 Result<Row> RunRedisSmallCalls(const RpcBenchConfig& c, const RedisServer& redis,
-                               const TransportName& transport, const std::string& op,
-                               int threads);
+                               const TransportName& transport, const std::string& op, int threads);
 // M1: mdtest-easy creates over one Unix-socket connection, `batch` per
 // request: meta.createat (batch 1) or meta.batch (each create its own
 // commit), or with `publish` one meta.publish of `batch` empty files (one
 // commit per request).
-Result<Row> RunMdtestEasy(const RpcBenchConfig& c, const ServedFs& served, int batch,
-                          bool publish);
+Result<Row> RunMdtestEasy(const RpcBenchConfig& c, const ServedFs& served, int batch, bool publish);
 // M3: a directory of `entries` files: fill (batched), random lookups, full listing.
 Result<std::vector<Row>> RunBigDirectory(const RpcBenchConfig& c, const ServedFs& served,
                                          uint64_t entries);

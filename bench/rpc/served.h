@@ -20,8 +20,7 @@ namespace nokv::bench {
 class ServedFs {
  public:
   // Opens (creating) the data directory `dir` at `durability` and serves it.
-  static Result<std::unique_ptr<ServedFs>> Start(const std::string& dir,
-                                                 fs::Durability durability);
+  static Result<std::unique_ptr<ServedFs>> Start(const std::string& dir, fs::Durability durability);
   ~ServedFs();
 
   const rpc::Address& unix_address() const { return unix_; }

@@ -57,10 +57,10 @@ class CompletionQueue {
 
  private:
   std::mutex mu_;
-  std::vector<Item> items_;  // guarded by mu_
-  bool closed_ = false;      // guarded by mu_
+  std::vector<Item> items_;      // guarded by mu_
+  bool closed_ = false;          // guarded by mu_
   std::thread::id loop_thread_;  // guarded by mu_
-  int wake_fd_;              // an eventfd owned by the loop; valid until Close
+  int wake_fd_;                  // an eventfd owned by the loop; valid until Close
   uint32_t max_frame_bytes_;
 };
 

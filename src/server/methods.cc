@@ -17,14 +17,14 @@ constexpr std::chrono::seconds kSweepEvery{1};
 // Reads that never wait for I/O (holt readers do not), bounded by their
 // page limit: safe on the event loop.
 constexpr const char* kInlineReads[] = {
-    "meta.pin",     "meta.unpin",    "meta.renew",     "meta.stat",      "meta.getattr",
-    "meta.lookup",  "meta.readdir",  "meta.list",      "meta.manifest",  "meta.open",
-    "meta.getxattr", "meta.listxattrs", "meta.pathof", "meta.store", "meta.end_upload"};
+    "meta.pin",      "meta.unpin",      "meta.renew",  "meta.stat",     "meta.getattr",
+    "meta.lookup",   "meta.readdir",    "meta.list",   "meta.manifest", "meta.open",
+    "meta.getxattr", "meta.listxattrs", "meta.pathof", "meta.store",    "meta.end_upload"};
 // Single-commit namespace mutations: inline only when commits skip fsync.
 constexpr const char* kInlineMutations[] = {
-    "meta.mkdir",    "meta.mkdirat",   "meta.createat",    "meta.symlink",   "meta.symlinkat",
-    "meta.link",     "meta.linkat",    "meta.unlink",      "meta.unlinkat",  "meta.rmdir",
-    "meta.rmdirat",  "meta.rename",    "meta.renameat",    "meta.setattr",   "meta.setattrat",
+    "meta.mkdir",    "meta.mkdirat",    "meta.createat", "meta.symlink",  "meta.symlinkat",
+    "meta.link",     "meta.linkat",     "meta.unlink",   "meta.unlinkat", "meta.rmdir",
+    "meta.rmdirat",  "meta.rename",     "meta.renameat", "meta.setattr",  "meta.setattrat",
     "meta.setxattr", "meta.removexattr"};
 
 Result<Json> Done(const Status& status) {
@@ -515,9 +515,8 @@ void MetadataMethods::Register() {
   add("meta.checkpoint", [m](const Json&) { return Done(m->Checkpoint()); });
   // Each call through Handle, so it is counted and swept like a single one.
   add("meta.batch", [this](const Json& j) {
-    return RunBatch(j, [this](std::string_view method, const Json& args) {
-      return Handle(method, args);
-    });
+    return RunBatch(
+        j, [this](std::string_view method, const Json& args) { return Handle(method, args); });
   });
 
   // --- Verbs ----------------------------------------------------------------------------

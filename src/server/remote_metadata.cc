@@ -112,8 +112,8 @@ Result<std::vector<Result<Json>>> RemoteMetadata::CallBatch(const std::vector<Ba
                         Invoke("meta.batch", BatchToWire(calls, stop_on_error), Retry::kNo));
   if (!items.is_array() || items.size() != calls.size()) {
     return Status::Corruption("meta.batch answered " +
-                              std::to_string(items.is_array() ? items.size() : 0) +
-                              " items for " + std::to_string(calls.size()) + " calls");
+                              std::to_string(items.is_array() ? items.size() : 0) + " items for " +
+                              std::to_string(calls.size()) + " calls");
   }
   std::vector<Result<Json>> out;
   out.reserve(calls.size());

@@ -193,8 +193,8 @@ TEST_F(MethodsTest, OnlyCheapMethodsRunInline) {
   EXPECT_TRUE(methods_->RunsInline("meta.lookup"));
   EXPECT_TRUE(methods_->RunsInline("meta.readdir"));
   EXPECT_FALSE(methods_->RunsInline("meta.createat")) << "mutations wait for fsync by default";
-  for (const char* slow : {"meta.watch", "meta.batch", "meta.publish", "meta.gc",
-                           "meta.checkpoint", "meta.verb", "meta.nope"}) {
+  for (const char* slow : {"meta.watch", "meta.batch", "meta.publish", "meta.gc", "meta.checkpoint",
+                           "meta.verb", "meta.nope"}) {
     EXPECT_FALSE(methods_->RunsInline(slow)) << slow;
   }
   MethodOptions options;
