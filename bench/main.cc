@@ -2,6 +2,7 @@
 //   nokv-bench engine ...  Holt (L0) side by side with SQLite, plus ceiling probes
 //   nokv-bench meta ...    MetaService (L0-meta) mdtest shapes, big directories, footprint
 //   nokv-bench cli ...     `nokv put` / `nokv cat` of a large file against cp / cat
+//   nokv-bench rpc ...     the metadata server over RPC (M1-M3) and remote bodies (D1, D2)
 //   nokv-bench retention   what one snapshot of a subtree keeps while the rest is overwritten
 // Each prints a Markdown report and optionally writes JSON lines / Markdown files.
 #include <iostream>
@@ -12,6 +13,7 @@
 #include "bench/engine/engine_command.h"
 #include "bench/meta/meta_command.h"
 #include "bench/meta/retention.h"
+#include "bench/rpc/rpc_command.h"
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -21,9 +23,10 @@ int main(int argc, char** argv) {
   if (!args.empty() && args[0] == "meta") run = nokv::bench::RunMetaCommand;
   if (!args.empty() && args[0] == "cli") run = nokv::bench::RunCliCommand;
   if (!args.empty() && args[0] == "retention") run = nokv::bench::RunRetentionCommand;
+  if (!args.empty() && args[0] == "rpc") run = nokv::bench::RunRpcCommand;
   if (run == nullptr) {
     std::cerr << nokv::bench::kEngineUsage << nokv::bench::kMetaUsage << nokv::bench::kCliUsage
-              << nokv::bench::kRetentionUsage;
+              << nokv::bench::kRetentionUsage << nokv::bench::kRpcUsage;
     return 2;
   }
   std::string command = "nokv-bench";

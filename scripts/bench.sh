@@ -2,14 +2,14 @@
 # Builds a Release nokv-bench (and the nokv binary for the CLI rows) and runs
 # the benchmarks side by side with their peers, writing the tables
 # docs/benchmarks.md quotes.
-#   scripts/bench.sh [engine|meta|cli|all] [--quick] [subcommand flags, e.g. --rows E1,E3]
+#   scripts/bench.sh [engine|meta|cli|rpc|all] [--quick] [subcommand flags, e.g. --rows E1,E3]
 # Default: all. Results: build-bench/results/<subcommand>.{jsonl,md}
 # (<subcommand>-quick.* with --quick, so a smoke run never replaces a full one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=all
 case "${1:-}" in
-  engine | meta | cli | all) which=$1; shift ;;
+  engine | meta | cli | rpc | all) which=$1; shift ;;
 esac
 build=${NOKV_BENCH_BUILD:-build-bench}
 scripts/install-deps.sh
@@ -34,6 +34,7 @@ if [[ $which == all ]]; then
   run engine "$@"
   run meta "$@"
   run cli --nokv "$build/src/cli/nokv" "$@"
+  run rpc "$@"
 elif [[ $which == cli ]]; then
   run cli --nokv "$build/src/cli/nokv" "$@"
 else

@@ -12,6 +12,8 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev nlohmann-json3-dev libcpp-httplib-dev
   libfuse3-dev fuse3 libcurl4-openssl-dev libssl-dev libsqlite3-dev sqlite3 libre2-dev
   libyaml-cpp-dev
+  # nokv-bench rpc: the Redis peer (JuiceFS key layout) and its C client
+  redis-server libhiredis-dev
   # real S3 for tests (Ceph RGW) and an independent S3 client
   radosgw ceph-mon ceph-osd awscli curl uuid-runtime
   # MCP client tests (npm ships with the nodejs package)

@@ -21,7 +21,8 @@
 //
 // Thread-safety: Listen and Start from one thread before serving; Stop,
 // Stats and the destructor from any thread but not concurrently with Listen
-// or Start. The handler runs on worker threads, concurrently with itself.
+// or Start. The handler runs on worker threads, concurrently with itself,
+// and on the event-loop thread for methods ServerOptions::run_inline picks.
 #pragma once
 
 #include <chrono>
@@ -47,6 +48,12 @@ struct ServerOptions {
   // the fastest round trip, for handlers that never block (a blocking one
   // stalls every connection).
   size_t worker_threads = 8;
+  // Which requests skip the workers and run on the event-loop thread, by
+  // method name: for cheap handlers that answer at once and never block on
+  // I/O or a lock held across I/O (a blocking one stalls every connection).
+  // The rest still go to the workers, so an inline method is never queued
+  // behind a slow one. Called on the loop thread; null = none.
+  std::function<bool(std::string_view method)> run_inline;
   // Largest frame accepted or sent, header included.
   uint32_t max_frame_bytes = kDefaultMaxFrameBytes;
   // Requests one connection may have in the handler at once; at the cap the

@@ -151,12 +151,16 @@ ServerStats EventLoop::Stats() const {
 }
 
 void EventLoop::Run() {
+  queue_->SetLoopThread(std::this_thread::get_id());
   std::vector<epoll_event> events(kMaxEvents);
   next_timer_check_ = Clock::now() + std::min(options_.handshake_timeout, options_.idle_timeout);
   while (true) {
     if (stop_requested_.load() && !stopping_) BeginStop();
     if (stopping_ && (connections_.empty() || Clock::now() >= stop_deadline_)) break;
-    int n = ::epoll_wait(epoll_fd_.get(), events.data(), kMaxEvents, NextTimeoutMs());
+    // Answers pushed from this thread (inline handlers, cancel callbacks) do
+    // not wake the loop: poll without waiting while any are queued.
+    int timeout = queue_->empty() ? NextTimeoutMs() : 0;
+    int n = ::epoll_wait(epoll_fd_.get(), events.data(), kMaxEvents, timeout);
     for (int i = 0; i < n; ++i) {
       uint64_t id = events[i].data.u64;
       uint32_t what = events[i].events;
@@ -377,7 +381,8 @@ void EventLoop::Dispatch(Connection* c, Frame frame) {
   reply->connection_id = c->id;
   reply->request_id = frame.request_id;
   Request request{frame.request_id, std::move(frame.method), std::move(frame.payload), c->peer};
-  if (!pool_) {  // worker_threads == 0: the handler runs inline and must not block
+  // Inline: worker_threads == 0, or a method the options mark as never blocking.
+  if (!pool_ || (options_.run_inline && options_.run_inline(request.method))) {
     handler_(std::move(request), Responder(std::move(reply)));
     return;
   }

@@ -43,7 +43,7 @@ void CompletionQueue::Push(Item item) {
   if (closed_) return;
   bool was_empty = items_.empty();
   items_.push_back(std::move(item));
-  if (was_empty) {
+  if (was_empty && std::this_thread::get_id() != loop_thread_) {
     uint64_t one = 1;
     (void)!::write(wake_fd_, &one, sizeof(one));
   }
@@ -52,6 +52,16 @@ void CompletionQueue::Push(Item item) {
 std::vector<CompletionQueue::Item> CompletionQueue::TakeAll() {
   std::lock_guard<std::mutex> lock(mu_);
   return std::exchange(items_, {});
+}
+
+bool CompletionQueue::empty() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return items_.empty();
+}
+
+void CompletionQueue::SetLoopThread(std::thread::id id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  loop_thread_ = id;
 }
 
 void CompletionQueue::Close() {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/status.h"
@@ -43,17 +44,23 @@ class CompletionQueue {
   };
   explicit CompletionQueue(int wake_fd, uint32_t max_frame_bytes)
       : wake_fd_(wake_fd), max_frame_bytes_(max_frame_bytes) {}
+  // Queues `item` and wakes the loop, unless the loop thread itself pushes
+  // (it delivers what is queued before it next waits).
   void Push(Item item);
   std::vector<Item> TakeAll();
+  bool empty();
+  // The thread that takes the items; set once when the loop starts.
+  void SetLoopThread(std::thread::id id);
   // After Close, Push drops items and no longer touches the wake fd.
   void Close();
   uint32_t max_frame_bytes() const { return max_frame_bytes_; }
 
  private:
   std::mutex mu_;
-  std::vector<Item> items_;  // guarded by mu_
-  bool closed_ = false;      // guarded by mu_
-  int wake_fd_;              // an eventfd owned by the loop; valid until Close
+  std::vector<Item> items_;      // guarded by mu_
+  bool closed_ = false;          // guarded by mu_
+  std::thread::id loop_thread_;  // guarded by mu_
+  int wake_fd_;                  // an eventfd owned by the loop; valid until Close
   uint32_t max_frame_bytes_;
 };
 

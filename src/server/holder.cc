@@ -17,6 +17,9 @@ Result<std::unique_ptr<Holder>> Holder::Start(std::string_view data_dir, fs::Met
   AddBlockMethods(store, &options.methods);
   std::unique_ptr<Holder> holder(new Holder());
   holder->methods_ = std::make_unique<MetadataMethods>(metadata, std::move(options.methods));
+  // Cheap methods answer on the event loop, the rest on workers.
+  if (!options.rpc.run_inline)
+    options.rpc.run_inline = MetadataInlinePredicate(holder->methods_.get());
   holder->rpc_ =
       std::make_unique<rpc::Server>(options.rpc, MetadataHandler(holder->methods_.get()));
   std::vector<std::string> addresses = {

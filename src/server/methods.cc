@@ -6,12 +6,26 @@
 #include <limits>
 
 #include "rpc/payload.h"
+#include "server/batch.h"
 
 namespace nokv::server {
 namespace {
 
 // Leases are swept at most this often from Handle.
 constexpr std::chrono::seconds kSweepEvery{1};
+
+// Reads that never wait for I/O (holt readers do not), bounded by their
+// page limit: safe on the event loop.
+constexpr const char* kInlineReads[] = {
+    "meta.pin",      "meta.unpin",      "meta.renew",  "meta.stat",     "meta.getattr",
+    "meta.lookup",   "meta.readdir",    "meta.list",   "meta.manifest", "meta.open",
+    "meta.getxattr", "meta.listxattrs", "meta.pathof", "meta.store",    "meta.end_upload"};
+// Single-commit namespace mutations: inline only when commits skip fsync.
+constexpr const char* kInlineMutations[] = {
+    "meta.mkdir",    "meta.mkdirat",    "meta.createat", "meta.symlink",  "meta.symlinkat",
+    "meta.link",     "meta.linkat",     "meta.unlink",   "meta.unlinkat", "meta.rmdir",
+    "meta.rmdirat",  "meta.rename",     "meta.renameat", "meta.setattr",  "meta.setattrat",
+    "meta.setxattr", "meta.removexattr"};
 
 Result<Json> Done(const Status& status) {
   if (!status.ok()) return status;
@@ -37,7 +51,13 @@ MetadataMethods::MetadataMethods(fs::Metadata* backend, MethodOptions options)
   Register();
   for (const auto& [name, method] : options_.extra_methods) methods_.emplace(name, method);
   for (const auto& [name, method] : methods_) counters_.try_emplace(name);
+  for (const char* name : kInlineReads) inline_.emplace(name);
+  if (options_.inline_mutations) {
+    for (const char* name : kInlineMutations) inline_.emplace(name);
+  }
 }
+
+bool MetadataMethods::RunsInline(std::string_view method) const { return inline_.contains(method); }
 
 MetadataMethods::~MetadataMethods() {
   std::lock_guard lock(mu_);
@@ -495,6 +515,11 @@ void MetadataMethods::Register() {
   add("meta.gc", [m](const Json&) { return Encoded(m->CollectGarbage()); });
   add("meta.expire_prune", [m](const Json&) { return Encoded(m->ExpireAndPrune()); });
   add("meta.checkpoint", [m](const Json&) { return Done(m->Checkpoint()); });
+  // Each call through Handle, so it is counted and swept like a single one.
+  add("meta.batch", [this](const Json& j) {
+    return RunBatch(
+        j, [this](std::string_view method, const Json& args) { return Handle(method, args); });
+  });
 
   // --- Verbs ----------------------------------------------------------------------------
   add("meta.verb_scope", [m](const Json& j) -> Result<Json> {
@@ -527,6 +552,10 @@ rpc::Handler MetadataHandler(MetadataMethods* methods) {
     }
     responder.Respond(Status::Ok(), rpc::EncodePayload(*result));
   };
+}
+
+std::function<bool(std::string_view)> MetadataInlinePredicate(const MetadataMethods* methods) {
+  return [methods](std::string_view method) { return methods->RunsInline(method); };
 }
 
 }  // namespace nokv::server

@@ -17,6 +17,7 @@
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "fs/metadata.h"
@@ -38,6 +39,11 @@ struct MethodOptions {
   // ones (server/block_methods.h adds `block.*`); a name already taken is
   // ignored. Fixed at construction.
   std::map<std::string, std::function<Result<Json>(const Json& args)>, std::less<>> extra_methods;
+  // RunsInline also picks the namespace mutations (create, mkdir, unlink,
+  // rename, setattr, xattrs, ... by path or inode). Set it only when commits
+  // do not wait for fsync (durability group or none): a commit then waits at
+  // most for another commit's apply step and WAL write, never for a sync.
+  bool inline_mutations = false;
 };
 
 // Calls of one method: how many, how many failed, and their latency in
@@ -61,6 +67,14 @@ class MetadataMethods {
 
   // Runs `method` with `args`; the result to send, or the error status.
   Result<Json> Handle(std::string_view method, const Json& args);
+
+  // True for methods cheap enough to run on the transport's event loop
+  // (rpc::ServerOptions::run_inline): reads that never wait for I/O (stat,
+  // lookup, getattr, readdir and list pages, manifests, xattrs, pins and
+  // lease renewals), plus the namespace mutations with
+  // MethodOptions::inline_mutations. Publish, batches, watch long polls,
+  // snapshots, index admin, verbs, GC and checkpoints go to the workers.
+  bool RunsInline(std::string_view method) const;
 
   // Releases every lease not renewed within the TTL (also done now and then
   // by Handle). Returns how many were released.
@@ -87,6 +101,7 @@ class MetadataMethods {
   MethodOptions options_;
   std::map<std::string, Method, std::less<>> methods_;
   std::map<std::string, MethodCounters, std::less<>> counters_;  // same keys as methods_
+  std::set<std::string, std::less<>> inline_;                    // fixed at construction
 
   mutable std::mutex mu_;
   std::map<uint64_t, Lease> leases_;  // guarded by mu_ (pin and upload ids differ)
@@ -99,5 +114,9 @@ class MetadataMethods {
 // (which must outlive the server): payload decoded with the transport's
 // limits, result or error status encoded back.
 rpc::Handler MetadataHandler(MetadataMethods* methods);
+
+// For rpc::ServerOptions::run_inline: methods->RunsInline (`methods` must
+// outlive the server).
+std::function<bool(std::string_view)> MetadataInlinePredicate(const MetadataMethods* methods);
 
 }  // namespace nokv::server

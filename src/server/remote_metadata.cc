@@ -98,6 +98,67 @@ Result<Json> RemoteMetadata::StoreInfo() {
   return Invoke("meta.store", Json::object(), Retry::kOnce);
 }
 
+Result<std::vector<Result<Json>>> RemoteMetadata::CallBatch(const std::vector<BatchCall>& calls,
+                                                            bool stop_on_error) {
+  if (calls.size() > kMaxBatchCalls) {
+    return Status::InvalidArgument("a batch holds at most " + std::to_string(kMaxBatchCalls) +
+                                   " calls, not " + std::to_string(calls.size()));
+  }
+  // A lease released in the batch is no longer renewed, as Unpin does first.
+  for (const BatchCall& call : calls) {
+    if (call.method != "meta.unpin" && call.method != "meta.end_upload") continue;
+    auto id = call.args.find("id");
+    if (id != call.args.end() && id->is_number_unsigned()) Untrack(id->get<uint64_t>());
+  }
+  NOKV_ASSIGN_OR_RETURN(Json items,
+                        Invoke("meta.batch", BatchToWire(calls, stop_on_error), Retry::kNo));
+  if (!items.is_array() || items.size() != calls.size()) {
+    return Status::Corruption("meta.batch answered " +
+                              std::to_string(items.is_array() ? items.size() : 0) + " items for " +
+                              std::to_string(calls.size()) + " calls");
+  }
+  std::vector<Result<Json>> out;
+  out.reserve(calls.size());
+  for (size_t i = 0; i < calls.size(); ++i) {
+    NOKV_ASSIGN_OR_RETURN(Result<Json> item, BatchItemFromWire(items[i]));
+    if (item.ok()) TrackBatchResult(calls[i].method, *item);
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+void RemoteMetadata::TrackBatchResult(std::string_view method, const Json& value) {
+  if (method == "meta.pin") {
+    if (auto pin = FromWire<fs::Pin>(value); pin.ok()) Track(pin->id);
+  } else if (method == "meta.open") {
+    if (auto file = FromWire<fs::OpenedFile>(value); file.ok()) Track(file->pin.id);
+  } else if (method == "meta.begin_upload") {
+    auto id = value.find("id");
+    if (id != value.end() && id->is_number_unsigned()) Track(id->get<uint64_t>());
+  }
+}
+
+Result<std::vector<Result<meta::Attr>>> RemoteMetadata::CreateBatch(
+    meta::InodeId parent, std::span<const std::string> names, const meta::NodeOptions& node) {
+  Json wire_node = ToWire(node);
+  std::vector<BatchCall> calls;
+  calls.reserve(names.size());
+  for (const std::string& name : names) {
+    calls.push_back({"meta.createat", {{"parent", parent}, {"name", name}, {"node", wire_node}}});
+  }
+  NOKV_ASSIGN_OR_RETURN(auto items, CallBatch(calls));
+  std::vector<Result<meta::Attr>> out;
+  out.reserve(items.size());
+  for (auto& item : items) {
+    if (!item.ok()) {
+      out.push_back(item.status());
+    } else {
+      out.push_back(FromWire<meta::Attr>(*item));
+    }
+  }
+  return out;
+}
+
 Result<fs::Pin> RemoteMetadata::PinRead(const fs::ReadAt& at) {
   NOKV_ASSIGN_OR_RETURN(fs::Pin pin,
                         InvokeAs<fs::Pin>("meta.pin", {{"at", ToWire(at)}}, Retry::kOnce));

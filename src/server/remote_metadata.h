@@ -19,11 +19,13 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <span>
 #include <string>
 #include <thread>
 
 #include "fs/metadata.h"
 #include "rpc/client.h"
+#include "server/batch.h"
 #include "server/codec.h"
 
 namespace nokv::server {
@@ -122,6 +124,23 @@ class RemoteMetadata final : public fs::Metadata {
   // False once the connection dropped and until a call reconnects.
   bool connected() const { return client_->connected(); }
 
+  // Runs `calls` in order in one request (`meta.batch`, server/batch.h):
+  // one Result per call, in order. Each call runs on its own, as if sent
+  // alone (not one transaction); with `stop_on_error` the calls after the
+  // first failure answer Cancelled without running. The outer error is the
+  // whole batch's: InvalidArgument for more than kMaxBatchCalls calls (sent
+  // nothing), a transport error, or Corruption for a malformed answer. Never
+  // retried (it may hold mutations). Pins (`meta.pin`, `meta.open`) and
+  // upload leases (`meta.begin_upload`) it takes are renewed like those of
+  // single calls; `meta.unpin` / `meta.end_upload` calls stop renewing theirs.
+  Result<std::vector<Result<Json>>> CallBatch(const std::vector<BatchCall>& calls,
+                                              bool stop_on_error = false);
+  // Creates the files `names` in `parent` with `node` options, one
+  // `meta.createat` each, in one batch (so at most kMaxBatchCalls names).
+  Result<std::vector<Result<meta::Attr>>> CreateBatch(meta::InodeId parent,
+                                                      std::span<const std::string> names,
+                                                      const meta::NodeOptions& node = {});
+
   // Leases this client renews (pins and uploads), for tests.
   size_t held_leases() const;
 
@@ -137,6 +156,8 @@ class RemoteMetadata final : public fs::Metadata {
   Status InvokeStatus(std::string_view method, const Json& args);
   void Renew();
   void Track(uint64_t lease);
+  // Tracks the lease a successful batch call of `method` took, if any.
+  void TrackBatchResult(std::string_view method, const Json& value);
   void Untrack(uint64_t lease);
 
   std::unique_ptr<rpc::Client> client_;

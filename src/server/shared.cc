@@ -84,6 +84,9 @@ Result<std::unique_ptr<Attachment>> Acquire(const ShareOptions& options,
       if (options.serve && !embedded.read_only) {
         HolderOptions holder = options.holder;
         if (holder.methods.store_info.is_null()) holder.methods.store_info = StoreInfo(embedded);
+        // Without an fsync per commit, namespace changes are cheap enough
+        // to answer on the event loop.
+        holder.methods.inline_mutations = embedded.durability != fs::Durability::kSync;
         NOKV_ASSIGN_OR_RETURN(
             attachment->holder,
             Holder::Start(dir, attachment->metadata.get(), attachment->store, std::move(holder)));

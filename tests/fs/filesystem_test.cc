@@ -63,8 +63,10 @@ Result<std::unique_ptr<Filesystem>> OpenRemote(const std::string& dir, bool tcp,
   server::AddBlockMethods(served->local->store(), &method_options);
   served->methods =
       std::make_unique<server::MetadataMethods>(served->local->metadata(), method_options);
-  served->rpc = std::make_unique<rpc::Server>(rpc::ServerOptions{},
-                                              server::MetadataHandler(served->methods.get()));
+  rpc::ServerOptions rpc_options;  // dispatch as `nokv serve` does
+  rpc_options.run_inline = server::MetadataInlinePredicate(served->methods.get());
+  served->rpc =
+      std::make_unique<rpc::Server>(rpc_options, server::MetadataHandler(served->methods.get()));
   NOKV_ASSIGN_OR_RETURN(rpc::Address address,
                         served->rpc->Listen(tcp ? "127.0.0.1:0" : "unix:" + dir + "/test.sock"));
   NOKV_RETURN_IF_ERROR(served->rpc->Start());

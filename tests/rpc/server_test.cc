@@ -192,6 +192,57 @@ TEST_F(RpcServerTest, InlineHandlersRunOnTheEventLoopWithoutWorkers) {
   EXPECT_EQ(calls.load(), 50);
 }
 
+TEST_F(RpcServerTest, InlineMethodsAnswerWhileEveryWorkerIsStuck) {
+  ServerOptions options;
+  options.worker_threads = 1;
+  options.run_inline = [](std::string_view method) { return method == "fast"; };
+  std::mutex mu;
+  std::condition_variable cv;
+  bool slow_entered = false;
+  bool release_slow = false;
+  std::thread::id slow_thread;
+  std::thread::id fast_thread;
+  Start(options, [&](Request request, Responder responder) {
+    std::unique_lock<std::mutex> lock(mu);
+    if (request.method == "fast") {
+      fast_thread = std::this_thread::get_id();
+      lock.unlock();
+      return responder.Respond(Status::Ok(), "quick");
+    }
+    slow_thread = std::this_thread::get_id();
+    slow_entered = true;
+    cv.notify_all();
+    cv.wait_for(lock, kTestWait, [&] { return release_slow; });
+    lock.unlock();
+    responder.Respond(Status::Ok(), "late");
+  });
+  auto client = MustConnect(unix_);
+  ASSERT_TRUE(client);
+  // Two slow calls: one holds the only worker, the other queues behind it.
+  std::atomic<int> slow_done{0};
+  for (int i = 0; i < 2; ++i) {
+    client->CallAsync("slow", "", DeadlineIn(kTestWait), [&](Result<Response> r) {
+      if (r.ok() && r->payload == "late") ++slow_done;
+    });
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, kTestWait, [&] { return slow_entered; }));
+  }
+  auto fast = client->Call("fast", "", DeadlineIn(kTestWait));
+  ASSERT_TRUE(fast.ok()) << fast.status().ToString();
+  EXPECT_EQ(fast->payload, "quick");
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(slow_done.load(), 0) << "the fast call answered while the worker was stuck";
+    EXPECT_NE(fast_thread, slow_thread);
+    release_slow = true;
+  }
+  cv.notify_all();
+  EXPECT_TRUE(WaitUntil([&] { return slow_done.load() == 2; }));
+  EXPECT_EQ(server_->Stats().requests_in_flight, 0u);
+}
+
 TEST(RpcServerOptionsTest, LimitsThatCouldNeverServeAreRefusedAtStart) {
   nokv::testing::TempDir dir;
   for (int which = 0; which < 3; ++which) {

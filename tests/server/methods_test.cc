@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "memory_fs.h"
+#include "server/batch.h"
 #include "test_dir.h"
 
 namespace nokv::server {
@@ -111,6 +112,98 @@ TEST_F(MethodsTest, VerbsRunInTheServerWithTheirScope) {
   EXPECT_TRUE(Call("meta.verb_scope", {{"scope", ToWire(scope)}}).ok());
   scope.root = "/missing";
   EXPECT_EQ(Call("meta.verb_scope", {{"scope", ToWire(scope)}}).status().code(), Code::kNotFound);
+}
+
+// The code of a batch answer's item `i` (0 = OK).
+uint64_t ItemCode(const Json& items, size_t i) { return items.at(i).at("c").get<uint64_t>(); }
+
+TEST_F(MethodsTest, BatchRunsItsCallsInOrderEachOnItsOwn) {
+  Json calls = Json::array({
+      {{"method", "meta.mkdir"}, {"args", {{"path", "/a"}}}},
+      {{"method", "meta.mkdir"}, {"args", {{"path", "/a"}}}},  // fails: exists
+      {{"method", "meta.stat"}, {"args", {{"path", "/a"}}}},   // sees the first call
+      {{"method", "meta.nope"}},
+      {{"method", "meta.mkdir"}, {"args", {{"path", "/b"}}}},  // runs despite the failures
+  });
+  auto items = Call("meta.batch", {{"calls", calls}});
+  ASSERT_TRUE(items.ok()) << items.status().ToString();
+  ASSERT_EQ(items->size(), 5u);
+  EXPECT_EQ(ItemCode(*items, 0), 0u);
+  EXPECT_EQ(ItemCode(*items, 1), static_cast<uint64_t>(Code::kAlreadyExists));
+  EXPECT_EQ(ItemCode(*items, 2), 0u);
+  auto attr = FromWire<meta::Attr>(items->at(2).at("v"));
+  ASSERT_TRUE(attr.ok()) << attr.status().ToString();
+  EXPECT_EQ(attr->type, meta::FileType::kDirectory);
+  EXPECT_EQ(ItemCode(*items, 3), static_cast<uint64_t>(Code::kNotSupported));
+  EXPECT_EQ(ItemCode(*items, 4), 0u);
+  EXPECT_TRUE(Call("meta.stat", {{"path", "/b"}}).ok());
+  // Each call is counted as its own method, like a single call.
+  EXPECT_EQ(methods_->counters().at("meta.mkdir").calls.load(), 3u);
+  EXPECT_EQ(methods_->counters().at("meta.mkdir").errors.load(), 1u);
+}
+
+TEST_F(MethodsTest, BatchStopsAtTheFirstFailureOnlyWhenAsked) {
+  Json calls = Json::array({
+      {{"method", "meta.mkdir"}, {"args", {{"path", "/x/y"}}}},  // fails: no /x
+      {{"method", "meta.mkdir"}, {"args", {{"path", "/z"}}}},
+  });
+  auto items = Call("meta.batch", {{"calls", calls}, {"stop_on_error", true}});
+  ASSERT_TRUE(items.ok()) << items.status().ToString();
+  EXPECT_EQ(ItemCode(*items, 0), static_cast<uint64_t>(Code::kNotFound));
+  EXPECT_EQ(ItemCode(*items, 1), static_cast<uint64_t>(Code::kCancelled));
+  EXPECT_EQ(Call("meta.stat", {{"path", "/z"}}).status().code(), Code::kNotFound);
+}
+
+TEST_F(MethodsTest, BatchRefusesTooManyCallsNestingAndLongPolls) {
+  Json many = Json::array();
+  for (size_t i = 0; i <= kMaxBatchCalls; ++i) {
+    many.push_back({{"method", "meta.mkdir"}, {"args", {{"path", "/m" + std::to_string(i)}}}});
+  }
+  EXPECT_EQ(Call("meta.batch", {{"calls", many}}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Call("meta.stat", {{"path", "/m0"}}).status().code(), Code::kNotFound)
+      << "a refused batch runs none of its calls";
+  EXPECT_EQ(Call("meta.batch", {{"calls", "x"}}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Call("meta.batch", {{"calls", Json::array()}, {"stop_on_error", 1}}).status().code(),
+            Code::kInvalidArgument);
+  Json odd = Json::array({
+      {{"method", "meta.batch"}, {"args", {{"calls", Json::array()}}}},
+      {{"method", "meta.watch"}, {"args", {{"path", "/"}, {"wait_ms", 1000}}}},
+      {{"args", Json::object()}},
+      "meta.stat",
+  });
+  auto items = Call("meta.batch", {{"calls", odd}});
+  ASSERT_TRUE(items.ok()) << items.status().ToString();
+  EXPECT_EQ(ItemCode(*items, 0), static_cast<uint64_t>(Code::kNotSupported));
+  EXPECT_EQ(ItemCode(*items, 1), static_cast<uint64_t>(Code::kNotSupported));
+  EXPECT_EQ(ItemCode(*items, 2), static_cast<uint64_t>(Code::kInvalidArgument));
+  EXPECT_EQ(ItemCode(*items, 3), static_cast<uint64_t>(Code::kInvalidArgument));
+}
+
+TEST_F(MethodsTest, PinsTakenInABatchAreLeases) {
+  Json calls = Json::array({{{"method", "meta.pin"}}, {{"method", "meta.begin_upload"}}});
+  auto items = Call("meta.batch", {{"calls", calls}});
+  ASSERT_TRUE(items.ok()) << items.status().ToString();
+  EXPECT_EQ(methods_->leases(), 2u);
+  now_ += std::chrono::seconds(61);
+  EXPECT_EQ(methods_->ReleaseExpired(), 2u);
+}
+
+TEST_F(MethodsTest, OnlyCheapMethodsRunInline) {
+  EXPECT_TRUE(methods_->RunsInline("meta.stat"));
+  EXPECT_TRUE(methods_->RunsInline("meta.lookup"));
+  EXPECT_TRUE(methods_->RunsInline("meta.readdir"));
+  EXPECT_FALSE(methods_->RunsInline("meta.createat")) << "mutations wait for fsync by default";
+  for (const char* slow : {"meta.watch", "meta.batch", "meta.publish", "meta.gc", "meta.checkpoint",
+                           "meta.verb", "meta.nope"}) {
+    EXPECT_FALSE(methods_->RunsInline(slow)) << slow;
+  }
+  MethodOptions options;
+  options.inline_mutations = true;
+  MetadataMethods no_fsync(fs_->metadata(), options);
+  EXPECT_TRUE(no_fsync.RunsInline("meta.createat"));
+  EXPECT_TRUE(no_fsync.RunsInline("meta.unlinkat"));
+  EXPECT_FALSE(no_fsync.RunsInline("meta.publish"));
+  EXPECT_FALSE(no_fsync.RunsInline("meta.watch"));
 }
 
 }  // namespace
