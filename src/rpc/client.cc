@@ -61,9 +61,14 @@ void Client::CallAsync(std::string_view method, std::string_view payload, Deadli
 
 Result<Response> Client::Call(std::string_view method, std::string_view payload,
                               Deadline deadline) {
+  return Call(method, payload, deadline, nullptr);
+}
+
+Result<Response> Client::Call(std::string_view method, std::string_view payload, Deadline deadline,
+                              const std::atomic<bool>* cancelled) {
   std::shared_ptr<ClientConnection> connection = Current();
   if (!connection) return Status::Unavailable("rpc: not connected");
-  return connection->CallSync(method, payload, deadline);
+  return connection->CallSync(method, payload, deadline, cancelled);
 }
 
 }  // namespace nokv::rpc

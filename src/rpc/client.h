@@ -18,6 +18,7 @@
 // not block, make a synchronous Call, call Reconnect or destroy the Client.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -77,6 +78,10 @@ class Client {
   // call), TimedOut, TooLarge (the request exceeds the server's frame cap),
   // InvalidArgument (method longer than 255 bytes).
   Result<Response> Call(std::string_view method, std::string_view payload, Deadline deadline);
+  // Same; fails with Cancelled (and sends the server a cancel, which sets
+  // the request's Responder::cancelled()) soon after `*cancelled` is set.
+  Result<Response> Call(std::string_view method, std::string_view payload, Deadline deadline,
+                        const std::atomic<bool>* cancelled);
 
   // Same, without waiting: `done` runs exactly once with the outcome.
   void CallAsync(std::string_view method, std::string_view payload, Deadline deadline,

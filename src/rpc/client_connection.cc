@@ -139,7 +139,12 @@ void ClientConnection::CallAsync(std::string_view method, std::string_view paylo
 }
 
 Result<Response> ClientConnection::CallSync(std::string_view method, std::string_view payload,
-                                            Deadline deadline) {
+                                            Deadline deadline, const std::atomic<bool>* cancelled) {
+  // How often a cancellable call looks at its flag while it waits.
+  constexpr std::chrono::milliseconds kCancelCheck{20};
+  auto wake_by = [&] {
+    return cancelled == nullptr ? deadline : std::min<Deadline>(deadline, DeadlineIn(kCancelCheck));
+  };
   SyncWaiter me;
   // The callback notifies under mu_, so `me` outlives its last use.
   uint64_t id = Begin(
@@ -152,10 +157,20 @@ Result<Response> ClientConnection::CallSync(std::string_view method, std::string
       false);
   std::unique_lock<std::mutex> lock(mu_);
   while (!me.result.has_value()) {
+    if (cancelled != nullptr && cancelled->load()) {
+      lock.unlock();
+      CallCallback done;
+      if (Take(id, &done)) {
+        done(Status::Cancelled("rpc: call to " + label_ + " cancelled by the caller"));
+        SendCancel(id);
+      }
+      lock.lock();
+      continue;
+    }
     if (!reading_ && broken_.ok() && !closing_) {
       reading_ = true;
       lock.unlock();
-      ReadOnce(deadline);
+      ReadOnce(wake_by());
       lock.lock();
       reading_ = false;
       HandOffToken();
@@ -172,7 +187,7 @@ Result<Response> ClientConnection::CallSync(std::string_view method, std::string
       continue;
     }
     token_waiters_.push_back(&me);
-    me.cv.wait_until(lock, deadline);
+    me.cv.wait_until(lock, wake_by());
     token_waiters_.erase(std::find(token_waiters_.begin(), token_waiters_.end(), &me));
   }
   // Woken for the token but leaving with a result: pass the token on.

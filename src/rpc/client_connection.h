@@ -38,7 +38,10 @@ class ClientConnection {
   ~ClientConnection();
 
   // Blocks until the response or the deadline; may read the socket itself.
-  Result<Response> CallSync(std::string_view method, std::string_view payload, Deadline deadline);
+  // When `cancelled` becomes true first, fails with Cancelled and sends the
+  // server a cancel (checked every kCancelCheck).
+  Result<Response> CallSync(std::string_view method, std::string_view payload, Deadline deadline,
+                            const std::atomic<bool>* cancelled = nullptr);
   void CallAsync(std::string_view method, std::string_view payload, Deadline deadline,
                  CallCallback done);
   // True once the connection dropped; notices a close by the server even

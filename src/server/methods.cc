@@ -51,6 +51,8 @@ MetadataMethods::MetadataMethods(fs::Metadata* backend, MethodOptions options)
   Register();
   for (const auto& [name, method] : options_.extra_methods) methods_.emplace(name, method);
   for (const auto& [name, method] : methods_) counters_.try_emplace(name);
+  for (const auto& [name, method] : cancellable_) counters_.try_emplace(name);
+  hub_ = std::make_unique<WatchHub>(backend_);
   for (const char* name : kInlineReads) inline_.emplace(name);
   if (options_.inline_mutations) {
     for (const char* name : kInlineMutations) inline_.emplace(name);
@@ -120,16 +122,18 @@ size_t MetadataMethods::leases() const {
   return leases_.size();
 }
 
-Result<Json> MetadataMethods::Handle(std::string_view method, const Json& args) {
+Result<Json> MetadataMethods::Handle(std::string_view method, const Json& args,
+                                     const std::atomic<bool>* cancelled) {
   if (Now().time_since_epoch().count() >= next_sweep_.load(std::memory_order_relaxed)) {
     ReleaseExpired();
   }
   auto it = methods_.find(method);
-  if (it == methods_.end()) {
+  auto verb = it == methods_.end() ? cancellable_.find(method) : cancellable_.end();
+  if (it == methods_.end() && verb == cancellable_.end()) {
     return Status::NotSupported("unknown method '" + std::string(method) + "'");
   }
   auto start = std::chrono::steady_clock::now();
-  Result<Json> result = it->second(args);
+  Result<Json> result = it != methods_.end() ? it->second(args) : verb->second(args, cancelled);
   auto nanos =
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
           .count();
@@ -528,14 +532,61 @@ void MetadataMethods::Register() {
     NOKV_RETURN_IF_ERROR(a.status());
     return Done(m->CheckVerbScope(scope));
   });
-  add("meta.verb", [m](const Json& j) -> Result<Json> {
-    ArgReader a(j);
-    auto verb = a.String("verb");
-    auto scope = a.Value<query::ServiceOptions>("scope", true);
-    NOKV_RETURN_IF_ERROR(a.status());
-    Json args = j.contains("args") ? j["args"] : Json::object();
-    return m->CallVerb(verb, args, scope, {});
-  });
+  cancellable_.emplace("meta.verb",
+                       [m](const Json& j, const std::atomic<bool>* cancelled) -> Result<Json> {
+                         ArgReader a(j);
+                         auto verb = a.String("verb");
+                         auto scope = a.Value<query::ServiceOptions>("scope", true);
+                         NOKV_RETURN_IF_ERROR(a.status());
+                         Json args = j.contains("args") ? j["args"] : Json::object();
+                         query::CallControl control;
+                         control.cancelled = cancelled;
+                         return m->CallVerb(verb, args, scope, control);
+                       });
+}
+
+namespace {
+void Reply(rpc::Responder& responder, const Result<Json>& result) {
+  if (!result.ok()) {
+    responder.Respond(result.status());
+    return;
+  }
+  responder.Respond(Status::Ok(), rpc::EncodePayload(*result));
+}
+}  // namespace
+
+void MetadataMethods::Answer(std::string_view method, const Json& args, rpc::Responder responder) {
+  if (method == "meta.watch" && args.is_object()) {
+    // Whatever is there now, without waiting (counted as one call).
+    Json now = args;
+    now["wait_ms"] = 0;
+    auto result = Handle(method, now);
+    ArgReader a(args);
+    auto wait_ms = a.OptU64("wait_ms", 0);
+    bool empty = result.ok() && result->contains("e") && (*result)["e"].empty();
+    if (!a.status().ok() || !empty || wait_ms == 0) return Reply(responder, result);
+    WatchPoll poll;
+    poll.path = args.value("path", std::string());
+    poll.cursor = (*result).value("next", std::string());
+    poll.limit = std::min<uint64_t>(a.OptU64("limit", 1000), 100'000);
+    poll.deadline = std::chrono::steady_clock::now() +
+                    std::min<std::chrono::milliseconds>(std::chrono::milliseconds(wait_ms),
+                                                        options_.max_watch_wait);
+    poll.cancelled = [responder] { return responder.cancelled(); };
+    poll.answer = [responder](Result<meta::EventPage> page) mutable {
+      if (!page.ok()) return Reply(responder, page.status());
+      Reply(responder, ToWire(*page));
+    };
+    hub_->Park(std::move(poll));
+    return;
+  }
+  if (cancellable_.contains(method)) {
+    // The flag outlives the call: the transport may run the callback later.
+    auto cancelled = std::make_shared<std::atomic<bool>>(false);
+    responder.OnCancel([cancelled] { cancelled->store(true); });
+    return Reply(responder, Handle(method, args, cancelled.get()));
+  }
+  Reply(responder, Handle(method, args));
 }
 
 rpc::Handler MetadataHandler(MetadataMethods* methods) {
@@ -545,12 +596,7 @@ rpc::Handler MetadataHandler(MetadataMethods* methods) {
       responder.Respond(args.status());
       return;
     }
-    auto result = methods->Handle(request.method, *args);
-    if (!result.ok()) {
-      responder.Respond(result.status());
-      return;
-    }
-    responder.Respond(Status::Ok(), rpc::EncodePayload(*result));
+    methods->Answer(request.method, *args, std::move(responder));
   };
 }
 

@@ -16,6 +16,7 @@
 #include <functional>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -23,6 +24,7 @@
 #include "fs/metadata.h"
 #include "rpc/server.h"
 #include "server/codec.h"
+#include "server/watch_hub.h"
 
 namespace nokv::server {
 
@@ -66,7 +68,16 @@ class MetadataMethods {
   ~MetadataMethods();
 
   // Runs `method` with `args`; the result to send, or the error status.
-  Result<Json> Handle(std::string_view method, const Json& args);
+  // A verb stops early (a "cancelled" error) once `*cancelled` is set.
+  Result<Json> Handle(std::string_view method, const Json& args,
+                      const std::atomic<bool>* cancelled = nullptr);
+
+  // Answers `method` through `responder`, now or later: a watch long poll
+  // with nothing to report yet waits in the WatchHub instead of holding a
+  // worker thread, and a verb stops when the client cancels the request.
+  void Answer(std::string_view method, const Json& args, rpc::Responder responder);
+  // Watch long polls waiting for an event.
+  size_t parked_watches() const { return hub_->parked(); }
 
   // True for methods cheap enough to run on the transport's event loop
   // (rpc::ServerOptions::run_inline): reads that never wait for I/O (stat,
@@ -85,6 +96,8 @@ class MetadataMethods {
 
  private:
   using Method = std::function<Result<Json>(const Json& args)>;
+  using CancellableMethod =
+      std::function<Result<Json>(const Json& args, const std::atomic<bool>* cancelled)>;
   enum class LeaseKind { kPin, kUpload };
   struct Lease {
     LeaseKind kind;
@@ -100,14 +113,17 @@ class MetadataMethods {
   fs::Metadata* backend_;
   MethodOptions options_;
   std::map<std::string, Method, std::less<>> methods_;
-  std::map<std::string, MethodCounters, std::less<>> counters_;  // same keys as methods_
-  std::set<std::string, std::less<>> inline_;                    // fixed at construction
+  std::map<std::string, CancellableMethod, std::less<>> cancellable_;  // the verbs
+  // Same keys as methods_ and cancellable_.
+  std::map<std::string, MethodCounters, std::less<>> counters_;
+  std::set<std::string, std::less<>> inline_;  // fixed at construction
 
   mutable std::mutex mu_;
   std::map<uint64_t, Lease> leases_;  // guarded by mu_ (pin and upload ids differ)
   // When Handle next sweeps expired leases (steady-clock ticks): read on every
   // call without taking mu_.
   std::atomic<std::chrono::steady_clock::rep> next_sweep_{0};
+  std::unique_ptr<WatchHub> hub_;  // last: stops first
 };
 
 // The transport handler that answers `meta.*` requests with `methods`

@@ -63,7 +63,8 @@ size_t RemoteMetadata::held_leases() const {
 }
 
 Result<Json> RemoteMetadata::Invoke(std::string_view method, const Json& args, Retry retry,
-                                    std::chrono::milliseconds extra_wait) {
+                                    std::chrono::milliseconds extra_wait,
+                                    const std::atomic<bool>* cancelled) {
   std::string payload = rpc::EncodePayload(args);
   for (int attempt = 0;; ++attempt) {
     if (!client_->connected()) {
@@ -71,8 +72,8 @@ Result<Json> RemoteMetadata::Invoke(std::string_view method, const Json& args, R
         return Status(s.code(), s.message(), Reason::kNotSent);
       }
     }
-    auto response =
-        client_->Call(method, payload, rpc::DeadlineIn(options_.call_timeout + extra_wait));
+    auto response = client_->Call(method, payload,
+                                  rpc::DeadlineIn(options_.call_timeout + extra_wait), cancelled);
     if (!response.ok()) {
       if (response.status().code() == Code::kUnavailable && retry == Retry::kOnce && attempt == 0) {
         continue;
@@ -452,9 +453,11 @@ Status RemoteMetadata::CheckVerbScope(const query::ServiceOptions& scope) {
 
 nlohmann::json RemoteMetadata::CallVerb(std::string_view verb, const nlohmann::json& args,
                                         const query::ServiceOptions& scope,
-                                        const query::CallControl&) {
-  auto result =
-      Invoke("meta.verb", {{"verb", verb}, {"args", args}, {"scope", ToWire(scope)}}, Retry::kOnce);
+                                        const query::CallControl& control) {
+  // A cancel reaches the server, which stops the verb (its Responder is
+  // cancelled); the caller gets "cancelled" at once either way.
+  auto result = Invoke("meta.verb", {{"verb", verb}, {"args", args}, {"scope", ToWire(scope)}},
+                       Retry::kOnce, {}, control.cancelled);
   if (!result.ok()) return query::FromStatus(result.status()).ToJson();
   return std::move(result).value();
 }

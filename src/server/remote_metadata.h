@@ -150,7 +150,8 @@ class RemoteMetadata final : public fs::Metadata {
   // One call: arguments in, result out; transport errors and the server's
   // status become the Result's error.
   Result<Json> Invoke(std::string_view method, const Json& args, Retry retry,
-                      std::chrono::milliseconds extra_wait = {});
+                      std::chrono::milliseconds extra_wait = {},
+                      const std::atomic<bool>* cancelled = nullptr);
   template <typename T>
   Result<T> InvokeAs(std::string_view method, const Json& args, Retry retry);
   Status InvokeStatus(std::string_view method, const Json& args);
