@@ -1,6 +1,10 @@
 // Address parsing and printing.
 #include "rpc/address.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/un.h>
 
 #include <charconv>
@@ -64,6 +68,27 @@ Result<Address> ParseAddress(std::string_view text) {
   if (text.starts_with("/")) return ParseUnix(text);
   if (text.starts_with("tcp:")) return ParseTcp(text.substr(4));
   return ParseTcp(text);
+}
+
+bool HostIsLoopback(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (host.empty() || ::getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0) return false;
+  bool loopback = found != nullptr;
+  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    if (a->ai_family == AF_INET) {
+      uint32_t ip = ntohl(reinterpret_cast<const sockaddr_in*>(a->ai_addr)->sin_addr.s_addr);
+      loopback &= (ip >> 24) == 127;
+    } else if (a->ai_family == AF_INET6) {
+      loopback &=
+          IN6_IS_ADDR_LOOPBACK(&reinterpret_cast<const sockaddr_in6*>(a->ai_addr)->sin6_addr) != 0;
+    } else {
+      loopback = false;
+    }
+  }
+  ::freeaddrinfo(found);
+  return loopback;
 }
 
 }  // namespace nokv::rpc

@@ -36,4 +36,10 @@ struct Address {
 // bytes sockaddr_un holds.
 Result<Address> ParseAddress(std::string_view text);
 
+// True when `host` names only loopback addresses (127.0.0.0/8, ::1): every
+// address it resolves to is one. A name that does not resolve is not
+// loopback. For listeners that bind by name (the HTTP control plane); the
+// RPC server checks the address it actually bound.
+bool HostIsLoopback(const std::string& host);
+
 }  // namespace nokv::rpc

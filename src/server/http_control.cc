@@ -6,15 +6,12 @@
 #include <chrono>
 #include <sstream>
 
+#include "rpc/address.h"
 #include "rpc/auth.h"
 #include "server/metrics.h"
 
 namespace nokv::server {
 namespace {
-
-bool IsLoopbackHost(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
 
 int64_t UnixNanos() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -37,7 +34,8 @@ HttpControl::HttpControl(fs::Metadata* metadata, MetadataMethods* methods, rpc::
 HttpControl::~HttpControl() { Stop(); }
 
 Result<int> HttpControl::Listen(const std::string& host, int port) {
-  if (!IsLoopbackHost(host) && token_.empty()) {
+  // By what the name resolves to: "127.example.com" is not loopback.
+  if (!rpc::HostIsLoopback(host) && token_.empty()) {
     return Status::PermissionDenied("an HTTP listener on " + host +
                                     " needs a token (--token-file or NOKV_TOKEN)");
   }

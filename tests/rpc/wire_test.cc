@@ -314,5 +314,18 @@ TEST(AuthTest, TokenFromEnvironment) {
   EXPECT_EQ(missing.status().code(), Code::kNotFound);
 }
 
+TEST(AddressTest, LoopbackIsWhatANameResolvesTo) {
+  EXPECT_TRUE(HostIsLoopback("127.0.0.1"));
+  EXPECT_TRUE(HostIsLoopback("127.8.9.10"));
+  EXPECT_TRUE(HostIsLoopback("::1"));
+  EXPECT_TRUE(HostIsLoopback("localhost"));
+  EXPECT_FALSE(HostIsLoopback("0.0.0.0"));
+  EXPECT_FALSE(HostIsLoopback("10.1.2.3"));
+  EXPECT_FALSE(HostIsLoopback("::"));
+  // Spelt like loopback, but a name that resolves elsewhere (or not at all).
+  EXPECT_FALSE(HostIsLoopback("127.0.0.1.nip.invalid"));
+  EXPECT_FALSE(HostIsLoopback(""));
+}
+
 }  // namespace
 }  // namespace nokv::rpc

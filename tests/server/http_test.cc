@@ -179,6 +179,10 @@ TEST_F(HttpControlTest, MaintenanceNeedsTheTokenAndPost) {
 TEST(HttpControlListenTest, OffLoopbackNeedsAToken) {
   HttpControl http(nullptr, nullptr, nullptr, "");
   EXPECT_EQ(http.Listen("0.0.0.0", 0).status().code(), Code::kPermissionDenied);
+  // Judged by what a name resolves to, not by how it is spelt.
+  EXPECT_EQ(http.Listen("127.0.0.1.nip.invalid", 0).status().code(), Code::kPermissionDenied);
+  auto loopback = http.Listen("localhost", 0);
+  EXPECT_TRUE(loopback.ok()) << loopback.status().ToString();
 }
 
 }  // namespace
