@@ -18,6 +18,16 @@ struct RunResult {
   std::string err;
 };
 
+// In a forked child: replaces the process with `argv` (argv[0] is the
+// program; execvp looks it up on PATH when it has no slash).
+[[noreturn]] inline void ExecProgram(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  execvp(args[0], args.data());
+  _exit(127);
+}
+
 // Runs `argv` (argv[0] is the program) with `input` on stdin.
 inline RunResult RunProgram(const std::vector<std::string>& argv, const std::string& input = {},
                             const std::string& cwd = {}) {
@@ -30,11 +40,7 @@ inline RunResult RunProgram(const std::vector<std::string>& argv, const std::str
     dup2(err[1], 2);
     for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) close(fd);
     if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(127);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
+    ExecProgram(argv);
   }
   close(in[0]);
   close(out[1]);

@@ -32,11 +32,7 @@ class ChildProcess {
       dup2(pipe_fds[1], watch_stdout ? 1 : 2);
       close(pipe_fds[0]);
       close(pipe_fds[1]);
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      execvp(args[0], args.data());
-      _exit(127);
+      ExecProgram(argv);
     }
     close(pipe_fds[1]);
     err_ = pipe_fds[0];

@@ -42,11 +42,7 @@ class Interactive {
       int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       dup2(err, 2);
       for (int fd : {in[0], in[1], out[0], out[1], err}) close(fd);
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      execv(args[0], args.data());
-      _exit(127);
+      ExecProgram(argv);
     }
     close(in[0]);
     close(out[1]);

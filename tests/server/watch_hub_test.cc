@@ -13,7 +13,7 @@
 #include <optional>
 #include <thread>
 
-#include "fs/embedded.h"
+#include "memory_fs.h"
 #include "rpc/client.h"
 #include "rpc/payload.h"
 #include "server/methods.h"
@@ -28,12 +28,7 @@ constexpr std::chrono::seconds kTestWait{10};
 class WatchHubTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    fs::EmbeddedOptions embedded;
-    embedded.data_dir = dir_.path();
-    embedded.store.kind = fs::StoreConfig::Kind::kMemory;
-    embedded.durability = fs::Durability::kNone;
-    embedded.create_if_missing = true;
-    auto opened = fs::OpenEmbedded(embedded);
+    auto opened = OpenMemoryFs(dir_.path());
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     fs_ = std::move(opened).value();
     methods_ = std::make_unique<MetadataMethods>(fs_->metadata());
