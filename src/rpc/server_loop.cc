@@ -180,7 +180,12 @@ void EventLoop::Run() {
         Kill(c);
         continue;
       }
-      if (what & EPOLLOUT) Flush(c);
+      if (what & EPOLLOUT) {
+        Flush(c);
+        // Paused for its queued answers: once the client drained them,
+        // nothing else may come to resume reading (nothing left in flight).
+        if (!c->dead && c->read_paused) ProcessFrames(c);
+      }
       if ((what & EPOLLIN) && !c->dead) OnReadable(c);
     }
     DeliverCompletions();
