@@ -49,6 +49,7 @@ Result<Json> EncodedList(Result<std::vector<T>> result) {
 MetadataMethods::MetadataMethods(fs::Metadata* backend, MethodOptions options)
     : backend_(backend), options_(std::move(options)) {
   Register();
+  RegisterFast();
   for (const auto& [name, method] : options_.extra_methods) methods_.emplace(name, method);
   for (const auto& [name, method] : methods_) counters_.try_emplace(name);
   for (const char* name : kInlineReads) inline_.emplace(name);
@@ -120,28 +121,57 @@ size_t MetadataMethods::leases() const {
   return leases_.size();
 }
 
-Result<Json> MetadataMethods::Handle(std::string_view method, const Json& args) {
+void MetadataMethods::MaybeSweep() {
   if (Now().time_since_epoch().count() >= next_sweep_.load(std::memory_order_relaxed)) {
     ReleaseExpired();
   }
+}
+
+void MetadataMethods::Count(std::string_view method, std::chrono::steady_clock::time_point start,
+                            bool ok) {
+  auto nanos =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+          .count();
+  MethodCounters& c = counters_.find(method)->second;
+  c.calls.fetch_add(1, std::memory_order_relaxed);
+  if (!ok) c.errors.fetch_add(1, std::memory_order_relaxed);
+  c.nanos.fetch_add(static_cast<uint64_t>(nanos), std::memory_order_relaxed);
+  double seconds = static_cast<double>(nanos) / 1e9;
+  size_t bucket = 0;
+  while (bucket < std::size(kLatencyBounds) && seconds > kLatencyBounds[bucket]) ++bucket;
+  c.buckets[bucket].fetch_add(1, std::memory_order_relaxed);
+}
+
+Result<Json> MetadataMethods::Handle(std::string_view method, const Json& args) {
+  MaybeSweep();
   auto it = methods_.find(method);
   if (it == methods_.end()) {
     return Status::NotSupported("unknown method '" + std::string(method) + "'");
   }
   auto start = std::chrono::steady_clock::now();
   Result<Json> result = it->second(args);
-  auto nanos =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-          .count();
-  MethodCounters& c = counters_.find(method)->second;
-  c.calls.fetch_add(1, std::memory_order_relaxed);
-  if (!result.ok()) c.errors.fetch_add(1, std::memory_order_relaxed);
-  c.nanos.fetch_add(static_cast<uint64_t>(nanos), std::memory_order_relaxed);
-  double seconds = static_cast<double>(nanos) / 1e9;
-  size_t bucket = 0;
-  while (bucket < std::size(kLatencyBounds) && seconds > kLatencyBounds[bucket]) ++bucket;
-  c.buckets[bucket].fetch_add(1, std::memory_order_relaxed);
+  Count(method, start, result.ok());
   return result;
+}
+
+Result<std::string> MetadataMethods::HandlePayload(std::string_view method,
+                                                   std::string_view payload) {
+  FastResult fast;
+  auto start = std::chrono::steady_clock::now();
+  if (method == "meta.batch") {
+    MaybeSweep();
+    fast = FastBatch(payload);  // each call is counted under its own method too
+  } else if (auto it = fast_.find(method); it != fast_.end()) {
+    MaybeSweep();
+    fast = RunFast(it->second, payload);
+  }
+  if (fast) {
+    Count(method, start, fast->ok());
+    return std::move(*fast);
+  }
+  NOKV_ASSIGN_OR_RETURN(Json args, rpc::DecodePayload(payload));
+  NOKV_ASSIGN_OR_RETURN(Json result, Handle(method, args));
+  return rpc::EncodePayload(result);
 }
 
 void MetadataMethods::Register() {
@@ -540,17 +570,12 @@ void MetadataMethods::Register() {
 
 rpc::Handler MetadataHandler(MetadataMethods* methods) {
   return [methods](rpc::Request request, rpc::Responder responder) {
-    auto args = rpc::DecodePayload(request.payload);
-    if (!args.ok()) {
-      responder.Respond(args.status());
-      return;
-    }
-    auto result = methods->Handle(request.method, *args);
+    Result<std::string> result = methods->HandlePayload(request.method, request.payload);
     if (!result.ok()) {
       responder.Respond(result.status());
       return;
     }
-    responder.Respond(Status::Ok(), rpc::EncodePayload(*result));
+    responder.Respond(Status::Ok(), std::move(result).value());
   };
 }
 

@@ -17,6 +17,7 @@
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -59,6 +60,11 @@ struct MethodCounters {
   std::array<std::atomic<uint64_t>, kLatencyBuckets> buckets{};
 };
 
+// A method's answer computed straight from its MessagePack payload, or
+// nullopt when that form does not take the payload (then nothing ran).
+using FastResult = std::optional<Result<std::string>>;
+struct FastArgs;
+
 class MetadataMethods {
  public:
   // `backend` must outlive this object.
@@ -67,6 +73,14 @@ class MetadataMethods {
 
   // Runs `method` with `args`; the result to send, or the error status.
   Result<Json> Handle(std::string_view method, const Json& args);
+
+  // Runs `method` on its MessagePack-encoded arguments (empty: none) and
+  // answers the MessagePack-encoded result. The hot methods (stat, getattr,
+  // lookup, readdir, createat, mkdirat, pin, open, unpin, batch) read and
+  // write their payloads directly (fast_methods.cc); every other method, and
+  // any payload those do not take, is decoded and run by Handle, so the
+  // answer is the same either way. Errors as Handle, plus rpc::DecodePayload's.
+  Result<std::string> HandlePayload(std::string_view method, std::string_view payload);
 
   // True for methods cheap enough to run on the transport's event loop
   // (rpc::ServerOptions::run_inline): reads that never wait for I/O (stat,
@@ -85,6 +99,7 @@ class MetadataMethods {
 
  private:
   using Method = std::function<Result<Json>(const Json& args)>;
+  using FastMethod = std::function<FastResult(const FastArgs& args)>;
   enum class LeaseKind { kPin, kUpload };
   struct Lease {
     LeaseKind kind;
@@ -96,10 +111,16 @@ class MetadataMethods {
   // False when `id` is not a live lease of `kind` (then nothing is released).
   bool Drop(LeaseKind kind, uint64_t id);
   void Register();
+  void RegisterFast();  // fast_methods.cc
+  FastResult RunFast(const FastMethod& method, std::string_view payload);
+  FastResult FastBatch(std::string_view payload);
+  void MaybeSweep();
+  void Count(std::string_view method, std::chrono::steady_clock::time_point start, bool ok);
 
   fs::Metadata* backend_;
   MethodOptions options_;
   std::map<std::string, Method, std::less<>> methods_;
+  std::map<std::string, FastMethod, std::less<>> fast_;  // a subset of methods_' keys
   std::map<std::string, MethodCounters, std::less<>> counters_;  // same keys as methods_
   std::set<std::string, std::less<>> inline_;                    // fixed at construction
 
