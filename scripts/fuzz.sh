@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes what the RPC transport decodes from a peer (frames, hello, hello
-# reply, MessagePack payloads: tests/rpc/rpc_fuzz_target.cc) with libFuzzer,
+# reply, MessagePack payloads and the direct readers of hot metadata values:
+# tests/rpc/rpc_fuzz_target.cc) with libFuzzer,
 # AddressSanitizer and UBSan.
 #
 #   scripts/fuzz.sh [seconds]        default 60
@@ -21,7 +22,8 @@ mkdir -p "$out/corpus"
 "$cxx" -std=c++20 -O1 -g -fno-omit-frame-pointer \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I src \
-  tests/rpc/rpc_fuzz_target.cc src/rpc/wire.cc src/rpc/payload.cc \
+  tests/rpc/rpc_fuzz_target.cc src/rpc/wire.cc src/rpc/payload.cc src/rpc/msgpack.cc \
+  src/server/fast_codec.cc \
   src/common/status.cc src/common/coding.cc \
   -o "$out/rpc_fuzz"
 

@@ -49,6 +49,7 @@ Result<Json> EncodedList(Result<std::vector<T>> result) {
 MetadataMethods::MetadataMethods(fs::Metadata* backend, MethodOptions options)
     : backend_(backend), options_(std::move(options)) {
   Register();
+  RegisterFast();
   for (const auto& [name, method] : options_.extra_methods) methods_.emplace(name, method);
   for (const auto& [name, method] : methods_) counters_.try_emplace(name);
   for (const auto& [name, method] : cancellable_) counters_.try_emplace(name);
@@ -122,11 +123,30 @@ size_t MetadataMethods::leases() const {
   return leases_.size();
 }
 
-Result<Json> MetadataMethods::Handle(std::string_view method, const Json& args,
-                                     const std::atomic<bool>* cancelled) {
+void MetadataMethods::MaybeSweep() {
   if (Now().time_since_epoch().count() >= next_sweep_.load(std::memory_order_relaxed)) {
     ReleaseExpired();
   }
+}
+
+void MetadataMethods::Count(std::string_view method, std::chrono::steady_clock::time_point start,
+                            bool ok) {
+  auto nanos =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+          .count();
+  MethodCounters& c = counters_.find(method)->second;
+  c.calls.fetch_add(1, std::memory_order_relaxed);
+  if (!ok) c.errors.fetch_add(1, std::memory_order_relaxed);
+  c.nanos.fetch_add(static_cast<uint64_t>(nanos), std::memory_order_relaxed);
+  double seconds = static_cast<double>(nanos) / 1e9;
+  size_t bucket = 0;
+  while (bucket < std::size(kLatencyBounds) && seconds > kLatencyBounds[bucket]) ++bucket;
+  c.buckets[bucket].fetch_add(1, std::memory_order_relaxed);
+}
+
+Result<Json> MetadataMethods::Handle(std::string_view method, const Json& args,
+                                     const std::atomic<bool>* cancelled) {
+  MaybeSweep();
   auto it = methods_.find(method);
   auto verb = it == methods_.end() ? cancellable_.find(method) : cancellable_.end();
   if (it == methods_.end() && verb == cancellable_.end()) {
@@ -134,18 +154,28 @@ Result<Json> MetadataMethods::Handle(std::string_view method, const Json& args,
   }
   auto start = std::chrono::steady_clock::now();
   Result<Json> result = it != methods_.end() ? it->second(args) : verb->second(args, cancelled);
-  auto nanos =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-          .count();
-  MethodCounters& c = counters_.find(method)->second;
-  c.calls.fetch_add(1, std::memory_order_relaxed);
-  if (!result.ok()) c.errors.fetch_add(1, std::memory_order_relaxed);
-  c.nanos.fetch_add(static_cast<uint64_t>(nanos), std::memory_order_relaxed);
-  double seconds = static_cast<double>(nanos) / 1e9;
-  size_t bucket = 0;
-  while (bucket < std::size(kLatencyBounds) && seconds > kLatencyBounds[bucket]) ++bucket;
-  c.buckets[bucket].fetch_add(1, std::memory_order_relaxed);
+  Count(method, start, result.ok());
   return result;
+}
+
+Result<std::string> MetadataMethods::HandlePayload(std::string_view method,
+                                                   std::string_view payload) {
+  FastResult fast;
+  auto start = std::chrono::steady_clock::now();
+  if (method == "meta.batch") {
+    MaybeSweep();
+    fast = FastBatch(payload);  // each call is counted under its own method too
+  } else if (auto it = fast_.find(method); it != fast_.end()) {
+    MaybeSweep();
+    fast = RunFast(it->second, payload);
+  }
+  if (fast) {
+    Count(method, start, fast->ok());
+    return std::move(*fast);
+  }
+  NOKV_ASSIGN_OR_RETURN(Json args, rpc::DecodePayload(payload));
+  NOKV_ASSIGN_OR_RETURN(Json result, Handle(method, args));
+  return rpc::EncodePayload(result);
 }
 
 void MetadataMethods::Register() {
@@ -555,7 +585,12 @@ void Reply(rpc::Responder& responder, const Result<Json>& result) {
 }
 }  // namespace
 
-void MetadataMethods::Answer(std::string_view method, const Json& args, rpc::Responder responder) {
+bool MetadataMethods::NeedsResponder(std::string_view method) const {
+  return method == "meta.watch" || cancellable_.contains(method);
+}
+
+void MetadataMethods::Dispatch(std::string_view method, const Json& args,
+                               rpc::Responder responder) {
   if (method == "meta.watch" && args.is_object()) {
     // Whatever is there now, without waiting (counted as one call).
     Json now = args;
@@ -591,12 +626,23 @@ void MetadataMethods::Answer(std::string_view method, const Json& args, rpc::Res
 
 rpc::Handler MetadataHandler(MetadataMethods* methods) {
   return [methods](rpc::Request request, rpc::Responder responder) {
-    auto args = rpc::DecodePayload(request.payload);
-    if (!args.ok()) {
-      responder.Respond(args.status());
+    // Watch long polls and cancellable verbs need the Responder (Dispatch);
+    // everything else answers from the payload, hot calls without JSON.
+    if (methods->NeedsResponder(request.method)) {
+      auto args = rpc::DecodePayload(request.payload);
+      if (!args.ok()) {
+        responder.Respond(args.status());
+        return;
+      }
+      methods->Dispatch(request.method, *args, std::move(responder));
       return;
     }
-    methods->Answer(request.method, *args, std::move(responder));
+    Result<std::string> result = methods->HandlePayload(request.method, request.payload);
+    if (!result.ok()) {
+      responder.Respond(result.status());
+      return;
+    }
+    responder.Respond(Status::Ok(), std::move(result).value());
   };
 }
 

@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -61,6 +62,11 @@ struct MethodCounters {
   std::array<std::atomic<uint64_t>, kLatencyBuckets> buckets{};
 };
 
+// A method's answer computed straight from its MessagePack payload, or
+// nullopt when that form does not take the payload (then nothing ran).
+using FastResult = std::optional<Result<std::string>>;
+struct FastArgs;
+
 class MetadataMethods {
  public:
   // `backend` must outlive this object.
@@ -75,9 +81,20 @@ class MetadataMethods {
   // Answers `method` through `responder`, now or later: a watch long poll
   // with nothing to report yet waits in the WatchHub instead of holding a
   // worker thread, and a verb stops when the client cancels the request.
-  void Answer(std::string_view method, const Json& args, rpc::Responder responder);
+  void Dispatch(std::string_view method, const Json& args, rpc::Responder responder);
+  // True for the methods that must go through Dispatch (they need the
+  // Responder): watch long polls and the cancellable verbs.
+  bool NeedsResponder(std::string_view method) const;
   // Watch long polls waiting for an event.
   size_t parked_watches() const { return hub_->parked(); }
+
+  // Runs `method` on its MessagePack-encoded arguments (empty: none) and
+  // answers the MessagePack-encoded result. The hot methods (stat, getattr,
+  // lookup, readdir, createat, mkdirat, pin, open, unpin, batch) read and
+  // write their payloads directly (fast_methods.cc); every other method, and
+  // any payload those do not take, is decoded and run by Handle, so the
+  // answer is the same either way. Errors as Handle, plus rpc::DecodePayload's.
+  Result<std::string> HandlePayload(std::string_view method, std::string_view payload);
 
   // True for methods cheap enough to run on the transport's event loop
   // (rpc::ServerOptions::run_inline): reads that never wait for I/O (stat,
@@ -98,6 +115,7 @@ class MetadataMethods {
   using Method = std::function<Result<Json>(const Json& args)>;
   using CancellableMethod =
       std::function<Result<Json>(const Json& args, const std::atomic<bool>* cancelled)>;
+  using FastMethod = std::function<FastResult(const FastArgs& args)>;
   enum class LeaseKind { kPin, kUpload };
   struct Lease {
     LeaseKind kind;
@@ -109,11 +127,17 @@ class MetadataMethods {
   // False when `id` is not a live lease of `kind` (then nothing is released).
   bool Drop(LeaseKind kind, uint64_t id);
   void Register();
+  void RegisterFast();  // fast_methods.cc
+  FastResult RunFast(const FastMethod& method, std::string_view payload);
+  FastResult FastBatch(std::string_view payload);
+  void MaybeSweep();
+  void Count(std::string_view method, std::chrono::steady_clock::time_point start, bool ok);
 
   fs::Metadata* backend_;
   MethodOptions options_;
   std::map<std::string, Method, std::less<>> methods_;
   std::map<std::string, CancellableMethod, std::less<>> cancellable_;  // the verbs
+  std::map<std::string, FastMethod, std::less<>> fast_;                // a subset of methods_' keys
   // Same keys as methods_ and cancellable_.
   std::map<std::string, MethodCounters, std::less<>> counters_;
   std::set<std::string, std::less<>> inline_;  // fixed at construction

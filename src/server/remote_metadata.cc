@@ -62,10 +62,9 @@ size_t RemoteMetadata::held_leases() const {
   return leases_.size();
 }
 
-Result<Json> RemoteMetadata::Invoke(std::string_view method, const Json& args, Retry retry,
-                                    std::chrono::milliseconds extra_wait,
-                                    const std::atomic<bool>* cancelled) {
-  std::string payload = rpc::EncodePayload(args);
+Result<std::string> RemoteMetadata::InvokeRaw(std::string_view method, std::string_view payload,
+                                              Retry retry, std::chrono::milliseconds extra_wait,
+                                              const std::atomic<bool>* cancelled) {
   for (int attempt = 0;; ++attempt) {
     if (!client_->connected()) {
       if (Status s = client_->Reconnect(); !s.ok()) {
@@ -81,9 +80,55 @@ Result<Json> RemoteMetadata::Invoke(std::string_view method, const Json& args, R
       return response.status();
     }
     if (!response->status.ok()) return response->status;
-    return rpc::DecodePayload(response->payload);
+    return std::move(response->payload);
   }
 }
+
+Result<Json> RemoteMetadata::Invoke(std::string_view method, const Json& args, Retry retry,
+                                    std::chrono::milliseconds extra_wait,
+                                    const std::atomic<bool>* cancelled) {
+  NOKV_ASSIGN_OR_RETURN(std::string result,
+                        InvokeRaw(method, rpc::EncodePayload(args), retry, extra_wait, cancelled));
+  return rpc::DecodePayload(result);
+}
+
+template <typename T>
+Result<T> RemoteMetadata::InvokeFast(std::string_view method, std::string_view payload, Retry retry,
+                                     bool (*read)(rpc::MsgReader&, T*)) {
+  NOKV_ASSIGN_OR_RETURN(std::string result, InvokeRaw(method, payload, retry));
+  T value;
+  if (ReadWhole(result, read, &value)) return value;
+  NOKV_ASSIGN_OR_RETURN(Json json, rpc::DecodePayload(result));
+  return FromWire<T>(json);
+}
+
+namespace {
+
+// Argument maps of the hot calls, written directly. `at` is left out when it
+// is the latest read point (the server's default).
+class ArgWriter {
+ public:
+  ArgWriter(std::string* out, uint32_t fields, const fs::ReadAt* at = nullptr)
+      : w_(out), at_(at != nullptr && (!at->snapshot.empty() || at->pin != 0) ? at : nullptr) {
+    out->reserve(64);
+    w_.Map(fields + (at_ != nullptr));
+    if (at_ != nullptr) w_.Str("at"), WriteReadAt(w_, *at_);
+  }
+  ArgWriter& U64(std::string_view key, uint64_t v) { return w_.Str(key), w_.Uint(v), *this; }
+  ArgWriter& Str(std::string_view key, std::string_view v) { return w_.Str(key), w_.Str(v), *this; }
+  ArgWriter& Bool(std::string_view key, bool v) { return w_.Str(key), w_.Bool(v), *this; }
+  ArgWriter& Node(const meta::NodeOptions& node) {
+    w_.Str("node");
+    WriteNodeOptions(w_, node);
+    return *this;
+  }
+
+ private:
+  rpc::MsgWriter w_;
+  const fs::ReadAt* at_;
+};
+
+}  // namespace
 
 template <typename T>
 Result<T> RemoteMetadata::InvokeAs(std::string_view method, const Json& args, Retry retry) {
@@ -139,18 +184,75 @@ void RemoteMetadata::TrackBatchResult(std::string_view method, const Json& value
   }
 }
 
+namespace {
+
+// The items of a `meta.batch` answer of creates, read directly; false when
+// the answer is in another form (then codec.h reads it).
+bool ReadCreateItems(std::string_view payload, size_t expected,
+                     std::vector<Result<meta::Attr>>* out) {
+  rpc::MsgReader r(payload);
+  uint32_t n = 0;
+  if (!r.Array(&n) || n != expected) return false;
+  out->clear();
+  out->reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    rpc::WireStatus wire;
+    bool coded = false, valued = false;
+    meta::Attr attr;
+    bool ok = ReadFields(r, [&](std::string_view k) {
+      if (k == "c") return coded = ReadUint(r, &wire.code);
+      if (k == "v") return valued = ReadAttr(r, &attr);
+      if (k == "r") return ReadUint(r, &wire.reason);
+      if (k == "m") {
+        std::string_view m;
+        if (!r.Str(&m)) return false;
+        wire.message.assign(m);
+        return true;
+      }
+      return r.Skip();
+    });
+    if (!ok || !coded || (wire.code == 0 && !valued)) return false;
+    if (wire.code == 0) {
+      out->push_back(std::move(attr));
+    } else {
+      out->push_back(rpc::StatusFromWire(wire));
+    }
+  }
+  return r.done();
+}
+
+}  // namespace
+
 Result<std::vector<Result<meta::Attr>>> RemoteMetadata::CreateBatch(
     meta::InodeId parent, std::span<const std::string> names, const meta::NodeOptions& node) {
-  Json wire_node = ToWire(node);
-  std::vector<BatchCall> calls;
-  calls.reserve(names.size());
-  for (const std::string& name : names) {
-    calls.push_back({"meta.createat", {{"parent", parent}, {"name", name}, {"node", wire_node}}});
+  if (names.size() > kMaxBatchCalls) {
+    return Status::InvalidArgument("a batch holds at most " + std::to_string(kMaxBatchCalls) +
+                                   " calls, not " + std::to_string(names.size()));
   }
-  NOKV_ASSIGN_OR_RETURN(auto items, CallBatch(calls));
+  std::string payload;
+  payload.reserve(names.size() * 48 + 16);
+  rpc::MsgWriter w(&payload);
+  w.Map(1);
+  w.Str("calls");
+  w.Array(static_cast<uint32_t>(names.size()));
+  for (const std::string& name : names) {
+    w.Map(2);
+    w.Str("method"), w.Str("meta.createat");
+    w.Str("args");
+    ArgWriter(&payload, 3).U64("parent", parent).Str("name", name).Node(node);
+  }
+  NOKV_ASSIGN_OR_RETURN(std::string answer, InvokeRaw("meta.batch", payload, Retry::kNo));
   std::vector<Result<meta::Attr>> out;
-  out.reserve(items.size());
-  for (auto& item : items) {
+  if (ReadCreateItems(answer, names.size(), &out)) return out;
+  NOKV_ASSIGN_OR_RETURN(Json items, rpc::DecodePayload(answer));
+  if (!items.is_array() || items.size() != names.size()) {
+    return Status::Corruption("meta.batch answered " +
+                              std::to_string(items.is_array() ? items.size() : 0) + " items for " +
+                              std::to_string(names.size()) + " calls");
+  }
+  out.clear();
+  for (const Json& wire : items) {
+    NOKV_ASSIGN_OR_RETURN(Result<Json> item, BatchItemFromWire(wire));
     if (!item.ok()) {
       out.push_back(item.status());
     } else {
@@ -161,41 +263,54 @@ Result<std::vector<Result<meta::Attr>>> RemoteMetadata::CreateBatch(
 }
 
 Result<fs::Pin> RemoteMetadata::PinRead(const fs::ReadAt& at) {
-  NOKV_ASSIGN_OR_RETURN(fs::Pin pin,
-                        InvokeAs<fs::Pin>("meta.pin", {{"at", ToWire(at)}}, Retry::kOnce));
+  std::string args;
+  ArgWriter(&args, 0, &at);
+  NOKV_ASSIGN_OR_RETURN(fs::Pin pin, InvokeFast("meta.pin", args, Retry::kOnce, ReadPin));
   Track(pin.id);
   return pin;
 }
 
 void RemoteMetadata::Unpin(uint64_t pin) {
   Untrack(pin);
-  // Best effort: a pin the server does not hear about expires with its lease.
-  (void)Invoke("meta.unpin", {{"id", pin}}, Retry::kNo);
+  // Sent without waiting for the answer, so a reader's close costs no round
+  // trip. Best effort: a pin the server never hears about (the connection is
+  // down, the request is lost) still expires with its lease, which is no
+  // longer renewed.
+  if (!client_->connected()) return;
+  std::string args;
+  ArgWriter(&args, 1).U64("id", pin);
+  client_->CallAsync("meta.unpin", args, rpc::DeadlineIn(options_.call_timeout),
+                     [](Result<rpc::Response>) {});
 }
 
 Result<meta::Attr> RemoteMetadata::Stat(std::string_view path, const fs::ReadAt& at) {
-  return InvokeAs<meta::Attr>("meta.stat", {{"path", path}, {"at", ToWire(at)}}, Retry::kOnce);
+  std::string args;
+  ArgWriter(&args, 1, &at).Str("path", path);
+  return InvokeFast("meta.stat", args, Retry::kOnce, ReadAttr);
 }
 
 Result<meta::Attr> RemoteMetadata::GetAttr(meta::InodeId inode, const fs::ReadAt& at) {
-  return InvokeAs<meta::Attr>("meta.getattr", {{"inode", inode}, {"at", ToWire(at)}}, Retry::kOnce);
+  std::string args;
+  ArgWriter(&args, 1, &at).U64("inode", inode);
+  return InvokeFast("meta.getattr", args, Retry::kOnce, ReadAttr);
 }
 
 Result<meta::DirEntry> RemoteMetadata::Lookup(meta::InodeId parent, std::string_view name,
                                               const fs::ReadAt& at) {
-  return InvokeAs<meta::DirEntry>(
-      "meta.lookup", {{"parent", parent}, {"name", name}, {"at", ToWire(at)}}, Retry::kOnce);
+  std::string args;
+  ArgWriter(&args, 2, &at).U64("parent", parent).Str("name", name);
+  return InvokeFast("meta.lookup", args, Retry::kOnce, ReadDirEntry);
 }
 
 Result<meta::DirPage> RemoteMetadata::ReadDir(meta::InodeId dir, std::string_view start_after,
                                               size_t limit, bool with_attrs, const fs::ReadAt& at) {
-  return InvokeAs<meta::DirPage>("meta.readdir",
-                                 {{"dir", dir},
-                                  {"after", start_after},
-                                  {"limit", limit},
-                                  {"attrs", with_attrs},
-                                  {"at", ToWire(at)}},
-                                 Retry::kOnce);
+  std::string args;
+  ArgWriter(&args, 4, &at)
+      .U64("dir", dir)
+      .Str("after", start_after)
+      .U64("limit", limit)
+      .Bool("attrs", with_attrs);
+  return InvokeFast("meta.readdir", args, Retry::kOnce, ReadDirPage);
 }
 
 Result<meta::DirPage> RemoteMetadata::List(std::string_view path, std::string_view start_after,
@@ -212,9 +327,10 @@ Result<meta::Manifest> RemoteMetadata::GetManifest(meta::InodeId inode, uint64_t
 }
 
 Result<fs::OpenedFile> RemoteMetadata::OpenFile(std::string_view path, const fs::ReadAt& at) {
-  NOKV_ASSIGN_OR_RETURN(
-      fs::OpenedFile file,
-      InvokeAs<fs::OpenedFile>("meta.open", {{"path", path}, {"at", ToWire(at)}}, Retry::kOnce));
+  std::string args;
+  ArgWriter(&args, 1, &at).Str("path", path);
+  NOKV_ASSIGN_OR_RETURN(fs::OpenedFile file,
+                        InvokeFast("meta.open", args, Retry::kOnce, ReadOpenedFile));
   Track(file.pin.id);
   return file;
 }
@@ -263,14 +379,16 @@ Result<meta::Attr> RemoteMetadata::Mkdir(std::string_view path, const meta::Node
 
 Result<meta::Attr> RemoteMetadata::MkdirAt(meta::InodeId parent, std::string_view name,
                                            const meta::NodeOptions& options) {
-  return InvokeAs<meta::Attr>(
-      "meta.mkdirat", {{"parent", parent}, {"name", name}, {"node", ToWire(options)}}, Retry::kNo);
+  std::string args;
+  ArgWriter(&args, 3).U64("parent", parent).Str("name", name).Node(options);
+  return InvokeFast("meta.mkdirat", args, Retry::kNo, ReadAttr);
 }
 
 Result<meta::Attr> RemoteMetadata::CreateAt(meta::InodeId parent, std::string_view name,
                                             const meta::NodeOptions& options) {
-  return InvokeAs<meta::Attr>(
-      "meta.createat", {{"parent", parent}, {"name", name}, {"node", ToWire(options)}}, Retry::kNo);
+  std::string args;
+  ArgWriter(&args, 3).U64("parent", parent).Str("name", name).Node(options);
+  return InvokeFast("meta.createat", args, Retry::kNo, ReadAttr);
 }
 
 Result<meta::Attr> RemoteMetadata::Symlink(std::string_view path, std::string_view target,

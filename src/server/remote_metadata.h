@@ -27,6 +27,7 @@
 #include "rpc/client.h"
 #include "server/batch.h"
 #include "server/codec.h"
+#include "server/fast_codec.h"
 
 namespace nokv::server {
 
@@ -152,6 +153,15 @@ class RemoteMetadata final : public fs::Metadata {
   Result<Json> Invoke(std::string_view method, const Json& args, Retry retry,
                       std::chrono::milliseconds extra_wait = {},
                       const std::atomic<bool>* cancelled = nullptr);
+  // Invoke on an encoded payload; answers the encoded result.
+  Result<std::string> InvokeRaw(std::string_view method, std::string_view payload, Retry retry,
+                                std::chrono::milliseconds extra_wait = {},
+                                const std::atomic<bool>* cancelled = nullptr);
+  // A hot call (server/fast_codec.h): `payload` written directly, the
+  // result read with `read`, or with codec.h when `read` does not take it.
+  template <typename T>
+  Result<T> InvokeFast(std::string_view method, std::string_view payload, Retry retry,
+                       bool (*read)(rpc::MsgReader&, T*));
   template <typename T>
   Result<T> InvokeAs(std::string_view method, const Json& args, Retry retry);
   Status InvokeStatus(std::string_view method, const Json& args);

@@ -36,7 +36,9 @@ class RemoteBatchTest : public ::testing::Test {
     rpc::ServerOptions options;
     options.worker_threads = workers;
     options.run_inline = MetadataInlinePredicate(methods_.get());
-    rpc_ = std::make_unique<rpc::Server>(options, MetadataHandler(methods_.get()));
+    rpc::Handler handler = MetadataHandler(methods_.get());
+    if (wrap_) handler = wrap_(std::move(handler));
+    rpc_ = std::make_unique<rpc::Server>(options, std::move(handler));
     auto address = rpc_->Listen("unix:" + dir_.path() + "/t.sock");
     ASSERT_TRUE(address.ok()) << address.status().ToString();
     ASSERT_TRUE(rpc_->Start().ok());
@@ -49,6 +51,8 @@ class RemoteBatchTest : public ::testing::Test {
     rpc_.reset();
   }
 
+  // Set before Start to put a handler in front of the real one.
+  std::function<rpc::Handler(rpc::Handler)> wrap_;
   nokv::testing::TempDir dir_;
   std::unique_ptr<fs::Filesystem> fs_;
   std::unique_ptr<MetadataMethods> methods_;
@@ -135,6 +139,43 @@ TEST_F(RemoteBatchTest, InlineMethodsAnswerWhileALongPollHoldsTheOnlyWorker) {
   EXPECT_EQ((*page)->events.front().path, "/wake");
   lock.unlock();
   poll.join();
+}
+
+TEST_F(RemoteBatchTest, UnpinReturnsBeforeTheServerAnswers) {
+  // The server parks every meta.unpin until the test answers it.
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::pair<rpc::Request, rpc::Responder>> parked;  // guarded by mu
+  rpc::Handler real;
+  wrap_ = [&](rpc::Handler inner) -> rpc::Handler {
+    real = inner;
+    return [&, inner](rpc::Request request, rpc::Responder responder) {
+      if (request.method != "meta.unpin") return inner(std::move(request), std::move(responder));
+      std::lock_guard lock(mu);
+      parked.emplace_back(std::move(request), std::move(responder));
+      cv.notify_all();
+    };
+  };
+  Start(2);
+  auto pin = remote_->PinRead({});
+  ASSERT_TRUE(pin.ok()) << pin.status().ToString();
+  ASSERT_EQ(methods_->leases(), 1u);
+
+  auto start = std::chrono::steady_clock::now();
+  remote_->Unpin(pin->id);  // the old client waited for the answer (120 s deadline)
+  EXPECT_LT(std::chrono::steady_clock::now() - start, kTestWait);
+  EXPECT_EQ(remote_->held_leases(), 0u);  // no longer renewed
+
+  std::unique_lock lock(mu);
+  ASSERT_TRUE(cv.wait_for(lock, kTestWait, [&] { return !parked.empty(); }));
+  EXPECT_EQ(methods_->leases(), 1u);  // the server has not run it yet
+  auto [request, responder] = std::move(parked.front());
+  parked.clear();
+  lock.unlock();
+  real(std::move(request), std::move(responder));
+  EXPECT_EQ(methods_->leases(), 0u);
+  // The connection still serves calls after the answer nobody waits for.
+  EXPECT_TRUE(remote_->Stat("/", {}).ok());
 }
 
 }  // namespace

@@ -147,7 +147,7 @@ TEST_F(WatchHubTest, AVerbStopsWhenItsRequestIsCancelled) {
 
 // The client side: a verb call whose control is cancelled fails at once
 // with "cancelled" and the server's Responder for it learns of the cancel
-// (which, in MetadataMethods::Answer, stops the verb).
+// (which, in MetadataMethods::Dispatch, stops the verb).
 TEST(RemoteVerbCancelTest, ACancelledCallCancelsItsRequestOnTheServer) {
   nokv::testing::TempDir dir;
   std::latch parked(1), server_saw_cancel(1);
