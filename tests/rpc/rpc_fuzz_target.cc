@@ -2,8 +2,8 @@
 // frame stream, the client hello, the server's reply and MessagePack
 // payloads, including the direct readers of the hot metadata values
 // (server/fast_codec.h) on the same payload bytes. The first input byte picks
-// the decoder (low two bits) and the chunk size frames are fed in (the rest). Beyond "no crash, no sanitizer
-// report", each decoder must round-trip what it accepted.
+// the decoder (low two bits) and the chunk size frames are fed in (the rest). Beyond "no crash, no
+// sanitizer report", each decoder must round-trip what it accepted.
 //
 // Built two ways: by scripts/fuzz.sh with -fsanitize=fuzzer,address, and into
 // rpc_fuzz_replay_test, which replays the seed corpus plus deterministic

@@ -176,13 +176,14 @@ TEST_F(FastMethodsTest, CreatesAndBatchesAnswerAsTheJsonPathDoes) {
   ASSERT_TRUE(d.ok());
   uint64_t dir = (*d)["i"].get<uint64_t>();
   auto created = methods_->HandlePayload(
-      "meta.createat", rpc::EncodePayload({{"parent", dir}, {"name", "new"}, {"node", {{"m", 0600}}}}));
+      "meta.createat",
+      rpc::EncodePayload({{"parent", dir}, {"name", "new"}, {"node", {{"m", 0600}}}}));
   ASSERT_TRUE(created.ok()) << created.status().ToString();
   auto attr = FromWire<meta::Attr>(*rpc::DecodePayload(*created));
   ASSERT_TRUE(attr.ok());
   EXPECT_EQ(attr->name, "new");
   EXPECT_EQ(attr->mode, 0600u);
-  ExpectSameAnswer("meta.createat", {{"parent", dir}, {"name", "new"}});      // exists
+  ExpectSameAnswer("meta.createat", {{"parent", dir}, {"name", "new"}});  // exists
   ExpectSameAnswer("meta.createat", {{"parent", dir}, {"name", "x"}, {"node", 3}});
 
   // A batch through both paths: same items in the same order.
