@@ -107,13 +107,15 @@ Result<std::unique_ptr<Attachment>> Acquire(const ShareOptions& options,
         return attachment;
       }
     }
+    // Told once, before the first wait (even when the wait then turns out
+    // to be over already, on a slow machine).
+    if (!told && options.on_wait && wait.count() > 0) options.on_wait(parts.status());
+    told = true;
     if (std::chrono::steady_clock::now() >= deadline) {
       return Status::Busy(std::string(parts.status().message()) +
                           (wait.count() > 0 ? " (gave up waiting; " : " (") +
                           "a long-running holder can share it with `nokv serve`)");
     }
-    if (!told && options.on_wait) options.on_wait(parts.status());
-    told = true;
     // The holder is a short command or a reader: poll its lock.
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

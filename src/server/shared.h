@@ -56,7 +56,8 @@ struct ShareOptions {
   // How long a takeover waits for the lock: a short command may hold it
   // for a moment after the holder went away.
   std::chrono::milliseconds takeover_wait{10'000};
-  // Called once when Open starts waiting, with the holder's Busy status.
+  // Called once, before the first wait for a holder that does not serve the
+  // directory (never with a zero wait), with the holder's Busy status.
   std::function<void(const Status& held)> on_wait;
   // Told what happened when the process changes role (took the directory
   // over, fell back to read-only), for a log line.
