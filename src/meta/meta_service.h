@@ -252,6 +252,13 @@ class MetaService {
   Status DropEntry(Command& cmd, InodeId parent, const DirEntry& victim, std::string_view path,
                    bool touch_parent);
   Status BuildPublish(Command& cmd, const PublishRequest& request);
+  Status BuildPublishToInode(Command& cmd, const PublishRequest& request);
+  // Replaces the body of file `inode` (reached as `path`) in cmd.
+  Status ReplaceBody(Command& cmd, const PublishRequest& request, InodeId inode,
+                     const std::string& path);
+  // Writes `attr` with the request's body (manifest, block references, the
+  // event and index rows).
+  Status WriteBody(Command& cmd, const PublishRequest& request, Attr attr, const std::string& path);
   // Walks to the directory that holds parts.back(), guarding every entry it
   // reads and (with options.parents) creating missing directories in `cmd`.
   Result<InodeId> WalkParents(Command& cmd, const std::vector<std::string>& parts,

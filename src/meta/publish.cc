@@ -8,6 +8,7 @@
 namespace nokv::meta {
 
 Status MetaService::BuildPublish(Command& cmd, const PublishRequest& req) {
+  if (req.inode != 0) return BuildPublishToInode(cmd, req);
   NOKV_ASSIGN_OR_RETURN(auto parts, SplitPath(req.path));
   if (parts.empty()) return Status::IsADirectory("/ is a directory");
   std::string path = JoinPath(parts, parts.size());
@@ -16,13 +17,10 @@ Status MetaService::BuildPublish(Command& cmd, const PublishRequest& req) {
   if (!cmd.published.emplace(std::make_pair(dir, name), 0).second) {
     return Status::InvalidArgument(path + " appears twice in one publish");
   }
-  const Manifest& manifest = req.manifest;
-  auto size = static_cast<int64_t>(manifest.layout.size);
   uint64_t dv = 0;
   auto existing = cmd.created_dirs.contains({dir, name})
                       ? Result<DirEntry>(DirEntry{name, 0, FileType::kDirectory})
                       : ReadDentry(dir, name, nullptr, &dv);
-  Attr attr;
   if (existing.ok()) {
     if (req.mode == PublishMode::kCreate) {
       return Status::AlreadyExists(path + " already exists");
@@ -30,39 +28,70 @@ Status MetaService::BuildPublish(Command& cmd, const PublishRequest& req) {
     if (existing->type != FileType::kFile) {
       return Status::IsADirectory(path + " exists and is not a regular file");
     }
-    uint64_t av = 0;
-    NOKV_ASSIGN_OR_RETURN(attr, ReadAttr(existing->inode, nullptr, &av));
-    if (req.mode == PublishMode::kReplaceIfGeneration &&
-        attr.generation != req.expected_generation) {
-      return Status::FailedPrecondition(path + " is at generation " +
-                                        std::to_string(attr.generation) + ", not " +
-                                        std::to_string(req.expected_generation));
-    }
     cmd.Guard(DentryKey(dir, name), dv);
-    cmd.Guard(InodeKey(attr.inode), av);
-    if (auto old = GetManifest(attr.inode, attr.generation); old.ok()) {
-      cmd.batch().Delete(ManifestKey(attr.inode, attr.generation));
-      cmd.BlockDeltas(attr.inode, *old, -1);
-    }
-    cmd.Totals(0, 0, 0, size - static_cast<int64_t>(attr.size));
-  } else {
-    if (req.mode == PublishMode::kReplaceIfGeneration && req.expected_generation != 0) {
-      return Status::FailedPrecondition(path + " does not exist (expected generation " +
-                                        std::to_string(req.expected_generation) + ")");
-    }
-    attr.inode = AllocateInode();
-    cmd.NoteNewInode(attr.inode);
-    attr.type = FileType::kFile;
-    attr.mode = req.node.mode ? req.node.mode & 07777 : 0644;
-    attr.uid = req.node.uid;
-    attr.gid = req.node.gid;
-    attr.parent = dir;
-    attr.name = name;
-    cmd.batch().RequireNotExists(DentryKey(dir, name));
-    cmd.batch().Put(DentryKey(dir, name), EncodeDentry(attr.inode, FileType::kFile));
-    cmd.TouchDir(dir, +1, 0);
-    cmd.Totals(1, 0, 0, size);
+    return ReplaceBody(cmd, req, existing->inode, path);
   }
+  if (req.mode == PublishMode::kReplaceIfGeneration && req.expected_generation != 0) {
+    return Status::FailedPrecondition(path + " does not exist (expected generation " +
+                                      std::to_string(req.expected_generation) + ")");
+  }
+  Attr attr;
+  attr.inode = AllocateInode();
+  cmd.NoteNewInode(attr.inode);
+  attr.type = FileType::kFile;
+  attr.mode = req.node.mode ? req.node.mode & 07777 : 0644;
+  attr.uid = req.node.uid;
+  attr.gid = req.node.gid;
+  attr.parent = dir;
+  attr.name = name;
+  cmd.batch().RequireNotExists(DentryKey(dir, name));
+  cmd.batch().Put(DentryKey(dir, name), EncodeDentry(attr.inode, FileType::kFile));
+  cmd.TouchDir(dir, +1, 0);
+  cmd.Totals(1, 0, 0, static_cast<int64_t>(req.manifest.layout.size));
+  return WriteBody(cmd, req, std::move(attr), path);
+}
+
+Status MetaService::BuildPublishToInode(Command& cmd, const PublishRequest& req) {
+  std::string label = "inode " + std::to_string(req.inode);
+  if (req.mode == PublishMode::kCreate) {
+    return Status::InvalidArgument("a publish to " + label + " replaces a body; it cannot create");
+  }
+  // Inode-addressed entries of cmd.published sit under directory 0, which
+  // no entry has.
+  if (!cmd.published.emplace(std::make_pair(InodeId{0}, std::to_string(req.inode)), 0).second) {
+    return Status::InvalidArgument(label + " appears twice in one publish");
+  }
+  // The event and the index name the file by one of its paths; an inode no
+  // longer linked anywhere has none, and nothing left to publish to.
+  NOKV_ASSIGN_OR_RETURN(std::string path, PathOf(req.inode));
+  return ReplaceBody(cmd, req, req.inode, path);
+}
+
+Status MetaService::ReplaceBody(Command& cmd, const PublishRequest& req, InodeId inode,
+                                const std::string& path) {
+  uint64_t av = 0;
+  NOKV_ASSIGN_OR_RETURN(Attr attr, ReadAttr(inode, nullptr, &av));
+  if (attr.type != FileType::kFile) {
+    return Status::IsADirectory(path + " exists and is not a regular file");
+  }
+  if (req.mode == PublishMode::kReplaceIfGeneration && attr.generation != req.expected_generation) {
+    return Status::FailedPrecondition(path + " is at generation " +
+                                      std::to_string(attr.generation) + ", not " +
+                                      std::to_string(req.expected_generation));
+  }
+  cmd.Guard(InodeKey(attr.inode), av);
+  if (auto old = GetManifest(attr.inode, attr.generation); old.ok()) {
+    cmd.batch().Delete(ManifestKey(attr.inode, attr.generation));
+    cmd.BlockDeltas(attr.inode, *old, -1);
+  }
+  cmd.Totals(0, 0, 0,
+             static_cast<int64_t>(req.manifest.layout.size) - static_cast<int64_t>(attr.size));
+  return WriteBody(cmd, req, std::move(attr), path);
+}
+
+Status MetaService::WriteBody(Command& cmd, const PublishRequest& req, Attr attr,
+                              const std::string& path) {
+  const Manifest& manifest = req.manifest;
   attr.size = manifest.layout.size;
   attr.mtime_ns = attr.ctime_ns = cmd.now();
   cmd.PutAttr(attr, /*stamp_generation=*/true);

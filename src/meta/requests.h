@@ -26,6 +26,11 @@ enum class PublishMode { kCreate, kReplace, kReplaceIfGeneration };
 
 struct PublishRequest {
   std::string path;
+  // When set, the body replaces that of this existing file, wherever it is
+  // linked (`path` is ignored; kCreate is InvalidArgument): how a frontend
+  // that addresses inodes (FUSE) publishes a file that may have been renamed
+  // while it was open.
+  InodeId inode = 0;
   Manifest manifest;
   PublishMode mode = PublishMode::kCreate;
   uint64_t expected_generation = 0;  // kReplaceIfGeneration

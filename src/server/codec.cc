@@ -261,7 +261,8 @@ meta::NodeOptions DecodeNodeOptions(const Json& j) {
 // The body, if any, views `j`'s storage: valid while `j` lives.
 meta::PublishRequest DecodePublish(const Json& j) {
   meta::PublishRequest r;
-  r.path = GetString(j, "path");
+  r.path = GetStringOr(j, "path");
+  r.inode = GetIntOr<meta::InodeId>(j, "inode", 0);
   r.manifest = DecodeManifest(Field(j, "man"));
   r.mode = GetEnum<meta::PublishMode>(j, "mode", 0, 2);
   r.expected_generation = GetIntOr<uint64_t>(j, "eg", 0);
@@ -443,6 +444,7 @@ Json ToWire(const meta::PublishRequest& r) {
             {"man", ToWire(r.manifest)},
             {"mode", static_cast<int>(r.mode)},
             {"node", ToWire(r.node)}};
+  if (r.inode != 0) j["inode"] = r.inode;
   if (r.expected_generation != 0) j["eg"] = r.expected_generation;
   if (r.body) j["body"] = Json::binary(std::vector<uint8_t>(r.body->begin(), r.body->end()));
   return j;
