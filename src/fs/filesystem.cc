@@ -71,15 +71,29 @@ Result<meta::Attr> Filesystem::SetAttr(std::string_view path, const meta::SetAtt
   return parts_.metadata->SetAttr(path, rest);
 }
 
+Result<meta::Attr> Filesystem::SetAttrAt(meta::InodeId inode, const meta::SetAttrRequest& req) {
+  if (!req.size || *req.size == 0) return parts_.metadata->SetAttrAt(inode, req);
+  NOKV_ASSIGN_OR_RETURN(meta::Attr attr, parts_.metadata->GetAttr(inode, {}));
+  if (attr.type != meta::FileType::kFile) {
+    return Status::IsADirectory("inode " + std::to_string(inode) + " is not a regular file");
+  }
+  if (*req.size != attr.size) NOKV_RETURN_IF_ERROR(Resize({}, attr, *req.size));
+  meta::SetAttrRequest rest = req;
+  rest.size.reset();
+  return parts_.metadata->SetAttrAt(inode, rest);
+}
+
 Status Filesystem::Resize(std::string_view path, const meta::Attr& attr, uint64_t size) {
-  NOKV_ASSIGN_OR_RETURN(auto reader, OpenReader(path, {}));
+  std::string label = path.empty() ? "inode " + std::to_string(attr.inode) : std::string(path);
+  NOKV_ASSIGN_OR_RETURN(auto reader, path.empty() ? OpenReaderAt(attr.inode) : OpenReader(path));
   if (reader->attr().generation != attr.generation) {
-    return Status::FailedPrecondition(std::string(path) + " changed during truncate; retry");
+    return Status::FailedPrecondition(label + " changed during truncate; retry");
   }
   WriteOptions options;
   options.mode = meta::PublishMode::kReplaceIfGeneration;
   options.expected_generation = attr.generation;
-  NOKV_ASSIGN_OR_RETURN(auto writer, OpenWriter(path, options));
+  NOKV_ASSIGN_OR_RETURN(
+      auto writer, path.empty() ? OpenWriterAt(attr.inode, options) : OpenWriter(path, options));
   constexpr uint64_t kChunk = 4 << 20;
   std::string chunk;
   for (uint64_t pos = 0; pos < size; pos += chunk.size()) {

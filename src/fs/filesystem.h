@@ -121,6 +121,15 @@ class Filesystem {
                                           const WriteOptions& options,
                                           const ProgressFn& progress = {});
 
+  // --- Addressed by inode (frontends that keep inodes: FUSE) ---------------
+  // As above, for the file `inode` wherever it is linked: a rename while it
+  // is open does not change what is read or replaced.
+  Result<std::unique_ptr<Reader>> OpenReaderAt(meta::InodeId inode, const ReadAt& at = {});
+  // Replaces the body of the existing file `inode` on Commit (options.mode
+  // kReplace or kReplaceIfGeneration; parents and file_mode do not apply).
+  Result<std::unique_ptr<Writer>> OpenWriterAt(meta::InodeId inode, const WriteOptions& options);
+  Result<meta::Attr> SetAttrAt(meta::InodeId inode, const meta::SetAttrRequest& req);
+
   // --- Snapshots, watch, index rules, maintenance -------------------------
   Result<meta::Snapshot> CreateSnapshot(std::string_view name, std::string_view root,
                                         int64_t expires_ns);
@@ -156,8 +165,10 @@ class Filesystem {
   friend class FsWriter;
   friend class FsReader;
 
-  // Rewrites `path` (at attr's generation) to `size` bytes.
+  // Rewrites `attr`'s file (at its generation; by path, or by inode when
+  // `path` is empty) to `size` bytes.
   Status Resize(std::string_view path, const meta::Attr& attr, uint64_t size);
+  std::unique_ptr<Reader> MakeReader(OpenedFile file);
   // Publishes `requests`; when a block was collected meanwhile, re-uploads
   // via `reupload` (if given) and publishes again.
   Result<std::vector<meta::Attr>> PublishWithRetry(

@@ -102,9 +102,12 @@ UploadLease::~UploadLease() {
 
 class FsWriter final : public Writer {
  public:
-  FsWriter(Filesystem* fs, std::string path, const WriteOptions& options, UploadLease lease)
+  // Publishes to `path`, or into the file `inode` when it is not 0.
+  FsWriter(Filesystem* fs, std::string path, meta::InodeId inode, const WriteOptions& options,
+           UploadLease lease)
       : fs_(fs),
         path_(std::move(path)),
+        inode_(inode),
         options_(options),
         lease_(std::move(lease)),
         blocks_(fs->parts_.store, &fs->io_, BlockOptions(fs)) {}
@@ -116,8 +119,9 @@ class FsWriter final : public Writer {
 
   Result<meta::Attr> Commit() override {
     NOKV_ASSIGN_OR_RETURN(object::BodyLayout layout, blocks_.Finish());
-    NOKV_ASSIGN_OR_RETURN(auto attrs,
-                          fs_->PublishWithRetry({MakeRequest(path_, layout, options_)}, {}));
+    meta::PublishRequest request = MakeRequest(path_, layout, options_);
+    request.inode = inode_;
+    NOKV_ASSIGN_OR_RETURN(auto attrs, fs_->PublishWithRetry({request}, {}));
     return std::move(attrs.front());
   }
 
@@ -132,6 +136,7 @@ class FsWriter final : public Writer {
 
   Filesystem* fs_;
   std::string path_;
+  meta::InodeId inode_;
   WriteOptions options_;
   UploadLease lease_;  // keeps our uploaded blocks from the orphan sweep
   object::BlockWriter blocks_;
@@ -173,11 +178,29 @@ Result<std::unique_ptr<Writer>> Filesystem::OpenWriter(std::string_view path,
     }
   }
   NOKV_ASSIGN_OR_RETURN(UploadLease lease, UploadLease::Begin(parts_.metadata.get()));
-  return std::unique_ptr<Writer>(new FsWriter(this, normalized, options, std::move(lease)));
+  return std::unique_ptr<Writer>(new FsWriter(this, normalized, 0, options, std::move(lease)));
+}
+
+Result<std::unique_ptr<Writer>> Filesystem::OpenWriterAt(meta::InodeId inode,
+                                                         const WriteOptions& options) {
+  if (options.mode == meta::PublishMode::kCreate) {
+    return Status::InvalidArgument("a writer into an existing inode replaces its body");
+  }
+  NOKV_ASSIGN_OR_RETURN(UploadLease lease, UploadLease::Begin(parts_.metadata.get()));
+  return std::unique_ptr<Writer>(new FsWriter(this, {}, inode, options, std::move(lease)));
 }
 
 Result<std::unique_ptr<Reader>> Filesystem::OpenReader(std::string_view path, const ReadAt& at) {
   NOKV_ASSIGN_OR_RETURN(OpenedFile file, parts_.metadata->OpenFile(path, at));
+  return MakeReader(std::move(file));
+}
+
+Result<std::unique_ptr<Reader>> Filesystem::OpenReaderAt(meta::InodeId inode, const ReadAt& at) {
+  NOKV_ASSIGN_OR_RETURN(OpenedFile file, parts_.metadata->OpenFileAt(inode, at));
+  return MakeReader(std::move(file));
+}
+
+std::unique_ptr<Reader> Filesystem::MakeReader(OpenedFile file) {
   std::unique_ptr<object::BlockReader> blocks;
   if (file.manifest) {
     blocks = std::make_unique<object::BlockReader>(parts_.store, &io_, file.manifest->layout);

@@ -104,15 +104,26 @@ Result<meta::Manifest> LocalMetadata::GetManifest(meta::InodeId inode, uint64_t 
 }
 
 Result<OpenedFile> LocalMetadata::OpenFile(std::string_view path, const ReadAt& at) {
+  return Open(std::string(path), at, [&](const ReadAt& pinned) { return Stat(path, pinned); });
+}
+
+Result<OpenedFile> LocalMetadata::OpenFileAt(meta::InodeId inode, const ReadAt& at) {
+  return Open("inode " + std::to_string(inode), at,
+              [&](const ReadAt& pinned) { return GetAttr(inode, pinned); });
+}
+
+Result<OpenedFile> LocalMetadata::Open(
+    const std::string& label, const ReadAt& at,
+    const std::function<Result<meta::Attr>(const ReadAt&)>& attr_at) {
   NOKV_ASSIGN_OR_RETURN(Pin pin, PinRead(at));
   ReadAt pinned{at.snapshot, pin.id};
   auto opened = [&]() -> Result<OpenedFile> {
-    NOKV_ASSIGN_OR_RETURN(meta::Attr attr, Stat(path, pinned));
+    NOKV_ASSIGN_OR_RETURN(meta::Attr attr, attr_at(pinned));
     if (attr.type == meta::FileType::kDirectory) {
-      return Status::IsADirectory(std::string(path) + " is a directory");
+      return Status::IsADirectory(label + " is a directory");
     }
     if (attr.type != meta::FileType::kFile) {
-      return Status::InvalidArgument(std::string(path) + " is not a regular file");
+      return Status::InvalidArgument(label + " is not a regular file");
     }
     OpenedFile file{pin, std::move(attr), std::nullopt};
     if (auto manifest = GetManifest(file.attr.inode, file.attr.generation, pinned); manifest.ok()) {

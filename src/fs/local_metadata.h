@@ -8,6 +8,7 @@
 #pragma once
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -46,6 +47,7 @@ class LocalMetadata final : public Metadata {
   Result<meta::Manifest> GetManifest(meta::InodeId inode, uint64_t generation,
                                      const ReadAt& at) override;
   Result<OpenedFile> OpenFile(std::string_view path, const ReadAt& at) override;
+  Result<OpenedFile> OpenFileAt(meta::InodeId inode, const ReadAt& at) override;
   Result<std::string> GetXattr(meta::InodeId inode, std::string_view name,
                                const ReadAt& at) override;
   Result<std::vector<std::string>> ListXattrs(meta::InodeId inode, const ReadAt& at) override;
@@ -120,6 +122,10 @@ class LocalMetadata final : public Metadata {
   using Context = std::shared_ptr<const meta::ReadContext>;
   Result<Context> ContextFor(const ReadAt& at);
   Result<std::shared_ptr<query::Service>> VerbService(const query::ServiceOptions& scope);
+  // Pins `at`, reads the file's attributes there with `attr_at` and its
+  // manifest; `label` names the file in errors.
+  Result<OpenedFile> Open(const std::string& label, const ReadAt& at,
+                          const std::function<Result<meta::Attr>(const ReadAt&)>& attr_at);
 
   object::ObjectStore* store_;
   ThreadPool io_;  // block fetches of the verbs

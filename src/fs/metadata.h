@@ -108,6 +108,8 @@ class Metadata {
   // Pins the state `at` names and returns the regular file at `path` in it
   // (IsADirectory / InvalidArgument for other types). Release with Unpin.
   virtual Result<OpenedFile> OpenFile(std::string_view path, const ReadAt& at) = 0;
+  // The same for the file `inode` (however it is linked).
+  virtual Result<OpenedFile> OpenFileAt(meta::InodeId inode, const ReadAt& at) = 0;
   virtual Result<std::string> GetXattr(meta::InodeId inode, std::string_view name,
                                        const ReadAt& at) = 0;
   virtual Result<std::vector<std::string>> ListXattrs(meta::InodeId inode, const ReadAt& at) = 0;

@@ -123,8 +123,9 @@ void MetadataMethods::RegisterFast() {
     return Answer(std::move(pin), WritePin);
   });
   add("meta.open", [this, m](const FastArgs& a) -> FastResult {
-    if (!a.has_path) return std::nullopt;
-    Result<fs::OpenedFile> file = m->OpenFile(a.path, a.at);
+    if (a.has_path == a.has_inode) return std::nullopt;
+    Result<fs::OpenedFile> file =
+        a.has_path ? m->OpenFile(a.path, a.at) : m->OpenFileAt(a.inode, a.at);
     if (file.ok()) Hold(LeaseKind::kPin, file->pin.id);
     return Answer(std::move(file), WriteOpenedFile);
   });

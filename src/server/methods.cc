@@ -284,10 +284,13 @@ void MetadataMethods::Register() {
   });
   add("meta.open", [this, m](const Json& j) -> Result<Json> {
     ArgReader a(j);
-    auto path = a.String("path");
+    bool by_inode = j.contains("inode");
+    auto path = by_inode ? std::string() : a.String("path");
+    auto inode = by_inode ? a.U64("inode") : 0;
     auto at = a.Value<fs::ReadAt>("at", true);
     NOKV_RETURN_IF_ERROR(a.status());
-    NOKV_ASSIGN_OR_RETURN(fs::OpenedFile file, m->OpenFile(path, at));
+    NOKV_ASSIGN_OR_RETURN(fs::OpenedFile file,
+                          by_inode ? m->OpenFileAt(inode, at) : m->OpenFile(path, at));
     Hold(LeaseKind::kPin, file.pin.id);
     return ToWire(file);
   });

@@ -335,6 +335,15 @@ Result<fs::OpenedFile> RemoteMetadata::OpenFile(std::string_view path, const fs:
   return file;
 }
 
+Result<fs::OpenedFile> RemoteMetadata::OpenFileAt(meta::InodeId inode, const fs::ReadAt& at) {
+  std::string args;
+  ArgWriter(&args, 1, &at).U64("inode", inode);
+  NOKV_ASSIGN_OR_RETURN(fs::OpenedFile file,
+                        InvokeFast("meta.open", args, Retry::kOnce, ReadOpenedFile));
+  Track(file.pin.id);
+  return file;
+}
+
 Result<std::string> RemoteMetadata::GetXattr(meta::InodeId inode, std::string_view name,
                                              const fs::ReadAt& at) {
   NOKV_ASSIGN_OR_RETURN(

@@ -57,6 +57,7 @@ class RemoteMetadata final : public fs::Metadata {
   Result<meta::Manifest> GetManifest(meta::InodeId inode, uint64_t generation,
                                      const fs::ReadAt& at) override;
   Result<fs::OpenedFile> OpenFile(std::string_view path, const fs::ReadAt& at) override;
+  Result<fs::OpenedFile> OpenFileAt(meta::InodeId inode, const fs::ReadAt& at) override;
   Result<std::string> GetXattr(meta::InodeId inode, std::string_view name,
                                const fs::ReadAt& at) override;
   Result<std::vector<std::string>> ListXattrs(meta::InodeId inode, const fs::ReadAt& at) override;

@@ -190,6 +190,9 @@ class SharedDirectory::Metadata final : public fs::Metadata {
   Result<fs::OpenedFile> OpenFile(std::string_view path, const fs::ReadAt& at) override {
     return Call(kRepeatable, [&](fs::Metadata& m) { return m.OpenFile(path, at); });
   }
+  Result<fs::OpenedFile> OpenFileAt(meta::InodeId inode, const fs::ReadAt& at) override {
+    return Call(kRepeatable, [&](fs::Metadata& m) { return m.OpenFileAt(inode, at); });
+  }
   Result<std::string> GetXattr(meta::InodeId inode, std::string_view name,
                                const fs::ReadAt& at) override {
     return Call(kRepeatable, [&](fs::Metadata& m) { return m.GetXattr(inode, name, at); });

@@ -368,6 +368,63 @@ TEST_P(FilesystemTest, InodeAddressedCallsMatchPathAddressedOnes) {
   EXPECT_EQ(fs_->Totals()->files, 0u);
 }
 
+TEST_P(FilesystemTest, FilesAddressedByInodeFollowRenamesAndLinks) {
+  auto made = Write("/by-inode", "first body");
+  ASSERT_TRUE(made.ok());
+  ASSERT_TRUE(fs_->Rename("/by-inode", "/renamed", meta::RenameMode::kNoReplace).ok());
+  ASSERT_TRUE(fs_->Link("/renamed", "/second-name").ok());
+
+  auto reader = fs_->OpenReaderAt(made->inode);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  std::string out;
+  ASSERT_TRUE((*reader)->Read(0, 100, &out).ok());
+  EXPECT_EQ(out, "first body");
+
+  WriteOptions replace;
+  replace.mode = meta::PublishMode::kReplace;
+  auto writer = fs_->OpenWriterAt(made->inode, replace);
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  ASSERT_TRUE((*writer)->Append(std::string(150, 'n')).ok());
+  auto published = (*writer)->Commit();
+  ASSERT_TRUE(published.ok()) << published.status().ToString();
+  EXPECT_EQ(published->inode, made->inode);
+  EXPECT_EQ(ReadAll("/renamed"), std::string(150, 'n'));
+  EXPECT_EQ(ReadAll("/second-name"), std::string(150, 'n'));
+  // The open reader keeps the generation it opened.
+  ASSERT_TRUE((*reader)->Read(0, 100, &out).ok());
+  EXPECT_EQ(out, "first body");
+
+  // Conditional replace by inode, and no creation through an inode.
+  replace.mode = meta::PublishMode::kReplaceIfGeneration;
+  replace.expected_generation = made->generation;  // stale now
+  auto stale = fs_->OpenWriterAt(made->inode, replace);
+  ASSERT_TRUE(stale.ok());
+  EXPECT_EQ((*stale)->Commit().status().code(), Code::kFailedPrecondition);
+  WriteOptions create;
+  EXPECT_EQ(fs_->OpenWriterAt(made->inode, create).status().code(), Code::kInvalidArgument);
+
+  meta::SetAttrRequest resize;
+  resize.size = 10;
+  auto resized = fs_->SetAttrAt(made->inode, resize);
+  ASSERT_TRUE(resized.ok()) << resized.status().ToString();
+  EXPECT_EQ(resized->size, 10u);
+  EXPECT_EQ(ReadAll("/second-name"), std::string(10, 'n'));
+
+  ASSERT_TRUE(fs_->Mkdir("/a-dir", false).ok());
+  auto dir = fs_->Stat("/a-dir");
+  EXPECT_EQ(fs_->OpenReaderAt(dir->inode).status().code(), Code::kIsADirectory);
+  EXPECT_EQ(fs_->SetAttrAt(dir->inode, resize).status().code(), Code::kIsADirectory);
+
+  // Once no name is left, there is nothing to publish to.
+  ASSERT_TRUE(fs_->Remove("/renamed", false).ok());
+  ASSERT_TRUE(fs_->Remove("/second-name", false).ok());
+  replace.mode = meta::PublishMode::kReplace;
+  auto orphan = fs_->OpenWriterAt(made->inode, replace);
+  ASSERT_TRUE(orphan.ok());
+  EXPECT_EQ((*orphan)->Commit().status().code(), Code::kNotFound);
+  EXPECT_EQ(fs_->OpenReaderAt(made->inode).status().code(), Code::kNotFound);
+}
+
 TEST_P(FilesystemTest, VerbsRunConfinedToTheirScope) {
   ASSERT_TRUE(Write("/runs/a/metrics.json", R"({"loss": 0.5})").ok());
   ASSERT_TRUE(Write("/other/secret.txt", "no").ok());
