@@ -18,6 +18,8 @@ packages=(
   radosgw ceph-mon ceph-osd awscli curl uuid-runtime
   # MCP client tests (npm ships with the nodejs package)
   nodejs
+  # real tools on the FUSE mount (tests/fuse) and the FUSE benchmark peers
+  git rsync fio python3 s3fs rclone
 )
 
 missing=()

@@ -8,7 +8,7 @@ const std::vector<Command>& Commands() {
       InitCommand(),   LsCommand(),       StatCommand(),  MkdirCommand(), PutCommand(),
       CatCommand(),    GetCommand(),      RmCommand(),    MvCommand(),    LnCommand(),
       DuCommand(),     SnapshotCommand(), WatchCommand(), IndexCommand(), GcCommand(),
-      DoctorCommand(), McpCommand(),      ServeCommand(),
+      DoctorCommand(), McpCommand(),      MountCommand(), ServeCommand(),
   };
   return commands;
 }

@@ -27,6 +27,8 @@ Command GcCommand();
 Command DoctorCommand();
 // cmd_mcp.cc
 Command McpCommand();
+// cmd_mount.cc
+Command MountCommand();
 // cmd_serve.cc
 Command ServeCommand();
 
