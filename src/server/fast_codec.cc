@@ -84,6 +84,10 @@ bool ReadAttr(MsgReader& r, meta::Attr* a) {
   return ok && inode && type && mode;
 }
 
+bool ReadAttrList(MsgReader& r, std::vector<meta::Attr>* attrs) {
+  return ReadList(r, ReadAttr, attrs);
+}
+
 void WriteDirEntry(MsgWriter& w, const meta::DirEntry& e) {
   w.Map(3);
   w.Str("nm"), w.Str(e.name);
@@ -246,6 +250,40 @@ bool ReadNodeOptions(MsgReader& r, meta::NodeOptions* o) {
     if (k == "rid") return ReadString(r, &o->request_id);
     return r.Skip();
   });
+}
+
+void WritePublishRequest(MsgWriter& w, const meta::PublishRequest& r) {
+  w.Map(4 + (r.inode != 0) + (r.expected_generation != 0) + r.body.has_value());
+  w.Str("path"), w.Str(r.path);
+  w.Str("man"), WriteManifest(w, r.manifest);
+  w.Str("mode"), w.Uint(static_cast<uint64_t>(r.mode));
+  w.Str("node"), WriteNodeOptions(w, r.node);
+  if (r.inode != 0) w.Str("inode"), w.Uint(r.inode);
+  if (r.expected_generation != 0) w.Str("eg"), w.Uint(r.expected_generation);
+  if (r.body) w.Str("body"), w.Bin(*r.body);
+}
+
+bool ReadPublishRequest(MsgReader& r, meta::PublishRequest* p) {
+  *p = meta::PublishRequest{};
+  bool manifest = false, mode = false;
+  bool ok = ReadFields(r, [&](std::string_view k) {
+    if (k == "path") return ReadString(r, &p->path);
+    if (k == "man") return manifest = ReadManifest(r, &p->manifest);
+    if (k == "mode") {
+      uint64_t v = 0;
+      if (!r.Uint(&v) || v > static_cast<uint64_t>(meta::PublishMode::kReplaceIfGeneration)) {
+        return false;
+      }
+      p->mode = static_cast<meta::PublishMode>(v);
+      return mode = true;
+    }
+    if (k == "node") return ReadNodeOptions(r, &p->node);
+    if (k == "inode") return r.Uint(&p->inode);
+    if (k == "eg") return r.Uint(&p->expected_generation);
+    if (k == "body") return r.Bin(&p->body.emplace());
+    return r.Skip();
+  });
+  return ok && manifest && mode;
 }
 
 }  // namespace nokv::server

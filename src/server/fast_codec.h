@@ -1,7 +1,7 @@
 // The hottest metadata values written and read as MessagePack directly
 // (rpc/msgpack.h), without a nlohmann::json tree: attributes, directory
-// entries and pages, pins, opened files, manifests, and the small argument
-// maps of the calls made most often.
+// entries and pages, pins, opened files, manifests, publish requests, and
+// the small argument maps of the calls made most often.
 //
 // Same wire form as server/codec.h (docs/formats/rpc.md, "Methods"): every
 // Write* produces a map that codec.h's FromWire decodes to the same value,
@@ -31,8 +31,11 @@ void WritePin(rpc::MsgWriter& w, const fs::Pin& pin);
 void WriteOpenedFile(rpc::MsgWriter& w, const fs::OpenedFile& file);
 void WriteReadAt(rpc::MsgWriter& w, const fs::ReadAt& at);
 void WriteNodeOptions(rpc::MsgWriter& w, const meta::NodeOptions& node);
+// The body, if any, is written as bytes.
+void WritePublishRequest(rpc::MsgWriter& w, const meta::PublishRequest& request);
 
 bool ReadAttr(rpc::MsgReader& r, meta::Attr* attr);
+bool ReadAttrList(rpc::MsgReader& r, std::vector<meta::Attr>* attrs);
 bool ReadDirEntry(rpc::MsgReader& r, meta::DirEntry* entry);
 bool ReadDirPage(rpc::MsgReader& r, meta::DirPage* page);
 bool ReadManifest(rpc::MsgReader& r, meta::Manifest* manifest);
@@ -41,6 +44,8 @@ bool ReadOpenedFile(rpc::MsgReader& r, fs::OpenedFile* file);
 // Nil reads as the latest read point, as in codec.h.
 bool ReadReadAt(rpc::MsgReader& r, fs::ReadAt* at);
 bool ReadNodeOptions(rpc::MsgReader& r, meta::NodeOptions* node);
+// The body, if any, views the reader's input.
+bool ReadPublishRequest(rpc::MsgReader& r, meta::PublishRequest* request);
 
 // Reads a map, calling `field(key)` for each key; `field` must read the
 // value (or Skip it) and return false when it cannot.

@@ -90,8 +90,15 @@ void WriteBatchItem(MsgWriter& w, const Result<std::string>& result) {
 
 void MetadataMethods::RegisterFast() {
   fs::Metadata* m = backend_;
-  auto add = [this](const char* name, FastMethod fn) { fast_.emplace(name, std::move(fn)); };
-  // Each reads its arguments, then (only if they are all there) runs.
+  // The methods whose arguments are a flat map of FastArgs: each reads its
+  // arguments, then (only if they are all there) runs.
+  auto add = [this](const char* name, std::function<FastResult(const FastArgs&)> fn) {
+    fast_.emplace(name, [fn = std::move(fn)](std::string_view payload) -> FastResult {
+      FastArgs args;
+      if (!ReadArgs(payload, &args)) return std::nullopt;
+      return fn(args);
+    });
+  };
   add("meta.stat", [m](const FastArgs& a) -> FastResult {
     if (!a.has_path) return std::nullopt;
     return Answer(m->Stat(a.path, a.at), WriteAttr);
@@ -134,12 +141,35 @@ void MetadataMethods::RegisterFast() {
     if (Drop(LeaseKind::kPin, a.id)) m->Unpin(a.id);
     return Result<std::string>(std::string(kEmptyMap));
   });
+  fast_.emplace("meta.batch", [this](std::string_view p) { return FastBatch(p); });
+  fast_.emplace("meta.publish", [this](std::string_view p) { return FastPublish(p); });
 }
 
-FastResult MetadataMethods::RunFast(const FastMethod& method, std::string_view payload) {
-  FastArgs args;
-  if (!ReadArgs(payload, &args)) return std::nullopt;
-  return method(args);
+FastResult MetadataMethods::FastPublish(std::string_view payload) {
+  if (!rpc::ValidatePayload(payload).ok()) return std::nullopt;  // as FastBatch
+  std::vector<meta::PublishRequest> files;
+  bool have_files = false;
+  MsgReader r(payload);
+  bool ok = ReadFields(r, [&](std::string_view k) {
+    if (k != "files") return r.Skip();
+    uint32_t n = 0;
+    if (!r.Array(&n)) return false;
+    files.assign(n, meta::PublishRequest{});
+    for (meta::PublishRequest& file : files) {
+      if (!ReadPublishRequest(r, &file)) return false;
+    }
+    return have_files = true;
+  });
+  // An empty list is refused by the JSON path, with its message.
+  if (!ok || !r.done() || !have_files || files.empty()) return std::nullopt;
+  Result<std::vector<meta::Attr>> published = backend_->Publish(files);
+  if (!published.ok()) return Result<std::string>(published.status());
+  std::string out;
+  out.reserve(published->size() * 96 + 8);
+  MsgWriter w(&out);
+  w.Array(static_cast<uint32_t>(published->size()));
+  for (const meta::Attr& attr : *published) WriteAttr(w, attr);
+  return Result<std::string>(std::move(out));
 }
 
 FastResult MetadataMethods::FastBatch(std::string_view payload) {

@@ -90,7 +90,7 @@ class MetadataMethods {
 
   // Runs `method` on its MessagePack-encoded arguments (empty: none) and
   // answers the MessagePack-encoded result. The hot methods (stat, getattr,
-  // lookup, readdir, createat, mkdirat, pin, open, unpin, batch) read and
+  // lookup, readdir, createat, mkdirat, pin, open, unpin, batch, publish) read and
   // write their payloads directly (fast_methods.cc); every other method, and
   // any payload those do not take, is decoded and run by Handle, so the
   // answer is the same either way. Errors as Handle, plus rpc::DecodePayload's.
@@ -115,7 +115,8 @@ class MetadataMethods {
   using Method = std::function<Result<Json>(const Json& args)>;
   using CancellableMethod =
       std::function<Result<Json>(const Json& args, const std::atomic<bool>* cancelled)>;
-  using FastMethod = std::function<FastResult(const FastArgs& args)>;
+  // A direct form: reads its MessagePack payload itself (fast_methods.cc).
+  using FastMethod = std::function<FastResult(std::string_view payload)>;
   enum class LeaseKind { kPin, kUpload };
   struct Lease {
     LeaseKind kind;
@@ -128,8 +129,8 @@ class MetadataMethods {
   bool Drop(LeaseKind kind, uint64_t id);
   void Register();
   void RegisterFast();  // fast_methods.cc
-  FastResult RunFast(const FastMethod& method, std::string_view payload);
   FastResult FastBatch(std::string_view payload);
+  FastResult FastPublish(std::string_view payload);
   void MaybeSweep();
   void Count(std::string_view method, std::chrono::steady_clock::time_point start, bool ok);
 

@@ -502,9 +502,23 @@ void RemoteMetadata::EndUpload(uint64_t lease) {
 
 Result<std::vector<meta::Attr>> RemoteMetadata::Publish(
     const std::vector<meta::PublishRequest>& requests) {
-  NOKV_ASSIGN_OR_RETURN(Json attrs,
-                        Invoke("meta.publish", {{"files", ListToWire(requests)}}, Retry::kNo));
-  return ListFromWire<meta::Attr>(attrs);
+  std::string payload;
+  size_t bytes = 16;
+  for (const meta::PublishRequest& r : requests) {
+    bytes +=
+        96 + r.path.size() + r.manifest.layout.blocks.size() * 42 + (r.body ? r.body->size() : 0);
+  }
+  payload.reserve(bytes);
+  rpc::MsgWriter w(&payload);
+  w.Map(1);
+  w.Str("files");
+  w.Array(static_cast<uint32_t>(requests.size()));
+  for (const meta::PublishRequest& r : requests) WritePublishRequest(w, r);
+  NOKV_ASSIGN_OR_RETURN(std::string answer, InvokeRaw("meta.publish", payload, Retry::kNo));
+  std::vector<meta::Attr> attrs;
+  if (ReadWhole(answer, ReadAttrList, &attrs)) return attrs;
+  NOKV_ASSIGN_OR_RETURN(Json json, rpc::DecodePayload(answer));
+  return ListFromWire<meta::Attr>(json);
 }
 
 Result<meta::Snapshot> RemoteMetadata::CreateSnapshot(std::string_view name, std::string_view root,

@@ -86,6 +86,7 @@ void FuzzDirectReaders(std::string_view in) {
   FuzzDirect(in, server::ReadOpenedFile, server::WriteOpenedFile);
   FuzzDirect(in, server::ReadReadAt, server::WriteReadAt);
   FuzzDirect(in, server::ReadNodeOptions, server::WriteNodeOptions);
+  FuzzDirect(in, server::ReadPublishRequest, server::WritePublishRequest);
   MsgReader skip(in);
   if (std::string_view raw; skip.Skip(&raw)) Require(raw.size() <= in.size(), "skip in bounds");
 }

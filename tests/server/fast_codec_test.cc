@@ -115,6 +115,56 @@ TEST(FastCodecTest, ReadersRefuseWhatTheJsonCodecWouldRefuseOrNotTake) {
   }
 }
 
+meta::PublishRequest FullPublish() {
+  meta::PublishRequest r;
+  r.path = "/runs/1/ckpt.pt";
+  r.inode = 77;
+  r.manifest.layout.size = 10;
+  r.manifest.layout.digest.fill(0x11);
+  r.manifest.layout.blocks = {{{}, 10}};
+  r.manifest.layout.blocks[0].digest.fill(0x22);
+  r.manifest.producer = "trainer";
+  r.mode = meta::PublishMode::kReplaceIfGeneration;
+  r.expected_generation = 9;
+  r.node.mode = 0600;
+  r.node.request_id = "rid-1";
+  r.body = "0123456789";
+  return r;
+}
+
+TEST(FastCodecTest, PublishRequestsRoundTripThroughBothCodecs) {
+  meta::PublishRequest plain;
+  plain.path = "/empty";
+  for (const meta::PublishRequest& request : {FullPublish(), plain}) {
+    std::string direct = Written(WritePublishRequest, request);
+    auto json = rpc::DecodePayload(direct);
+    ASSERT_TRUE(json.ok()) << json.status().ToString();
+    EXPECT_EQ(*json, ToWire(request));
+    std::string from_json = rpc::EncodePayload(ToWire(request));
+    meta::PublishRequest back;
+    ASSERT_TRUE(ReadWhole(std::string_view(from_json), ReadPublishRequest, &back));
+    EXPECT_EQ(ToWire(back), ToWire(request));
+  }
+  // Out of shape: refused, as the JSON codec refuses it or does not take it.
+  Json good = ToWire(FullPublish());
+  Json no_manifest = good, bad_mode = good, text_body = good, no_mode = good;
+  no_manifest.erase("man");
+  no_mode.erase("mode");
+  bad_mode["mode"] = 3;
+  text_body["body"] = "not bytes";
+  meta::PublishRequest out;
+  for (const Json& j : {no_manifest, no_mode, bad_mode, text_body}) {
+    EXPECT_FALSE(ReadWhole(std::string_view(rpc::EncodePayload(j)), ReadPublishRequest, &out))
+        << j.dump();
+    EXPECT_FALSE(FromWire<meta::PublishRequest>(j).ok()) << j.dump();
+  }
+  std::string bytes = rpc::EncodePayload(good);
+  for (size_t cut = 0; cut < bytes.size(); ++cut) {
+    EXPECT_FALSE(ReadWhole(std::string_view(bytes).substr(0, cut), ReadPublishRequest, &out))
+        << cut;
+  }
+}
+
 class FastMethodsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -169,6 +219,47 @@ TEST_F(FastMethodsTest, ReadsAnswerAsTheJsonPathDoesForGoodAndBadArguments) {
   for (const auto& [method, args] : calls) ExpectSameAnswer(method, args);
   EXPECT_EQ(methods_->HandlePayload("meta.stat", "\xc1").status().code(), Code::kInvalidArgument);
   EXPECT_EQ(methods_->HandlePayload("meta.nope", "").status().code(), Code::kNotSupported);
+}
+
+TEST_F(FastMethodsTest, PublishAnswersAsTheJsonPathDoes) {
+  auto files = [](std::vector<std::string> paths) {
+    Json list = Json::array();
+    for (const std::string& path : paths) {
+      meta::PublishRequest r;
+      r.path = path;
+      list.push_back(ToWire(r));
+    }
+    return Json{{"files", list}};
+  };
+  // Good publishes of the same shape at different paths: the same attributes.
+  auto direct =
+      methods_->HandlePayload("meta.publish", rpc::EncodePayload(files({"/d/p1", "/d/sub/p2"})));
+  auto json = methods_->Handle("meta.publish", files({"/d/q1", "/d/sub/q2"}));
+  ASSERT_TRUE(direct.ok()) << direct.status().ToString();
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  Json direct_attrs = *rpc::DecodePayload(*direct);
+  ASSERT_EQ(direct_attrs.size(), 2u);
+  ASSERT_EQ(json->size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    for (const char* key : {"t", "m", "n", "s"}) {
+      EXPECT_EQ(direct_attrs[i].value(key, Json()), (*json)[i].value(key, Json())) << key;
+    }
+    EXPECT_EQ(direct_attrs[i]["nm"], i == 0 ? "p1" : "p2");
+  }
+  EXPECT_TRUE(methods_->Handle("meta.stat", {{"path", "/d/sub/p2"}}).ok());
+
+  Json bad_mode = files({"/d/x"});
+  bad_mode["files"][0]["mode"] = 7;
+  Json two_same = files({"/d/y", "/d/y"});
+  std::vector<Json> calls = {files({"/d/p1"}),          // exists
+                             files({}),                 // nothing to publish
+                             files({"/none/under/x"}),  // no parent
+                             bad_mode,
+                             two_same,
+                             Json{{"files", 5}},
+                             Json::object()};
+  for (const Json& args : calls) ExpectSameAnswer("meta.publish", args);
+  EXPECT_FALSE(methods_->Handle("meta.stat", {{"path", "/d/y"}}).ok());
 }
 
 TEST_F(FastMethodsTest, CreatesAndBatchesAnswerAsTheJsonPathDoes) {
