@@ -329,15 +329,16 @@ Result<meta::Manifest> RemoteMetadata::GetManifest(meta::InodeId inode, uint64_t
 Result<fs::OpenedFile> RemoteMetadata::OpenFile(std::string_view path, const fs::ReadAt& at) {
   std::string args;
   ArgWriter(&args, 1, &at).Str("path", path);
-  NOKV_ASSIGN_OR_RETURN(fs::OpenedFile file,
-                        InvokeFast("meta.open", args, Retry::kOnce, ReadOpenedFile));
-  Track(file.pin.id);
-  return file;
+  return Open(args);
 }
 
 Result<fs::OpenedFile> RemoteMetadata::OpenFileAt(meta::InodeId inode, const fs::ReadAt& at) {
   std::string args;
   ArgWriter(&args, 1, &at).U64("inode", inode);
+  return Open(args);
+}
+
+Result<fs::OpenedFile> RemoteMetadata::Open(std::string_view args) {
   NOKV_ASSIGN_OR_RETURN(fs::OpenedFile file,
                         InvokeFast("meta.open", args, Retry::kOnce, ReadOpenedFile));
   Track(file.pin.id);

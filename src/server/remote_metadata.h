@@ -166,6 +166,8 @@ class RemoteMetadata final : public fs::Metadata {
   template <typename T>
   Result<T> InvokeAs(std::string_view method, const Json& args, Retry retry);
   Status InvokeStatus(std::string_view method, const Json& args);
+  // meta.open with the argument map `args`; tracks the pin it takes.
+  Result<fs::OpenedFile> Open(std::string_view args);
   void Renew();
   void Track(uint64_t lease);
   // Tracks the lease a successful batch call of `method` took, if any.
