@@ -23,6 +23,9 @@ RemoteMetadata::~RemoteMetadata() {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
+  // A renewal in flight to a server that does not answer is given up, not
+  // waited for until its deadline.
+  stop_renewing_ = true;
   wake_.notify_all();
   renewer_.join();
 }
@@ -37,7 +40,8 @@ void RemoteMetadata::Renew() {
     lock.unlock();
     // A failed renewal is retried next period; a lease the server no longer
     // has is forgotten (its reads then fail with Expired).
-    auto answer = Invoke("meta.renew", Json{{"ids", std::move(ids)}}, Retry::kOnce);
+    auto answer =
+        Invoke("meta.renew", Json{{"ids", std::move(ids)}}, Retry::kOnce, {}, &stop_renewing_);
     lock.lock();
     if (answer.ok() && answer->contains("lost") && (*answer)["lost"].is_array()) {
       for (const auto& id : (*answer)["lost"]) {

@@ -14,6 +14,7 @@
 // Thread-safety: every method may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -179,8 +180,9 @@ class RemoteMetadata final : public fs::Metadata {
 
   mutable std::mutex mu_;
   std::condition_variable wake_;
-  std::set<uint64_t> leases_;  // guarded by mu_
-  bool stopping_ = false;      // guarded by mu_
+  std::set<uint64_t> leases_;               // guarded by mu_
+  bool stopping_ = false;                   // guarded by mu_
+  std::atomic<bool> stop_renewing_{false};  // cancels a renewal in flight
   std::thread renewer_;
 };
 

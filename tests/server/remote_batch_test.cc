@@ -42,7 +42,7 @@ class RemoteBatchTest : public ::testing::Test {
     auto address = rpc_->Listen("unix:" + dir_.path() + "/t.sock");
     ASSERT_TRUE(address.ok()) << address.status().ToString();
     ASSERT_TRUE(rpc_->Start().ok());
-    auto remote = RemoteMetadata::Connect(address->ToString());
+    auto remote = RemoteMetadata::Connect(address->ToString(), remote_options_);
     ASSERT_TRUE(remote.ok()) << remote.status().ToString();
     remote_ = std::move(remote).value();
   }
@@ -51,6 +51,7 @@ class RemoteBatchTest : public ::testing::Test {
     rpc_.reset();
   }
 
+  RemoteOptions remote_options_;  // set before Start
   // Set before Start to put a handler in front of the real one.
   std::function<rpc::Handler(rpc::Handler)> wrap_;
   nokv::testing::TempDir dir_;
@@ -176,6 +177,35 @@ TEST_F(RemoteBatchTest, UnpinReturnsBeforeTheServerAnswers) {
   EXPECT_EQ(methods_->leases(), 0u);
   // The connection still serves calls after the answer nobody waits for.
   EXPECT_TRUE(remote_->Stat("/", {}).ok());
+}
+
+TEST_F(RemoteBatchTest, ClosingDoesNotWaitForARenewalTheServerNeverAnswers) {
+  // The server parks every meta.renew and never answers it.
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<rpc::Responder> parked;  // guarded by mu
+  wrap_ = [&](rpc::Handler inner) -> rpc::Handler {
+    return [&, inner](rpc::Request request, rpc::Responder responder) {
+      if (request.method != "meta.renew") return inner(std::move(request), std::move(responder));
+      std::lock_guard lock(mu);
+      parked.push_back(std::move(responder));
+      cv.notify_all();
+    };
+  };
+  remote_options_.lease_ttl = std::chrono::milliseconds(30);  // renews every 10 ms
+  remote_options_.call_timeout = std::chrono::minutes(10);
+  Start(2);
+  ASSERT_TRUE(remote_->PinRead({}).ok());
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, kTestWait, [&] { return !parked.empty(); }));
+  }
+  // The renewal is in flight with a ten-minute deadline; closing gives it up.
+  auto start = std::chrono::steady_clock::now();
+  remote_.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, kTestWait);
+  std::lock_guard lock(mu);
+  parked.clear();
 }
 
 }  // namespace
