@@ -113,7 +113,7 @@ void MetadataMethods::RegisterFast() {
   });
   add("meta.readdir", [m](const FastArgs& a) -> FastResult {
     if (!a.has_dir) return std::nullopt;
-    return Answer(m->ReadDir(a.dir, a.after, std::min<uint64_t>(a.limit, 100'000), a.attrs, a.at),
+    return Answer(m->ReadDir(a.dir, a.after, std::min(a.limit, kMaxPageEntries), a.attrs, a.at),
                   WriteDirPage);
   });
   add("meta.createat", [m](const FastArgs& a) -> FastResult {

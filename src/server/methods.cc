@@ -261,7 +261,7 @@ void MetadataMethods::Register() {
     bool with_attrs = a.OptBool("attrs", false);
     auto at = a.Value<fs::ReadAt>("at", true);
     NOKV_RETURN_IF_ERROR(a.status());
-    return Encoded(m->ReadDir(dir, after, std::min<uint64_t>(limit, 100'000), with_attrs, at));
+    return Encoded(m->ReadDir(dir, after, std::min(limit, kMaxPageEntries), with_attrs, at));
   });
   add("meta.list", [m](const Json& j) -> Result<Json> {
     ArgReader a(j);
@@ -270,7 +270,7 @@ void MetadataMethods::Register() {
     auto limit = a.OptU64("limit", 1000);
     auto at = a.Value<fs::ReadAt>("at", true);
     NOKV_RETURN_IF_ERROR(a.status());
-    return Encoded(m->List(path, after, std::min<uint64_t>(limit, 100'000), at));
+    return Encoded(m->List(path, after, std::min(limit, kMaxPageEntries), at));
   });
   add("meta.manifest", [m](const Json& j) -> Result<Json> {
     ArgReader a(j);
@@ -523,7 +523,7 @@ void MetadataMethods::Register() {
     NOKV_RETURN_IF_ERROR(a.status());
     auto wait = std::min<std::chrono::milliseconds>(std::chrono::milliseconds(wait_ms),
                                                     options_.max_watch_wait);
-    return Encoded(m->Watch(path, cursor, std::min<uint64_t>(limit, 100'000), wait));
+    return Encoded(m->Watch(path, cursor, std::min(limit, kMaxEventPage), wait));
   });
   add("meta.latest_cursor", [m](const Json&) -> Result<Json> {
     NOKV_ASSIGN_OR_RETURN(std::string cursor, m->LatestCursor());
@@ -604,7 +604,7 @@ void MetadataMethods::Dispatch(std::string_view method, const Json& args,
     WatchPoll poll;
     poll.path = args.value("path", std::string());
     poll.cursor = (*result).value("next", std::string());
-    poll.limit = std::min<uint64_t>(a.OptU64("limit", 1000), 100'000);
+    poll.limit = std::min<uint64_t>(a.OptU64("limit", 1000), kMaxEventPage);
     poll.deadline = std::chrono::steady_clock::now() +
                     std::min<std::chrono::milliseconds>(std::chrono::milliseconds(wait_ms),
                                                         options_.max_watch_wait);

@@ -29,6 +29,13 @@
 
 namespace nokv::server {
 
+// Most entries one directory page holds, whatever the request's `limit`
+// (the answer says `more`): a page runs on the event loop, so this bounds
+// how long one listing can hold every other connection (~3 ms with attrs).
+inline constexpr uint64_t kMaxPageEntries = 10'000;
+// Most events one watch page holds.
+inline constexpr uint64_t kMaxEventPage = 100'000;
+
 struct MethodOptions {
   // A pin or upload lease not renewed for this long is released.
   std::chrono::milliseconds lease_ttl{60'000};

@@ -262,6 +262,29 @@ TEST_F(FastMethodsTest, PublishAnswersAsTheJsonPathDoes) {
   EXPECT_FALSE(methods_->Handle("meta.stat", {{"path", "/d/y"}}).ok());
 }
 
+TEST_F(FastMethodsTest, APageHoldsAtMostTheCapWhateverTheLimitAsked) {
+  Json files = Json::array();
+  for (uint64_t i = 0; i <= kMaxPageEntries; ++i) {
+    meta::PublishRequest r;
+    r.path = "/d/sub/f" + std::to_string(i);
+    files.push_back(ToWire(r));
+  }
+  ASSERT_TRUE(methods_->Handle("meta.publish", {{"files", files}}).ok());
+  auto sub = methods_->Handle("meta.stat", {{"path", "/d/sub"}});
+  ASSERT_TRUE(sub.ok());
+  Json args = {{"dir", (*sub)["i"]}, {"limit", 5 * kMaxPageEntries}, {"attrs", true}};
+  auto direct = methods_->HandlePayload("meta.readdir", rpc::EncodePayload(args));
+  ASSERT_TRUE(direct.ok()) << direct.status().ToString();
+  Json page = *rpc::DecodePayload(*direct);
+  EXPECT_EQ(page["e"].size(), kMaxPageEntries);
+  EXPECT_EQ(page["more"], true);
+  ExpectSameAnswer("meta.readdir", args);
+  auto listed = methods_->Handle("meta.list", {{"path", "/d/sub"}, {"limit", 1u << 30}});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ((*listed)["e"].size(), kMaxPageEntries);
+  EXPECT_EQ((*listed)["more"], true);
+}
+
 TEST_F(FastMethodsTest, CreatesAndBatchesAnswerAsTheJsonPathDoes) {
   auto d = methods_->Handle("meta.stat", {{"path", "/d"}});
   ASSERT_TRUE(d.ok());
