@@ -1,6 +1,8 @@
 // grep: lines matching a literal or RE2 pattern in a file or under a
-// directory, streamed line by line (any file size), with context, per-file
-// caps, binary skipping, clipping of long lines and an evidence URI per match.
+// directory (or under each of a list of paths), streamed line by line (any
+// file size), with context, the first or last matches of each file or only
+// their count, binary skipping, clipping of long lines and an evidence URI
+// per match.
 #include <re2/re2.h>
 
 #include <deque>
@@ -21,28 +23,59 @@ constexpr size_t kClipBytes = 400;        // longer lines are shown as a window
 constexpr size_t kClipLead = 150;         // bytes kept before the match in a window
 constexpr uint64_t kCancelEveryLines = 2048;
 
+constexpr size_t kMaxPaths = 1000;
+
 struct GrepArgs {
-  std::string path, pattern, glob;
-  bool regex = false, case_sensitive = false, recursive = true;
-  size_t context = 0, max_per_file = 20, limit = 100;
+  std::vector<std::string> roots;  // `path`, or each of `paths`
+  std::string pattern, glob;
+  bool regex = false, case_sensitive = false, recursive = true, count_only = false;
+  size_t before = 0, after = 0, max_per_file = 20, from_end = 0, limit = 100;
 };
 
-// Where a page resumes: a file, the line to start at, matches already taken there.
+// Where a page resumes: the root (index into roots), a file, the line to
+// start at, matches already taken there (from_end: of the file's last ones).
 struct Resume {
+  size_t root = 0;
   std::string file;
   uint64_t offset = 0;
   uint64_t line = 1;
   uint64_t taken = 0;
 };
 
+VerbError ParseRoots(const Invocation& inv, const nlohmann::json& args, GrepArgs* g) {
+  std::vector<std::string> raw;
+  NOKV_VERB_TRY(GetStringList(args, "paths", kMaxPaths, &raw));
+  bool has_path = args.contains("path");
+  if (has_path == args.contains("paths") || (!has_path && raw.empty())) {
+    return VerbError::InvalidArgument(
+        "give exactly one of 'path' and 'paths' (a non-empty list)",
+        "e.g. {\"paths\": [\"/runs/r1/stderr.log\", \"/runs/r2\"]}, the paths a find returned");
+  }
+  if (has_path) {
+    raw.emplace_back();
+    NOKV_VERB_TRY(GetString(args, "path", true, &raw.back()));
+  }
+  g->roots.resize(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    NOKV_VERB_TRY(NormalizeScopedPath(raw[i], inv.root, &g->roots[i]));
+  }
+  return VerbError::Ok();
+}
+
+VerbError GetContext(const nlohmann::json& args, const char* key, size_t fallback, size_t* out) {
+  int64_t lines = -1;
+  NOKV_VERB_TRY(GetInt(args, key, 0, 10, &lines));
+  *out = lines < 0 ? fallback : static_cast<size_t>(lines);
+  return VerbError::Ok();
+}
+
 VerbError ParseGrepArgs(const Invocation& inv, const nlohmann::json& args, GrepArgs* g) {
-  std::string raw;
-  NOKV_VERB_TRY(GetString(args, "path", true, &raw));
-  NOKV_VERB_TRY(NormalizeScopedPath(raw, inv.root, &g->path));
+  NOKV_VERB_TRY(ParseRoots(inv, args, g));
   NOKV_VERB_TRY(GetString(args, "pattern", true, &g->pattern, 1, kMaxPatternChars));
   NOKV_VERB_TRY(GetBool(args, "regex", &g->regex));
   NOKV_VERB_TRY(GetBool(args, "case_sensitive", &g->case_sensitive));
   NOKV_VERB_TRY(GetBool(args, "recursive", &g->recursive));
+  NOKV_VERB_TRY(GetBool(args, "count_only", &g->count_only));
   NOKV_VERB_TRY(GetString(args, "glob", false, &g->glob));
   g->glob = UnescapeBytes(g->glob);  // it matches names, which results print escaped
   if (!g->glob.empty()) {
@@ -51,9 +84,22 @@ VerbError ParseGrepArgs(const Invocation& inv, const nlohmann::json& args, GrepA
   }
   NOKV_VERB_TRY(PageLimit(args, "limit", 100, 1000, &g->limit));
   NOKV_VERB_TRY(PageLimit(args, "max_per_file", 20, 1000, &g->max_per_file));
-  int64_t context = 0;
-  NOKV_VERB_TRY(GetInt(args, "context", 0, 10, &context));
-  g->context = static_cast<size_t>(context);
+  if (args.contains("from_end")) {
+    NOKV_VERB_TRY(PageLimit(args, "from_end", 1, 1000, &g->from_end));
+    if (args.contains("max_per_file")) {
+      return VerbError::InvalidArgument(
+          "give 'max_per_file' (the first matches of each file) or "
+          "'from_end' (the last ones), not both");
+    }
+  }
+  size_t context = 0;
+  NOKV_VERB_TRY(GetContext(args, "context", 0, &context));
+  NOKV_VERB_TRY(GetContext(args, "context_before", context, &g->before));
+  NOKV_VERB_TRY(GetContext(args, "context_after", context, &g->after));
+  if (g->count_only && (g->from_end > 0 || g->before > 0 || g->after > 0)) {
+    return VerbError::InvalidArgument("count_only gives counts, not lines",
+                                      "drop context and from_end, or count_only");
+  }
   return VerbError::Ok();
 }
 
@@ -86,59 +132,91 @@ std::string ContextLine(const std::string& text) {
   return Clip(text, 0, 0, &clipped);
 }
 
+// A match of a from_end scan, held until the file's end says whether it is
+// one of the last.
+struct HeldMatch {
+  uint64_t line = 0;
+  nlohmann::json item;  // MatchJson: the line is kept clipped, never whole
+  std::deque<std::string> before;
+  std::vector<std::string> after;
+};
+
+// A match as the result shows it, its text a window of a long line.
+nlohmann::json MatchJson(const std::string& path, uint64_t generation, const TextLine& line,
+                         size_t begin, size_t size) {
+  bool clipped = false;
+  nlohmann::json item = {{"path", path},
+                         {"line", line.number},
+                         {"column", begin + 1},
+                         {"text", Clip(line.text, begin, begin + size, &clipped)},
+                         {"evidence", LinesUri(path, generation, line.number, line.number)}};
+  if (clipped || line.clipped) item["clipped"] = true;
+  return item;
+}
+
 class Grep {
  public:
   Grep(Invocation& inv, const GrepArgs& g, const RE2& re)
       : inv_(inv), g_(g), re_(re), budget_(inv.max_result_bytes) {}
 
-  VerbError Run(const meta::Attr& root, const Resume* resume);
+  VerbError Run(const Resume* resume);
   void Finish(nlohmann::json* out);
 
  private:
-  bool Wanted(const std::string& path) const;
-  // Searches one file from `start`; false when the page is full.
+  VerbError RunRoot(size_t index, const Resume* resume, bool* page_full);
+  bool Wanted(const std::string& root, const std::string& path) const;
+  // Searches one file from `start`; sets *page_full when the page is full.
   VerbError SearchFile(const std::string& path, const meta::Attr& attr, const Resume& start,
                        bool* page_full);
-  bool AddMatch(const std::string& path, uint64_t generation, const TextLine& line,
-                const re2::StringPiece& m, const std::deque<std::string>& before);
+  // The last from_end matches of the file, from the start.taken-th on.
+  VerbError SearchFileFromEnd(const std::string& path, const meta::Attr& attr, const Resume& start,
+                              bool* page_full);
+  bool AddMatch(nlohmann::json item, const std::deque<std::string>& before,
+                const std::vector<std::string>& after);
+  bool AddCount(const std::string& path, uint64_t generation, uint64_t count);
 
   Invocation& inv_;
   const GrepArgs& g_;
   const RE2& re_;
   ResultBudget budget_;
+  size_t root_ = 0;  // the root being searched
   nlohmann::json matches_ = nlohmann::json::array();
-  uint64_t files_scanned_ = 0, bytes_scanned_ = 0, binary_skipped_ = 0;
+  nlohmann::json counts_ = nlohmann::json::array();
+  uint64_t files_scanned_ = 0, bytes_scanned_ = 0, binary_skipped_ = 0, globbed_ = 0;
   bool truncated_ = false;
   std::optional<Resume> next_;
 };
 
-bool Grep::Wanted(const std::string& path) const {
+bool Grep::Wanted(const std::string& root, const std::string& path) const {
   if (g_.glob.empty()) return true;
   if (g_.glob.find('/') == std::string::npos) return records::MatchGlob(g_.glob, BaseName(path));
   std::string_view rel(path);
-  rel.remove_prefix(g_.path == "/" ? 1 : g_.path.size() + 1);
+  rel.remove_prefix(root == "/" ? 1 : root.size() + 1);
   return records::MatchGlob(g_.glob, rel);
 }
 
-bool Grep::AddMatch(const std::string& path, uint64_t generation, const TextLine& line,
-                    const re2::StringPiece& m, const std::deque<std::string>& before) {
-  size_t begin = static_cast<size_t>(m.data() - line.text.data());
-  bool clipped = false;
-  nlohmann::json item = {{"path", path},
-                         {"line", line.number},
-                         {"column", begin + 1},
-                         {"text", Clip(line.text, begin, begin + m.size(), &clipped)},
-                         {"evidence", LinesUri(path, generation, line.number, line.number)}};
-  if (clipped || line.clipped) item["clipped"] = true;
+bool Grep::AddMatch(nlohmann::json item, const std::deque<std::string>& before,
+                    const std::vector<std::string>& after) {
   if (!before.empty()) item["before"] = before;
+  if (!after.empty()) item["after"] = after;
   if (!budget_.TryAdd(item)) return false;
   matches_.push_back(std::move(item));
   return true;
 }
 
+bool Grep::AddCount(const std::string& path, uint64_t generation, uint64_t count) {
+  nlohmann::json item = {
+      {"path", path}, {"count", count}, {"evidence", VersionUri(path, generation)}};
+  if (!budget_.TryAdd(item)) return false;
+  counts_.push_back(std::move(item));
+  return true;
+}
+
 VerbError Grep::SearchFile(const std::string& path, const meta::Attr& attr, const Resume& start,
                            bool* page_full) {
-  if (start.taken >= g_.max_per_file) return VerbError::Ok();
+  if (g_.from_end > 0) return SearchFileFromEnd(path, attr, start, page_full);
+  bool counting = g_.count_only;
+  if (!counting && start.taken >= g_.max_per_file) return VerbError::Ok();
   std::unique_ptr<FileBody> body;
   NOKV_VERB_TRY(FileBody::Open(inv_, attr, attr.generation, &body));
   if (start.offset == 0) {
@@ -167,43 +245,129 @@ VerbError Grep::SearchFile(const std::string& path, const meta::Attr& attr, cons
     }
     re2::StringPiece m;
     if (!stop && re_.Match(line.text, 0, line.text.size(), RE2::UNANCHORED, &m, 1)) {
-      if (!AddMatch(path, attr.generation, line, m, before)) {
+      if (counting) {
+        ++taken;
+        continue;
+      }
+      size_t begin = static_cast<size_t>(m.data() - line.text.data());
+      if (!AddMatch(MatchJson(path, attr.generation, line, begin, m.size()), before, {})) {
         truncated_ = *page_full = true;
-        next_ = Resume{path, line.offset, line.number, taken};
+        next_ = Resume{root_, path, line.offset, line.number, taken};
         break;
       }
       ++taken;
-      after_left = g_.context;
+      after_left = g_.after;
       if (matches_.size() == g_.limit) {
         *page_full = true;
-        next_ = Resume{path, reader.offset(), reader.next_number(), taken};
+        next_ = Resume{root_, path, reader.offset(), reader.next_number(), taken};
       }
       stop = *page_full || taken == g_.max_per_file;
       if (stop && after_left == 0) break;
     }
-    if (g_.context > 0) {
+    if (g_.before > 0) {
       before.push_back(ContextLine(line.text));
-      if (before.size() > g_.context) before.pop_front();
+      if (before.size() > g_.before) before.pop_front();
     }
   }
   bytes_scanned_ += reader.bytes_read();
-  return reader.error();
+  NOKV_VERB_TRY(reader.error());
+  if (counting && taken > start.taken) {
+    // A counted file is done: a page that resumes here reads nothing more of it.
+    if (!AddCount(path, attr.generation, taken)) {
+      truncated_ = *page_full = true;
+      next_ = Resume{root_, path, 0, 1, 0};
+    } else if (counts_.size() == g_.limit) {
+      *page_full = true;
+      next_ = Resume{root_, path, reader.offset(), reader.next_number(), taken};
+    }
+  }
+  return VerbError::Ok();
 }
 
-VerbError Grep::Run(const meta::Attr& root, const Resume* resume) {
+VerbError Grep::SearchFileFromEnd(const std::string& path, const meta::Attr& attr,
+                                  const Resume& start, bool* page_full) {
+  std::unique_ptr<FileBody> body;
+  NOKV_VERB_TRY(FileBody::Open(inv_, attr, attr.generation, &body));
+  bool binary = false;
+  NOKV_VERB_TRY(body->LooksBinary(&binary));
+  if (binary) {
+    ++binary_skipped_;
+    bytes_scanned_ += std::min<uint64_t>(body->size(), kBinarySniffBytes);
+    return VerbError::Ok();
+  }
+  ++files_scanned_;
+  inv_.Progress(files_scanned_, 0, path);
+  // The whole file is read; only the last from_end matches (and the lines
+  // around them) are kept.
+  LineReader reader(body.get(), 0, 1, kMaxScanLine);
+  std::deque<std::string> before;
+  std::deque<HeldMatch> held;
+  TextLine line;
+  while (reader.Next(&line)) {
+    if (line.number % kCancelEveryLines == 0 && inv_.Cancelled()) return VerbError::Cancelled();
+    if (g_.after > 0) {
+      for (auto it = held.rbegin(); it != held.rend() && line.number - it->line <= g_.after; ++it) {
+        it->after.push_back(ContextLine(line.text));
+      }
+    }
+    re2::StringPiece m;
+    if (re_.Match(line.text, 0, line.text.size(), RE2::UNANCHORED, &m, 1)) {
+      if (held.size() == g_.from_end) held.pop_front();
+      size_t begin = static_cast<size_t>(m.data() - line.text.data());
+      held.push_back(
+          {line.number, MatchJson(path, attr.generation, line, begin, m.size()), before, {}});
+    }
+    if (g_.before > 0) {
+      before.push_back(ContextLine(line.text));
+      if (before.size() > g_.before) before.pop_front();
+    }
+  }
+  bytes_scanned_ += reader.bytes_read();
+  NOKV_VERB_TRY(reader.error());
+  for (uint64_t i = start.taken; i < held.size(); ++i) {
+    HeldMatch& h = held[i];
+    if (!AddMatch(std::move(h.item), h.before, h.after)) {
+      truncated_ = *page_full = true;
+      next_ = Resume{root_, path, 0, 1, i};
+      return VerbError::Ok();
+    }
+    if (matches_.size() == g_.limit) {
+      *page_full = true;
+      // The rest of this file's last matches, if any, then the next file.
+      next_ = Resume{root_, path, 0, 1, i + 1};
+      return VerbError::Ok();
+    }
+  }
+  return VerbError::Ok();
+}
+
+VerbError Grep::Run(const Resume* resume) {
   bool full = false;
-  if (root.type == meta::FileType::kFile) {
-    return SearchFile(g_.path, root, resume ? *resume : Resume{g_.path}, &full);
+  for (size_t i = resume ? resume->root : 0; i < g_.roots.size() && !full; ++i) {
+    root_ = i;
+    bool resuming = resume != nullptr && resume->root == i;
+    NOKV_VERB_TRY(RunRoot(i, resuming ? resume : nullptr, &full));
   }
-  if (root.type != meta::FileType::kDirectory) {
-    return VerbError::NotAFile(g_.path + " is a symlink", "grep its target instead");
+  return VerbError::Ok();
+}
+
+VerbError Grep::RunRoot(size_t index, const Resume* resume, bool* full) {
+  const std::string& top = g_.roots[index];
+  auto root = inv_.meta->Stat(top, inv_.at());
+  if (!root.ok()) return FromStatus(root.status(), "check the parent directory with ls");
+  if (root->type == meta::FileType::kFile) {
+    ++globbed_;
+    return SearchFile(top, *root, resume ? *resume : Resume{index, top}, full);
   }
-  TreeWalker walker(inv_, root.inode, g_.path, g_.recursive);
+  if (root->type != meta::FileType::kDirectory) {
+    return VerbError::NotAFile(top + " is a symlink", "grep its target instead");
+  }
+  TreeWalker walker(inv_, root->inode, top, g_.recursive);
   if (resume != nullptr) {
     auto attr = inv_.meta->Stat(resume->file, inv_.at());
     if (attr.ok() && attr->type == meta::FileType::kFile) {
-      NOKV_VERB_TRY(SearchFile(resume->file, *attr, *resume, &full));
-      if (full) return VerbError::Ok();
+      NOKV_VERB_TRY(SearchFile(resume->file, *attr, *resume, full));
+      if (*full) return VerbError::Ok();
     }
     walker.ResumeAfter(resume->file);
   }
@@ -211,22 +375,34 @@ VerbError Grep::Run(const meta::Attr& root, const Resume* resume) {
   meta::Attr attr;
   while (walker.Next(&path, &attr)) {
     if (inv_.Cancelled()) return VerbError::Cancelled();
-    if (attr.type != meta::FileType::kFile || !Wanted(path)) continue;
-    NOKV_VERB_TRY(SearchFile(path, attr, Resume{path}, &full));
-    if (full) return VerbError::Ok();
+    if (attr.type != meta::FileType::kFile || !Wanted(top, path)) continue;
+    ++globbed_;
+    NOKV_VERB_TRY(SearchFile(path, attr, Resume{index, path}, full));
+    if (*full) return VerbError::Ok();
   }
   return walker.error();
 }
 
 void Grep::Finish(nlohmann::json* out) {
-  *out = {{"matches", std::move(matches_)},
-          {"files_scanned", files_scanned_},
-          {"bytes_scanned", bytes_scanned_}};
+  *out = {{"files_scanned", files_scanned_}, {"bytes_scanned", bytes_scanned_}};
+  if (g_.count_only) {
+    (*out)["counts"] = std::move(counts_);
+  } else {
+    (*out)["matches"] = std::move(matches_);
+  }
   if (binary_skipped_ > 0) (*out)["binary_skipped"] = binary_skipped_;
   if (truncated_) (*out)["truncated"] = true;
+  if (!g_.glob.empty() && globbed_ == 0) {
+    (*out)["hint"] = "the glob '" + g_.glob +
+                     "' matched no file: without '/' it matches file names, with '/' paths "
+                     "relative to the path searched";
+  }
   if (next_) {
-    inv_.next_position = nlohmann::json{
-        {"f", next_->file}, {"o", next_->offset}, {"l", next_->line}, {"m", next_->taken}};
+    inv_.next_position = nlohmann::json{{"r", next_->root},
+                                        {"f", next_->file},
+                                        {"o", next_->offset},
+                                        {"l", next_->line},
+                                        {"m", next_->taken}};
   }
 }
 
@@ -238,17 +414,17 @@ VerbError RunGrep(Invocation& inv, const nlohmann::json& args, nlohmann::json* o
   VerbError error;
   auto re = Compile(g, &error);
   NOKV_VERB_TRY(error);
-  auto root = inv.meta->Stat(g.path, inv.at());
-  if (!root.ok()) return FromStatus(root.status(), "check the parent directory with ls");
   std::optional<Resume> resume;
   if (inv.position != nullptr) {
     const auto& p = *inv.position;
-    resume = Resume{p.value("f", g.path), p.value("o", uint64_t{0}), p.value("l", uint64_t{1}),
-                    p.value("m", uint64_t{0})};
-    if (!PathUnder(resume->file, g.path)) return VerbError::InvalidArgument("malformed cursor");
+    resume = Resume{p.value("r", size_t{0}), p.value("f", std::string()), p.value("o", uint64_t{0}),
+                    p.value("l", uint64_t{1}), p.value("m", uint64_t{0})};
+    if (resume->root >= g.roots.size() || !PathUnder(resume->file, g.roots[resume->root])) {
+      return VerbError::InvalidArgument("malformed cursor");
+    }
   }
   Grep grep(inv, g, *re);
-  NOKV_VERB_TRY(grep.Run(*root, resume ? &*resume : nullptr));
+  NOKV_VERB_TRY(grep.Run(resume ? &*resume : nullptr));
   grep.Finish(out);
   return VerbError::Ok();
 }

@@ -2,6 +2,7 @@
 // records, numbered text lines (streamed, any size) or bytes, paged, with
 // evidence for each page.
 #include <charconv>
+#include <deque>
 
 #include "query/args.h"
 #include "query/evidence.h"
@@ -35,6 +36,7 @@ struct ReadPlan {
   uint64_t last_line = 0;  // text: last line (0: none)
   bool have_offset = false;
   bool line_offset_known = false;  // text: `offset` is the byte offset of `line`
+  uint64_t tail = 0;               // text: the last `tail` lines (0: not asked)
 };
 
 bool ParseUint(std::string_view text, uint64_t* out) {
@@ -84,14 +86,26 @@ VerbError ParseArgs(const Invocation& inv, const nlohmann::json& args, ReadPlan*
     plan->line = std::max<uint64_t>(1, plan->offset);
     plan->have_offset = true;
   }
+  int64_t tail = 0;
+  NOKV_VERB_TRY(GetInt(args, "tail", 1, kLineLimits.max, &tail));
+  if (tail > 0) {
+    if (!lines.empty() || offset >= 0) {
+      return VerbError::InvalidArgument("give 'tail' or 'lines'/'offset', not both");
+    }
+    if (plan->format == "auto") plan->format = "text";
+    if (plan->format != "text") {
+      return VerbError::InvalidArgument("'tail' reads text lines", "drop format or use 'text'");
+    }
+    plan->tail = static_cast<uint64_t>(tail);
+  }
   if (!evidence->empty()) {
     Evidence ev;
     NOKV_VERB_TRY(ParseEvidence(*evidence, &ev));
     NOKV_VERB_TRY(NormalizeScopedPath(ev.path, inv.root, &plan->path));
     plan->generation = ev.generation;
-    if (ev.kind == Evidence::Kind::kLines && lines.empty() && offset < 0) {
+    if (ev.kind == Evidence::Kind::kLines && lines.empty() && offset < 0 && tail == 0) {
       plan->line = ev.first, plan->last_line = ev.last;
-    } else if (ev.kind == Evidence::Kind::kItem && offset < 0) {
+    } else if (ev.kind == Evidence::Kind::kItem && offset < 0 && tail == 0) {
       plan->offset = ev.first, plan->have_offset = true;
       if (plan->format == "auto") plan->format = "structured";
     }
@@ -151,6 +165,30 @@ VerbError Limit(const nlohmann::json& args, Limits limits, size_t* out) {
   int64_t n = limits.def;
   NOKV_VERB_TRY(GetInt(args, "limit", 1, 1 << 20, &n));
   *out = static_cast<size_t>(std::min(n, limits.max));
+  return VerbError::Ok();
+}
+
+// Points `plan` at the first of the last plan->tail lines (one pass that
+// keeps only where the last lines start) and reports the file's line count.
+VerbError FindTail(Invocation& inv, FileBody* body, ReadPlan* plan, nlohmann::json* out) {
+  struct Start {
+    uint64_t offset, line;
+  };
+  std::deque<Start> starts;
+  LineReader reader(body, 0, 1, kMaxLineBytes);
+  TextLine line;
+  uint64_t offset = reader.offset();
+  while (reader.Next(&line)) {
+    if (line.number % kCancelEveryLines == 0 && inv.Cancelled()) return VerbError::Cancelled();
+    starts.push_back({offset, line.number});
+    if (starts.size() > plan->tail) starts.pop_front();
+    offset = reader.offset();
+  }
+  NOKV_VERB_TRY(reader.error());
+  (*out)["line_count"] = starts.empty() ? 0 : starts.back().line;
+  plan->offset = starts.empty() ? body->size() : starts.front().offset;
+  plan->line = starts.empty() ? 1 : starts.front().line;
+  plan->line_offset_known = true;
   return VerbError::Ok();
 }
 
@@ -327,6 +365,10 @@ VerbError RunRead(Invocation& inv, const nlohmann::json& args, nlohmann::json* o
     return ReadBytes(inv, plan, body.get(), limit, out);
   }
   NOKV_VERB_TRY(Limit(args, kLineLimits, &limit));
+  if (plan.tail > 0 && inv.position == nullptr) {
+    NOKV_VERB_TRY(FindTail(inv, body.get(), &plan, out));
+    limit = std::max<size_t>(limit, plan.tail);
+  }
   return ReadText(inv, plan, body.get(), limit, out);
 }
 

@@ -37,11 +37,14 @@ const std::map<std::string, VerbSpec, std::less<>>& Verbs() {
         {"path", "predicates", "group_by", "measures", "sort", "limit", "cursor"},
         true}},
       {"read",
-       {RunRead, {"path", "evidence", "format", "cursor", "offset", "limit", "lines"}, true}},
+       {RunRead,
+        {"path", "evidence", "format", "cursor", "offset", "limit", "lines", "tail"},
+        true}},
       {"grep",
        {RunGrep,
-        {"path", "pattern", "regex", "case_sensitive", "recursive", "glob", "context",
-         "max_per_file", "cursor", "limit"},
+        {"path", "paths", "pattern", "regex", "case_sensitive", "recursive", "glob", "context",
+         "context_before", "context_after", "max_per_file", "from_end", "count_only", "cursor",
+         "limit"},
         true}},
   };
   return kVerbs;

@@ -1,5 +1,6 @@
 // read and grep on the fixed workspace.
 #include <atomic>
+#include <set>
 
 #include "query_fixture.h"
 
@@ -135,6 +136,40 @@ TEST_F(ReadTest, ResultSizeCapTruncatesWithCursor) {
             "invalid_argument");
 }
 
+TEST_F(ReadTest, TheLastLinesAndTheLineCountInOneCall) {
+  json r = Call("read", {{"path", "/data/big.txt"}, {"tail", 3}});
+  ASSERT_EQ(Code(r), "") << r.dump();
+  EXPECT_EQ(r["line_count"], kBigLines);
+  ASSERT_EQ(r["lines"].size(), 3u);
+  EXPECT_EQ(r["lines"][0]["line"], kBigLines - 2);
+  EXPECT_EQ(r["lines"][2]["text"], BigLine(kBigLines));
+  EXPECT_TRUE(r["eof"].get<bool>());
+  EXPECT_FALSE(r.contains("next_cursor"));
+  // The evidence of the page reads back the same lines.
+  json again = Call("read", {{"evidence", r["evidence"]}});
+  EXPECT_EQ(again["lines"], r["lines"]);
+  // More lines than the file has; a record file read as its text lines.
+  json all = Call("read", {{"path", "/runs/r1/stdout.log"}, {"tail", 10}});
+  EXPECT_EQ(all["line_count"], 3);
+  EXPECT_EQ(all["lines"].size(), 3u);
+  json metrics = Call("read", {{"path", "/runs/r1/metrics.jsonl"}, {"tail", 1}});
+  EXPECT_EQ(metrics["format"], "text");
+  EXPECT_EQ(metrics["lines"][0]["line"], 3);
+  // A tail cut by the size cap continues with its cursor to the end.
+  json args = {{"path", "/data/big.txt"}, {"tail", 400}, {"max_result_bytes", 4096}};
+  json first = Call("read", args);
+  ASSERT_TRUE(first["truncated"].get<bool>()) << first.dump();
+  EXPECT_EQ(first["lines"][0]["line"], kBigLines - 399);
+  args["cursor"] = first["next_cursor"];
+  json next = Call("read", args);
+  EXPECT_EQ(next["lines"][0]["line"], first["lines"].back()["line"].get<int>() + 1);
+  for (const json& bad : {json{{"path", "/data/big.txt"}, {"tail", 3}, {"lines", "1-2"}},
+                          json{{"path", "/data/big.txt"}, {"tail", 3}, {"format", "bytes"}},
+                          json{{"path", "/data/big.txt"}, {"tail", 0}}}) {
+    EXPECT_EQ(Code(Call("read", bad)), "invalid_argument") << bad.dump();
+  }
+}
+
 TEST_F(GrepTest, LiteralCaseInsensitiveRecursiveWithEvidence) {
   json r = Call("grep", {{"path", "/runs"}, {"pattern", "runtimeerror: cuda"}});
   ASSERT_EQ(Code(r), "") << r.dump();
@@ -213,6 +248,102 @@ TEST_F(GrepTest, CancellationStopsTheScan) {
     if (++calls == 3) later = true;
   };
   EXPECT_EQ(Code(Call("grep", {{"path", "/"}, {"pattern", "zzz"}}, control)), "cancelled");
+}
+
+TEST_F(GrepTest, TheLastMatchesOfEachFileWithTheirOwnContext) {
+  json r = Call("grep", {{"path", "/data/big.txt"},
+                         {"pattern", "checkpoint"},
+                         {"from_end", 3},
+                         {"context_before", 1},
+                         {"context_after", 1}});
+  ASSERT_EQ(Code(r), "") << r.dump();
+  ASSERT_EQ(r["matches"].size(), 3u);
+  EXPECT_EQ(r["matches"][0]["line"], 48000);
+  EXPECT_EQ(r["matches"][2]["line"], 50000);
+  EXPECT_EQ(r["matches"][0]["before"], json({BigLine(47999)}));
+  EXPECT_EQ(r["matches"][0]["after"], json({BigLine(48001)}));
+  EXPECT_FALSE(r["matches"][2].contains("after"));  // the file ends there
+  // Only one side of context.
+  json before_only = Call("grep", {{"path", "/data/big.txt"},
+                                   {"pattern", "checkpoint"},
+                                   {"from_end", 1},
+                                   {"context_before", 2}});
+  EXPECT_EQ(before_only["matches"][0]["before"], json({BigLine(49998), BigLine(49999)}));
+  EXPECT_FALSE(before_only["matches"][0].contains("after"));
+  // One per file across a tree, and pages that split a file's last matches.
+  json per_run =
+      Call("grep", {{"path", "/runs"}, {"pattern", "o"}, {"glob", "stdout.log"}, {"from_end", 1}});
+  ASSERT_EQ(per_run["matches"].size(), 5u);
+  for (const json& m : per_run["matches"]) EXPECT_EQ(m["line"], 2) << m.dump();  // "epoch 1 done"
+  json args = {{"path", "/data/big.txt"}, {"pattern", "checkpoint"}, {"from_end", 3}, {"limit", 2}};
+  json first = Call("grep", args);
+  ASSERT_EQ(first["matches"].size(), 2u);
+  args["cursor"] = first["next_cursor"];
+  json second = Call("grep", args);
+  ASSERT_EQ(second["matches"].size(), 1u);
+  EXPECT_EQ(second["matches"][0]["line"], 50000);
+  EXPECT_FALSE(second.contains("next_cursor"));
+}
+
+TEST_F(GrepTest, CountOnlyGivesMatchesPerFilePaged) {
+  json r = Call("grep", {{"path", "/"}, {"pattern", "checkpoint saved"}, {"count_only", true}});
+  ASSERT_EQ(Code(r), "") << r.dump();
+  EXPECT_FALSE(r.contains("matches"));
+  ASSERT_EQ(r["counts"].size(), 1u);
+  EXPECT_EQ(r["counts"][0]["path"], "/data/big.txt");
+  EXPECT_EQ(r["counts"][0]["count"], 50);
+  // The count's evidence names the version counted; read accepts it.
+  EXPECT_EQ(Code(Call("read", {{"evidence", r["counts"][0]["evidence"]}})), "");
+  json args = {{"path", "/runs"}, {"pattern", "done"}, {"count_only", true}, {"limit", 2}};
+  std::set<std::string> seen;
+  for (int page = 0; page < 5; ++page) {
+    json got = Call("grep", args);
+    ASSERT_EQ(Code(got), "") << got.dump();
+    for (const json& c : got["counts"]) {
+      EXPECT_EQ(c["count"], 1);
+      EXPECT_TRUE(seen.insert(c["path"].get<std::string>()).second) << c.dump();
+    }
+    if (!got.contains("next_cursor")) break;
+    args["cursor"] = got["next_cursor"];
+  }
+  EXPECT_EQ(seen.size(), 5u);  // one stdout.log per run, each once
+}
+
+TEST_F(GrepTest, AListOfPathsIsSearchedInOrderAcrossPages) {
+  json args = {{"paths", {"/runs/r2/stderr.log", "/data/big.txt", "/runs/r3"}},
+               {"pattern", "o"},
+               {"max_per_file", 1},
+               {"limit", 1}};
+  std::vector<std::string> files;
+  for (int page = 0; page < 10; ++page) {
+    json got = Call("grep", args);
+    ASSERT_EQ(Code(got), "") << got.dump();
+    for (const json& m : got["matches"]) files.push_back(m["path"]);
+    if (!got.contains("next_cursor")) break;
+    args["cursor"] = got["next_cursor"];
+  }
+  std::vector<std::string> want = {"/runs/r2/stderr.log",    "/data/big.txt",
+                                   "/runs/r3/metadata.json", "/runs/r3/metrics.jsonl",
+                                   "/runs/r3/params.yaml",   "/runs/r3/stdout.log"};
+  EXPECT_EQ(files, want);
+  EXPECT_EQ(Code(Call("grep", {{"paths", {"/runs", "/missing"}}, {"pattern", "x"}})), "not_found");
+}
+
+TEST_F(GrepTest, ConflictingArgumentsAndAnEmptyGlobAreExplained) {
+  for (const json& bad :
+       {json{{"path", "/runs"}, {"paths", {"/data"}}, {"pattern", "x"}},
+        json{{"paths", json::array()}, {"pattern", "x"}}, json{{"pattern", "x"}},
+        json{{"path", "/runs"}, {"pattern", "x"}, {"from_end", 2}, {"max_per_file", 3}},
+        json{{"path", "/runs"}, {"pattern", "x"}, {"count_only", true}, {"context", 1}},
+        json{{"path", "/runs"}, {"pattern", "x"}, {"context_after", 11}}}) {
+    EXPECT_EQ(Code(Call("grep", bad)), "invalid_argument") << bad.dump();
+  }
+  json none = Call("grep", {{"path", "/runs"}, {"pattern", "e"}, {"glob", "*.nope"}});
+  ASSERT_EQ(Code(none), "") << none.dump();
+  EXPECT_TRUE(none["matches"].empty());
+  EXPECT_NE(none.value("hint", "").find("matched no file"), std::string::npos) << none.dump();
+  json some = Call("grep", {{"path", "/runs"}, {"pattern", "zzz"}, {"glob", "*.log"}});
+  EXPECT_FALSE(some.contains("hint")) << some.dump();
 }
 
 }  // namespace
