@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -114,38 +115,60 @@ Status MakeDir(const std::string& path) {
   return Status::Ok();
 }
 
-// Mounts the target, runs the rows, unmounts; `nokv cat` after the unmount.
-Status RunOnTarget(const FuseBenchConfig& c, const Target& t, const std::string& dir,
-                   TargetResults* res) {
-  NOKV_ASSIGN_OR_RETURN(auto mounted,
-                        MountedTarget::Mount(t.mount, t.mountpoint, dir + "/mount.log"));
-  res->load1 = LoadAverage1();
-  bool cat = c.rows.count("F2") > 0 && !t.nokv_argv.empty();
-  std::string big;
-  bool peer = t.name == "s3fs" || t.name == "rclone";
-  int md_repeats = peer ? std::min(c.repeats, c.peer_f1_repeats) : c.repeats;
-  for (int r = 0; r < md_repeats && c.rows.count("F1") > 0; ++r) {
-    std::string base = t.mountpoint + "/md." + std::to_string(r);
-    NOKV_RETURN_IF_ERROR(MakeDir(base));
-    NOKV_ASSIGN_OR_RETURN(auto timings, RunMdtest(base, c.md, c.stonewall_s));
-    for (const MdPhaseTiming& timing : timings) res->md[timing.phase].push_back(timing);
-    std::cerr << "nokv-bench: F1 " << t.name << " repeat " << r + 1 << " done\n";
-  }
-  for (int r = 0; r < c.repeats && c.rows.count("F2") > 0; ++r) {
-    std::string rel = "/jfs." + std::to_string(r);
-    NOKV_RETURN_IF_ERROR(MakeDir(t.mountpoint + rel));
-    JfsOptions options;
-    options.shape = c.jfs;
-    options.nonce = static_cast<uint64_t>(::getpid()) << 16 | static_cast<uint64_t>(r + 1);
-    options.keep_big = cat && r + 1 == c.repeats;
-    NOKV_ASSIGN_OR_RETURN(auto timings, RunJfsBench(t.mountpoint + rel, options));
-    for (const JfsPhaseTiming& timing : timings) res->jfs[timing.phase].push_back(timing);
-    if (options.keep_big) big = rel + "/" + kJfsBigName;
-    std::cerr << "nokv-bench: F2 " << t.name << " repeat " << r + 1 << " done\n";
-  }
-  NOKV_RETURN_IF_ERROR(mounted->Unmount());
-  if (!big.empty()) NOKV_RETURN_IF_ERROR(TimeCat(c, t, big, res));
+// One target through the run: prepared, mounted, its results.
+struct Live {
+  std::string dir;
+  Target target;
+  std::unique_ptr<MountedTarget> mounted;
+  TargetResults res;
+  std::string big;  // the big file kept for `nokv cat`, relative to the root
+  Status status;    // the first failure; a failed target runs nothing more
+  bool started = false;
+};
+
+bool IsPeer(const Target& t) { return t.name == "s3fs" || t.name == "rclone"; }
+
+// F1 repeat `r` on one target.
+Status RunMdRepeat(const FuseBenchConfig& c, Live* t, int r) {
+  std::string base = t->target.mountpoint + "/md." + std::to_string(r);
+  NOKV_RETURN_IF_ERROR(MakeDir(base));
+  NOKV_ASSIGN_OR_RETURN(auto timings, RunMdtest(base, c.md, c.stonewall_s));
+  for (const MdPhaseTiming& timing : timings) t->res.md[timing.phase].push_back(timing);
   return Status::Ok();
+}
+
+// F2 repeat `r` on one target; the last one keeps the big file of a nokv target.
+Status RunJfsRepeat(const FuseBenchConfig& c, Live* t, int r) {
+  std::string rel = "/jfs." + std::to_string(r);
+  NOKV_RETURN_IF_ERROR(MakeDir(t->target.mountpoint + rel));
+  JfsOptions options;
+  options.shape = c.jfs;
+  options.nonce = static_cast<uint64_t>(::getpid()) << 16 | static_cast<uint64_t>(r + 1);
+  options.keep_big = !t->target.nokv_argv.empty() && r + 1 == c.repeats;
+  NOKV_ASSIGN_OR_RETURN(auto timings, RunJfsBench(t->target.mountpoint + rel, options));
+  for (const JfsPhaseTiming& timing : timings) t->res.jfs[timing.phase].push_back(timing);
+  if (options.keep_big) t->big = rel + "/" + kJfsBigName;
+  return Status::Ok();
+}
+
+// Runs repeat after repeat of `one` over every live target, each repeat
+// starting at the next target, so that all of them meet the machine's
+// changing load alike.
+void Interleave(std::vector<Live>& live, int repeats, const char* id,
+                const std::function<int(const Live&)>& repeats_of,
+                const std::function<Status(Live*, int)>& one) {
+  size_t n = live.size();
+  for (int r = 0; r < repeats; ++r) {
+    for (size_t k = 0; k < n; ++k) {
+      Live& t = live[(k + static_cast<size_t>(r)) % n];
+      if (!t.status.ok() || r >= repeats_of(t)) continue;
+      if (!t.started) t.res.load1 = LoadAverage1();
+      t.started = true;
+      t.status = one(&t, r);
+      std::cerr << "nokv-bench: " << id << " " << t.target.name << " repeat " << r + 1
+                << (t.status.ok() ? " done" : " failed: " + t.status.ToString()) << "\n";
+    }
+  }
 }
 
 const Row* Find(const std::vector<Row>& rows, const std::string& id, const std::string& system,
@@ -165,30 +188,60 @@ Status RunFuseSuite(const FuseBenchConfig& c, std::vector<Row>* rows) {
     NOKV_ASSIGN_OR_RETURN(s3, ReadS3Env(c.s3_env));
     ConfigureRclone(*s3);
   }
-  Status first;
-  for (const std::string& name : c.targets) {
-    std::string dir = c.data_root + "/" + name;
-    Status s;
-    auto target = PrepareTarget(c, name, s3 ? &*s3 : nullptr, dir);
-    TargetResults res;
+  // Every target is mounted for the whole run.
+  std::vector<Live> live(c.targets.size());
+  for (size_t i = 0; i < c.targets.size(); ++i) {
+    Live& t = live[i];
+    t.dir = c.data_root + "/" + c.targets[i];
+    auto target = PrepareTarget(c, c.targets[i], s3 ? &*s3 : nullptr, t.dir);
     if (!target.ok()) {
-      s = target.status();
+      t.status = target.status();
+      t.target.name = c.targets[i];
+      continue;
+    }
+    t.target = std::move(target).value();
+    auto mounted = MountedTarget::Mount(t.target.mount, t.target.mountpoint, t.dir + "/mount.log");
+    if (mounted.ok()) {
+      t.mounted = std::move(mounted).value();
     } else {
-      s = RunOnTarget(c, *target, dir, &res);
-      for (Row& r : MakeRows(c, *target, res)) rows->push_back(std::move(r));
-      // What a target left in the bucket only costs the RGW memory: a failed
-      // purge (RGW refuses to drop a bucket whose deletes it has not
-      // finished) is reported, not fatal.
-      if (!target->cleanup_argv.empty()) {
-        Status cleaned = RunChild(target->cleanup_argv, "/dev/null").status();
-        if (!cleaned.ok()) std::cerr << "nokv-bench: cleanup: " << cleaned.ToString() << "\n";
-      }
+      t.status = mounted.status();
+    }
+  }
+  if (c.rows.count("F1") > 0) {
+    auto md_repeats = [&](const Live& t) {
+      return IsPeer(t.target) ? std::min(c.repeats, c.peer_f1_repeats) : c.repeats;
+    };
+    Interleave(live, c.repeats, "F1", md_repeats,
+               [&](Live* t, int r) { return RunMdRepeat(c, t, r); });
+  }
+  if (c.rows.count("F2") > 0) {
+    Interleave(
+        live, c.repeats, "F2", [&](const Live&) { return c.repeats; },
+        [&](Live* t, int r) { return RunJfsRepeat(c, t, r); });
+  }
+  Status first;
+  for (Live& t : live) {
+    if (t.mounted) {
+      Status unmounted = t.mounted->Unmount();
+      if (t.status.ok()) t.status = unmounted;
+    }
+    // `nokv cat` reads the data directory embedded, so after the unmount.
+    if (t.status.ok() && !t.big.empty()) t.status = TimeCat(c, t.target, t.big, &t.res);
+    if (t.started) {
+      for (Row& r : MakeRows(c, t.target, t.res)) rows->push_back(std::move(r));
+    }
+    // What a target left in the bucket only costs the RGW memory: a failed
+    // purge (RGW refuses to drop a bucket whose deletes it has not
+    // finished) is reported, not fatal.
+    if (!t.target.cleanup_argv.empty()) {
+      Status cleaned = RunChild(t.target.cleanup_argv, "/dev/null").status();
+      if (!cleaned.ok()) std::cerr << "nokv-bench: cleanup: " << cleaned.ToString() << "\n";
     }
     std::error_code ignored;
-    std::filesystem::remove_all(dir, ignored);
-    if (!s.ok()) {
-      std::cerr << "nokv-bench: " << name << " failed: " << s.ToString() << "\n";
-      if (first.ok()) first = s;
+    std::filesystem::remove_all(t.dir, ignored);
+    if (!t.status.ok()) {
+      std::cerr << "nokv-bench: " << t.target.name << " failed: " << t.status.ToString() << "\n";
+      if (first.ok()) first = t.status;
     }
   }
   return first;

@@ -1,6 +1,8 @@
 // The FUSE suite (`nokv-bench fuse`, BENCHMARKS.md rows F1 and F2, issue
-// 12): the mdtest clone and the `juicefs bench` clone, one task, on each
-// target in turn, in one run:
+// 12): the mdtest clone and the `juicefs bench` clone, one task, on these
+// targets, all mounted for the whole run and taking turns repeat by repeat
+// (each repeat starts at the next target), so a shared machine's changing
+// load falls on all of them alike:
 //   noop        the no-op FUSE filesystem (the ceiling probe, noop_fs.h)
 //   tmpfs       the kernel's tmpfs (the upper bound; no FUSE)
 //   nokv-local  `nokv mount` of a data directory with the local object store,
