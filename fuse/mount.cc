@@ -18,7 +18,6 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -33,10 +32,6 @@ namespace {
 
 constexpr size_t kDirPage = 1024;
 constexpr size_t kCopyChunk = 1 << 20;
-// The kernel's read-ahead window for the mount (its default is 128 KiB,
-// which makes a sequential read one 128 KiB request after another): one
-// default block, read as 1 MiB requests.
-constexpr int kReadAheadKiB = 4096;
 // After the follower has handled a page of events it waits this long before
 // the next poll, so a burst of changes (a tree being created) wakes it a few
 // times a second, not once per change. Changes made elsewhere still reach
@@ -222,8 +217,6 @@ class Mount::Impl {
   Status FillDirBuffer(fuse_req_t req, fuse_ino_t ino, off_t off, DirHandle* d, bool plus,
                        std::string* buf, size_t* used);
 
-  // Raises the kernel's read-ahead for this mount (root only; see kReadAheadKiB).
-  void RaiseReadAhead();
   void Follow();
   void Invalidate(const meta::Event& event);
   void Log(std::string_view line) const {
@@ -391,37 +384,7 @@ Status Mount::Impl::Start() {
                            " (is it an empty directory? is /dev/fuse usable?)");
   }
   mounted_ = true;
-  // The kernel's first request is INIT. Answering it here settles the
-  // connection before Start returns; only then does a read-ahead set for
-  // the mount stay (the INIT answer may only lower it).
-  fuse_buf init = {};
-  if (fuse_session_receive_buf(se_, &init) > 0) fuse_session_process_buf(se_, &init);
-  std::free(init.mem);
-  RaiseReadAhead();
   return Status::Ok();
-}
-
-void Mount::Impl::RaiseReadAhead() {
-  // The mount's device number ("0:NN") from /proc/self/mountinfo: stat(2)
-  // of the mount point would ask this very session, which is not serving yet.
-  std::FILE* info = std::fopen("/proc/self/mountinfo", "re");
-  if (info == nullptr) return;
-  std::string device;
-  char line[4096];
-  while (std::fgets(line, sizeof line, info) != nullptr) {
-    char dev[64], mount_point[2048];
-    if (std::sscanf(line, "%*s %*s %63s %*s %2047s", dev, mount_point) == 2 &&
-        options_.mountpoint == mount_point) {
-      device = dev;  // the last match is the newest mount there
-    }
-  }
-  std::fclose(info);
-  if (device.empty()) return;
-  // Only root may change it; elsewhere the kernel's default stays.
-  std::FILE* knob = std::fopen(("/sys/class/bdi/" + device + "/read_ahead_kb").c_str(), "we");
-  if (knob == nullptr) return;
-  std::fprintf(knob, "%d\n", kReadAheadKiB);
-  std::fclose(knob);
 }
 
 Status Mount::Impl::Run() {
