@@ -3,6 +3,8 @@
 //   nokv-bench meta ...    MetaService (L0-meta) mdtest shapes, big directories, footprint
 //   nokv-bench cli ...     `nokv put` / `nokv cat` of a large file against cp / cat
 //   nokv-bench rpc ...     the metadata server over RPC (M1-M3) and remote bodies (D1, D2)
+//   nokv-bench fuse ...    mdtest and `juicefs bench` clones through FUSE mounts (F1, F2)
+//   nokv-bench noopfs MP   the no-op FUSE filesystem the fuse suite mounts as its ceiling
 //   nokv-bench retention   what one snapshot of a subtree keeps while the rest is overwritten
 // Each prints a Markdown report and optionally writes JSON lines / Markdown files.
 #include <iostream>
@@ -11,6 +13,8 @@
 
 #include "bench/cli/cli_command.h"
 #include "bench/engine/engine_command.h"
+#include "bench/fuse/fuse_command.h"
+#include "bench/fuse/noop_fs.h"
 #include "bench/meta/meta_command.h"
 #include "bench/meta/retention.h"
 #include "bench/rpc/rpc_command.h"
@@ -24,9 +28,11 @@ int main(int argc, char** argv) {
   if (!args.empty() && args[0] == "cli") run = nokv::bench::RunCliCommand;
   if (!args.empty() && args[0] == "retention") run = nokv::bench::RunRetentionCommand;
   if (!args.empty() && args[0] == "rpc") run = nokv::bench::RunRpcCommand;
+  if (!args.empty() && args[0] == "fuse") run = nokv::bench::RunFuseCommand;
+  if (!args.empty() && args[0] == "noopfs") run = nokv::bench::RunNoopFsCommand;
   if (run == nullptr) {
     std::cerr << nokv::bench::kEngineUsage << nokv::bench::kMetaUsage << nokv::bench::kCliUsage
-              << nokv::bench::kRetentionUsage << nokv::bench::kRpcUsage;
+              << nokv::bench::kRetentionUsage << nokv::bench::kRpcUsage << nokv::bench::kFuseUsage;
     return 2;
   }
   std::string command = "nokv-bench";

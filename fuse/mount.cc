@@ -32,6 +32,11 @@ namespace {
 
 constexpr size_t kDirPage = 1024;
 constexpr size_t kCopyChunk = 1 << 20;
+// After the follower has handled a page of events it waits this long before
+// the next poll, so a burst of changes (a tree being created) wakes it a few
+// times a second, not once per change. Changes made elsewhere still reach
+// the kernel's caches well under a second after they are made.
+constexpr auto kFollowCoalesce = std::chrono::milliseconds(25);
 
 int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -172,7 +177,12 @@ class Mount::Impl {
     uint64_t cached_generation = 0;
     // The newest generation this mount published (readers move to it).
     uint64_t published_generation = 0;
-    std::shared_ptr<Spool> spool;          // the pending body, while written
+    // The pending body: made by the first change after an open for writing
+    // (or at once by an O_TRUNC open), dropped when the last writer closes.
+    std::shared_ptr<Spool> spool;
+    // Created by this mount and not changed since: a spool made for it
+    // starts empty instead of reading the (empty) stored body.
+    bool created = false;
     std::optional<int64_t> pending_mtime;  // set while the spool is dirty
     // The attributes last read while the file was open: what fstat reports
     // once the file is unlinked and the store no longer has them.
@@ -193,6 +203,8 @@ class Mount::Impl {
   bool CheckWritable(fuse_req_t req);
   meta::NodeOptions Owner(fuse_req_t req, mode_t mode) const;
   std::shared_ptr<Spool> SpoolOf(fuse_ino_t ino);
+  // Whether a handle of this mount has the file open for writing.
+  bool HasWriters(fuse_ino_t ino);
   Result<std::shared_ptr<Spool>> OpenSpool(fuse_ino_t ino, bool empty);
   // Publishes the node's spool if it holds changes.
   Status PublishNode(fuse_ino_t ino);
@@ -450,6 +462,13 @@ void Mount::Impl::Init(fuse_conn_info* conn) {
   // Stale pages go when a getattr shows a new size or mtime.
   if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA) conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
   conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;  // writes reach the spool as they happen
+  // One read at a time per open file, in offset order: a handle's reads are
+  // served one by one anyway, and the block reader's read-ahead (which keeps
+  // whole blocks coming ahead of a sequential reader) only recognizes a
+  // sequential reader whose reads arrive in order. Read-ahead requests sent
+  // in parallel reach it shuffled, and each out-of-order one then fetches and
+  // verifies its whole block again.
+  conn->want &= ~FUSE_CAP_ASYNC_READ;
   conn->time_gran = 1;
 }
 
@@ -580,7 +599,7 @@ void Mount::Impl::SetAttr(fuse_req_t req, fuse_ino_t ino, const struct stat* in,
   if (to_set & FUSE_SET_ATTR_SIZE) {
     auto size = static_cast<uint64_t>(in->st_size);
     std::shared_ptr<Spool> spool = SpoolOf(ino);
-    if (!spool && fi != nullptr && File(fi)->write) {
+    if (!spool && ((fi != nullptr && File(fi)->write) || HasWriters(ino))) {
       auto opened = OpenSpool(ino, false);
       if (!opened.ok()) return Reply(req, opened.status());
       spool = *opened;
@@ -606,8 +625,11 @@ void Mount::Impl::SetAttr(fuse_req_t req, fuse_ino_t ino, const struct stat* in,
     auto changed = md_->SetAttrAt(inode, change);
     if (!changed.ok()) return Reply(req, changed.status());
     if (change.mtime_ns) {
-      // A publish stamps its own mtime: one set while writes are pending
-      // (cp -p, tar) is applied again after it.
+      // The spool reports the new time until the next write, and a publish
+      // stamps its own mtime: one set while writes are pending (cp -p, tar)
+      // is applied again after it.
+      std::shared_ptr<Spool> spool = SpoolOf(ino);
+      if (spool) spool->SetMtime(*change.mtime_ns);
       std::lock_guard lock(mu_);
       auto it = nodes_.find(ino);
       if (it != nodes_.end() && it->second.spool && it->second.spool->dirty()) {
@@ -697,10 +719,18 @@ std::shared_ptr<Spool> Mount::Impl::SpoolOf(fuse_ino_t ino) {
   return it == nodes_.end() ? nullptr : it->second.spool;
 }
 
+bool Mount::Impl::HasWriters(fuse_ino_t ino) {
+  std::lock_guard lock(mu_);
+  auto it = nodes_.find(ino);
+  return it != nodes_.end() && it->second.writers > 0;
+}
+
 Result<std::shared_ptr<Spool>> Mount::Impl::OpenSpool(fuse_ino_t ino, bool empty) {
   {
     std::lock_guard lock(mu_);
-    if (auto& spool = nodes_[ino].spool) return spool;
+    Node& node = nodes_[ino];
+    if (node.spool) return node.spool;
+    empty = empty || node.created;
   }
   NOKV_ASSIGN_OR_RETURN(auto made, Spool::Create(options_.spool_dir, fs_, ToInode(ino), empty));
   std::lock_guard lock(mu_);
@@ -748,13 +778,13 @@ void Mount::Impl::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   handle->ino = ino;
   handle->write = write;
   handle->append = (fi->flags & O_APPEND) != 0;
-  if (write) {
-    auto spool = OpenSpool(ino, (fi->flags & O_TRUNC) != 0);
+  if (write && (fi->flags & O_TRUNC)) {
+    // The cut is a change: the spool holds it until the close publishes it.
+    // Other writing opens make their spool at their first change.
+    auto spool = OpenSpool(ino, true);
     if (!spool.ok()) return Reply(req, spool.status());
-    if (fi->flags & O_TRUNC) {
-      if (Status s = (*spool)->Truncate(0); !s.ok()) return Reply(req, s);
-    }
-  } else if (!SpoolOf(ino)) {
+    if (Status s = (*spool)->Truncate(0); !s.ok()) return Reply(req, s);
+  } else if (!write && !SpoolOf(ino)) {
     // A reader reads one generation from open to close.
     auto reader = fs_->OpenReaderAt(ToInode(ino), at_);
     if (!reader.ok()) return Reply(req, reader.status());
@@ -785,11 +815,6 @@ void Mount::Impl::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mo
   if (!attr.ok()) return Reply(req, attr.status());
   fuse_ino_t ino = ToIno(attr->inode);
   Remember(ino, parent, name, 1);
-  auto spool = OpenSpool(ino, /*empty=*/true);
-  if (!spool.ok()) {
-    Forget(ino, 1);
-    return Reply(req, spool.status());
-  }
   auto handle = std::make_unique<FileHandle>();
   handle->ino = ino;
   handle->write = true;
@@ -800,6 +825,7 @@ void Mount::Impl::Create(fuse_req_t req, fuse_ino_t parent, const char* name, mo
     ++node.opens;
     ++node.writers;
     node.open_attr = *attr;
+    node.created = true;  // its spool, made at the first write, starts empty
   }
   fi->fh = reinterpret_cast<uint64_t>(handle.release());
   fuse_entry_param e;
@@ -891,6 +917,7 @@ void Mount::Impl::Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
       if (handle->write && --node.writers == 0) {
         node.spool.reset();
         node.pending_mtime.reset();
+        node.created = false;
       }
       if (node.lookups == 0 && node.opens == 0 && !node.spool) nodes_.erase(it);
     }
@@ -1210,6 +1237,10 @@ void Mount::Impl::Follow() {
     }
     for (const auto& event : page->events) Invalidate(event);
     if (!page->next_cursor.empty()) from = page->next_cursor;
+    if (!page->events.empty()) {
+      std::unique_lock lock(stop_mu_);
+      stop_cv_.wait_for(lock, kFollowCoalesce, [&] { return stopping_; });
+    }
   }
 }
 

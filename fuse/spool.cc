@@ -174,6 +174,11 @@ bool Spool::Override(uint64_t* size, int64_t* mtime_ns) {
   return true;
 }
 
+void Spool::SetMtime(int64_t mtime_ns) {
+  std::lock_guard lock(mu_);
+  mtime_ns_ = mtime_ns;
+}
+
 bool Spool::dirty() {
   std::lock_guard lock(mu_);
   return dirty_;

@@ -48,6 +48,8 @@ class Spool {
   // The spooled size and modification time once the spool holds the body;
   // false before (the stored attributes are current then).
   bool Override(uint64_t* size, int64_t* mtime_ns);
+  // Sets the modification time Override reports (until the next change).
+  void SetMtime(int64_t mtime_ns);
   bool dirty();
 
  private:

@@ -277,7 +277,7 @@ std::string MultipartEtag(std::span<const std::string> part_etags) {
 
 bool ParseIso8601Time(std::string_view text, int64_t* ns) {
   size_t pos = 0;
-  int64_t y, mo, d, h, mi, sec, nanos = 0;
+  int64_t y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, nanos = 0;
   if (!ReadDigits(text, &pos, 4, &y) || !Expect(text, &pos, '-') ||
       !ReadDigits(text, &pos, 2, &mo) || !Expect(text, &pos, '-') ||
       !ReadDigits(text, &pos, 2, &d) || !Expect(text, &pos, 'T') ||
