@@ -15,6 +15,10 @@ import nokv
 SAMPLE = 16 * 1024
 SAMPLES = 512
 
+# The tests ask for 4 workers on purpose (the shape), more than the
+# 2 cores torch suggests here.
+pytestmark = pytest.mark.filterwarnings("ignore:This DataLoader will create")
+
 
 def sample_bytes(i):
     # Deterministic and distinct per sample: 16 KiB from a counter hash.
