@@ -19,6 +19,7 @@ declare -A allowed=(
   [src/cli]="common fs meta records object query rpc agent server fuse"
   [agent]="common fs query"
   [fuse]="common fs"
+  [python/native]="common fs meta query server"
 )
 modules="common holt object records meta query fs rpc server cli agent fuse"
 
@@ -65,7 +66,7 @@ def reach(path):
     return seen
 files = [f for f in ("src/fs/filesystem.h", "src/fs/metadata.h", "src/fs/embedded.h")
          if os.path.isfile(f)]
-for top in ("src/cli", "src/server", "src/rpc", "agent", "fuse"):
+for top in ("src/cli", "src/server", "src/rpc", "agent", "fuse", "python/native"):
     for base, _, names in os.walk(top):
         files += [os.path.join(base, n) for n in names if n.endswith((".h", ".cc"))]
 bad = 0

@@ -20,6 +20,9 @@ packages=(
   nodejs
   # real tools on the FUSE mount (tests/fuse) and the FUSE benchmark peers
   git rsync fio python3 s3fs rclone
+  # the Python binding (python/): pybind11, and what its tests and the P1
+  # benchmark drive it with
+  python3-dev pybind11-dev python3-pytest python3-fsspec python3-pandas python3-torch
 )
 
 missing=()
