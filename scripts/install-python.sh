@@ -11,11 +11,9 @@ scripts/install-deps.sh
 export CCACHE_BASEDIR="$PWD"
 export CCACHE_NOHASHDIR=1
 build=${NOKV_BUILD_DIR:-build}
-site_flag=()
-if [ -n "${NOKV_PYTHON_SITE:-}" ]; then
-  site_flag=(-DNOKV_PYTHON_SITE="$NOKV_PYTHON_SITE")
-fi
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${site_flag[@]}" >/dev/null
+# Always passed, so a directory given once does not stick in the cache.
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DNOKV_PYTHON_SITE="${NOKV_PYTHON_SITE:-}" >/dev/null
 cmake --build "$build" -j"$(nproc)" --target nokv_python
 cmake --install "$build" --component python
 # Check what was installed, from outside the repository.

@@ -89,6 +89,10 @@ void ClientCore::AbandonInheritedLocked() {
 
 Result<fs::Filesystem*> ClientCore::Fs() {
   std::lock_guard lock(mu_);
+  return FsLocked();
+}
+
+Result<fs::Filesystem*> ClientCore::FsLocked() {
   uint64_t now = ForkGeneration();
   if (now != fork_generation_) {
     AbandonInheritedLocked();
@@ -101,7 +105,7 @@ Result<fs::Filesystem*> ClientCore::Fs() {
 
 std::string ClientCore::Role() {
   std::lock_guard lock(mu_);
-  if (fs_ == nullptr) return "closed";
+  if (!FsLocked().ok()) return "closed";  // a child that could not reopen
   if (remote_) return "remote";
   return std::string(server::RoleName(shared_->role()));
 }

@@ -62,7 +62,7 @@ class ClientCore {
   // The filesystem of this process (reopened after a fork).
   Result<fs::Filesystem*> Fs();
   // "serving", "embedded", "client" (through a holder's socket), "remote"
-  // (a --server address) or "closed".
+  // (a --server address), or "closed" when a forked child cannot reopen.
   std::string Role();
   // Changes of process since the first open (forks that reopened).
   uint64_t reopens() const;
@@ -71,6 +71,7 @@ class ClientCore {
  private:
   explicit ClientCore(ClientOptions options) : options_(std::move(options)) {}
   Status OpenLocked();
+  Result<fs::Filesystem*> FsLocked();
   void AbandonInheritedLocked();
 
   const ClientOptions options_;

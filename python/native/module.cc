@@ -80,8 +80,9 @@ py::list AttrList(const std::vector<meta::Attr>& attrs, const std::vector<std::s
   return list;
 }
 
-void BindClient(py::module_& m) {
-  py::class_<ClientCore, std::shared_ptr<ClientCore>> client(m, "Client");
+using PyClient = py::class_<ClientCore, std::shared_ptr<ClientCore>>;
+
+void BindOpen(PyClient& client) {
   client.def(py::init([](std::string data_dir, std::string server, std::string token, bool serve,
                          bool read_only, bool create, double wait) {
                ClientOptions options;
@@ -100,7 +101,9 @@ void BindClient(py::module_& m) {
              py::arg("wait") = 10.0);
   client.def_property_readonly("role", [](ClientCore& c) { return c.Role(); });
   client.def_property_readonly("reopens", &ClientCore::reopens);
+}
 
+void BindNamespace(PyClient& client) {
   client.def(
       "stat",
       [](ClientCore& c, py::handle path, const std::string& snapshot) {
@@ -162,7 +165,9 @@ void BindClient(py::module_& m) {
         Check(Unlocked([&] { return fs->Rename(f, t, rename_mode); }), f);
       },
       py::arg("from_path"), py::arg("to_path"), py::arg("mode") = "replace");
+}
 
+void BindBodies(PyClient& client) {
   client.def(
       "put_files",
       [](ClientCore& c, const std::vector<std::pair<py::object, py::object>>& pairs,
@@ -220,7 +225,7 @@ void BindClient(py::module_& m) {
       py::arg("path"), py::arg("snapshot") = "");
 }
 
-void BindAdmin(py::class_<ClientCore, std::shared_ptr<ClientCore>>& client) {
+void BindSnapshotsAndWatch(PyClient& client) {
   client.def(
       "create_snapshot",
       [](ClientCore& c, const std::string& name, py::handle root, int64_t expires_ns) {
@@ -261,6 +266,9 @@ void BindAdmin(py::class_<ClientCore, std::shared_ptr<ClientCore>>& client) {
     fs::Filesystem* fs = FsOf(c);
     return Check(Unlocked([&] { return fs->metadata()->LatestCursor(); }));
   });
+}
+
+void BindVerbs(PyClient& client) {
   client.def(
       "call_verb",
       [](ClientCore& c, const std::string& verb, py::handle args, py::handle root,
@@ -321,10 +329,12 @@ PYBIND11_MODULE(_native, m) {
   m.doc() = "NoKV's Filesystem for Python (use the nokv package, not this module)";
   // As the CLI: warnings and errors only, unless NOKV_LOG_LEVEL says otherwise.
   if (std::getenv("NOKV_LOG_LEVEL") == nullptr) nokv::SetLogLevel(nokv::LogLevel::kWarn);
-  BindClient(m);
-  auto client =
-      py::reinterpret_borrow<py::class_<ClientCore, std::shared_ptr<ClientCore>>>(m.attr("Client"));
-  BindAdmin(client);
+  PyClient client(m, "Client");
+  BindOpen(client);
+  BindNamespace(client);
+  BindBodies(client);
+  BindSnapshotsAndWatch(client);
+  BindVerbs(client);
   BindReader(m);
   m.def("fork_generation", &ForkGeneration);
 }

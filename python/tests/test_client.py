@@ -267,3 +267,23 @@ def test_closed_client_refuses_calls(data_dir):
     c.close()
     with pytest.raises(ValueError):
         c.stat("/")
+
+
+def test_walk_is_top_down_like_os_walk(client):
+    for path in ("/wk/a", "/wk/d1/b", "/wk/d1/d2/c", "/wk/d3/e"):
+        client.write_bytes(path, b"x")
+    assert list(client.walk("/wk")) == [
+        ("/wk", ["d1", "d3"], ["a"]),
+        ("/wk/d1", ["d2"], ["b"]),
+        ("/wk/d1/d2", [], ["c"]),
+        ("/wk/d3", [], ["e"]),
+    ]
+
+
+def test_snapshot_with_expiry(client):
+    before = time.time_ns()
+    snap = client.create_snapshot("short", expires=3600)
+    assert before + 3500 * 10**9 < snap["expires_ns"] < time.time_ns() + 3700 * 10**9
+    assert client.snapshots()[0]["expires_ns"] == snap["expires_ns"]
+    with pytest.raises(FileExistsError):
+        client.create_snapshot("short")

@@ -117,3 +117,17 @@ def test_remote_client_reconnects_after_fork(server_factory, data_dir):
         assert queue.get(timeout=60) == "ok"
         child.join(60)
         assert (data, head, role) == (b"remote shared", b"over ", "remote")
+
+
+def _child_role(client, queue):
+    queue.put((client.role, client._native.reopens))
+
+
+def test_role_in_a_child_is_its_own(client):
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_child_role, args=(client, queue))
+    child.start()
+    assert queue.get(timeout=60) == ("client", 1)
+    child.join(60)
+    assert client.role == "serving"
