@@ -20,6 +20,8 @@
 
 namespace nokv::cli {
 
+inline constexpr std::string_view kVersion = "nokv 0.1.0";
+
 // Documented exit codes.
 enum ExitCode : int {
   kExitOk = 0,
@@ -34,16 +36,15 @@ enum ExitCode : int {
 // Exit code for a failed Status.
 int ExitCodeFor(const Status& status);
 
-// Parsed arguments of one command: flags (--name value, --name=value,
-// --switch) and positionals, in order.
+// The arguments of one command as parsed (dispatch.cc, by CLI11): each given
+// flag under its key (the first of its names, e.g. "-r" for "-r,--recursive")
+// with its values in order, and the positionals in order.
 class Args {
  public:
-  // `switches` are flags that take no value. Unknown flags are an error.
-  static Result<Args> Parse(const std::vector<std::string>& argv,
-                            const std::vector<std::string>& flags,
-                            const std::vector<std::string>& switches);
+  void Add(const std::string& key, std::string value) { values_.emplace(key, std::move(value)); }
+  void AddPositional(std::string value) { positional_.push_back(std::move(value)); }
   bool Has(const std::string& name) const { return values_.contains(name); }
-  std::optional<std::string> Get(const std::string& name) const;
+  std::optional<std::string> Get(const std::string& name) const;  // the last one given
   std::vector<std::string> GetAll(const std::string& name) const;
   const std::vector<std::string>& positional() const { return positional_; }
   // The positionals as NoKV paths (PathArg applied to each).
@@ -97,14 +98,39 @@ class Context {
   fs::Filesystem* fs_ = nullptr;
 };
 
+// One flag of a command (or a global flag), declared once: the parser, the
+// per-command help, the shell completions and the man page are all made from
+// these declarations.
+struct Flag {
+  Flag(std::string names, std::string help, std::string value = "", bool repeat = false,
+       std::vector<std::string> choices = {}, std::string env = "")
+      : names(std::move(names)),
+        help(std::move(help)),
+        value(std::move(value)),
+        repeat(repeat),
+        choices(std::move(choices)),
+        env(std::move(env)) {}
+
+  std::string names;  // as CLI11 takes them: "-r,--recursive"; the first is the key
+  std::string help;
+  std::string value;                 // the value's placeholder ("N", "DURATION"); empty: a switch
+  bool repeat = false;               // may be given more than once, every value kept
+  std::vector<std::string> choices;  // the only values accepted (completed too)
+  std::string env;                   // environment variable that sets it (global flags)
+};
+
 struct Command {
   std::string name;
-  std::string summary;
-  std::string usage;                  // full help text (flags and examples)
-  std::vector<std::string> flags;     // flags that take a value
-  std::vector<std::string> switches;  // flags without a value
+  std::string summary;                // one line, in `nokv --help`
+  std::vector<std::string> synopsis;  // usage lines after "nokv NAME "
+  std::string description;            // paragraphs after the usage lines
+  std::vector<Flag> flags;
+  std::vector<std::string> verbs;  // words its first positional takes (snapshot create ...)
   std::function<int(Context&, const Args&)> run;
 };
+
+// The flags every command takes (before or after the command name).
+const std::vector<Flag>& GlobalFlags();
 
 // Runs `fn` with the opened filesystem, or reports why it could not open.
 int WithFs(Context& ctx, std::string_view what, const std::function<int(fs::Filesystem&)>& fn);
@@ -122,6 +148,10 @@ std::string PathArg(std::string_view arg);
 
 // Parses "30s", "15m", "2h", "7d" (or plain seconds) into nanoseconds.
 Result<int64_t> ParseDuration(std::string_view text);
+// A size in bytes: a whole number with an optional unit, K/M/G/T/P or
+// KiB/MiB/GiB/TiB/PiB (powers of 1024), KB/MB/GB/TB/PB (powers of 1000), B
+// ("512M", "10GiB", "1.5G" is refused). InvalidArgument naming `what`.
+Result<uint64_t> ParseSize(std::string_view text, std::string_view what);
 // A whole number from 0 to 2^64-1, all digits ("-1", "1e3", " 7", "" are
 // refused with InvalidArgument naming `what`).
 Result<uint64_t> ParseCount(std::string_view text, std::string_view what);

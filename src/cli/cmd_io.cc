@@ -260,20 +260,24 @@ int Get(Context& ctx, const Args& args) {
 Command PutCommand() {
   return {"put",
           "upload a file, a directory tree or stdin",
-          "usage: nokv put [--replace | --if-generation N] [--content-type T] [--producer P] SRC "
-          "DST\n\n"
+          {"[flags] SRC DST"},
           "SRC is a local file, a local directory (all its files publish in one commit)\n"
           "or - for stdin. Into an existing directory DST, the source keeps its name.",
-          {"--if-generation", "--content-type", "--producer"},
-          {"--replace"},
+          {{"--replace", "replace DST if it exists"},
+           {"--if-generation", "replace DST only at this generation", "N"},
+           {"--content-type", "content type recorded with the file", "TYPE"},
+           {"--producer", "producer recorded with the file", "NAME"}},
+          {},
           Put};
 }
 
 Command CatCommand() {
   return {"cat",
           "print a file's bytes (streaming)",
-          "usage: nokv cat [--range OFFSET:LENGTH] [--snapshot NAME] PATH...",
-          {"--range", "--snapshot"},
+          {"[flags] PATH..."},
+          "",
+          {{"--range", "only these bytes (LENGTH empty: to the end)", "OFFSET:LENGTH"},
+           {"--snapshot", "read at this snapshot", "NAME"}},
           {},
           Cat};
 }
@@ -281,8 +285,9 @@ Command CatCommand() {
 Command GetCommand() {
   return {"get",
           "download a file or a directory tree",
-          "usage: nokv get [--snapshot NAME] SRC DST",
-          {"--snapshot"},
+          {"[flags] SRC DST"},
+          "",
+          {{"--snapshot", "read at this snapshot", "NAME"}},
           {},
           Get};
 }

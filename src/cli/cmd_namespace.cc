@@ -54,8 +54,9 @@ int ListDir(Context& ctx, fs::Filesystem& fs, const std::string& path, const Arg
     for (const auto& [e, a] : entries) {
       std::string name = e.name + (a.type == meta::FileType::kDirectory ? "/" : "");
       if (long_format) {
-        *ctx.out << ModeString(a) << " " << std::setw(10) << HumanSize(a.size) << "  "
-                 << FormatTime(a.mtime_ns) << "  " << name;
+        std::string size = args.Has("-h") ? HumanSize(a.size) : std::to_string(a.size);
+        *ctx.out << ModeString(a) << " " << std::setw(10) << size << "  " << FormatTime(a.mtime_ns)
+                 << "  " << name;
         if (a.type == meta::FileType::kSymlink) *ctx.out << " -> " << a.symlink_target;
         *ctx.out << "\n";
       } else {
@@ -79,7 +80,8 @@ int ListDir(Context& ctx, fs::Filesystem& fs, const std::string& path, const Arg
 Command InitCommand() {
   return {"init",
           "create a data directory",
-          "usage: nokv init\n\nCreates (or verifies) the data directory named by --data-dir.",
+          {""},
+          "Creates (or verifies) the data directory named by --data-dir.",
           {},
           {},
           [](Context& ctx, const Args&) -> int {
@@ -97,10 +99,13 @@ Command InitCommand() {
 Command LsCommand() {
   return {"ls",
           "list a directory",
-          "usage: nokv ls [-l] [-R] [--snapshot NAME] [PATH]\n\n"
-          "  -l   long format: mode, size, mtime\n  -R   recurse into subdirectories",
-          {"--snapshot"},
-          {"-l", "-R"},
+          {"[-lhR] [--snapshot NAME] [PATH]"},
+          "",
+          {{"-l", "long format: mode, size, mtime, name"},
+           {"-h,--human", "with -l: sizes as 1.5 MiB"},
+           {"-R,--recursive", "recurse into subdirectories"},
+           {"--snapshot", "read at this snapshot", "NAME"}},
+          {},
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().size() > 1) return ctx.Usage("ls takes one path");
             std::string path = args.positional().empty() ? "/" : PathArg(args.positional()[0]);
@@ -129,8 +134,9 @@ Command LsCommand() {
 Command StatCommand() {
   return {"stat",
           "show a file's or directory's attributes",
-          "usage: nokv stat [--snapshot NAME] PATH...",
-          {"--snapshot"},
+          {"[--snapshot NAME] PATH..."},
+          "",
+          {{"--snapshot", "read at this snapshot", "NAME"}},
           {},
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().empty()) return ctx.Usage("stat needs a path");
@@ -165,10 +171,10 @@ Command StatCommand() {
 Command MkdirCommand() {
   return {"mkdir",
           "make directories",
-          "usage: nokv mkdir [-p] PATH...\n\n  -p  make parents; "
-          "no error if it exists",
+          {"[-p] PATH..."},
+          "",
+          {{"-p,--parents", "make parents; no error if it exists"}},
           {},
-          {"-p"},
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().empty()) return ctx.Usage("mkdir needs a path");
             return WithFs(ctx, "mkdir", [&](fs::Filesystem& fs) {
@@ -185,15 +191,18 @@ Command MkdirCommand() {
 Command RmCommand() {
   return {"rm",
           "remove files and directories",
-          "usage: nokv rm [-r] PATH...\n\n  -r  remove directories and their contents",
+          {"[-rf] PATH..."},
+          "",
+          {{"-r,--recursive", "remove directories and their contents"},
+           {"-f,--force", "no error for a path that does not exist"}},
           {},
-          {"-r"},
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().empty()) return ctx.Usage("rm needs a path");
             ctx.embedded.release_reserve = true;  // must work on a full disk
             return WithFs(ctx, "rm", [&](fs::Filesystem& fs) {
               for (const auto& path : args.PathPositionals()) {
                 Status s = fs.Remove(path, args.Has("-r"));
+                if (s.code() == Code::kNotFound && args.Has("-f")) continue;
                 if (!s.ok()) return ctx.Fail("rm " + path, s);
               }
               return int{kExitOk};
@@ -204,9 +213,10 @@ Command RmCommand() {
 Command MvCommand() {
   return {"mv",
           "rename or move",
-          "usage: nokv mv [--no-replace | --exchange] SRC DST",
+          {"[--no-replace | --exchange] SRC DST"},
+          "Into an existing directory DST, the source keeps its name.",
+          {{"--no-replace", "fail if DST exists"}, {"--exchange", "swap SRC and DST atomically"}},
           {},
-          {"--no-replace", "--exchange"},
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().size() != 2) return ctx.Usage("mv needs SRC and DST");
             auto mode = args.Has("--exchange")     ? meta::RenameMode::kExchange
@@ -230,9 +240,10 @@ Command MvCommand() {
 Command LnCommand() {
   return {"ln",
           "make hard or symbolic links",
-          "usage: nokv ln [-s] TARGET LINK",
+          {"[-s] TARGET LINK"},
+          "",
+          {{"-s,--symbolic", "make a symbolic link"}},
           {},
-          {"-s"},
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().size() != 2) return ctx.Usage("ln needs TARGET and LINK");
             const auto p = args.PathPositionals();
@@ -246,8 +257,9 @@ Command LnCommand() {
 Command DuCommand() {
   return {"du",
           "total size of a tree",
-          "usage: nokv du [--snapshot NAME] [PATH]",
-          {"--snapshot"},
+          {"[-h] [--snapshot NAME] [PATH]"},
+          "Prints BYTES FILES DIRECTORIES PATH, tab-separated; -h prints sizes as 1.5 GiB.",
+          {{"-h,--human", "sizes as 1.5 GiB"}, {"--snapshot", "read at this snapshot", "NAME"}},
           {},
           [](Context& ctx, const Args& args) -> int {
             std::string root = args.positional().empty() ? "/" : PathArg(args.positional()[0]);
@@ -286,8 +298,8 @@ Command DuCommand() {
                 ctx.PrintJson(
                     {{"path", root}, {"bytes", bytes}, {"files", files}, {"directories", dirs}});
               } else {
-                *ctx.out << HumanSize(bytes) << "\t" << files << " files\t" << dirs
-                         << " directories\t" << root << "\n";
+                *ctx.out << (args.Has("-h") ? HumanSize(bytes) : std::to_string(bytes)) << "\t"
+                         << files << " files\t" << dirs << " directories\t" << root << "\n";
               }
               return int{kExitOk};
             });

@@ -92,7 +92,7 @@ nlohmann::json EventJson(const meta::Event& e) {
 int Watch(Context& ctx, const Args& args) {
   std::string path = args.positional().empty() ? "/" : PathArg(args.positional()[0]);
   std::string cursor = args.Get("--from").value_or("");
-  bool follow = args.Has("--follow");
+  bool follow = args.Has("-f");
   // Following runs for long: it serves the data directory meanwhile.
   ctx.serve_dir = follow;
   auto with_fs = follow ? WithFs : WithReadOnlyFs;
@@ -126,24 +126,24 @@ int Watch(Context& ctx, const Args& args) {
 Command SnapshotCommand() {
   return {"snapshot",
           "create, list, retire or renew snapshots",
-          "usage: nokv snapshot create NAME [--root PATH] [--expires DURATION]\n"
-          "       nokv snapshot ls\n"
-          "       nokv snapshot rm NAME\n"
-          "       nokv snapshot renew NAME --expires DURATION\n\n"
+          {"create NAME [--root PATH] [--expires DURATION]", "ls", "rm NAME",
+           "renew NAME --expires DURATION"},
           "DURATION: 30s, 15m, 2h, 7d. Read a snapshot with --snapshot NAME on ls/stat/cat/get.",
-          {"--root", "--expires"},
-          {},
+          {{"--root", "the subtree to snapshot (default /)", "PATH"},
+           {"--expires", "retire it after this long", "DURATION"}},
+          {"create", "ls", "rm", "renew"},
           Snapshot};
 }
 
 Command WatchCommand() {
   return {"watch",
           "print change events under a path",
-          "usage: nokv watch [PATH] [--from CURSOR] [--follow]\n\n"
+          {"[PATH] [--from CURSOR] [--follow]"},
           "Prints events after CURSOR (default: the oldest retained); --follow keeps waiting\n"
           "for new ones. Each line: CURSOR TYPE PATH [<- OLD_PATH].",
-          {"--from"},
-          {"--follow"},
+          {{"--from", "start after this cursor", "CURSOR"},
+           {"-f,--follow", "keep waiting for new events"}},
+          {},
           Watch};
 }
 

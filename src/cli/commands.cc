@@ -8,7 +8,8 @@ const std::vector<Command>& Commands() {
       InitCommand(),   LsCommand(),       StatCommand(),  MkdirCommand(), PutCommand(),
       CatCommand(),    GetCommand(),      RmCommand(),    MvCommand(),    LnCommand(),
       DuCommand(),     SnapshotCommand(), WatchCommand(), IndexCommand(), GcCommand(),
-      DoctorCommand(), McpCommand(),      MountCommand(), ServeCommand(),
+      DoctorCommand(), McpCommand(),      MountCommand(), ServeCommand(), CompletionCommand(),
+      ManCommand(),
   };
   return commands;
 }

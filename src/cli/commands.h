@@ -31,5 +31,8 @@ Command McpCommand();
 Command MountCommand();
 // cmd_serve.cc
 Command ServeCommand();
+// cmd_help.cc
+Command CompletionCommand();
+Command ManCommand();
 
 }  // namespace nokv::cli

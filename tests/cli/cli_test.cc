@@ -298,6 +298,156 @@ TEST_F(CliTest, HelpAndVersion) {
   EXPECT_EQ(testing::RunProgram({NOKV_BINARY, "--version"}).out.substr(0, 5), "nokv ");
 }
 
+// Parsing by CLI11: combined short flags, --flag=value, NOKV_* variables for
+// global flags, size suffixes, and -h meaning human sizes where it can.
+TEST_F(CliTest, CombinedShortFlagsAndFlagEqualsValue) {
+  ASSERT_EQ(Nokv({"put", "-", "/t/sub/f"}, "12345").exit_code, 0);
+  auto lr = Nokv({"ls", "-lR", "/t"});
+  ASSERT_EQ(lr.exit_code, 0) << lr.err;
+  EXPECT_NE(lr.out.find("/t/sub:\n"), std::string::npos) << lr.out;
+  EXPECT_NE(lr.out.find("         5  "), std::string::npos) << lr.out;  // exact bytes
+  auto range = Nokv({"cat", "--range=1:3", "/t/sub/f"});
+  EXPECT_EQ(range.out, "234") << range.err;
+  auto equals_dir =
+      testing::RunProgram({NOKV_BINARY, "--data-dir=" + data_.path(), "cat", "/t/sub/f"});
+  EXPECT_EQ(equals_dir.out, "12345") << equals_dir.err;
+  EXPECT_EQ(Nokv({"rm", "-f", "/t/missing"}).exit_code, 0);
+  EXPECT_EQ(Nokv({"rm", "/t/missing"}).exit_code, 3);
+  auto rf = Nokv({"rm", "-rf", "/t", "/t/also-missing"});
+  EXPECT_EQ(rf.exit_code, 0) << rf.err;
+  EXPECT_EQ(Nokv({"ls", "/t"}).exit_code, 3);
+  // Global flags after the command name, and "--" ending the flags.
+  ASSERT_EQ(Nokv({"put", "-", "/-dash"}, "d").exit_code, 0);
+  auto after = Nokv({"stat", "/-dash", "--json"});
+  EXPECT_EQ(nlohmann::json::parse(after.out, nullptr, false)["size_bytes"], 1) << after.out;
+  EXPECT_EQ(Nokv({"cat", "--", "/-dash"}).out, "d");
+}
+
+TEST_F(CliTest, EveryGlobalFlagHasAnEnvironmentVariable) {
+  ASSERT_EQ(Nokv({"put", "-", "/e"}, "env").exit_code, 0);
+  auto env = testing::RunProgram(
+      {"env", "NOKV_DATA_DIR=" + data_.path(), "NOKV_JSON=1", NOKV_BINARY, "stat", "/e"});
+  ASSERT_EQ(env.exit_code, 0) << env.err;
+  EXPECT_EQ(nlohmann::json::parse(env.out, nullptr, false)["size_bytes"], 3) << env.out;
+  // A false value turns a switch off; a flag on the command line wins.
+  auto off = testing::RunProgram(
+      {"env", "NOKV_DATA_DIR=" + data_.path(), "NOKV_JSON=0", NOKV_BINARY, "cat", "/e"});
+  EXPECT_EQ(off.out, "env");
+  auto wins = testing::RunProgram({"env", "NOKV_DATA_DIR=" + work_.Sub("elsewhere"), NOKV_BINARY,
+                                   "--data-dir", data_.path(), "cat", "/e"});
+  EXPECT_EQ(wins.out, "env") << wins.err;
+  auto bad = testing::RunProgram(
+      {"env", "NOKV_DATA_DIR=" + data_.path(), "NOKV_DURABILITY=fast", NOKV_BINARY, "ls"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("fast"), std::string::npos) << bad.err;
+}
+
+TEST_F(CliTest, SizesTakeSuffixesAndBadSizesAreUsageErrors) {
+  for (const char* good : {"10GiB", "512M", "4096", "2TB", "1k"}) {
+    auto r = Nokv({"--cache-bytes", good, "ls", "/"});
+    EXPECT_EQ(r.exit_code, 0) << good << ": " << r.err;
+  }
+  for (const char* bad : {"10X", "1.5G", "", "G", "-1", "99999999999P"}) {
+    auto r = Nokv({"--cache-bytes", bad, "ls", "/"});
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.err.find("--cache-bytes"), std::string::npos) << bad << ": " << r.err;
+  }
+}
+
+TEST_F(CliTest, DashHIsHumanSizesWhereItCanBeAndHelpElsewhere) {
+  ASSERT_EQ(Nokv({"put", WriteLocal("big", std::string(3 << 20, 'x')), "/h/big"}).exit_code, 0);
+  auto du = Nokv({"du", "-h", "/h"});
+  ASSERT_EQ(du.exit_code, 0) << du.err;
+  EXPECT_EQ(du.out, "3.0 MiB\t1 files\t1 directories\t/h\n");
+  EXPECT_EQ(Nokv({"du", "/h"}).out, "3145728\t1 files\t1 directories\t/h\n");
+  auto lh = Nokv({"ls", "-lh", "/h"});
+  EXPECT_NE(lh.out.find("3.0 MiB"), std::string::npos) << lh.out;
+  auto du_help = Nokv({"du", "--help"});
+  EXPECT_EQ(du_help.exit_code, 0);
+  EXPECT_NE(du_help.out.find("usage: nokv du"), std::string::npos) << du_help.out;
+  auto stat_help = Nokv({"stat", "-h"});
+  EXPECT_EQ(stat_help.exit_code, 0);
+  EXPECT_NE(stat_help.out.find("usage: nokv stat"), std::string::npos) << stat_help.out;
+}
+
+TEST_F(CliTest, HelpIsGeneratedForEveryCommand) {
+  auto put_help = Nokv({"put", "--help"});
+  EXPECT_NE(put_help.out.find("--if-generation N"), std::string::npos) << put_help.out;
+  EXPECT_NE(put_help.out.find("replace DST only at this generation"), std::string::npos);
+  auto main_help = testing::RunProgram({NOKV_BINARY, "--help"});
+  for (const char* word : {"completion", "snapshot", "--data-dir", "exit codes"}) {
+    EXPECT_NE(main_help.out.find(word), std::string::npos) << word;
+  }
+  auto none = testing::RunProgram({NOKV_BINARY});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("usage: nokv"), std::string::npos);
+  auto unknown = Nokv({"ls", "-x"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("ls: unknown flag -x"), std::string::npos) << unknown.err;
+  auto missing_value = Nokv({"cat", "/a", "--range"});
+  EXPECT_EQ(missing_value.exit_code, 2);
+  EXPECT_NE(missing_value.err.find("--range"), std::string::npos) << missing_value.err;
+  auto command = Nokv({"frobnicate"});
+  EXPECT_NE(command.err.find("unknown command 'frobnicate'"), std::string::npos) << command.err;
+  // A word that names a command is a plain argument after the command.
+  ASSERT_EQ(Nokv({"put", "-", "/ls"}, "x").exit_code, 0);
+  EXPECT_EQ(Nokv({"cat", "/ls"}).out, "x");
+  EXPECT_EQ(Nokv({"snapshot", "ls"}).exit_code, 0);
+}
+
+// Runs `script` in `shell` (-c) with nokv's directory first on PATH.
+RunResult InShell(const std::string& shell, const std::string& script) {
+  std::string dir = stdfs::path(NOKV_BINARY).parent_path().string();
+  return testing::RunProgram({"env", "PATH=" + dir + ":/usr/bin:/bin", shell, "-c", script});
+}
+
+TEST_F(CliTest, BashCompletionLoadsAndCompletes) {
+  auto complete = [](const std::string& line) {
+    auto r = InShell("bash", "source <(nokv completion bash) || exit 9; COMP_WORDS=(" + line +
+                                 "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _nokv; "
+                                 "printf '%s\\n' \"${COMPREPLY[@]}\"");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  };
+  EXPECT_EQ(complete("nokv sna"), "snapshot\n");
+  EXPECT_EQ(complete("nokv --json sna"), "snapshot\n");
+  EXPECT_EQ(complete("nokv --data-dir /x snapshot cr"), "create\n");
+  EXPECT_EQ(complete("nokv ls --rec"), "--recursive\n");
+  EXPECT_EQ(complete("nokv --object-store t"), "tiered\n");
+  EXPECT_EQ(complete("nokv completion z"), "zsh\n");
+}
+
+TEST_F(CliTest, ZshAndFishCompletionsLoadAndComplete) {
+  auto zsh = InShell("zsh",
+                     "autoload -U compinit && compinit -u && "
+                     "source <(nokv completion zsh) && print -r -- $_comps[nokv]");
+  EXPECT_EQ(zsh.exit_code, 0) << zsh.err;
+  EXPECT_EQ(zsh.out, "_nokv\n") << zsh.err;
+  auto fish = InShell("fish",
+                      "nokv completion fish | source; complete -C 'nokv sna'; "
+                      "complete -C 'nokv ls --recu'");
+  EXPECT_EQ(fish.exit_code, 0) << fish.err;
+  EXPECT_NE(fish.out.find("snapshot\tcreate, list"), std::string::npos) << fish.out;
+  EXPECT_NE(fish.out.find("--recursive\trecurse"), std::string::npos) << fish.out;
+}
+
+TEST_F(CliTest, ManPageIsMadeFromTheSameDefinitions) {
+  auto man = Nokv({"man"});
+  ASSERT_EQ(man.exit_code, 0) << man.err;
+  std::string page = man.out;
+  EXPECT_EQ(page.substr(0, 8), ".TH NOKV");
+  auto rendered = testing::RunProgram({"sh", "-c",
+                                       "groff -man -Tascii -P-cbu 2>&1 >/dev/null | "
+                                       "grep -v '^$' || true; echo end"},
+                                      page);
+  EXPECT_EQ(rendered.out, "end\n") << "groff warnings: " << rendered.out;
+  auto text = testing::RunProgram({"sh", "-c", "groff -man -Tascii -P-cbu 2>/dev/null"}, page);
+  for (const char* word : {"--if-generation", "NOKV_DATA_DIR", "snapshot", "completion",
+                           "EXIT STATUS", "--recursive"}) {
+    EXPECT_NE(text.out.find(word), std::string::npos) << word;
+  }
+}
+
 TEST_F(CliTest, DoctorAndGcOnAHealthyDirectory) {
   ASSERT_EQ(Nokv({"put", "-", "/a"}, "aaaa").exit_code, 0);
   ASSERT_EQ(Nokv({"put", "--replace", "-", "/a"}, "bbbb").exit_code, 0);
