@@ -75,6 +75,14 @@ class Context {
   bool json = false;
   bool quiet = false;
   bool verbose = false;
+  // Where each setting came from, by setting name ("data_dir", "object_store",
+  // "s3_bucket", ...): "flag --s3-bucket", "env NOKV_S3_BUCKET", ... Settings
+  // given on the command line or by a NOKV_* variable are "explicit": they
+  // may not contradict what the data directory stores (settings.cc).
+  std::map<std::string, std::string> origins;
+  std::map<std::string, bool> explicit_settings;
+  std::string s3_profile;  // --s3-profile: the AWS profile for credentials
+  std::string credentials_origin;
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
 
@@ -82,6 +90,13 @@ class Context {
   // or through the socket of the process that holds the data directory, or
   // embedded after waiting (bounded) for a holder that does not serve it.
   Result<fs::Filesystem*> Fs();
+  // Reads the data directory's stored settings (once) into `embedded`,
+  // refusing explicit settings that contradict them, and finds S3
+  // credentials (environment, then the AWS shared files). settings.cc.
+  Status ResolveSettings();
+  // NotFound with a hint when no data directory was named and none was
+  // found upward from the working directory.
+  Status RequireDataDir() const;
   // How the data directory was reached (null with --server or before Fs()).
   server::SharedDirectory* shared() { return shared_.get(); }
   // Prints "nokv: <what>: <message>" (with a hint when one applies) to err
@@ -96,6 +111,7 @@ class Context {
   std::unique_ptr<fs::Filesystem> remote_;           // --server
   std::unique_ptr<server::SharedDirectory> shared_;  // the data directory
   fs::Filesystem* fs_ = nullptr;
+  bool resolved_ = false;
 };
 
 // One flag of a command (or a global flag), declared once: the parser, the

@@ -77,25 +77,6 @@ int ListDir(Context& ctx, fs::Filesystem& fs, const std::string& path, const Arg
 
 }  // namespace
 
-Command InitCommand() {
-  return {"init",
-          "create a data directory",
-          {""},
-          "Creates (or verifies) the data directory named by --data-dir.",
-          {},
-          {},
-          [](Context& ctx, const Args&) -> int {
-            Status s = fs::InitDataDir(ctx.embedded);
-            if (!s.ok()) return ctx.Fail("init " + ctx.embedded.data_dir, s);
-            if (ctx.json) {
-              ctx.PrintJson({{"data_dir", ctx.embedded.data_dir}});
-            } else if (!ctx.quiet) {
-              *ctx.out << "initialized " << ctx.embedded.data_dir << "\n";
-            }
-            return kExitOk;
-          }};
-}
-
 Command LsCommand() {
   return {"ls",
           "list a directory",

@@ -5,8 +5,10 @@
 
 namespace nokv::cli {
 
-// cmd_namespace.cc
+// settings.cc
 Command InitCommand();
+Command ConfigCommand();
+// cmd_namespace.cc
 Command LsCommand();
 Command StatCommand();
 Command MkdirCommand();

@@ -42,6 +42,8 @@ Result<fs::Filesystem*> Context::Fs() {
     fs_ = remote_.get();
     return fs_;
   }
+  NOKV_RETURN_IF_ERROR(RequireDataDir());
+  NOKV_RETURN_IF_ERROR(ResolveSettings());
   server::ShareOptions options;
   options.embedded = embedded;
   options.serve = serve_dir;

@@ -3,13 +3,16 @@
 // variables, generated help), the parse, then the command. CLI11 is used in
 // this file only; it throws, so every exception stops here.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "common/logging.h"
+#include "fs/data_dir.h"
 
 namespace nokv::cli {
 namespace {
@@ -124,6 +127,8 @@ Status ApplyGlobals(const Args& args, Context* ctx) {
   if (auto v = args.Get("--s3-bucket")) store.s3.bucket = *v;
   if (auto v = args.Get("--s3-region")) store.s3.region = *v;
   if (auto v = args.Get("--s3-prefix")) store.s3.key_prefix = *v;
+  if (auto v = args.Get("--s3-addressing")) store.s3.path_style = *v == "path";
+  if (auto v = args.Get("--s3-profile")) ctx->s3_profile = *v;
   if (auto v = args.Get("--cache-bytes")) {
     NOKV_ASSIGN_OR_RETURN(store.tiered_capacity_bytes, ParseSize(*v, "--cache-bytes"));
   }
@@ -133,6 +138,69 @@ Status ApplyGlobals(const Args& args, Context* ctx) {
                                               : fs::Durability::kSync;
   }
   return Status::Ok();
+}
+
+// The setting each global flag sets (config show, settings.cc).
+std::string SettingOf(std::string_view key) {
+  if (key == "--no-wait") return "wait";
+  std::string name(key.substr(2));
+  std::replace(name.begin(), name.end(), '-', '_');
+  return name;
+}
+
+// True when `argv` names the flag `flag` itself (not only its variable).
+bool OnCommandLine(int argc, char** argv, const Flag& flag) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view word = argv[i];
+    if (word == "--") break;
+    for (size_t start = 0; start < flag.names.size();) {
+      size_t end = flag.names.find(',', start);
+      if (end == std::string::npos) end = flag.names.size();
+      std::string_view name = std::string_view(flag.names).substr(start, end - start);
+      if (word == name || (word.starts_with(name) && word.substr(name.size()).starts_with("="))) {
+        return true;
+      }
+      start = end + 1;
+    }
+  }
+  return false;
+}
+
+// Records where each setting came from: a flag, a NOKV_* variable, the AWS
+// environment, or the default; then finds the data directory upward from the
+// working directory when none was named (not for init, which makes one here).
+void RecordOrigins(int argc, char** argv, const Args& globals, const std::string& command,
+                   Context* ctx) {
+  for (const Flag& flag : GlobalFlags()) {
+    std::string key = KeyOf(flag);
+    if (!globals.Has(key) || key == "--json" || key == "-q" || key == "-v") continue;
+    std::string name = SettingOf(key);
+    ctx->origins[name] = OnCommandLine(argc, argv, flag) ? "flag " + key : "env " + flag.env;
+    ctx->explicit_settings[name] = true;
+  }
+  for (const char* env : {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}) {
+    if (!ctx->origins.contains("s3_endpoint") && std::getenv(env) && *std::getenv(env)) {
+      ctx->origins["s3_endpoint"] = std::string("env ") + env;
+    }
+  }
+  for (const char* env : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
+    if (!ctx->origins.contains("s3_region") && std::getenv(env) && *std::getenv(env)) {
+      ctx->origins["s3_region"] = std::string("env ") + env;
+    }
+  }
+  if (!ctx->embedded.store.s3.access_key_id.empty()) {
+    ctx->credentials_origin = "env AWS_ACCESS_KEY_ID";
+  }
+  if (ctx->origins.contains("data_dir")) return;
+  ctx->origins["data_dir"] = "default";
+  if (command == "init") return;
+  std::error_code ec;
+  std::string cwd = std::filesystem::current_path(ec).string();
+  if (ec) return;
+  if (auto found = fs::FindDataDir(cwd)) {
+    ctx->embedded.data_dir = *found;
+    ctx->origins["data_dir"] = "found upward from " + cwd;
+  }
 }
 
 // What CLI11 could not place, but "--" (which CLI11 keeps among the extras
@@ -183,6 +251,18 @@ const std::vector<Flag>& GlobalFlags() {
       {"--s3-bucket", "S3 bucket", "NAME", false, {}, "NOKV_S3_BUCKET"},
       {"--s3-region", "S3 region (also AWS_REGION)", "REGION", false, {}, "NOKV_S3_REGION"},
       {"--s3-prefix", "key prefix inside the bucket", "PREFIX", false, {}, "NOKV_S3_PREFIX"},
+      {"--s3-addressing",
+       "S3 URL style (default path)",
+       "STYLE",
+       false,
+       {"path", "virtual"},
+       "NOKV_S3_ADDRESSING"},
+      {"--s3-profile",
+       "AWS profile for credentials (also AWS_PROFILE)",
+       "NAME",
+       false,
+       {},
+       "NOKV_S3_PROFILE"},
       {"--cache-bytes",
        "hot-tier size for --object-store tiered (10GiB, 512M)",
        "SIZE",
@@ -270,6 +350,7 @@ int Main(int argc, char** argv, std::ostream& out, std::ostream& err) {
     return kExitUsage;
   }
   if (Status s = ApplyGlobals(globals, &ctx); !s.ok()) return ctx.Usage(s.message());
+  RecordOrigins(argc, argv, globals, sub->get_name(), &ctx);
   SetLogLevel(ctx.verbose ? LogLevel::kInfo : LogLevel::kWarn);
   for (const auto& [command, options] : subs) {
     if (command->name != sub->get_name()) continue;

@@ -448,6 +448,92 @@ TEST_F(CliTest, ManPageIsMadeFromTheSameDefinitions) {
   }
 }
 
+// Like git finds .git: with no --data-dir and no NOKV_DATA_DIR, a command
+// uses the nearest data directory (or nokv-data inside one) upward from
+// where it runs; init makes ./nokv-data where it runs.
+TEST_F(CliTest, DataDirIsFoundUpwardFromASubdirectory) {
+  nokv::testing::TempDir project;
+  auto bare = [&](std::vector<std::string> args, const std::string& cwd,
+                  const std::string& input = {}) {
+    args.insert(args.begin(), {"env", "-u", "NOKV_DATA_DIR", NOKV_BINARY});
+    return testing::RunProgram(args, input, cwd);
+  };
+  auto init = bare({"init"}, project.path());
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  EXPECT_EQ(init.out, "initialized ./nokv-data\n");
+  std::string deep = project.Sub("a/b/c");
+  stdfs::create_directories(deep);
+  ASSERT_EQ(bare({"put", "-", "/from-deep"}, deep, "deep").exit_code, 0);
+  EXPECT_EQ(bare({"cat", "/from-deep"}, project.path()).out, "deep");
+  // Inside the data directory itself, too.
+  EXPECT_EQ(bare({"cat", "/from-deep"}, project.Sub("nokv-data/meta")).out, "deep");
+  auto shown = bare({"--json", "config", "show"}, deep);
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  auto config = nlohmann::json::parse(shown.out, nullptr, false);
+  EXPECT_EQ(config["data_dir"]["value"], project.Sub("nokv-data"));
+  EXPECT_EQ(config["data_dir"]["source"], "found upward from " + deep);
+  // --data-dir and NOKV_DATA_DIR win over the search.
+  auto flag =
+      testing::RunProgram({NOKV_BINARY, "--data-dir", data_.path(), "cat", "/from-deep"}, "", deep);
+  EXPECT_EQ(flag.exit_code, 3) << flag.err;
+  auto env = testing::RunProgram(
+      {"env", "NOKV_DATA_DIR=" + data_.path(), NOKV_BINARY, "cat", "/from-deep"}, "", deep);
+  EXPECT_EQ(env.exit_code, 3) << env.err;
+  // Nothing found: a hint to init, and nothing is created.
+  nokv::testing::TempDir empty;
+  auto none = bare({"ls", "/"}, empty.path());
+  EXPECT_EQ(none.exit_code, 3);
+  EXPECT_NE(none.err.find("no data directory in " + empty.path() + " or any directory above it"),
+            std::string::npos)
+      << none.err;
+  EXPECT_FALSE(stdfs::exists(empty.Sub("nokv-data")));
+}
+
+// Settings kept with the data (local store): recorded at init, contradicting
+// flags and NOKV_* variables refused with what is stored, damage reported.
+TEST_F(CliTest, StoredSettingsRefuseContradictingFlags) {
+  auto settings = nlohmann::json::parse(std::ifstream(data_.Sub("settings.json")), nullptr, false);
+  EXPECT_EQ(settings, nlohmann::json::parse(R"({"format":"nokv-settings","version":1,
+      "object_store":{"kind":"local"},"block_size":4194304})"));
+  ASSERT_EQ(Nokv({"put", "-", "/f"}, "x").exit_code, 0);
+  auto flag = Nokv({"--object-store", "s3", "ls", "/"});
+  EXPECT_EQ(flag.exit_code, 2);
+  EXPECT_NE(flag.err.find("flag --object-store says s3, but " + data_.Sub("settings.json") +
+                          " stores object_store local"),
+            std::string::npos)
+      << flag.err;
+  auto env = testing::RunProgram(
+      {"env", "NOKV_S3_BUCKET=elsewhere", NOKV_BINARY, "--data-dir", data_.path(), "cat", "/f"});
+  EXPECT_EQ(env.exit_code, 2);
+  EXPECT_NE(env.err.find("env NOKV_S3_BUCKET says elsewhere"), std::string::npos) << env.err;
+  // The same value as stored is fine.
+  EXPECT_EQ(Nokv({"--object-store=local", "cat", "/f"}).out, "x");
+  auto shown = nlohmann::json::parse(Nokv({"--json", "config", "show"}).out, nullptr, false);
+  EXPECT_EQ(shown["object_store"]["source"], "stored in " + data_.Sub("settings.json"));
+  EXPECT_EQ(shown["block_size"]["value"], "4194304");
+  EXPECT_EQ(shown["durability"]["source"], "default");
+  // Re-init with another block size is refused too; with none it verifies.
+  EXPECT_EQ(Nokv({"init", "--block-size", "1M"}).exit_code, 2);
+  EXPECT_EQ(Nokv({"init"}).exit_code, 0);
+
+  std::ofstream(data_.Sub("settings.json")) << "{not json";
+  auto damaged = Nokv({"ls", "/"});
+  EXPECT_EQ(damaged.exit_code, 6);
+  EXPECT_NE(damaged.err.find("settings.json: not a JSON object"), std::string::npos) << damaged.err;
+  std::ofstream(data_.Sub("settings.json"))
+      << R"({"format":"nokv-settings","version":9,"object_store":{"kind":"local"},"block_size":1})";
+  auto newer = Nokv({"ls", "/"});
+  EXPECT_EQ(newer.exit_code, 4);
+  EXPECT_NE(newer.err.find("written by a newer nokv"), std::string::npos) << newer.err;
+  // A directory from before settings were kept opens as before; init records them.
+  stdfs::remove(data_.Sub("settings.json"));
+  EXPECT_EQ(Nokv({"cat", "/f"}).out, "x");
+  ASSERT_EQ(Nokv({"init", "--block-size", "1MiB"}).exit_code, 0);
+  settings = nlohmann::json::parse(std::ifstream(data_.Sub("settings.json")), nullptr, false);
+  EXPECT_EQ(settings["block_size"], 1 << 20);
+  EXPECT_EQ(Nokv({"init", "--block-size", "12"}).exit_code, 2);
+}
+
 TEST_F(CliTest, DoctorAndGcOnAHealthyDirectory) {
   ASSERT_EQ(Nokv({"put", "-", "/a"}, "aaaa").exit_code, 0);
   ASSERT_EQ(Nokv({"put", "--replace", "-", "/a"}, "bbbb").exit_code, 0);
