@@ -181,6 +181,13 @@ int Main(int argc, char** argv, std::ostream& out, std::ostream& err);
 // Output helpers.
 std::string HumanSize(uint64_t bytes);
 std::string FormatTime(int64_t ns);  // "2026-11-21 05:04:21"
+// The JSON of an inode at `path`: field names shared with the MCP verbs
+// (path, name, kind, size_bytes, entry_count, mtime, generation, target);
+// times as RFC 3339 UTC with milliseconds (`mtime`) and exact nanoseconds as
+// a decimal string (`mtime_ns`), as AddTime writes them.
 nlohmann::json AttrJson(const meta::Attr& attr, std::string_view path);
+void AddTime(nlohmann::json& j, std::string_view name, int64_t ns);
+// The exit code's error document: {"error": {"code", "message", "hint"?}}.
+nlohmann::json ErrorJson(std::string_view code, std::string_view message, std::string_view hint);
 
 }  // namespace nokv::cli

@@ -74,7 +74,9 @@ int Index(Context& ctx, const Args& args) {
     Status s = verb == "rm"        ? fs.RemoveIndexRule(p[1])
                : verb == "reindex" ? fs.Reindex(p[1])
                                    : Status::InvalidArgument("unknown index command " + verb);
-    return s.ok() ? int{kExitOk} : ctx.Fail("index " + verb + " " + p[1], s);
+    if (!s.ok()) return ctx.Fail("index " + verb + " " + p[1], s);
+    if (ctx.json) ctx.PrintJson({{verb == "rm" ? "removed" : "reindexed", p[1]}});
+    return int{kExitOk};
   });
 }
 

@@ -8,9 +8,9 @@ namespace nokv::cli {
 namespace {
 
 nlohmann::json SnapshotJson(const meta::Snapshot& s) {
-  nlohmann::json j = {
-      {"name", s.name}, {"root", s.root}, {"seq", s.seq}, {"created_ns", s.created_ns}};
-  if (s.expires_ns != 0) j["expires_ns"] = s.expires_ns;
+  nlohmann::json j = {{"name", s.name}, {"root", s.root}, {"seq", s.seq}};
+  AddTime(j, "created", s.created_ns);
+  if (s.expires_ns != 0) AddTime(j, "expires", s.expires_ns);
   return j;
 }
 
@@ -60,7 +60,9 @@ int Snapshot(Context& ctx, const Args& args) {
       result = fs.RenewSnapshot(name, expires);
     } else if (verb == "rm") {
       Status s = fs.RetireSnapshot(name);
-      return s.ok() ? int{kExitOk} : ctx.Fail("snapshot rm " + name, s);
+      if (!s.ok()) return ctx.Fail("snapshot rm " + name, s);
+      if (ctx.json) ctx.PrintJson({{"retired", name}});
+      return int{kExitOk};
     } else {
       return ctx.Usage("unknown snapshot command '" + verb + "'");
     }
@@ -80,8 +82,8 @@ nlohmann::json EventJson(const meta::Event& e) {
                       {"seq", e.seq},
                       {"type", meta::EventTypeName(e.type)},
                       {"path", e.path},
-                      {"kind", meta::FileTypeName(e.file_type)},
-                      {"time_ns", e.time_ns}};
+                      {"kind", meta::FileTypeName(e.file_type)}};
+  AddTime(j, "time", e.time_ns);
   if (!e.old_path.empty()) j["old_path"] = e.old_path;
   if (!e.detail.empty()) j["detail"] = e.detail;
   if (e.inode != 0) j["inode"] = e.inode;

@@ -64,23 +64,42 @@ Result<fs::Filesystem*> Context::Fs() {
 }
 
 namespace {
+
 std::string HintFor(const Status& status, std::string_view what) {
-  if (status.code() == Code::kAlreadyExists && what.starts_with("put")) return " (use --replace)";
-  if (status.code() == Code::kNotEmpty && what.starts_with("rm")) return " (use -r)";
+  if (status.code() == Code::kAlreadyExists && what.starts_with("put")) return "use --replace";
+  if (status.code() == Code::kNotEmpty && what.starts_with("rm")) return "use -r";
   if (status.code() == Code::kCorruption) {
-    return " (damaged data, left as it is; see docs/holt.md#damaged-metadata)";
+    return "damaged data, left as it is; see docs/holt.md#damaged-metadata";
   }
   return "";
 }
+
 }  // namespace
 
+nlohmann::json ErrorJson(std::string_view code, std::string_view message, std::string_view hint) {
+  nlohmann::json error = {{"code", code}, {"message", message}};
+  if (!hint.empty()) error["hint"] = hint;
+  return {{"error", error}};
+}
+
 int Context::Fail(std::string_view what, const Status& status) {
-  *err << "nokv: " << what << ": " << status.message() << HintFor(status, what) << "\n";
+  std::string hint = HintFor(status, what);
+  if (json) {
+    PrintJson(ErrorJson(nokv::CodeName(status.code()),
+                        std::string(what) + ": " + std::string(status.message()), hint));
+  } else {
+    *err << "nokv: " << what << ": " << status.message() << (hint.empty() ? "" : " (" + hint + ")")
+         << "\n";
+  }
   return ExitCodeFor(status);
 }
 
 int Context::Usage(std::string_view message) {
-  *err << "nokv: " << message << " (see --help)\n";
+  if (json) {
+    PrintJson(ErrorJson("usage", message, "see --help"));
+  } else {
+    *err << "nokv: " << message << " (see --help)\n";
+  }
   return kExitUsage;
 }
 

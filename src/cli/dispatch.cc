@@ -220,6 +220,19 @@ std::string LeftoverMessage(const std::vector<std::string>& left, const CLI::App
   return prefix + "unexpected argument '" + first + "'";
 }
 
+// --json before the parse knows it: so that a usage error is a JSON document.
+bool JsonRequested(int argc, char** argv) {
+  auto on = [](std::string_view v) { return v == "1" || v == "true" || v == "yes" || v == "on"; };
+  for (int i = 1; i < argc; ++i) {
+    std::string_view word = argv[i];
+    if (word == "--") break;
+    if (word == "--json") return true;
+    if (word.starts_with("--json=")) return on(word.substr(7));
+  }
+  const char* env = std::getenv("NOKV_JSON");
+  return env != nullptr && on(env);
+}
+
 }  // namespace
 
 const std::vector<Flag>& GlobalFlags() {
@@ -300,6 +313,7 @@ int Main(int argc, char** argv, std::ostream& out, std::ostream& err) {
   ctx.out = &out;
   ctx.err = &err;
   ctx.embedded.store.s3 = object::S3Options::FromEnvironment();
+  ctx.json = JsonRequested(argc, argv);
 
   CLI::App app("A filesystem for AI training and agent workspaces.", "nokv");
   app.formatter(std::make_shared<HelpFormatter>());

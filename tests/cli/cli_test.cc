@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <regex>
 
 #include "common/sha256.h"
 #include "fs/embedded.h"
@@ -47,7 +48,8 @@ class CliTest : public ::testing::Test {
     std::function<void(nlohmann::json&)> scrub = [&](nlohmann::json& v) {
       if (v.is_object()) {
         for (auto& [k, x] : v.items()) {
-          if (k.ends_with("time_ns") || k == "created_ns")
+          if (k.ends_with("_ns") || k == "mtime" || k == "ctime" || k == "time" || k == "created" ||
+              k == "expires")
             x = 0;
           else
             scrub(x);
@@ -210,6 +212,59 @@ TEST_F(CliTest, JsonShapesMatchTheGoldenFiles) {
   ExpectGolden("stat", Nokv({"--json", "stat", "/g/file.json"}).out);
   ExpectGolden("du", Nokv({"--json", "du", "/g"}).out);
   ExpectGolden("gc", Nokv({"--json", "gc"}).out);
+  ASSERT_EQ(Nokv({"put", "-", "/g/sub/deep.txt"}, "deep").exit_code, 0);
+  // ls and ls -R have one shape; -R adds the deeper entries after their directory.
+  ExpectGolden("ls_recursive", Nokv({"--json", "ls", "-R", "/g"}).out);
+  ExpectGolden("ls_file", Nokv({"--json", "ls", "/g/file.json"}).out);
+  ExpectGolden("error", Nokv({"--json", "put", "-", "/g/file.json"}, "again").out);
+  ExpectGolden("usage_error", Nokv({"--json", "ls", "--bogus"}).out);
+  ExpectGolden("rm", Nokv({"--json", "rm", "-rf", "/g/sub", "/g/none"}).out);
+  ExpectGolden("mv", Nokv({"--json", "mv", "/g/link", "/g/link2"}).out);
+}
+
+// Every command prints one JSON document under --json, errors included, with
+// the exit code unchanged and nothing on stderr; times are RFC 3339 strings
+// (milliseconds, as the MCP verbs print them) with exact nanoseconds as strings.
+TEST_F(CliTest, JsonEverywhereErrorsIncluded) {
+  auto missing = Nokv({"--json", "cat", "/nope"});
+  EXPECT_EQ(missing.exit_code, 3);
+  EXPECT_EQ(missing.err, "");
+  EXPECT_EQ(nlohmann::json::parse(missing.out, nullptr, false),
+            nlohmann::json::parse(
+                R"({"error":{"code":"not_found","message":"cat /nope: /nope does not exist"}})"));
+  auto env_json = testing::RunProgram(
+      {"env", "NOKV_JSON=1", NOKV_BINARY, "--data-dir", data_.path(), "frobnicate"});
+  EXPECT_EQ(env_json.exit_code, 2);
+  EXPECT_EQ(nlohmann::json::parse(env_json.out, nullptr, false)["error"]["code"], "usage")
+      << env_json.out;
+  ASSERT_EQ(Nokv({"put", "-", "/t/f"}, "12345").exit_code, 0);
+  auto stat = nlohmann::json::parse(Nokv({"--json", "stat", "/t/f"}).out, nullptr, false);
+  std::string mtime = stat["mtime"];
+  EXPECT_TRUE(std::regex_match(mtime, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")))
+      << mtime;
+  std::string mtime_ns = stat["mtime_ns"];
+  EXPECT_EQ(mtime_ns.size(), 19u) << mtime_ns;
+  EXPECT_EQ(stat["name"], "f");
+  auto both = nlohmann::json::parse(Nokv({"--json", "stat", "/t/f", "/t"}).out, nullptr, false);
+  ASSERT_TRUE(both.is_array());
+  EXPECT_EQ(both[1]["entry_count"], 1);
+  auto snap = Nokv({"--json", "snapshot", "create", "s", "--expires", "1d"});
+  auto snapshot = nlohmann::json::parse(snap.out, nullptr, false);
+  EXPECT_TRUE(snapshot["created"].is_string()) << snap.out;
+  EXPECT_TRUE(snapshot["expires"].is_string()) << snap.out;
+  EXPECT_EQ(nlohmann::json::parse(Nokv({"--json", "snapshot", "rm", "s"}).out, nullptr, false),
+            nlohmann::json::parse(R"({"retired":"s"})"));
+  auto watch = Nokv({"--json", "watch", "/t"});
+  std::string first_line = watch.out.substr(0, watch.out.find('\n'));
+  EXPECT_TRUE(nlohmann::json::parse(first_line, nullptr, false)["time"].is_string()) << watch.out;
+  // get to stdout streams the bytes; a tree cannot go there.
+  auto to_stdout = Nokv({"get", "/t/f", "-"});
+  EXPECT_EQ(to_stdout.out, "12345") << to_stdout.err;
+  EXPECT_EQ(Nokv({"get", "/t", "-"}).exit_code, 1);
+  auto got = nlohmann::json::parse(Nokv({"--json", "get", "/t", work_.Sub("copy")}).out);
+  EXPECT_EQ(got["files"][0]["path"], "/t/f");
+  EXPECT_EQ(got["files"][0]["local"], work_.Sub("copy/f"));
+  EXPECT_EQ(got["files"][0]["size_bytes"], 5);
 }
 
 // Names are bytes: --json prints each byte of invalid UTF-8, and each byte of a
