@@ -11,7 +11,9 @@ packages=(
   # libraries
   libgtest-dev libgmock-dev googletest libbenchmark-dev nlohmann-json3-dev libcpp-httplib-dev
   libfuse3-dev fuse3 libcurl4-openssl-dev libssl-dev libsqlite3-dev sqlite3 libre2-dev
-  libyaml-cpp-dev
+  libyaml-cpp-dev libcli11-dev
+  # the shells `nokv completion` scripts are tested in
+  zsh fish
   # nokv-bench rpc: the Redis peer (JuiceFS key layout) and its C client
   redis-server libhiredis-dev
   # real S3 for tests (Ceph RGW) and an independent S3 client

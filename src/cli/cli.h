@@ -20,6 +20,8 @@
 
 namespace nokv::cli {
 
+inline constexpr std::string_view kVersion = "nokv 0.1.0";
+
 // Documented exit codes.
 enum ExitCode : int {
   kExitOk = 0,
@@ -34,16 +36,15 @@ enum ExitCode : int {
 // Exit code for a failed Status.
 int ExitCodeFor(const Status& status);
 
-// Parsed arguments of one command: flags (--name value, --name=value,
-// --switch) and positionals, in order.
+// The arguments of one command as parsed (dispatch.cc, by CLI11): each given
+// flag under its key (the first of its names, e.g. "-r" for "-r,--recursive")
+// with its values in order, and the positionals in order.
 class Args {
  public:
-  // `switches` are flags that take no value. Unknown flags are an error.
-  static Result<Args> Parse(const std::vector<std::string>& argv,
-                            const std::vector<std::string>& flags,
-                            const std::vector<std::string>& switches);
+  void Add(const std::string& key, std::string value) { values_.emplace(key, std::move(value)); }
+  void AddPositional(std::string value) { positional_.push_back(std::move(value)); }
   bool Has(const std::string& name) const { return values_.contains(name); }
-  std::optional<std::string> Get(const std::string& name) const;
+  std::optional<std::string> Get(const std::string& name) const;  // the last one given
   std::vector<std::string> GetAll(const std::string& name) const;
   const std::vector<std::string>& positional() const { return positional_; }
   // The positionals as NoKV paths (PathArg applied to each).
@@ -74,6 +75,14 @@ class Context {
   bool json = false;
   bool quiet = false;
   bool verbose = false;
+  // Where each setting came from, by setting name ("data_dir", "object_store",
+  // "s3_bucket", ...): "flag --s3-bucket", "env NOKV_S3_BUCKET", ... Settings
+  // given on the command line or by a NOKV_* variable are "explicit": they
+  // may not contradict what the data directory stores (settings.cc).
+  std::map<std::string, std::string> origins;
+  std::map<std::string, bool> explicit_settings;
+  std::string s3_profile;  // --s3-profile: the AWS profile for credentials
+  std::string credentials_origin;
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
 
@@ -81,6 +90,13 @@ class Context {
   // or through the socket of the process that holds the data directory, or
   // embedded after waiting (bounded) for a holder that does not serve it.
   Result<fs::Filesystem*> Fs();
+  // Reads the data directory's stored settings (once) into `embedded`,
+  // refusing explicit settings that contradict them, and finds S3
+  // credentials (environment, then the AWS shared files). settings.cc.
+  Status ResolveSettings();
+  // NotFound with a hint when no data directory was named and none was
+  // found upward from the working directory.
+  Status RequireDataDir() const;
   // How the data directory was reached (null with --server or before Fs()).
   server::SharedDirectory* shared() { return shared_.get(); }
   // Prints "nokv: <what>: <message>" (with a hint when one applies) to err
@@ -95,16 +111,42 @@ class Context {
   std::unique_ptr<fs::Filesystem> remote_;           // --server
   std::unique_ptr<server::SharedDirectory> shared_;  // the data directory
   fs::Filesystem* fs_ = nullptr;
+  bool resolved_ = false;
+};
+
+// One flag of a command (or a global flag), declared once: the parser, the
+// per-command help, the shell completions and the man page are all made from
+// these declarations.
+struct Flag {
+  Flag(std::string names, std::string help, std::string value = "", bool repeat = false,
+       std::vector<std::string> choices = {}, std::string env = "")
+      : names(std::move(names)),
+        help(std::move(help)),
+        value(std::move(value)),
+        repeat(repeat),
+        choices(std::move(choices)),
+        env(std::move(env)) {}
+
+  std::string names;  // as CLI11 takes them: "-r,--recursive"; the first is the key
+  std::string help;
+  std::string value;                 // the value's placeholder ("N", "DURATION"); empty: a switch
+  bool repeat = false;               // may be given more than once, every value kept
+  std::vector<std::string> choices;  // the only values accepted (completed too)
+  std::string env;                   // environment variable that sets it (global flags)
 };
 
 struct Command {
   std::string name;
-  std::string summary;
-  std::string usage;                  // full help text (flags and examples)
-  std::vector<std::string> flags;     // flags that take a value
-  std::vector<std::string> switches;  // flags without a value
+  std::string summary;                // one line, in `nokv --help`
+  std::vector<std::string> synopsis;  // usage lines after "nokv NAME "
+  std::string description;            // paragraphs after the usage lines
+  std::vector<Flag> flags;
+  std::vector<std::string> verbs;  // words its first positional takes (snapshot create ...)
   std::function<int(Context&, const Args&)> run;
 };
+
+// The flags every command takes (before or after the command name).
+const std::vector<Flag>& GlobalFlags();
 
 // Runs `fn` with the opened filesystem, or reports why it could not open.
 int WithFs(Context& ctx, std::string_view what, const std::function<int(fs::Filesystem&)>& fn);
@@ -122,6 +164,10 @@ std::string PathArg(std::string_view arg);
 
 // Parses "30s", "15m", "2h", "7d" (or plain seconds) into nanoseconds.
 Result<int64_t> ParseDuration(std::string_view text);
+// A size in bytes: a whole number with an optional unit, K/M/G/T/P or
+// KiB/MiB/GiB/TiB/PiB (powers of 1024), KB/MB/GB/TB/PB (powers of 1000), B
+// ("512M", "10GiB", "1.5G" is refused). InvalidArgument naming `what`.
+Result<uint64_t> ParseSize(std::string_view text, std::string_view what);
 // A whole number from 0 to 2^64-1, all digits ("-1", "1e3", " 7", "" are
 // refused with InvalidArgument naming `what`).
 Result<uint64_t> ParseCount(std::string_view text, std::string_view what);
@@ -135,6 +181,13 @@ int Main(int argc, char** argv, std::ostream& out, std::ostream& err);
 // Output helpers.
 std::string HumanSize(uint64_t bytes);
 std::string FormatTime(int64_t ns);  // "2026-11-21 05:04:21"
+// The JSON of an inode at `path`: field names shared with the MCP verbs
+// (path, name, kind, size_bytes, entry_count, mtime, generation, target);
+// times as RFC 3339 UTC with milliseconds (`mtime`) and exact nanoseconds as
+// a decimal string (`mtime_ns`), as AddTime writes them.
 nlohmann::json AttrJson(const meta::Attr& attr, std::string_view path);
+void AddTime(nlohmann::json& j, std::string_view name, int64_t ns);
+// The exit code's error document: {"error": {"code", "message", "hint"?}}.
+nlohmann::json ErrorJson(std::string_view code, std::string_view message, std::string_view hint);
 
 }  // namespace nokv::cli

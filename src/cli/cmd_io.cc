@@ -196,8 +196,10 @@ int Cat(Context& ctx, const Args& args) {
   });
 }
 
+// Downloads one file to `dst` through DST.nokv-partial (renamed when whole),
+// and notes it in `fetched` (get --json).
 int GetFile(Context& ctx, fs::Filesystem& fs, const std::string& src, const std::string& dst,
-            const fs::ReadAt& at) {
+            const fs::ReadAt& at, nlohmann::json* fetched) {
   auto reader = fs.OpenReader(src, at);
   if (!reader.ok()) return ctx.Fail("get " + src, reader.status());
   std::string tmp = dst + ".nokv-partial";
@@ -213,6 +215,7 @@ int GetFile(Context& ctx, fs::Filesystem& fs, const std::string& src, const std:
     stdfs::remove(tmp, ec);
     return ctx.Fail("get " + src, s.ok() ? Status::IOError(dst + ": rename failed") : s);
   }
+  fetched->push_back({{"path", src}, {"local", dst}, {"size_bytes", (*reader)->size()}});
   return kExitOk;
 }
 
@@ -222,12 +225,29 @@ int Get(Context& ctx, const Args& args) {
   return WithReadOnlyFs(ctx, "get " + src, [&](fs::Filesystem& fs) {
     auto attr = fs.Stat(src, ReadAtFlag(args));
     if (!attr.ok()) return ctx.Fail("get " + src, attr.status());
+    if (dst == "-") {  // to stdout, like cat
+      if (attr->type == meta::FileType::kDirectory) {
+        return ctx.Fail("get " + src,
+                        Status::IsADirectory(src + " is a directory; - takes a file"));
+      }
+      auto reader = fs.OpenReader(src, ReadAtFlag(args));
+      if (!reader.ok()) return ctx.Fail("get " + src, reader.status());
+      Status s = Stream(**reader, 0, UINT64_MAX, *ctx.out, nullptr);
+      ctx.out->flush();
+      return s.ok() ? int{kExitOk} : ctx.Fail("get " + src, s);
+    }
+    nlohmann::json fetched = nlohmann::json::array();
+    auto finish = [&](int rc) {
+      if (rc == kExitOk && ctx.json) ctx.PrintJson({{"files", fetched}});
+      return rc;
+    };
     std::error_code ec;
     auto parts = meta::SplitPath(src);
     std::string base = parts.ok() && !parts->empty() ? parts->back() : "root";
     if (stdfs::is_directory(dst, ec)) dst = (stdfs::path(dst) / base).string();
-    if (attr->type != meta::FileType::kDirectory)
-      return GetFile(ctx, fs, src, dst, ReadAtFlag(args));
+    if (attr->type != meta::FileType::kDirectory) {
+      return finish(GetFile(ctx, fs, src, dst, ReadAtFlag(args), &fetched));
+    }
     std::vector<std::pair<std::string, std::string>> stack = {{*meta::NormalizePath(src), dst}};
     while (!stack.empty()) {
       auto [remote, local] = stack.back();
@@ -244,14 +264,15 @@ int Get(Context& ctx, const Args& args) {
           if (page->attrs[i].type == meta::FileType::kDirectory) {
             stack.emplace_back(r, l);
           } else if (page->attrs[i].type == meta::FileType::kFile) {
-            if (int rc = GetFile(ctx, fs, r, l, ReadAtFlag(args)); rc != kExitOk) return rc;
+            int rc = GetFile(ctx, fs, r, l, ReadAtFlag(args), &fetched);
+            if (rc != kExitOk) return rc;
           }
         }
         if (!page->more || page->entries.empty()) break;
         after = page->entries.back().name;
       }
     }
-    return int{kExitOk};
+    return finish(kExitOk);
   });
 }
 
@@ -260,20 +281,24 @@ int Get(Context& ctx, const Args& args) {
 Command PutCommand() {
   return {"put",
           "upload a file, a directory tree or stdin",
-          "usage: nokv put [--replace | --if-generation N] [--content-type T] [--producer P] SRC "
-          "DST\n\n"
+          {"[flags] SRC DST"},
           "SRC is a local file, a local directory (all its files publish in one commit)\n"
           "or - for stdin. Into an existing directory DST, the source keeps its name.",
-          {"--if-generation", "--content-type", "--producer"},
-          {"--replace"},
+          {{"--replace", "replace DST if it exists"},
+           {"--if-generation", "replace DST only at this generation", "N"},
+           {"--content-type", "content type recorded with the file", "TYPE"},
+           {"--producer", "producer recorded with the file", "NAME"}},
+          {},
           Put};
 }
 
 Command CatCommand() {
   return {"cat",
           "print a file's bytes (streaming)",
-          "usage: nokv cat [--range OFFSET:LENGTH] [--snapshot NAME] PATH...",
-          {"--range", "--snapshot"},
+          {"[flags] PATH..."},
+          "",
+          {{"--range", "only these bytes (LENGTH empty: to the end)", "OFFSET:LENGTH"},
+           {"--snapshot", "read at this snapshot", "NAME"}},
           {},
           Cat};
 }
@@ -281,8 +306,10 @@ Command CatCommand() {
 Command GetCommand() {
   return {"get",
           "download a file or a directory tree",
-          "usage: nokv get [--snapshot NAME] SRC DST",
-          {"--snapshot"},
+          {"[flags] SRC DST", "[flags] FILE -"},
+          "DST - writes the file to stdout. Into an existing local directory DST, the\n"
+          "source keeps its name.",
+          {{"--snapshot", "read at this snapshot", "NAME"}},
           {},
           Get};
 }

@@ -74,7 +74,9 @@ int Index(Context& ctx, const Args& args) {
     Status s = verb == "rm"        ? fs.RemoveIndexRule(p[1])
                : verb == "reindex" ? fs.Reindex(p[1])
                                    : Status::InvalidArgument("unknown index command " + verb);
-    return s.ok() ? int{kExitOk} : ctx.Fail("index " + verb + " " + p[1], s);
+    if (!s.ok()) return ctx.Fail("index " + verb + " " + p[1], s);
+    if (ctx.json) ctx.PrintJson({{verb == "rm" ? "removed" : "reindexed", p[1]}});
+    return int{kExitOk};
   });
 }
 
@@ -117,28 +119,29 @@ int Doctor(Context& ctx, const Args&) {
 Command IndexCommand() {
   return {"index",
           "manage index rules (the catalog behind find)",
-          "usage: nokv index add --id ID --root PATH --glob GLOB [--target file|parent]\n"
-          "                      --field SPEC [--field SPEC ...]\n"
-          "       nokv index add --rule RULE.json\n"
-          "       nokv index ls | rm ID | reindex ID\n\n"
+          {"add --id ID --root PATH --glob GLOB [--target file|parent] --field SPEC...",
+           "add --rule RULE.json", "ls", "rm ID", "reindex ID"},
           "SPEC examples (docs/index-rules.md):\n"
           "  run.status=$.status   run.epochs:number=$.epochs   param.*=flatten($)\n"
           "  metric.val_loss.min:number=min($.value where $.name == \"val_loss\")",
-          {"--id", "--root", "--glob", "--target", "--field", "--rule"},
-          {},
+          {{"--id", "the rule's id", "ID"},
+           {"--root", "the subtree the rule indexes", "PATH"},
+           {"--glob", "which files under the root", "GLOB"},
+           {"--target", "whose row the fields fill", "WHICH", false, {"file", "parent"}},
+           {"--field", "a field to extract (repeatable)", "SPEC", true},
+           {"--rule", "the whole rule as a JSON file", "FILE"}},
+          {"add", "ls", "rm", "reindex"},
           Index};
 }
 
 Command GcCommand() {
-  return {"gc", "collect unreferenced blocks and old history", "usage: nokv gc", {}, {}, Gc};
+  return {"gc", "collect unreferenced blocks and old history", {""}, "", {}, {}, Gc};
 }
 
 Command DoctorCommand() {
-  return {"doctor",
-          "check the data directory and the object store",
-          "usage: nokv doctor\n\nExits 1 when it finds a problem.",
-          {},
-          {},
+  return {"doctor", "check the data directory and the object store",
+          {""},     "Exits 1 when it finds a problem.",
+          {},       {},
           Doctor};
 }
 

@@ -12,16 +12,13 @@
 namespace nokv::cli {
 namespace {
 
-constexpr char kUsage[] =
-    "usage: nokv mcp [--data-dir DIR] [--root PATH] [--snapshot NAME]\n\n"
+constexpr char kDescription[] =
     "Serves the seven read-only agent verbs (ls, stat, catalog, find, aggregate,\n"
     "read, grep) as MCP tools over stdio: newline-delimited JSON-RPC 2.0 on\n"
     "stdin/stdout, logs on stderr, exit 0 when stdin closes (docs/mcp.md). While it\n"
     "runs it serves the data directory to other nokv processes on DIR/nokv.sock,\n"
-    "or goes through the process that does (docs/cli.md).\n\n"
-    "  --root PATH       confine every verb to this subtree (default /)\n"
-    "  --snapshot NAME   serve a frozen view: read at this snapshot\n"
-    "  --server ADDR     serve the verbs of a metadata server (nokv serve)\n\n"
+    "or goes through the process that does (docs/cli.md). With --server ADDR it\n"
+    "serves the verbs of a metadata server (nokv serve).\n\n"
     "Client configuration (e.g. .mcp.json):\n"
     "  {\"mcpServers\": {\"nokv\": {\"command\": \"nokv\",\n"
     "    \"args\": [\"--data-dir\", \"/data/nokv\", \"mcp\", \"--root\", \"/runs\"]}}}";
@@ -53,9 +50,14 @@ int Mcp(Context& ctx, const Args& args) {
 }  // namespace
 
 Command McpCommand() {
-  return Command{"mcp",  "serve the agent verbs as an MCP server on stdio",
-                 kUsage, {"--root", "--snapshot"},
-                 {},     Mcp};
+  return {"mcp",
+          "serve the agent verbs as an MCP server on stdio",
+          {"[--root PATH] [--snapshot NAME]"},
+          kDescription,
+          {{"--root", "confine every verb to this subtree (default /)", "PATH"},
+           {"--snapshot", "serve a frozen view: read at this snapshot", "NAME"}},
+          {},
+          Mcp};
 }
 
 }  // namespace nokv::cli

@@ -16,25 +16,13 @@
 namespace nokv::cli {
 namespace {
 
-constexpr char kUsage[] =
-    "usage: nokv mount MOUNTPOINT [--root PATH] [--snapshot NAME] [--read-only]\n"
-    "                  [-o OPTION[,OPTION...]]... [--entry-timeout SEC] [--attr-timeout SEC]\n"
-    "                  [--spool DIR] [--daemon]\n\n"
+constexpr char kDescription[] =
     "Mounts the namespace (of --data-dir, or of --server ADDR) at MOUNTPOINT with\n"
     "FUSE and serves it until `fusermount3 -u MOUNTPOINT`, `umount`, SIGTERM or\n"
     "SIGINT. Files are published when closed (or fsynced): other processes see a\n"
     "file's new bytes after it is closed (docs/fuse.md). While it runs it serves\n"
-    "the data directory to other nokv processes, like `nokv serve`.\n\n"
-    "  --root PATH         mount this subtree (default /)\n"
-    "  --snapshot NAME     mount a snapshot: frozen, read-only\n"
-    "  --read-only         refuse every change (EROFS)\n"
-    "  -o OPTIONS          FUSE mount options: allow_other, default_permissions, ...\n"
-    "  --entry-timeout SEC how long the kernel caches names (default 1)\n"
-    "  --attr-timeout SEC  how long the kernel caches attributes (default 1);\n"
-    "                      changes made elsewhere reach the mount at once anyway\n"
-    "  --spool DIR         where files being written wait until closed\n"
-    "                      (default $TMPDIR or /var/tmp; nothing is left there)\n"
-    "  --daemon            return once mounted and keep serving in the background";
+    "the data directory to other nokv processes, like `nokv serve`. Changes made\n"
+    "elsewhere reach the mount at once whatever the timeouts say.";
 
 Result<double> Seconds(const Args& args, const std::string& flag, double fallback) {
   auto value = args.Get(flag);
@@ -150,12 +138,21 @@ int MountMain(Context& ctx, const Args& args) {
 }  // namespace
 
 Command MountCommand() {
-  return Command{"mount",
-                 "mount the namespace with FUSE",
-                 kUsage,
-                 {"--root", "--snapshot", "-o", "--entry-timeout", "--attr-timeout", "--spool"},
-                 {"--read-only", "--daemon"},
-                 MountMain};
+  return {"mount",
+          "mount the namespace with FUSE",
+          {"MOUNTPOINT [flags]"},
+          kDescription,
+          {{"--root", "mount this subtree (default /)", "PATH"},
+           {"--snapshot", "mount a snapshot: frozen, read-only", "NAME"},
+           {"--read-only", "refuse every change (EROFS)"},
+           {"-o", "FUSE mount options: allow_other, default_permissions, ...", "OPTIONS", true},
+           {"--entry-timeout", "how long the kernel caches names (default 1)", "SEC"},
+           {"--attr-timeout", "how long the kernel caches attributes (default 1)", "SEC"},
+           {"--spool", "where files being written wait until closed (default $TMPDIR or /var/tmp)",
+            "DIR"},
+           {"--daemon", "return once mounted and keep serving in the background"}},
+          {},
+          MountMain};
 }
 
 }  // namespace nokv::cli

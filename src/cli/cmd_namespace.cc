@@ -19,21 +19,35 @@ std::string ModeString(const meta::Attr& a) {
   return s;
 }
 
-nlohmann::json EntryJson(const meta::DirEntry& e, const meta::Attr& a) {
-  nlohmann::json j = {{"name", e.name},
+// One entry of `ls --json`: the MCP ls entry's fields plus its full path.
+nlohmann::json EntryJson(const std::string& path, const std::string& name, const meta::Attr& a) {
+  nlohmann::json j = {{"path", path},
+                      {"name", name},
                       {"kind", meta::FileTypeName(a.type)},
                       {"size_bytes", a.size},
-                      {"mtime_ns", a.mtime_ns},
                       {"generation", a.generation}};
+  AddTime(j, "mtime", a.mtime_ns);
   if (a.type == meta::FileType::kDirectory) j["entry_count"] = a.child_count;
   if (a.type == meta::FileType::kSymlink) j["target"] = a.symlink_target;
   return j;
 }
 
-// Lists one directory (all pages); recurses with -R.
+// One line of `ls -l`: mode, size, mtime, name; a directory's entry count
+// stands where a file's link count would.
+void PrintLong(Context& ctx, const Args& args, const std::string& name, const meta::Attr& a) {
+  std::string size = args.Has("-h") ? HumanSize(a.size) : std::to_string(a.size);
+  std::string count = a.type == meta::FileType::kDirectory ? std::to_string(a.child_count)
+                                                           : std::to_string(a.nlink);
+  *ctx.out << ModeString(a) << " " << std::setw(5) << count << " " << std::setw(10) << size << "  "
+           << FormatTime(a.mtime_ns) << "  " << name;
+  if (a.type == meta::FileType::kSymlink) *ctx.out << " -> " << a.symlink_target;
+  *ctx.out << "\n";
+}
+
+// Lists one directory (all pages); recurses with -R. With `json_out`, each
+// entry (deeper ones too) is appended to it instead of printed.
 int ListDir(Context& ctx, fs::Filesystem& fs, const std::string& path, const Args& args,
             nlohmann::json* json_out) {
-  bool long_format = args.Has("-l");
   std::string after;
   std::vector<std::pair<meta::DirEntry, meta::Attr>> entries;
   for (;;) {
@@ -45,28 +59,25 @@ int ListDir(Context& ctx, fs::Filesystem& fs, const std::string& path, const Arg
     if (!page->more || page->entries.empty()) break;
     after = page->entries.back().name;
   }
-  if (json_out != nullptr) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& [e, a] : entries) list.push_back(EntryJson(e, a));
-    json_out->push_back({{"path", path}, {"entries", list}});
-  } else {
-    if (args.Has("-R")) *ctx.out << path << ":\n";
-    for (const auto& [e, a] : entries) {
-      std::string name = e.name + (a.type == meta::FileType::kDirectory ? "/" : "");
-      if (long_format) {
-        *ctx.out << ModeString(a) << " " << std::setw(10) << HumanSize(a.size) << "  "
-                 << FormatTime(a.mtime_ns) << "  " << name;
-        if (a.type == meta::FileType::kSymlink) *ctx.out << " -> " << a.symlink_target;
-        *ctx.out << "\n";
-      } else {
-        *ctx.out << name << "\n";
-      }
+  if (!json_out && args.Has("-R")) *ctx.out << path << ":\n";
+  for (const auto& [e, a] : entries) {
+    std::string child = meta::ChildPath(path, e.name);
+    if (json_out != nullptr) {
+      json_out->push_back(EntryJson(child, e.name, a));
+    } else if (args.Has("-l")) {
+      PrintLong(ctx, args, e.name + (a.type == meta::FileType::kDirectory ? "/" : ""), a);
+    } else {
+      *ctx.out << e.name << (a.type == meta::FileType::kDirectory ? "/" : "") << "\n";
+    }
+    // -R in JSON: depth first, so every entry follows its directory.
+    if (json_out != nullptr && args.Has("-R") && a.type == meta::FileType::kDirectory) {
+      if (int rc = ListDir(ctx, fs, child, args, json_out); rc != kExitOk) return rc;
     }
   }
-  if (args.Has("-R")) {
+  if (json_out == nullptr && args.Has("-R")) {
     for (const auto& [e, a] : entries) {
       if (a.type != meta::FileType::kDirectory) continue;
-      if (json_out == nullptr) *ctx.out << "\n";
+      *ctx.out << "\n";
       int rc = ListDir(ctx, fs, meta::ChildPath(path, e.name), args, json_out);
       if (rc != kExitOk) return rc;
     }
@@ -74,73 +85,72 @@ int ListDir(Context& ctx, fs::Filesystem& fs, const std::string& path, const Arg
   return kExitOk;
 }
 
-}  // namespace
-
-Command InitCommand() {
-  return {"init",
-          "create a data directory",
-          "usage: nokv init\n\nCreates (or verifies) the data directory named by --data-dir.",
-          {},
-          {},
-          [](Context& ctx, const Args&) -> int {
-            Status s = fs::InitDataDir(ctx.embedded);
-            if (!s.ok()) return ctx.Fail("init " + ctx.embedded.data_dir, s);
-            if (ctx.json) {
-              ctx.PrintJson({{"data_dir", ctx.embedded.data_dir}});
-            } else if (!ctx.quiet) {
-              *ctx.out << "initialized " << ctx.embedded.data_dir << "\n";
-            }
-            return kExitOk;
-          }};
+int Ls(Context& ctx, const Args& args) {
+  if (args.positional().size() > 1) return ctx.Usage("ls takes one path");
+  std::string path = args.positional().empty() ? "/" : PathArg(args.positional()[0]);
+  return WithReadOnlyFs(ctx, "ls " + path, [&](fs::Filesystem& fs) {
+    auto attr = fs.Stat(path, At(args));
+    if (!attr.ok()) return ctx.Fail("ls " + path, attr.status());
+    std::string normalized = *meta::NormalizePath(path);
+    nlohmann::json doc = {{"path", normalized}, {"entries", nlohmann::json::array()}};
+    if (attr->type != meta::FileType::kDirectory) {  // ls FILE lists the file itself
+      auto parts = meta::SplitPath(normalized);
+      std::string name = parts.ok() && !parts->empty() ? parts->back() : normalized;
+      if (ctx.json) {
+        doc["entries"].push_back(EntryJson(normalized, name, *attr));
+        ctx.PrintJson(doc);
+      } else if (args.Has("-l")) {
+        PrintLong(ctx, args, normalized, *attr);
+      } else {
+        *ctx.out << normalized << "\n";
+      }
+      return int{kExitOk};
+    }
+    doc["entry_count"] = attr->child_count;
+    int rc = ListDir(ctx, fs, normalized, args, ctx.json ? &doc["entries"] : nullptr);
+    if (rc == kExitOk && ctx.json) ctx.PrintJson(doc);
+    return rc;
+  });
 }
+
+// Prints one JSON document for `docs` (one per path argument): the object
+// itself for one path, an array for several.
+void PrintPerPath(Context& ctx, nlohmann::json docs) {
+  ctx.PrintJson(docs.size() == 1 ? docs[0] : docs);
+}
+
+}  // namespace
 
 Command LsCommand() {
   return {"ls",
           "list a directory",
-          "usage: nokv ls [-l] [-R] [--snapshot NAME] [PATH]\n\n"
-          "  -l   long format: mode, size, mtime\n  -R   recurse into subdirectories",
-          {"--snapshot"},
-          {"-l", "-R"},
-          [](Context& ctx, const Args& args) -> int {
-            if (args.positional().size() > 1) return ctx.Usage("ls takes one path");
-            std::string path = args.positional().empty() ? "/" : PathArg(args.positional()[0]);
-            return WithReadOnlyFs(ctx, "ls " + path, [&](fs::Filesystem& fs) {
-              auto attr = fs.Stat(path, At(args));
-              if (!attr.ok()) return ctx.Fail("ls " + path, attr.status());
-              auto normalized = meta::NormalizePath(path);
-              nlohmann::json listing = nlohmann::json::array();
-              if (attr->type != meta::FileType::kDirectory) {
-                if (ctx.json) {
-                  ctx.PrintJson(AttrJson(*attr, *normalized));
-                } else {
-                  *ctx.out << *normalized << "\n";
-                }
-                return int{kExitOk};
-              }
-              int rc = ListDir(ctx, fs, *normalized, args, ctx.json ? &listing : nullptr);
-              if (rc == kExitOk && ctx.json) {
-                ctx.PrintJson(args.Has("-R") ? listing : listing[0]);
-              }
-              return rc;
-            });
-          }};
+          {"[-lhR] [--snapshot NAME] [PATH]"},
+          "",
+          {{"-l", "long format: mode, size, mtime, name"},
+           {"-h,--human", "with -l: sizes as 1.5 MiB"},
+           {"-R,--recursive", "recurse into subdirectories"},
+           {"--snapshot", "read at this snapshot", "NAME"}},
+          {},
+          Ls};
 }
 
 Command StatCommand() {
   return {"stat",
           "show a file's or directory's attributes",
-          "usage: nokv stat [--snapshot NAME] PATH...",
-          {"--snapshot"},
+          {"[--snapshot NAME] PATH..."},
+          "",
+          {{"--snapshot", "read at this snapshot", "NAME"}},
           {},
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().empty()) return ctx.Usage("stat needs a path");
             return WithReadOnlyFs(ctx, "stat", [&](fs::Filesystem& fs) {
+              nlohmann::json docs = nlohmann::json::array();
               for (const auto& path : args.PathPositionals()) {
                 auto attr = fs.Stat(path, At(args));
                 if (!attr.ok()) return ctx.Fail("stat " + path, attr.status());
                 nlohmann::json j = AttrJson(*attr, meta::NormalizePath(path).value_or(path));
                 if (ctx.json) {
-                  ctx.PrintJson(j);
+                  docs.push_back(std::move(j));
                   continue;
                 }
                 *ctx.out << "path:       " << j["path"].get<std::string>() << "\n"
@@ -157,6 +167,7 @@ Command StatCommand() {
                   *ctx.out << "target:     " << attr->symlink_target << "\n";
                 }
               }
+              if (ctx.json) PrintPerPath(ctx, std::move(docs));
               return int{kExitOk};
             });
           }};
@@ -165,18 +176,20 @@ Command StatCommand() {
 Command MkdirCommand() {
   return {"mkdir",
           "make directories",
-          "usage: nokv mkdir [-p] PATH...\n\n  -p  make parents; "
-          "no error if it exists",
+          {"[-p] PATH..."},
+          "",
+          {{"-p,--parents", "make parents; no error if it exists"}},
           {},
-          {"-p"},
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().empty()) return ctx.Usage("mkdir needs a path");
             return WithFs(ctx, "mkdir", [&](fs::Filesystem& fs) {
+              nlohmann::json docs = nlohmann::json::array();
               for (const auto& path : args.PathPositionals()) {
                 auto made = fs.Mkdir(path, args.Has("-p"));
                 if (!made.ok()) return ctx.Fail("mkdir " + path, made.status());
-                if (ctx.json) ctx.PrintJson(AttrJson(*made, *meta::NormalizePath(path)));
+                docs.push_back(AttrJson(*made, *meta::NormalizePath(path)));
               }
+              if (ctx.json) PrintPerPath(ctx, std::move(docs));
               return int{kExitOk};
             });
           }};
@@ -185,17 +198,23 @@ Command MkdirCommand() {
 Command RmCommand() {
   return {"rm",
           "remove files and directories",
-          "usage: nokv rm [-r] PATH...\n\n  -r  remove directories and their contents",
+          {"[-rf] PATH..."},
+          "",
+          {{"-r,--recursive", "remove directories and their contents"},
+           {"-f,--force", "no error for a path that does not exist"}},
           {},
-          {"-r"},
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().empty()) return ctx.Usage("rm needs a path");
             ctx.embedded.release_reserve = true;  // must work on a full disk
             return WithFs(ctx, "rm", [&](fs::Filesystem& fs) {
+              nlohmann::json removed = nlohmann::json::array();
               for (const auto& path : args.PathPositionals()) {
                 Status s = fs.Remove(path, args.Has("-r"));
+                if (s.code() == Code::kNotFound && args.Has("-f")) continue;
                 if (!s.ok()) return ctx.Fail("rm " + path, s);
+                removed.push_back(meta::NormalizePath(path).value_or(path));
               }
+              if (ctx.json) ctx.PrintJson({{"removed", removed}});
               return int{kExitOk};
             });
           }};
@@ -204,9 +223,10 @@ Command RmCommand() {
 Command MvCommand() {
   return {"mv",
           "rename or move",
-          "usage: nokv mv [--no-replace | --exchange] SRC DST",
+          {"[--no-replace | --exchange] SRC DST"},
+          "Into an existing directory DST, the source keeps its name.",
+          {{"--no-replace", "fail if DST exists"}, {"--exchange", "swap SRC and DST atomically"}},
           {},
-          {"--no-replace", "--exchange"},
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().size() != 2) return ctx.Usage("mv needs SRC and DST");
             auto mode = args.Has("--exchange")     ? meta::RenameMode::kExchange
@@ -222,7 +242,13 @@ Command MvCommand() {
                 if (parts.ok() && !parts->empty()) dst = meta::ChildPath(dst, parts->back());
               }
               Status s = fs.Rename(p[0], dst, mode);
-              return s.ok() ? int{kExitOk} : ctx.Fail("mv " + p[0] + " " + dst, s);
+              if (!s.ok()) return ctx.Fail("mv " + p[0] + " " + dst, s);
+              if (ctx.json) {
+                ctx.PrintJson({{"from", meta::NormalizePath(p[0]).value_or(p[0])},
+                               {"to", meta::NormalizePath(dst).value_or(dst)},
+                               {"exchanged", mode == meta::RenameMode::kExchange}});
+              }
+              return int{kExitOk};
             });
           }};
 }
@@ -230,15 +256,19 @@ Command MvCommand() {
 Command LnCommand() {
   return {"ln",
           "make hard or symbolic links",
-          "usage: nokv ln [-s] TARGET LINK",
+          {"[-s] TARGET LINK"},
+          "",
+          {{"-s,--symbolic", "make a symbolic link"}},
           {},
-          {"-s"},
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().size() != 2) return ctx.Usage("ln needs TARGET and LINK");
             const auto p = args.PathPositionals();
             return WithFs(ctx, "ln", [&](fs::Filesystem& fs) {
               auto made = args.Has("-s") ? fs.Symlink(p[1], p[0]) : fs.Link(p[0], p[1]);
-              return made.ok() ? int{kExitOk} : ctx.Fail("ln " + p[1], made.status());
+              if (!made.ok()) return ctx.Fail("ln " + p[1], made.status());
+              if (ctx.json)
+                ctx.PrintJson(AttrJson(*made, meta::NormalizePath(p[1]).value_or(p[1])));
+              return int{kExitOk};
             });
           }};
 }
@@ -246,8 +276,9 @@ Command LnCommand() {
 Command DuCommand() {
   return {"du",
           "total size of a tree",
-          "usage: nokv du [--snapshot NAME] [PATH]",
-          {"--snapshot"},
+          {"[-h] [--snapshot NAME] [PATH]"},
+          "Prints BYTES FILES DIRECTORIES PATH, tab-separated; -h prints sizes as 1.5 GiB.",
+          {{"-h,--human", "sizes as 1.5 GiB"}, {"--snapshot", "read at this snapshot", "NAME"}},
           {},
           [](Context& ctx, const Args& args) -> int {
             std::string root = args.positional().empty() ? "/" : PathArg(args.positional()[0]);
@@ -283,11 +314,13 @@ Command DuCommand() {
                 }
               }
               if (ctx.json) {
-                ctx.PrintJson(
-                    {{"path", root}, {"bytes", bytes}, {"files", files}, {"directories", dirs}});
+                ctx.PrintJson({{"path", meta::NormalizePath(root).value_or(root)},
+                               {"size_bytes", bytes},
+                               {"files", files},
+                               {"directories", dirs}});
               } else {
-                *ctx.out << HumanSize(bytes) << "\t" << files << " files\t" << dirs
-                         << " directories\t" << root << "\n";
+                *ctx.out << (args.Has("-h") ? HumanSize(bytes) : std::to_string(bytes)) << "\t"
+                         << files << " files\t" << dirs << " directories\t" << root << "\n";
               }
               return int{kExitOk};
             });

@@ -13,25 +13,11 @@
 namespace nokv::cli {
 namespace {
 
-constexpr char kUsage[] =
-    "usage: nokv serve [--unix PATH] [--listen HOST:PORT]... [--http HOST:PORT]\n"
-    "                  [--token-file FILE] [--gc-interval DUR] [--no-maintenance]\n"
-    "                  [--watch-retention DUR] [--watch-retention-events N]\n\n"
+constexpr char kDescription[] =
     "Serves the data directory's metadata to other processes over framed RPC\n"
     "(docs/formats/rpc.md) until SIGTERM or SIGINT, then drains, checkpoints and\n"
-    "exits 0.\n\n"
-    "  --unix PATH         Unix socket (default <data-dir>/nokv.sock, mode 0600)\n"
-    "  --listen HOST:PORT  also listen on TCP (a non-loopback address needs a token)\n"
-    "  --http HOST:PORT    HTTP: GET /healthz /readyz /stats /metrics, POST /gc\n"
-    "                      /checkpoint (POSTs need Authorization: Bearer TOKEN)\n"
-    "  --token-file FILE   clients must present this token over TCP (the file\n"
-    "                      must not be group or world readable); or set NOKV_TOKEN\n"
-    "  --gc-interval DUR   background garbage collection every DUR (30s, 15m, 2h;\n"
-    "                      default 10m, 0 = off); expired snapshots and watch\n"
-    "                      retention run every minute, idle checkpoints every 10m\n"
-    "  --no-maintenance    no background jobs at all (POST /gc and nokv gc still work)\n"
-    "  --watch-retention DUR         drop watch events older than DUR (default 7d)\n"
-    "  --watch-retention-events N    keep at most N watch events (default 1000000)\n\n"
+    "exits 0. Expired snapshots and watch retention run every minute, idle\n"
+    "checkpoints every 10m.\n\n"
     "Clients: nokv --server unix:<data-dir>/nokv.sock ls /";
 
 Result<std::string> Token(const Args& args) {
@@ -132,13 +118,22 @@ int Serve(Context& ctx, const Args& args) {
 }  // namespace
 
 Command ServeCommand() {
-  return Command{"serve",
-                 "serve the data directory's metadata to other processes",
-                 kUsage,
-                 {"--unix", "--listen", "--http", "--token-file", "--gc-interval",
-                  "--watch-retention", "--watch-retention-events"},
-                 {"--no-maintenance"},
-                 Serve};
+  return {
+      "serve",
+      "serve the data directory's metadata to other processes",
+      {"[--unix PATH] [--listen HOST:PORT]... [--http HOST:PORT] [flags]"},
+      kDescription,
+      {{"--unix", "Unix socket (default <data-dir>/nokv.sock, mode 0600)", "PATH"},
+       {"--listen", "also listen on TCP (a non-loopback address needs a token)", "HOST:PORT", true},
+       {"--http", "HTTP: GET /healthz /readyz /stats /metrics, POST /gc /checkpoint", "HOST:PORT"},
+       {"--token-file", "clients must present this token (or set NOKV_TOKEN)", "FILE"},
+       {"--gc-interval", "background garbage collection every DURATION (default 10m, 0 = off)",
+        "DURATION"},
+       {"--no-maintenance", "no background jobs at all"},
+       {"--watch-retention", "drop watch events older than DURATION (default 7d)", "DURATION"},
+       {"--watch-retention-events", "keep at most N watch events (default 1000000)", "N"}},
+      {},
+      Serve};
 }
 
 }  // namespace nokv::cli

@@ -8,9 +8,9 @@ namespace nokv::cli {
 namespace {
 
 nlohmann::json SnapshotJson(const meta::Snapshot& s) {
-  nlohmann::json j = {
-      {"name", s.name}, {"root", s.root}, {"seq", s.seq}, {"created_ns", s.created_ns}};
-  if (s.expires_ns != 0) j["expires_ns"] = s.expires_ns;
+  nlohmann::json j = {{"name", s.name}, {"root", s.root}, {"seq", s.seq}};
+  AddTime(j, "created", s.created_ns);
+  if (s.expires_ns != 0) AddTime(j, "expires", s.expires_ns);
   return j;
 }
 
@@ -60,7 +60,9 @@ int Snapshot(Context& ctx, const Args& args) {
       result = fs.RenewSnapshot(name, expires);
     } else if (verb == "rm") {
       Status s = fs.RetireSnapshot(name);
-      return s.ok() ? int{kExitOk} : ctx.Fail("snapshot rm " + name, s);
+      if (!s.ok()) return ctx.Fail("snapshot rm " + name, s);
+      if (ctx.json) ctx.PrintJson({{"retired", name}});
+      return int{kExitOk};
     } else {
       return ctx.Usage("unknown snapshot command '" + verb + "'");
     }
@@ -80,8 +82,8 @@ nlohmann::json EventJson(const meta::Event& e) {
                       {"seq", e.seq},
                       {"type", meta::EventTypeName(e.type)},
                       {"path", e.path},
-                      {"kind", meta::FileTypeName(e.file_type)},
-                      {"time_ns", e.time_ns}};
+                      {"kind", meta::FileTypeName(e.file_type)}};
+  AddTime(j, "time", e.time_ns);
   if (!e.old_path.empty()) j["old_path"] = e.old_path;
   if (!e.detail.empty()) j["detail"] = e.detail;
   if (e.inode != 0) j["inode"] = e.inode;
@@ -92,7 +94,7 @@ nlohmann::json EventJson(const meta::Event& e) {
 int Watch(Context& ctx, const Args& args) {
   std::string path = args.positional().empty() ? "/" : PathArg(args.positional()[0]);
   std::string cursor = args.Get("--from").value_or("");
-  bool follow = args.Has("--follow");
+  bool follow = args.Has("-f");
   // Following runs for long: it serves the data directory meanwhile.
   ctx.serve_dir = follow;
   auto with_fs = follow ? WithFs : WithReadOnlyFs;
@@ -126,24 +128,24 @@ int Watch(Context& ctx, const Args& args) {
 Command SnapshotCommand() {
   return {"snapshot",
           "create, list, retire or renew snapshots",
-          "usage: nokv snapshot create NAME [--root PATH] [--expires DURATION]\n"
-          "       nokv snapshot ls\n"
-          "       nokv snapshot rm NAME\n"
-          "       nokv snapshot renew NAME --expires DURATION\n\n"
+          {"create NAME [--root PATH] [--expires DURATION]", "ls", "rm NAME",
+           "renew NAME --expires DURATION"},
           "DURATION: 30s, 15m, 2h, 7d. Read a snapshot with --snapshot NAME on ls/stat/cat/get.",
-          {"--root", "--expires"},
-          {},
+          {{"--root", "the subtree to snapshot (default /)", "PATH"},
+           {"--expires", "retire it after this long", "DURATION"}},
+          {"create", "ls", "rm", "renew"},
           Snapshot};
 }
 
 Command WatchCommand() {
   return {"watch",
           "print change events under a path",
-          "usage: nokv watch [PATH] [--from CURSOR] [--follow]\n\n"
+          {"[PATH] [--from CURSOR] [--follow]"},
           "Prints events after CURSOR (default: the oldest retained); --follow keeps waiting\n"
           "for new ones. Each line: CURSOR TYPE PATH [<- OLD_PATH].",
-          {"--from"},
-          {"--follow"},
+          {{"--from", "start after this cursor", "CURSOR"},
+           {"-f,--follow", "keep waiting for new events"}},
+          {},
           Watch};
 }
 

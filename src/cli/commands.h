@@ -5,8 +5,10 @@
 
 namespace nokv::cli {
 
-// cmd_namespace.cc
+// settings.cc
 Command InitCommand();
+Command ConfigCommand();
+// cmd_namespace.cc
 Command LsCommand();
 Command StatCommand();
 Command MkdirCommand();
@@ -31,5 +33,8 @@ Command McpCommand();
 Command MountCommand();
 // cmd_serve.cc
 Command ServeCommand();
+// cmd_help.cc
+Command CompletionCommand();
+Command ManCommand();
 
 }  // namespace nokv::cli

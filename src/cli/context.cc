@@ -1,4 +1,5 @@
 // The per-invocation context: opening the filesystem, errors, JSON output.
+#include <cctype>
 #include <charconv>
 #include <iostream>
 
@@ -41,6 +42,8 @@ Result<fs::Filesystem*> Context::Fs() {
     fs_ = remote_.get();
     return fs_;
   }
+  NOKV_RETURN_IF_ERROR(RequireDataDir());
+  NOKV_RETURN_IF_ERROR(ResolveSettings());
   server::ShareOptions options;
   options.embedded = embedded;
   options.serve = serve_dir;
@@ -61,23 +64,42 @@ Result<fs::Filesystem*> Context::Fs() {
 }
 
 namespace {
+
 std::string HintFor(const Status& status, std::string_view what) {
-  if (status.code() == Code::kAlreadyExists && what.starts_with("put")) return " (use --replace)";
-  if (status.code() == Code::kNotEmpty && what.starts_with("rm")) return " (use -r)";
+  if (status.code() == Code::kAlreadyExists && what.starts_with("put")) return "use --replace";
+  if (status.code() == Code::kNotEmpty && what.starts_with("rm")) return "use -r";
   if (status.code() == Code::kCorruption) {
-    return " (damaged data, left as it is; see docs/holt.md#damaged-metadata)";
+    return "damaged data, left as it is; see docs/holt.md#damaged-metadata";
   }
   return "";
 }
+
 }  // namespace
 
+nlohmann::json ErrorJson(std::string_view code, std::string_view message, std::string_view hint) {
+  nlohmann::json error = {{"code", code}, {"message", message}};
+  if (!hint.empty()) error["hint"] = hint;
+  return {{"error", error}};
+}
+
 int Context::Fail(std::string_view what, const Status& status) {
-  *err << "nokv: " << what << ": " << status.message() << HintFor(status, what) << "\n";
+  std::string hint = HintFor(status, what);
+  if (json) {
+    PrintJson(ErrorJson(nokv::CodeName(status.code()),
+                        std::string(what) + ": " + std::string(status.message()), hint));
+  } else {
+    *err << "nokv: " << what << ": " << status.message() << (hint.empty() ? "" : " (" + hint + ")")
+         << "\n";
+  }
   return ExitCodeFor(status);
 }
 
 int Context::Usage(std::string_view message) {
-  *err << "nokv: " << message << " (see --help)\n";
+  if (json) {
+    PrintJson(ErrorJson("usage", message, "see --help"));
+  } else {
+    *err << "nokv: " << message << " (see --help)\n";
+  }
   return kExitUsage;
 }
 
@@ -143,6 +165,35 @@ Result<uint64_t> ParseCount(std::string_view text, std::string_view what) {
                                    "' is not a whole number from 0 to 18446744073709551615");
   }
   return n;
+}
+
+Result<uint64_t> ParseSize(std::string_view text, std::string_view what) {
+  auto bad = [&] {
+    return Status::InvalidArgument(std::string(what) + ": '" + std::string(text) +
+                                   "' is not a size (use e.g. 4096, 512M, 10GiB, 2TB)");
+  };
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0) return bad();
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + digits, n);
+  if (ec != std::errc()) return bad();
+  std::string unit(text.substr(digits));
+  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  static const std::string_view kPrefixes = "KMGTP";
+  uint64_t multiplier = 1;
+  if (!unit.empty() && unit != "B") {
+    size_t power = kPrefixes.find(unit[0]);
+    std::string_view rest = std::string_view(unit).substr(1);
+    uint64_t base = rest == "" || rest == "IB" ? 1024 : rest == "B" ? 1000 : 0;
+    if (power == std::string_view::npos || base == 0) return bad();
+    for (size_t i = 0; i <= power; ++i) multiplier *= base;
+  }
+  if (n > UINT64_MAX / multiplier) {
+    return Status::InvalidArgument(std::string(what) + ": '" + std::string(text) +
+                                   "' is too large");
+  }
+  return n * multiplier;
 }
 
 }  // namespace nokv::cli

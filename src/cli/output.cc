@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "cli/cli.h"
+#include "query/text_codec.h"
 
 namespace nokv::cli {
 
@@ -30,9 +31,16 @@ std::string FormatTime(int64_t ns) {
   return buf;
 }
 
+void AddTime(nlohmann::json& j, std::string_view name, int64_t ns) {
+  j[std::string(name)] = query::FormatTime(ns);
+  j[std::string(name) + "_ns"] = std::to_string(ns);
+}
+
 nlohmann::json AttrJson(const meta::Attr& attr, std::string_view path) {
+  size_t slash = path.rfind('/');
   nlohmann::json j = {
       {"path", path},
+      {"name", slash == std::string_view::npos ? path : path.substr(slash + 1)},
       {"inode", attr.inode},
       {"kind", meta::FileTypeName(attr.type)},
       {"mode", attr.mode},
@@ -40,10 +48,10 @@ nlohmann::json AttrJson(const meta::Attr& attr, std::string_view path) {
       {"gid", attr.gid},
       {"nlink", attr.nlink},
       {"size_bytes", attr.size},
-      {"mtime_ns", attr.mtime_ns},
-      {"ctime_ns", attr.ctime_ns},
       {"generation", attr.generation},
   };
+  AddTime(j, "mtime", attr.mtime_ns);
+  AddTime(j, "ctime", attr.ctime_ns);
   if (attr.type == meta::FileType::kDirectory) j["entry_count"] = attr.child_count;
   if (attr.type == meta::FileType::kSymlink) j["target"] = attr.symlink_target;
   return j;

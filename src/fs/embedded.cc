@@ -3,6 +3,7 @@
 #include "fs/embedded.h"
 
 #include "common/logging.h"
+#include "fs/data_dir.h"
 #include "fs/local_metadata.h"
 #include "holt/reserve.h"
 #include "meta/path.h"
@@ -15,7 +16,7 @@
 namespace nokv::fs {
 namespace {
 
-constexpr std::string_view kMarker = "NOKV";
+constexpr std::string_view kMarker = kDataDirMarker;
 constexpr std::string_view kMarkerContents = "nokv data directory, format 1\n";
 
 Result<std::unique_ptr<object::ObjectStore>> OpenStore(const EmbeddedOptions& options,

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <regex>
 
 #include "common/sha256.h"
 #include "fs/embedded.h"
@@ -47,7 +48,8 @@ class CliTest : public ::testing::Test {
     std::function<void(nlohmann::json&)> scrub = [&](nlohmann::json& v) {
       if (v.is_object()) {
         for (auto& [k, x] : v.items()) {
-          if (k.ends_with("time_ns") || k == "created_ns")
+          if (k.ends_with("_ns") || k == "mtime" || k == "ctime" || k == "time" || k == "created" ||
+              k == "expires")
             x = 0;
           else
             scrub(x);
@@ -210,6 +212,59 @@ TEST_F(CliTest, JsonShapesMatchTheGoldenFiles) {
   ExpectGolden("stat", Nokv({"--json", "stat", "/g/file.json"}).out);
   ExpectGolden("du", Nokv({"--json", "du", "/g"}).out);
   ExpectGolden("gc", Nokv({"--json", "gc"}).out);
+  ASSERT_EQ(Nokv({"put", "-", "/g/sub/deep.txt"}, "deep").exit_code, 0);
+  // ls and ls -R have one shape; -R adds the deeper entries after their directory.
+  ExpectGolden("ls_recursive", Nokv({"--json", "ls", "-R", "/g"}).out);
+  ExpectGolden("ls_file", Nokv({"--json", "ls", "/g/file.json"}).out);
+  ExpectGolden("error", Nokv({"--json", "put", "-", "/g/file.json"}, "again").out);
+  ExpectGolden("usage_error", Nokv({"--json", "ls", "--bogus"}).out);
+  ExpectGolden("rm", Nokv({"--json", "rm", "-rf", "/g/sub", "/g/none"}).out);
+  ExpectGolden("mv", Nokv({"--json", "mv", "/g/link", "/g/link2"}).out);
+}
+
+// Every command prints one JSON document under --json, errors included, with
+// the exit code unchanged and nothing on stderr; times are RFC 3339 strings
+// (milliseconds, as the MCP verbs print them) with exact nanoseconds as strings.
+TEST_F(CliTest, JsonEverywhereErrorsIncluded) {
+  auto missing = Nokv({"--json", "cat", "/nope"});
+  EXPECT_EQ(missing.exit_code, 3);
+  EXPECT_EQ(missing.err, "");
+  EXPECT_EQ(nlohmann::json::parse(missing.out, nullptr, false),
+            nlohmann::json::parse(
+                R"({"error":{"code":"not_found","message":"cat /nope: /nope does not exist"}})"));
+  auto env_json = testing::RunProgram(
+      {"env", "NOKV_JSON=1", NOKV_BINARY, "--data-dir", data_.path(), "frobnicate"});
+  EXPECT_EQ(env_json.exit_code, 2);
+  EXPECT_EQ(nlohmann::json::parse(env_json.out, nullptr, false)["error"]["code"], "usage")
+      << env_json.out;
+  ASSERT_EQ(Nokv({"put", "-", "/t/f"}, "12345").exit_code, 0);
+  auto stat = nlohmann::json::parse(Nokv({"--json", "stat", "/t/f"}).out, nullptr, false);
+  std::string mtime = stat["mtime"];
+  EXPECT_TRUE(std::regex_match(mtime, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")))
+      << mtime;
+  std::string mtime_ns = stat["mtime_ns"];
+  EXPECT_EQ(mtime_ns.size(), 19u) << mtime_ns;
+  EXPECT_EQ(stat["name"], "f");
+  auto both = nlohmann::json::parse(Nokv({"--json", "stat", "/t/f", "/t"}).out, nullptr, false);
+  ASSERT_TRUE(both.is_array());
+  EXPECT_EQ(both[1]["entry_count"], 1);
+  auto snap = Nokv({"--json", "snapshot", "create", "s", "--expires", "1d"});
+  auto snapshot = nlohmann::json::parse(snap.out, nullptr, false);
+  EXPECT_TRUE(snapshot["created"].is_string()) << snap.out;
+  EXPECT_TRUE(snapshot["expires"].is_string()) << snap.out;
+  EXPECT_EQ(nlohmann::json::parse(Nokv({"--json", "snapshot", "rm", "s"}).out, nullptr, false),
+            nlohmann::json::parse(R"({"retired":"s"})"));
+  auto watch = Nokv({"--json", "watch", "/t"});
+  std::string first_line = watch.out.substr(0, watch.out.find('\n'));
+  EXPECT_TRUE(nlohmann::json::parse(first_line, nullptr, false)["time"].is_string()) << watch.out;
+  // get to stdout streams the bytes; a tree cannot go there.
+  auto to_stdout = Nokv({"get", "/t/f", "-"});
+  EXPECT_EQ(to_stdout.out, "12345") << to_stdout.err;
+  EXPECT_EQ(Nokv({"get", "/t", "-"}).exit_code, 1);
+  auto got = nlohmann::json::parse(Nokv({"--json", "get", "/t", work_.Sub("copy")}).out);
+  EXPECT_EQ(got["files"][0]["path"], "/t/f");
+  EXPECT_EQ(got["files"][0]["local"], work_.Sub("copy/f"));
+  EXPECT_EQ(got["files"][0]["size_bytes"], 5);
 }
 
 // Names are bytes: --json prints each byte of invalid UTF-8, and each byte of a
@@ -296,6 +351,242 @@ TEST_F(CliTest, HelpAndVersion) {
   auto put_help = Nokv({"put", "--help"});
   EXPECT_NE(put_help.out.find("usage: nokv put"), std::string::npos);
   EXPECT_EQ(testing::RunProgram({NOKV_BINARY, "--version"}).out.substr(0, 5), "nokv ");
+}
+
+// Parsing by CLI11: combined short flags, --flag=value, NOKV_* variables for
+// global flags, size suffixes, and -h meaning human sizes where it can.
+TEST_F(CliTest, CombinedShortFlagsAndFlagEqualsValue) {
+  ASSERT_EQ(Nokv({"put", "-", "/t/sub/f"}, "12345").exit_code, 0);
+  auto lr = Nokv({"ls", "-lR", "/t"});
+  ASSERT_EQ(lr.exit_code, 0) << lr.err;
+  EXPECT_NE(lr.out.find("/t/sub:\n"), std::string::npos) << lr.out;
+  EXPECT_NE(lr.out.find("         5  "), std::string::npos) << lr.out;  // exact bytes
+  auto range = Nokv({"cat", "--range=1:3", "/t/sub/f"});
+  EXPECT_EQ(range.out, "234") << range.err;
+  auto equals_dir =
+      testing::RunProgram({NOKV_BINARY, "--data-dir=" + data_.path(), "cat", "/t/sub/f"});
+  EXPECT_EQ(equals_dir.out, "12345") << equals_dir.err;
+  EXPECT_EQ(Nokv({"rm", "-f", "/t/missing"}).exit_code, 0);
+  EXPECT_EQ(Nokv({"rm", "/t/missing"}).exit_code, 3);
+  auto rf = Nokv({"rm", "-rf", "/t", "/t/also-missing"});
+  EXPECT_EQ(rf.exit_code, 0) << rf.err;
+  EXPECT_EQ(Nokv({"ls", "/t"}).exit_code, 3);
+  // Global flags after the command name, and "--" ending the flags.
+  ASSERT_EQ(Nokv({"put", "-", "/-dash"}, "d").exit_code, 0);
+  auto after = Nokv({"stat", "/-dash", "--json"});
+  EXPECT_EQ(nlohmann::json::parse(after.out, nullptr, false)["size_bytes"], 1) << after.out;
+  EXPECT_EQ(Nokv({"cat", "--", "/-dash"}).out, "d");
+}
+
+TEST_F(CliTest, EveryGlobalFlagHasAnEnvironmentVariable) {
+  ASSERT_EQ(Nokv({"put", "-", "/e"}, "env").exit_code, 0);
+  auto env = testing::RunProgram(
+      {"env", "NOKV_DATA_DIR=" + data_.path(), "NOKV_JSON=1", NOKV_BINARY, "stat", "/e"});
+  ASSERT_EQ(env.exit_code, 0) << env.err;
+  EXPECT_EQ(nlohmann::json::parse(env.out, nullptr, false)["size_bytes"], 3) << env.out;
+  // A false value turns a switch off; a flag on the command line wins.
+  auto off = testing::RunProgram(
+      {"env", "NOKV_DATA_DIR=" + data_.path(), "NOKV_JSON=0", NOKV_BINARY, "cat", "/e"});
+  EXPECT_EQ(off.out, "env");
+  auto wins = testing::RunProgram({"env", "NOKV_DATA_DIR=" + work_.Sub("elsewhere"), NOKV_BINARY,
+                                   "--data-dir", data_.path(), "cat", "/e"});
+  EXPECT_EQ(wins.out, "env") << wins.err;
+  auto bad = testing::RunProgram(
+      {"env", "NOKV_DATA_DIR=" + data_.path(), "NOKV_DURABILITY=fast", NOKV_BINARY, "ls"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("fast"), std::string::npos) << bad.err;
+}
+
+TEST_F(CliTest, SizesTakeSuffixesAndBadSizesAreUsageErrors) {
+  for (const char* good : {"10GiB", "512M", "4096", "2TB", "1k"}) {
+    auto r = Nokv({"--cache-bytes", good, "ls", "/"});
+    EXPECT_EQ(r.exit_code, 0) << good << ": " << r.err;
+  }
+  for (const char* bad : {"10X", "1.5G", "", "G", "-1", "99999999999P"}) {
+    auto r = Nokv({"--cache-bytes", bad, "ls", "/"});
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.err.find("--cache-bytes"), std::string::npos) << bad << ": " << r.err;
+  }
+}
+
+TEST_F(CliTest, DashHIsHumanSizesWhereItCanBeAndHelpElsewhere) {
+  ASSERT_EQ(Nokv({"put", WriteLocal("big", std::string(3 << 20, 'x')), "/h/big"}).exit_code, 0);
+  auto du = Nokv({"du", "-h", "/h"});
+  ASSERT_EQ(du.exit_code, 0) << du.err;
+  EXPECT_EQ(du.out, "3.0 MiB\t1 files\t1 directories\t/h\n");
+  EXPECT_EQ(Nokv({"du", "/h"}).out, "3145728\t1 files\t1 directories\t/h\n");
+  auto lh = Nokv({"ls", "-lh", "/h"});
+  EXPECT_NE(lh.out.find("3.0 MiB"), std::string::npos) << lh.out;
+  auto du_help = Nokv({"du", "--help"});
+  EXPECT_EQ(du_help.exit_code, 0);
+  EXPECT_NE(du_help.out.find("usage: nokv du"), std::string::npos) << du_help.out;
+  auto stat_help = Nokv({"stat", "-h"});
+  EXPECT_EQ(stat_help.exit_code, 0);
+  EXPECT_NE(stat_help.out.find("usage: nokv stat"), std::string::npos) << stat_help.out;
+}
+
+TEST_F(CliTest, HelpIsGeneratedForEveryCommand) {
+  auto put_help = Nokv({"put", "--help"});
+  EXPECT_NE(put_help.out.find("--if-generation N"), std::string::npos) << put_help.out;
+  EXPECT_NE(put_help.out.find("replace DST only at this generation"), std::string::npos);
+  auto main_help = testing::RunProgram({NOKV_BINARY, "--help"});
+  for (const char* word : {"completion", "snapshot", "--data-dir", "exit codes"}) {
+    EXPECT_NE(main_help.out.find(word), std::string::npos) << word;
+  }
+  auto none = testing::RunProgram({NOKV_BINARY});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("usage: nokv"), std::string::npos);
+  auto unknown = Nokv({"ls", "-x"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("ls: unknown flag -x"), std::string::npos) << unknown.err;
+  auto missing_value = Nokv({"cat", "/a", "--range"});
+  EXPECT_EQ(missing_value.exit_code, 2);
+  EXPECT_NE(missing_value.err.find("--range"), std::string::npos) << missing_value.err;
+  auto command = Nokv({"frobnicate"});
+  EXPECT_NE(command.err.find("unknown command 'frobnicate'"), std::string::npos) << command.err;
+  // A word that names a command is a plain argument after the command.
+  ASSERT_EQ(Nokv({"put", "-", "/ls"}, "x").exit_code, 0);
+  EXPECT_EQ(Nokv({"cat", "/ls"}).out, "x");
+  EXPECT_EQ(Nokv({"snapshot", "ls"}).exit_code, 0);
+}
+
+// Runs `script` in `shell` (-c) with nokv's directory first on PATH.
+RunResult InShell(const std::string& shell, const std::string& script) {
+  std::string dir = stdfs::path(NOKV_BINARY).parent_path().string();
+  return testing::RunProgram({"env", "PATH=" + dir + ":/usr/bin:/bin", shell, "-c", script});
+}
+
+TEST_F(CliTest, BashCompletionLoadsAndCompletes) {
+  auto complete = [](const std::string& line) {
+    auto r = InShell("bash", "source <(nokv completion bash) || exit 9; COMP_WORDS=(" + line +
+                                 "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _nokv; "
+                                 "printf '%s\\n' \"${COMPREPLY[@]}\"");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  };
+  EXPECT_EQ(complete("nokv sna"), "snapshot\n");
+  EXPECT_EQ(complete("nokv --json sna"), "snapshot\n");
+  EXPECT_EQ(complete("nokv --data-dir /x snapshot cr"), "create\n");
+  EXPECT_EQ(complete("nokv ls --rec"), "--recursive\n");
+  EXPECT_EQ(complete("nokv --object-store t"), "tiered\n");
+  EXPECT_EQ(complete("nokv completion z"), "zsh\n");
+}
+
+TEST_F(CliTest, ZshAndFishCompletionsLoadAndComplete) {
+  auto zsh = InShell("zsh",
+                     "autoload -U compinit && compinit -u && "
+                     "source <(nokv completion zsh) && print -r -- $_comps[nokv]");
+  EXPECT_EQ(zsh.exit_code, 0) << zsh.err;
+  EXPECT_EQ(zsh.out, "_nokv\n") << zsh.err;
+  auto fish = InShell("fish",
+                      "nokv completion fish | source; complete -C 'nokv sna'; "
+                      "complete -C 'nokv ls --recu'");
+  EXPECT_EQ(fish.exit_code, 0) << fish.err;
+  EXPECT_NE(fish.out.find("snapshot\tcreate, list"), std::string::npos) << fish.out;
+  EXPECT_NE(fish.out.find("--recursive\trecurse"), std::string::npos) << fish.out;
+}
+
+TEST_F(CliTest, ManPageIsMadeFromTheSameDefinitions) {
+  auto man = Nokv({"man"});
+  ASSERT_EQ(man.exit_code, 0) << man.err;
+  std::string page = man.out;
+  EXPECT_EQ(page.substr(0, 8), ".TH NOKV");
+  auto rendered = testing::RunProgram({"sh", "-c",
+                                       "groff -man -Tascii -P-cbu 2>&1 >/dev/null | "
+                                       "grep -v '^$' || true; echo end"},
+                                      page);
+  EXPECT_EQ(rendered.out, "end\n") << "groff warnings: " << rendered.out;
+  auto text = testing::RunProgram({"sh", "-c", "groff -man -Tascii -P-cbu 2>/dev/null"}, page);
+  for (const char* word : {"--if-generation", "NOKV_DATA_DIR", "snapshot", "completion",
+                           "EXIT STATUS", "--recursive"}) {
+    EXPECT_NE(text.out.find(word), std::string::npos) << word;
+  }
+}
+
+// Like git finds .git: with no --data-dir and no NOKV_DATA_DIR, a command
+// uses the nearest data directory (or nokv-data inside one) upward from
+// where it runs; init makes ./nokv-data where it runs.
+TEST_F(CliTest, DataDirIsFoundUpwardFromASubdirectory) {
+  nokv::testing::TempDir project;
+  auto bare = [&](std::vector<std::string> args, const std::string& cwd,
+                  const std::string& input = {}) {
+    args.insert(args.begin(), {"env", "-u", "NOKV_DATA_DIR", NOKV_BINARY});
+    return testing::RunProgram(args, input, cwd);
+  };
+  auto init = bare({"init"}, project.path());
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  EXPECT_EQ(init.out, "initialized ./nokv-data\n");
+  std::string deep = project.Sub("a/b/c");
+  stdfs::create_directories(deep);
+  ASSERT_EQ(bare({"put", "-", "/from-deep"}, deep, "deep").exit_code, 0);
+  EXPECT_EQ(bare({"cat", "/from-deep"}, project.path()).out, "deep");
+  // Inside the data directory itself, too.
+  EXPECT_EQ(bare({"cat", "/from-deep"}, project.Sub("nokv-data/meta")).out, "deep");
+  auto shown = bare({"--json", "config", "show"}, deep);
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  auto config = nlohmann::json::parse(shown.out, nullptr, false);
+  EXPECT_EQ(config["data_dir"]["value"], project.Sub("nokv-data"));
+  EXPECT_EQ(config["data_dir"]["source"], "found upward from " + deep);
+  // --data-dir and NOKV_DATA_DIR win over the search.
+  auto flag =
+      testing::RunProgram({NOKV_BINARY, "--data-dir", data_.path(), "cat", "/from-deep"}, "", deep);
+  EXPECT_EQ(flag.exit_code, 3) << flag.err;
+  auto env = testing::RunProgram(
+      {"env", "NOKV_DATA_DIR=" + data_.path(), NOKV_BINARY, "cat", "/from-deep"}, "", deep);
+  EXPECT_EQ(env.exit_code, 3) << env.err;
+  // Nothing found: a hint to init, and nothing is created.
+  nokv::testing::TempDir empty;
+  auto none = bare({"ls", "/"}, empty.path());
+  EXPECT_EQ(none.exit_code, 3);
+  EXPECT_NE(none.err.find("no data directory in " + empty.path() + " or any directory above it"),
+            std::string::npos)
+      << none.err;
+  EXPECT_FALSE(stdfs::exists(empty.Sub("nokv-data")));
+}
+
+// Settings kept with the data (local store): recorded at init, contradicting
+// flags and NOKV_* variables refused with what is stored, damage reported.
+TEST_F(CliTest, StoredSettingsRefuseContradictingFlags) {
+  auto settings = nlohmann::json::parse(std::ifstream(data_.Sub("settings.json")), nullptr, false);
+  EXPECT_EQ(settings, nlohmann::json::parse(R"({"format":"nokv-settings","version":1,
+      "object_store":{"kind":"local"},"block_size":4194304})"));
+  ASSERT_EQ(Nokv({"put", "-", "/f"}, "x").exit_code, 0);
+  auto flag = Nokv({"--object-store", "s3", "ls", "/"});
+  EXPECT_EQ(flag.exit_code, 2);
+  EXPECT_NE(flag.err.find("flag --object-store says s3, but " + data_.Sub("settings.json") +
+                          " stores object_store local"),
+            std::string::npos)
+      << flag.err;
+  auto env = testing::RunProgram(
+      {"env", "NOKV_S3_BUCKET=elsewhere", NOKV_BINARY, "--data-dir", data_.path(), "cat", "/f"});
+  EXPECT_EQ(env.exit_code, 2);
+  EXPECT_NE(env.err.find("env NOKV_S3_BUCKET says elsewhere"), std::string::npos) << env.err;
+  // The same value as stored is fine.
+  EXPECT_EQ(Nokv({"--object-store=local", "cat", "/f"}).out, "x");
+  auto shown = nlohmann::json::parse(Nokv({"--json", "config", "show"}).out, nullptr, false);
+  EXPECT_EQ(shown["object_store"]["source"], "stored in " + data_.Sub("settings.json"));
+  EXPECT_EQ(shown["block_size"]["value"], "4194304");
+  EXPECT_EQ(shown["durability"]["source"], "default");
+  // Re-init with another block size is refused too; with none it verifies.
+  EXPECT_EQ(Nokv({"init", "--block-size", "1M"}).exit_code, 2);
+  EXPECT_EQ(Nokv({"init"}).exit_code, 0);
+
+  std::ofstream(data_.Sub("settings.json")) << "{not json";
+  auto damaged = Nokv({"ls", "/"});
+  EXPECT_EQ(damaged.exit_code, 6);
+  EXPECT_NE(damaged.err.find("settings.json: not a JSON object"), std::string::npos) << damaged.err;
+  std::ofstream(data_.Sub("settings.json"))
+      << R"({"format":"nokv-settings","version":9,"object_store":{"kind":"local"},"block_size":1})";
+  auto newer = Nokv({"ls", "/"});
+  EXPECT_EQ(newer.exit_code, 4);
+  EXPECT_NE(newer.err.find("written by a newer nokv"), std::string::npos) << newer.err;
+  // A directory from before settings were kept opens as before; init records them.
+  stdfs::remove(data_.Sub("settings.json"));
+  EXPECT_EQ(Nokv({"cat", "/f"}).out, "x");
+  ASSERT_EQ(Nokv({"init", "--block-size", "1MiB"}).exit_code, 0);
+  settings = nlohmann::json::parse(std::ifstream(data_.Sub("settings.json")), nullptr, false);
+  EXPECT_EQ(settings["block_size"], 1 << 20);
+  EXPECT_EQ(Nokv({"init", "--block-size", "12"}).exit_code, 2);
 }
 
 TEST_F(CliTest, DoctorAndGcOnAHealthyDirectory) {
