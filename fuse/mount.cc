@@ -784,11 +784,17 @@ void Mount::Impl::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     auto spool = OpenSpool(ino, true);
     if (!spool.ok()) return Reply(req, spool.status());
     if (Status s = (*spool)->Truncate(0); !s.ok()) return Reply(req, s);
-  } else if (!write && !SpoolOf(ino)) {
-    // A reader reads one generation from open to close.
+  } else if (!write) {
+    // A reader reads one generation from open to close, pinned now: the
+    // file may be unlinked before the first read. A spool left by a writer
+    // whose release has not arrived yet is no reason to skip the pin; reads
+    // still go to the spool while it holds a newer body.
     auto reader = fs_->OpenReaderAt(ToInode(ino), at_);
-    if (!reader.ok()) return Reply(req, reader.status());
-    handle->reader = std::move(reader).value();
+    if (reader.ok()) {
+      handle->reader = std::move(reader).value();
+    } else if (!SpoolOf(ino)) {
+      return Reply(req, reader.status());
+    }
   }
   {
     std::lock_guard lock(mu_);

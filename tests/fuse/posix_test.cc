@@ -407,6 +407,23 @@ TEST_P(PosixTest, UnlinkedOpenFileStaysReadable) {
   ::close(fd);
 }
 
+// A reader opened while a writer still holds the file, then unlinked after
+// the writer closed: the reader keeps the body it opened, whether or not the
+// writer's release has reached the mount yet.
+TEST_P(PosixTest, ReaderOpenedBesideAWriterSurvivesUnlink) {
+  std::string data = RandomBytes(150'000, 8);
+  int writer = ::open(P("f").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(writer, 0);
+  PWriteAll(writer, data, 0);
+  ASSERT_EQ(::fsync(writer), 0) << std::strerror(errno);
+  int reader = ::open(P("f").c_str(), O_RDONLY);
+  ASSERT_GE(reader, 0);
+  ASSERT_EQ(::close(writer), 0);
+  ASSERT_EQ(::unlink(P("f").c_str()), 0);
+  EXPECT_EQ(ReadAll(reader), data);
+  ::close(reader);
+}
+
 TEST_P(PosixTest, FileUnlinkedWhileWrittenClosesCleanly) {
   int fd = ::open(P("f").c_str(), O_WRONLY | O_CREAT, 0644);
   ASSERT_GE(fd, 0);
