@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "cli/commands.h"
+#include "cli/sync.h"
 #include "meta/path.h"
 
 namespace nokv::cli {
@@ -89,6 +90,25 @@ int Ls(Context& ctx, const Args& args) {
   if (args.positional().size() > 1) return ctx.Usage("ls takes one path");
   std::string path = args.positional().empty() ? "/" : PathArg(args.positional()[0]);
   return WithReadOnlyFs(ctx, "ls " + path, [&](fs::Filesystem& fs) {
+    if (HasGlob(path)) {  // the matching paths themselves, as ls FILE lists a file
+      auto matches = ExpandGlob(fs, path, At(args));
+      if (!matches.ok()) return ctx.Fail("ls " + path, matches.status());
+      nlohmann::json doc = {{"path", path}, {"entries", nlohmann::json::array()}};
+      for (const auto& match : *matches) {
+        auto attr = fs.Stat(match, At(args));
+        if (!attr.ok()) return ctx.Fail("ls " + match, attr.status());
+        auto parts = meta::SplitPath(match);
+        if (ctx.json) {
+          doc["entries"].push_back(EntryJson(match, parts.ok() ? parts->back() : match, *attr));
+        } else if (args.Has("-l")) {
+          PrintLong(ctx, args, match, *attr);
+        } else {
+          *ctx.out << match << (attr->type == meta::FileType::kDirectory ? "/" : "") << "\n";
+        }
+      }
+      if (ctx.json) ctx.PrintJson(doc);
+      return int{kExitOk};
+    }
     auto attr = fs.Stat(path, At(args));
     if (!attr.ok()) return ctx.Fail("ls " + path, attr.status());
     std::string normalized = *meta::NormalizePath(path);
@@ -208,7 +228,18 @@ Command RmCommand() {
             ctx.embedded.release_reserve = true;  // must work on a full disk
             return WithFs(ctx, "rm", [&](fs::Filesystem& fs) {
               nlohmann::json removed = nlohmann::json::array();
-              for (const auto& path : args.PathPositionals()) {
+              std::vector<std::string> paths;
+              for (const auto& arg : args.PathPositionals()) {
+                if (!HasGlob(arg)) {
+                  paths.push_back(arg);
+                  continue;
+                }
+                auto matches = ExpandGlob(fs, arg, {});
+                if (!matches.ok() && args.Has("-f")) continue;
+                if (!matches.ok()) return ctx.Fail("rm " + arg, matches.status());
+                paths.insert(paths.end(), matches->begin(), matches->end());
+              }
+              for (const auto& path : paths) {
                 Status s = fs.Remove(path, args.Has("-r"));
                 if (s.code() == Code::kNotFound && args.Has("-f")) continue;
                 if (!s.ok()) return ctx.Fail("rm " + path, s);
