@@ -175,6 +175,9 @@ int Get(Context& ctx, const Args& args) {
   std::string src = PathArg(args.positional()[0]), dst = args.positional()[1];
   return WithReadOnlyFs(ctx, "get " + src, [&](fs::Filesystem& fs) {
     if (HasGlob(src)) return GetGlob(ctx, fs, args, src, dst);
+    auto followed = fs.FollowLinks(src, ReadAtFlag(args));  // get LINK gets its target
+    if (!followed.ok()) return ctx.Fail("get " + src, followed.status());
+    src = *followed;
     auto attr = fs.Stat(src, ReadAtFlag(args));
     if (!attr.ok()) return ctx.Fail("get " + src, attr.status());
     if (dst == "-") {  // to stdout, like cat

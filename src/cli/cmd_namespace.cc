@@ -112,6 +112,13 @@ int Ls(Context& ctx, const Args& args) {
     auto attr = fs.Stat(path, At(args));
     if (!attr.ok()) return ctx.Fail("ls " + path, attr.status());
     std::string normalized = *meta::NormalizePath(path);
+    if (attr->type == meta::FileType::kSymlink && !args.Has("-l")) {  // ls LINK lists its target
+      auto followed = fs.FollowLinks(normalized, At(args));
+      if (!followed.ok()) return ctx.Fail("ls " + path, followed.status());
+      attr = fs.Stat(*followed, At(args));
+      if (!attr.ok()) return ctx.Fail("ls " + path, attr.status());
+      if (attr->type == meta::FileType::kDirectory) normalized = *followed;
+    }
     nlohmann::json doc = {{"path", normalized}, {"entries", nlohmann::json::array()}};
     if (attr->type != meta::FileType::kDirectory) {  // ls FILE lists the file itself
       auto parts = meta::SplitPath(normalized);
@@ -159,13 +166,19 @@ Command StatCommand() {
           "show a file's or directory's attributes",
           {"[--snapshot NAME] PATH..."},
           "",
-          {{"--snapshot", "read at this snapshot", "NAME"}},
+          {{"-L,--dereference", "follow a final symbolic link"},
+           {"--snapshot", "read at this snapshot", "NAME"}},
           {},
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().empty()) return ctx.Usage("stat needs a path");
             return WithReadOnlyFs(ctx, "stat", [&](fs::Filesystem& fs) {
               nlohmann::json docs = nlohmann::json::array();
-              for (const auto& path : args.PathPositionals()) {
+              for (auto path : args.PathPositionals()) {
+                if (args.Has("-L")) {
+                  auto followed = fs.FollowLinks(path, At(args));
+                  if (!followed.ok()) return ctx.Fail("stat " + path, followed.status());
+                  path = *followed;
+                }
                 auto attr = fs.Stat(path, At(args));
                 if (!attr.ok()) return ctx.Fail("stat " + path, attr.status());
                 nlohmann::json j = AttrJson(*attr, meta::NormalizePath(path).value_or(path));

@@ -734,6 +734,60 @@ TEST_F(CliTest, ProgressOnATerminalOnly) {
   EXPECT_EQ(piped.err, "");
 }
 
+// Symbolic links in paths: links before the last component are always
+// followed; the last one by cat, get and ls of a directory, not by stat
+// (unless -L) or rm. Loops fail (ELOOP); a snapshot read never leaves the
+// snapshot's root through a link.
+TEST_F(CliTest, SymlinksAreFollowedInPaths) {
+  ASSERT_EQ(Nokv({"put", "-", "/runs/ckpt-12/model.bin"}, "m12").exit_code, 0);
+  ASSERT_EQ(Nokv({"ln", "-s", "ckpt-12", "/runs/latest"}).exit_code, 0);
+  EXPECT_EQ(Nokv({"cat", "/runs/latest/model.bin"}).out, "m12");
+  ASSERT_EQ(Nokv({"ln", "-s", "/runs/latest/model.bin", "/model"}).exit_code, 0);
+  EXPECT_EQ(Nokv({"cat", "/model"}).out, "m12");
+  ASSERT_EQ(Nokv({"mkdir", "/runs/other"}).exit_code, 0);
+  ASSERT_EQ(Nokv({"ln", "-s", "../ckpt-12/model.bin", "/runs/other/m"}).exit_code, 0);
+  EXPECT_EQ(Nokv({"cat", "/runs/other/m"}).out, "m12");
+  EXPECT_EQ(Nokv({"ls", "/runs/latest"}).out, "model.bin\n");
+  EXPECT_NE(Nokv({"ls", "-l", "/runs/latest"}).out.find("/runs/latest -> ckpt-12"),
+            std::string::npos);
+  auto lstat = nlohmann::json::parse(Nokv({"--json", "stat", "/runs/latest"}).out, nullptr, false);
+  EXPECT_EQ(lstat["kind"], "symlink");
+  auto stat =
+      nlohmann::json::parse(Nokv({"--json", "stat", "-L", "/runs/latest"}).out, nullptr, false);
+  EXPECT_EQ(stat["kind"], "directory");
+  EXPECT_EQ(stat["path"], "/runs/ckpt-12");
+  // Writes through a link land in its target.
+  ASSERT_EQ(Nokv({"put", "-", "/runs/latest/new.bin"}, "new").exit_code, 0);
+  EXPECT_EQ(Nokv({"cat", "/runs/ckpt-12/new.bin"}).out, "new");
+  ASSERT_EQ(Nokv({"get", "/runs/latest", work_.Sub("out")}).exit_code, 0);
+  EXPECT_TRUE(stdfs::exists(work_.Sub("out/model.bin")));
+  auto got = Nokv({"get", "/model", "-"});
+  EXPECT_EQ(got.out, "m12") << got.err;
+  // rm removes the link, not what it points to.
+  ASSERT_EQ(Nokv({"rm", "/runs/latest"}).exit_code, 0);
+  EXPECT_EQ(Nokv({"cat", "/runs/ckpt-12/model.bin"}).out, "m12");
+  EXPECT_EQ(Nokv({"cat", "/model"}).exit_code, 3);
+
+  ASSERT_EQ(Nokv({"mkdir", "/loop"}).exit_code, 0);
+  ASSERT_EQ(Nokv({"ln", "-s", "b", "/loop/a"}).exit_code, 0);
+  ASSERT_EQ(Nokv({"ln", "-s", "a", "/loop/b"}).exit_code, 0);
+  for (const char* path : {"/loop/a", "/loop/a/x"}) {
+    auto loop = Nokv({"cat", path});
+    EXPECT_EQ(loop.exit_code, 4) << path;
+    EXPECT_NE(loop.err.find("too many levels of symbolic links"), std::string::npos) << loop.err;
+  }
+
+  ASSERT_EQ(Nokv({"put", "-", "/s/in"}, "in").exit_code, 0);
+  ASSERT_EQ(Nokv({"put", "-", "/outside/secret"}, "secret").exit_code, 0);
+  ASSERT_EQ(Nokv({"ln", "-s", "/outside", "/s/out"}).exit_code, 0);
+  ASSERT_EQ(Nokv({"snapshot", "create", "snap", "--root", "/s"}).exit_code, 0);
+  EXPECT_EQ(Nokv({"cat", "--snapshot", "snap", "/s/in"}).out, "in");
+  auto escaped = Nokv({"cat", "--snapshot", "snap", "/s/out/secret"});
+  EXPECT_EQ(escaped.exit_code, 3);
+  EXPECT_NE(escaped.err.find("outside snapshot 'snap'"), std::string::npos) << escaped.err;
+  EXPECT_EQ(escaped.out, "");
+}
+
 TEST_F(CliTest, DoctorAndGcOnAHealthyDirectory) {
   ASSERT_EQ(Nokv({"put", "-", "/a"}, "aaaa").exit_code, 0);
   ASSERT_EQ(Nokv({"put", "--replace", "-", "/a"}, "bbbb").exit_code, 0);
