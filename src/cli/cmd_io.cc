@@ -8,6 +8,8 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/sync.h"
+#include "cli/transfer.h"
 #include "meta/path.h"
 
 namespace nokv::cli {
@@ -15,37 +17,6 @@ namespace {
 
 namespace stdfs = std::filesystem;
 constexpr size_t kChunk = 4 << 20;
-
-// A one-line progress report on stderr for long transfers on a terminal.
-class ProgressLine {
- public:
-  ProgressLine(Context& ctx, std::string label)
-      : ctx_(ctx),
-        label_(std::move(label)),
-        start_(std::chrono::steady_clock::now()),
-        enabled_(!ctx.quiet && ::isatty(STDERR_FILENO)) {}
-  ~ProgressLine() {
-    if (shown_) *ctx_.err << "\n";
-  }
-  void Update(uint64_t done, uint64_t total) {
-    if (!enabled_) return;
-    auto elapsed = std::chrono::steady_clock::now() - start_;
-    if (elapsed < std::chrono::seconds(2)) return;
-    double secs = std::chrono::duration<double>(elapsed).count();
-    *ctx_.err << "\r" << label_ << ": " << HumanSize(done);
-    if (total > 0) *ctx_.err << " / " << HumanSize(total) << " (" << done * 100 / total << "%)";
-    *ctx_.err << "  " << HumanSize(static_cast<uint64_t>(static_cast<double>(done) / secs))
-              << "/s   " << std::flush;
-    shown_ = true;
-  }
-
- private:
-  Context& ctx_;
-  std::string label_;
-  std::chrono::steady_clock::time_point start_;
-  bool enabled_;
-  bool shown_ = false;
-};
 
 Result<fs::WriteOptions> WriteOptionsFrom(const Args& args) {
   fs::WriteOptions options;
@@ -81,22 +52,6 @@ int PutStream(Context& ctx, fs::Filesystem& fs, int fd, const std::string& dst,
   return kExitOk;
 }
 
-// Every regular file under `dir` (sorted), as tree files under `dst`.
-Result<std::vector<fs::TreeFile>> CollectTree(const stdfs::path& dir, const std::string& dst) {
-  std::vector<fs::TreeFile> files;
-  std::error_code ec;
-  for (auto it = stdfs::recursive_directory_iterator(dir, ec); !ec && it != stdfs::end(it);
-       it.increment(ec)) {
-    if (!it->is_regular_file()) continue;
-    std::string rel = stdfs::relative(it->path(), dir).generic_string();
-    files.push_back({meta::ChildPath(dst, rel), it->path().string()});
-  }
-  if (ec) return Status::IOError(dir.string() + ": " + ec.message());
-  std::sort(files.begin(), files.end(),
-            [](const auto& a, const auto& b) { return a.path < b.path; });
-  return files;
-}
-
 int Put(Context& ctx, const Args& args) {
   if (args.positional().size() != 2) return ctx.Usage("put needs SRC and DST");
   auto options = WriteOptionsFrom(args);
@@ -107,7 +62,9 @@ int Put(Context& ctx, const Args& args) {
     std::error_code ec;
     auto status = stdfs::status(src, ec);
     if (ec) return ctx.Fail("put " + src, Status::NotFound(src + ": " + ec.message()));
-    // Into an existing directory: keep the source's name.
+    // A file into an existing directory keeps its name; a tree is synced
+    // into DST itself.
+    std::string tree_dst = dst;
     if (auto to = fs.Stat(dst); to.ok() && to->type == meta::FileType::kDirectory) {
       dst = meta::ChildPath(dst, stdfs::path(src).filename().string());
     }
@@ -115,9 +72,8 @@ int Put(Context& ctx, const Args& args) {
       // As a one-file tree: the filesystem can read it again if a collector
       // deletes one of its blocks between upload and publish.
       ProgressLine progress(ctx, "put " + dst);
-      auto attrs = fs.PutTree({fs::TreeFile{dst, src}}, *options, [&](const fs::Progress& p) {
-        progress.Update(p.bytes_done, p.bytes_total);
-      });
+      auto attrs = fs.PutTree({fs::TreeFile{dst, src}}, *options,
+                              [&](const fs::Progress& p) { progress.Update(p); });
       if (!attrs.ok()) return ctx.Fail("put " + dst, attrs.status());
       if (ctx.json) ctx.PrintJson(AttrJson(attrs->front(), dst));
       return int{kExitOk};
@@ -129,22 +85,10 @@ int Put(Context& ctx, const Args& args) {
       ::close(fd);
       return rc;
     }
-    auto files = CollectTree(src, dst);
-    if (!files.ok()) return ctx.Fail("put " + src, files.status());
-    ProgressLine progress(ctx, "put " + dst);
-    auto attrs = fs.PutTree(*files, *options, [&](const fs::Progress& p) {
-      progress.Update(p.bytes_done, p.bytes_total);
-    });
-    if (!attrs.ok()) return ctx.Fail("put " + dst, attrs.status());
-    if (ctx.json) {
-      nlohmann::json list = nlohmann::json::array();
-      for (size_t i = 0; i < attrs->size(); ++i)
-        list.push_back(AttrJson((*attrs)[i], (*files)[i].path));
-      ctx.PrintJson({{"files", list}});
-    } else if (!ctx.quiet) {
-      *ctx.err << "put " << attrs->size() << " files under " << dst << " in one commit\n";
+    if (options->mode == meta::PublishMode::kReplaceIfGeneration) {
+      return ctx.Usage("put: --if-generation takes one file, not a tree");
     }
-    return int{kExitOk};
+    return PutTreeSync(ctx, fs, args, src, tree_dst, *options);
   });
 }
 
@@ -196,8 +140,74 @@ int Cat(Context& ctx, const Args& args) {
   });
 }
 
-// Downloads one file to `dst` through DST.nokv-partial (renamed when whole),
-// and notes it in `fetched` (get --json).
+// get PATTERN DIR: every match, at its path below the pattern's fixed part
+// (get '/runs/*/metrics.jsonl' out  ->  out/r1/metrics.jsonl, ...).
+int GetGlob(Context& ctx, fs::Filesystem& fs, const Args& args, const std::string& pattern,
+            const std::string& dst) {
+  if (dst == "-") return ctx.Usage("get: a pattern takes a local directory, not -");
+  auto matches = ExpandGlob(fs, pattern, ReadAtFlag(args));
+  if (!matches.ok()) return ctx.Fail("get " + pattern, matches.status());
+  std::string base = GlobBase(pattern);
+  nlohmann::json fetched = nlohmann::json::array();
+  for (const auto& match : *matches) {
+    std::string rel = match.substr(base == "/" ? 1 : base.size() + 1);
+    std::string local = (stdfs::path(dst) / rel).string();
+    auto attr = fs.Stat(match, ReadAtFlag(args));
+    if (!attr.ok()) return ctx.Fail("get " + match, attr.status());
+    if (attr->type == meta::FileType::kDirectory) {
+      if (int rc = GetTreeSync(ctx, fs, args, match, local); rc != kExitOk) return rc;
+      continue;
+    }
+    if (attr->type != meta::FileType::kFile) continue;
+    std::error_code ec;
+    stdfs::create_directories(stdfs::path(local).parent_path(), ec);
+    if (ec) return ctx.Fail("get " + match, Status::IOError(local + ": " + ec.message()));
+    if (int rc = GetFile(ctx, fs, match, local, ReadAtFlag(args), &fetched); rc != kExitOk) {
+      return rc;
+    }
+  }
+  if (ctx.json) ctx.PrintJson({{"files", fetched}});
+  return kExitOk;
+}
+
+int Get(Context& ctx, const Args& args) {
+  if (args.positional().size() != 2) return ctx.Usage("get needs SRC and DST");
+  std::string src = PathArg(args.positional()[0]), dst = args.positional()[1];
+  return WithReadOnlyFs(ctx, "get " + src, [&](fs::Filesystem& fs) {
+    if (HasGlob(src)) return GetGlob(ctx, fs, args, src, dst);
+    auto followed = fs.FollowLinks(src, ReadAtFlag(args));  // get LINK gets its target
+    if (!followed.ok()) return ctx.Fail("get " + src, followed.status());
+    src = *followed;
+    auto attr = fs.Stat(src, ReadAtFlag(args));
+    if (!attr.ok()) return ctx.Fail("get " + src, attr.status());
+    if (dst == "-") {  // to stdout, like cat
+      if (attr->type == meta::FileType::kDirectory) {
+        return ctx.Fail("get " + src,
+                        Status::IsADirectory(src + " is a directory; - takes a file"));
+      }
+      auto reader = fs.OpenReader(src, ReadAtFlag(args));
+      if (!reader.ok()) return ctx.Fail("get " + src, reader.status());
+      Status s = Stream(**reader, 0, UINT64_MAX, *ctx.out, nullptr);
+      ctx.out->flush();
+      return s.ok() ? int{kExitOk} : ctx.Fail("get " + src, s);
+    }
+    if (attr->type == meta::FileType::kDirectory) {
+      return GetTreeSync(ctx, fs, args, *meta::NormalizePath(src), dst);
+    }
+    nlohmann::json fetched = nlohmann::json::array();
+    std::error_code ec;
+    if (stdfs::is_directory(dst, ec)) {  // a file into a directory keeps its name
+      auto parts = meta::SplitPath(src);
+      dst = (stdfs::path(dst) / (parts.ok() && !parts->empty() ? parts->back() : "root")).string();
+    }
+    int rc = GetFile(ctx, fs, src, dst, ReadAtFlag(args), &fetched);
+    if (rc == kExitOk && ctx.json) ctx.PrintJson({{"files", fetched}});
+    return rc;
+  });
+}
+
+}  // namespace
+
 int GetFile(Context& ctx, fs::Filesystem& fs, const std::string& src, const std::string& dst,
             const fs::ReadAt& at, nlohmann::json* fetched) {
   auto reader = fs.OpenReader(src, at);
@@ -219,77 +229,23 @@ int GetFile(Context& ctx, fs::Filesystem& fs, const std::string& src, const std:
   return kExitOk;
 }
 
-int Get(Context& ctx, const Args& args) {
-  if (args.positional().size() != 2) return ctx.Usage("get needs SRC and DST");
-  std::string src = PathArg(args.positional()[0]), dst = args.positional()[1];
-  return WithReadOnlyFs(ctx, "get " + src, [&](fs::Filesystem& fs) {
-    auto attr = fs.Stat(src, ReadAtFlag(args));
-    if (!attr.ok()) return ctx.Fail("get " + src, attr.status());
-    if (dst == "-") {  // to stdout, like cat
-      if (attr->type == meta::FileType::kDirectory) {
-        return ctx.Fail("get " + src,
-                        Status::IsADirectory(src + " is a directory; - takes a file"));
-      }
-      auto reader = fs.OpenReader(src, ReadAtFlag(args));
-      if (!reader.ok()) return ctx.Fail("get " + src, reader.status());
-      Status s = Stream(**reader, 0, UINT64_MAX, *ctx.out, nullptr);
-      ctx.out->flush();
-      return s.ok() ? int{kExitOk} : ctx.Fail("get " + src, s);
-    }
-    nlohmann::json fetched = nlohmann::json::array();
-    auto finish = [&](int rc) {
-      if (rc == kExitOk && ctx.json) ctx.PrintJson({{"files", fetched}});
-      return rc;
-    };
-    std::error_code ec;
-    auto parts = meta::SplitPath(src);
-    std::string base = parts.ok() && !parts->empty() ? parts->back() : "root";
-    if (stdfs::is_directory(dst, ec)) dst = (stdfs::path(dst) / base).string();
-    if (attr->type != meta::FileType::kDirectory) {
-      return finish(GetFile(ctx, fs, src, dst, ReadAtFlag(args), &fetched));
-    }
-    std::vector<std::pair<std::string, std::string>> stack = {{*meta::NormalizePath(src), dst}};
-    while (!stack.empty()) {
-      auto [remote, local] = stack.back();
-      stack.pop_back();
-      stdfs::create_directories(local, ec);
-      if (ec) return ctx.Fail("get " + remote, Status::IOError(local + ": " + ec.message()));
-      std::string after;
-      for (;;) {
-        auto page = fs.List(remote, after, 1000, ReadAtFlag(args));
-        if (!page.ok()) return ctx.Fail("get " + remote, page.status());
-        for (size_t i = 0; i < page->entries.size(); ++i) {
-          std::string r = meta::ChildPath(remote, page->entries[i].name);
-          std::string l = (stdfs::path(local) / page->entries[i].name).string();
-          if (page->attrs[i].type == meta::FileType::kDirectory) {
-            stack.emplace_back(r, l);
-          } else if (page->attrs[i].type == meta::FileType::kFile) {
-            int rc = GetFile(ctx, fs, r, l, ReadAtFlag(args), &fetched);
-            if (rc != kExitOk) return rc;
-          }
-        }
-        if (!page->more || page->entries.empty()) break;
-        after = page->entries.back().name;
-      }
-    }
-    return finish(kExitOk);
-  });
-}
-
-}  // namespace
-
 Command PutCommand() {
-  return {"put",
-          "upload a file, a directory tree or stdin",
-          {"[flags] SRC DST"},
-          "SRC is a local file, a local directory (all its files publish in one commit)\n"
-          "or - for stdin. Into an existing directory DST, the source keeps its name.",
-          {{"--replace", "replace DST if it exists"},
-           {"--if-generation", "replace DST only at this generation", "N"},
-           {"--content-type", "content type recorded with the file", "TYPE"},
-           {"--producer", "producer recorded with the file", "NAME"}},
-          {},
-          Put};
+  Command command{
+      "put",
+      "upload a file, a directory tree or stdin",
+      {"[flags] SRC DST"},
+      "SRC is a local file, a local directory, or - for stdin. A file into an existing\n"
+      "directory DST keeps its name. A directory is synced into DST: unchanged files\n"
+      "(same size and mtime, or same SHA-256) are skipped, and every new or changed\n"
+      "file is published in one commit (docs/cli.md, Syncing trees).",
+      {{"--replace", "replace DST if it exists"},
+       {"--if-generation", "replace DST only at this generation", "N"},
+       {"--content-type", "content type recorded with the file", "TYPE"},
+       {"--producer", "producer recorded with the file", "NAME"}},
+      {},
+      Put};
+  for (auto& flag : SyncFlags()) command.flags.push_back(std::move(flag));
+  return command;
 }
 
 Command CatCommand() {
@@ -304,14 +260,17 @@ Command CatCommand() {
 }
 
 Command GetCommand() {
-  return {"get",
-          "download a file or a directory tree",
-          {"[flags] SRC DST", "[flags] FILE -"},
-          "DST - writes the file to stdout. Into an existing local directory DST, the\n"
-          "source keeps its name.",
-          {{"--snapshot", "read at this snapshot", "NAME"}},
-          {},
-          Get};
+  Command command{"get",
+                  "download a file or a directory tree",
+                  {"[flags] SRC DST", "[flags] FILE -"},
+                  "DST - writes the file to stdout. A file into an existing local directory\n"
+                  "keeps its name; a directory SRC is synced into the local directory DST\n"
+                  "(docs/cli.md, Syncing trees).",
+                  {{"--snapshot", "read at this snapshot", "NAME"}},
+                  {},
+                  Get};
+  for (auto& flag : SyncFlags()) command.flags.push_back(std::move(flag));
+  return command;
 }
 
 }  // namespace nokv::cli

@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "cli/commands.h"
+#include "cli/sync.h"
 #include "meta/path.h"
 
 namespace nokv::cli {
@@ -89,9 +90,35 @@ int Ls(Context& ctx, const Args& args) {
   if (args.positional().size() > 1) return ctx.Usage("ls takes one path");
   std::string path = args.positional().empty() ? "/" : PathArg(args.positional()[0]);
   return WithReadOnlyFs(ctx, "ls " + path, [&](fs::Filesystem& fs) {
+    if (HasGlob(path)) {  // the matching paths themselves, as ls FILE lists a file
+      auto matches = ExpandGlob(fs, path, At(args));
+      if (!matches.ok()) return ctx.Fail("ls " + path, matches.status());
+      nlohmann::json doc = {{"path", path}, {"entries", nlohmann::json::array()}};
+      for (const auto& match : *matches) {
+        auto attr = fs.Stat(match, At(args));
+        if (!attr.ok()) return ctx.Fail("ls " + match, attr.status());
+        auto parts = meta::SplitPath(match);
+        if (ctx.json) {
+          doc["entries"].push_back(EntryJson(match, parts.ok() ? parts->back() : match, *attr));
+        } else if (args.Has("-l")) {
+          PrintLong(ctx, args, match, *attr);
+        } else {
+          *ctx.out << match << (attr->type == meta::FileType::kDirectory ? "/" : "") << "\n";
+        }
+      }
+      if (ctx.json) ctx.PrintJson(doc);
+      return int{kExitOk};
+    }
     auto attr = fs.Stat(path, At(args));
     if (!attr.ok()) return ctx.Fail("ls " + path, attr.status());
     std::string normalized = *meta::NormalizePath(path);
+    if (attr->type == meta::FileType::kSymlink && !args.Has("-l")) {  // ls LINK lists its target
+      auto followed = fs.FollowLinks(normalized, At(args));
+      if (!followed.ok()) return ctx.Fail("ls " + path, followed.status());
+      attr = fs.Stat(*followed, At(args));
+      if (!attr.ok()) return ctx.Fail("ls " + path, attr.status());
+      if (attr->type == meta::FileType::kDirectory) normalized = *followed;
+    }
     nlohmann::json doc = {{"path", normalized}, {"entries", nlohmann::json::array()}};
     if (attr->type != meta::FileType::kDirectory) {  // ls FILE lists the file itself
       auto parts = meta::SplitPath(normalized);
@@ -139,13 +166,19 @@ Command StatCommand() {
           "show a file's or directory's attributes",
           {"[--snapshot NAME] PATH..."},
           "",
-          {{"--snapshot", "read at this snapshot", "NAME"}},
+          {{"-L,--dereference", "follow a final symbolic link"},
+           {"--snapshot", "read at this snapshot", "NAME"}},
           {},
           [](Context& ctx, const Args& args) -> int {
             if (args.positional().empty()) return ctx.Usage("stat needs a path");
             return WithReadOnlyFs(ctx, "stat", [&](fs::Filesystem& fs) {
               nlohmann::json docs = nlohmann::json::array();
-              for (const auto& path : args.PathPositionals()) {
+              for (auto path : args.PathPositionals()) {
+                if (args.Has("-L")) {
+                  auto followed = fs.FollowLinks(path, At(args));
+                  if (!followed.ok()) return ctx.Fail("stat " + path, followed.status());
+                  path = *followed;
+                }
                 auto attr = fs.Stat(path, At(args));
                 if (!attr.ok()) return ctx.Fail("stat " + path, attr.status());
                 nlohmann::json j = AttrJson(*attr, meta::NormalizePath(path).value_or(path));
@@ -208,7 +241,18 @@ Command RmCommand() {
             ctx.embedded.release_reserve = true;  // must work on a full disk
             return WithFs(ctx, "rm", [&](fs::Filesystem& fs) {
               nlohmann::json removed = nlohmann::json::array();
-              for (const auto& path : args.PathPositionals()) {
+              std::vector<std::string> paths;
+              for (const auto& arg : args.PathPositionals()) {
+                if (!HasGlob(arg)) {
+                  paths.push_back(arg);
+                  continue;
+                }
+                auto matches = ExpandGlob(fs, arg, {});
+                if (!matches.ok() && args.Has("-f")) continue;
+                if (!matches.ok()) return ctx.Fail("rm " + arg, matches.status());
+                paths.insert(paths.end(), matches->begin(), matches->end());
+              }
+              for (const auto& path : paths) {
                 Status s = fs.Remove(path, args.Has("-r"));
                 if (s.code() == Code::kNotFound && args.Has("-f")) continue;
                 if (!s.ok()) return ctx.Fail("rm " + path, s);

@@ -97,7 +97,15 @@ class Filesystem {
   Filesystem& operator=(const Filesystem&) = delete;
 
   // --- Namespace ---------------------------------------------------------
+  // Symbolic links before the last component of a path are followed by
+  // every call (absolute targets from /, relative ones from the link's
+  // directory; a snapshot read never leaves the snapshot's root). The last
+  // one is followed by OpenReader and List (as cat and ls of a directory do),
+  // not by Stat (lstat) and the changes (rm, mv, ln remove or name the link).
   Result<meta::Attr> Stat(std::string_view path, const ReadAt& at = {});
+  // `path` with its last component followed while it is a link (stat -L);
+  // FailedPrecondition after 40 links ("too many levels of symbolic links").
+  Result<std::string> FollowLinks(std::string_view path, const ReadAt& at = {});
   // One page of a directory (entries with attributes) after `start_after`.
   Result<meta::DirPage> List(std::string_view path, std::string_view start_after, size_t limit,
                              const ReadAt& at = {});

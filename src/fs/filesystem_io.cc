@@ -191,7 +191,8 @@ Result<std::unique_ptr<Writer>> Filesystem::OpenWriterAt(meta::InodeId inode,
 }
 
 Result<std::unique_ptr<Reader>> Filesystem::OpenReader(std::string_view path, const ReadAt& at) {
-  NOKV_ASSIGN_OR_RETURN(OpenedFile file, parts_.metadata->OpenFile(path, at));
+  NOKV_ASSIGN_OR_RETURN(std::string followed, FollowLinks(path, at));
+  NOKV_ASSIGN_OR_RETURN(OpenedFile file, parts_.metadata->OpenFile(followed, at));
   return MakeReader(std::move(file));
 }
 

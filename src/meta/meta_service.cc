@@ -1,6 +1,7 @@
 // MetaService: opening, read points, resolution, reads and the command loop.
 #include "meta/meta_service.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 #include <unordered_set>
@@ -155,25 +156,75 @@ Result<DirEntry> MetaService::ReadDentry(InodeId parent, std::string_view name,
   return DecodeDentry(name, value->bytes);
 }
 
-Result<MetaService::Resolved> MetaService::ResolveFull(std::string_view path,
-                                                       const holt::ReadView* view) {
-  NOKV_ASSIGN_OR_RETURN(auto parts, SplitPath(path));
-  Resolved r;
-  r.path = JoinPath(parts, parts.size());
-  r.inode = kRootInode;
-  FileType type = FileType::kDirectory;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (type != FileType::kDirectory) {
-      return Status::NotADirectory(JoinPath(parts, i) + " is not a directory");
+namespace {
+
+// POSIX's SYMLOOP_MAX on Linux.
+constexpr int kMaxSymlinkHops = 40;
+
+// `text` ("/a/./b/../c" or "x/y") as a path from `/`: "." and empty parts
+// dropped, ".." taking the part before it (at / it stays at /).
+std::string LexicalPath(std::string_view text) {
+  std::vector<std::string_view> parts;
+  for (size_t start = 0; start <= text.size();) {
+    size_t end = std::min(text.find('/', start), text.size());
+    std::string_view part = text.substr(start, end - start);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
     }
-    uint64_t version = 0;
-    auto entry = ReadDentry(r.inode, parts[i], view, &version);
-    if (!entry.ok()) return Status::NotFound(JoinPath(parts, i + 1) + " does not exist");
-    r.chain.emplace_back(DentryKey(r.inode, parts[i]), version);
-    r.parent = r.inode;
-    r.name = parts[i];
-    r.inode = entry->inode;
-    type = entry->type;
+    start = end + 1;
+  }
+  std::string out;
+  for (auto part : parts) out += "/" + std::string(part);
+  return out.empty() ? "/" : out;
+}
+
+}  // namespace
+
+Result<MetaService::Resolved> MetaService::ResolveFull(std::string_view path,
+                                                       const holt::ReadView* view,
+                                                       bool follow_last) {
+  Resolved r;
+  std::string current(path);
+  for (int hops = 0;;) {
+    NOKV_ASSIGN_OR_RETURN(auto parts, SplitPath(current));
+    r.path = JoinPath(parts, parts.size());
+    r.inode = kRootInode;
+    r.parent = 0;
+    r.name.clear();
+    FileType type = FileType::kDirectory;
+    bool restarted = false;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      if (type != FileType::kDirectory) {
+        return Status::NotADirectory(JoinPath(parts, i) + " is not a directory");
+      }
+      uint64_t version = 0;
+      auto entry = ReadDentry(r.inode, parts[i], view, &version);
+      if (!entry.ok()) return Status::NotFound(JoinPath(parts, i + 1) + " does not exist");
+      // Every dentry walked is guarded, links included: a link's target
+      // never changes while its dentry keeps its version.
+      r.chain.emplace_back(DentryKey(r.inode, parts[i]), version);
+      r.parent = r.inode;
+      r.name = parts[i];
+      r.inode = entry->inode;
+      type = entry->type;
+      bool last = i + 1 == parts.size();
+      if (type != FileType::kSymlink || (last && !follow_last)) continue;
+      if (++hops > kMaxSymlinkHops) {
+        return Status::FailedPrecondition(JoinPath(parts, i + 1) +
+                                          ": too many levels of symbolic links");
+      }
+      NOKV_ASSIGN_OR_RETURN(Attr link, ReadAttr(r.inode, view));
+      std::string next = link.symlink_target.starts_with('/')
+                             ? link.symlink_target
+                             : JoinPath(parts, i) + "/" + link.symlink_target;
+      for (size_t j = i + 1; j < parts.size(); ++j) next += "/" + parts[j];
+      current = LexicalPath(next);
+      restarted = true;
+      break;
+    }
+    if (!restarted) break;
   }
   NOKV_ASSIGN_OR_RETURN(r.attr, ReadAttr(r.inode, view, &r.attr_version));
   return r;
@@ -193,6 +244,11 @@ Result<Attr> MetaService::Stat(std::string_view path, const ReadContext* at) {
   std::string normalized;
   NOKV_RETURN_IF_ERROR(AtRoot(at, path, &normalized).status());
   NOKV_ASSIGN_OR_RETURN(Resolved r, ResolveFull(normalized, at ? at->view() : nullptr));
+  // A link inside a snapshot's root never leads out of it.
+  if (at != nullptr && at->snapshot() && !PathIsUnder(r.path, at->snapshot()->root)) {
+    return Status::NotFound(normalized + " leads to " + r.path + ", outside snapshot '" +
+                            at->snapshot()->name + "' (root " + at->snapshot()->root + ")");
+  }
   return r.attr;
 }
 

@@ -227,8 +227,13 @@ class MetaService {
   Status Init();
   Status LoadRules();
 
-  // Resolution.
-  Result<Resolved> ResolveFull(std::string_view path, const holt::ReadView* view);
+  // Resolution. Symbolic links met before the last component are followed
+  // (absolute targets from /, relative ones from the link's directory), the
+  // last one only with `follow_last`; more than kMaxSymlinkHops links is
+  // FailedPrecondition ("too many levels of symbolic links", ELOOP).
+  // Resolved::path is the path reached, links replaced.
+  Result<Resolved> ResolveFull(std::string_view path, const holt::ReadView* view,
+                               bool follow_last = false);
   // The inode of the directory at `path`; NotADirectory for anything else.
   Result<InodeId> ResolveDir(std::string_view path);
   Result<Attr> ReadAttr(InodeId inode, const holt::ReadView* view, uint64_t* version = nullptr);

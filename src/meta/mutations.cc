@@ -54,6 +54,18 @@ Result<InodeId> MetaService::WalkParents(Command& cmd, const std::vector<std::st
     auto entry = ReadDentry(dir, parts[i], nullptr, &version);
     if (!entry.ok()) break;
     fresh = false;
+    if (entry->type == FileType::kSymlink) {
+      // A link to a directory leads there; every dentry of the way is guarded.
+      NOKV_ASSIGN_OR_RETURN(Resolved r,
+                            ResolveFull(JoinPath(parts, i + 1), nullptr, /*follow_last=*/true));
+      if (r.attr.type != FileType::kDirectory) {
+        return Status::NotADirectory(JoinPath(parts, i + 1) + " leads to " + r.path +
+                                     ", which is not a directory");
+      }
+      for (const auto& [key, seen] : r.chain) cmd.Guard(key, seen);
+      dir = r.inode;
+      continue;
+    }
     if (entry->type != FileType::kDirectory) {
       return Status::NotADirectory(JoinPath(parts, i + 1) + " is not a directory");
     }

@@ -104,7 +104,10 @@ Status MetaService::RemoveEntry(InodeId parent, std::string_view name, bool dire
 }
 
 Result<InodeId> MetaService::ResolveDir(std::string_view path) {
-  NOKV_ASSIGN_OR_RETURN(Attr attr, Stat(path));
+  // The directory a new or removed name sits in: a link to it is followed.
+  NOKV_ASSIGN_OR_RETURN(std::string normalized, NormalizePath(path));
+  NOKV_ASSIGN_OR_RETURN(Resolved r, ResolveFull(normalized, nullptr, /*follow_last=*/true));
+  const Attr& attr = r.attr;
   if (attr.type != FileType::kDirectory) {
     return Status::NotADirectory(std::string(path) + " is not a directory");
   }

@@ -2,6 +2,7 @@
 // SHA-256, trees, replace and compare-and-swap, snapshots, watch, --json
 // shapes (golden files), error messages and exit codes.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -262,9 +263,12 @@ TEST_F(CliTest, JsonEverywhereErrorsIncluded) {
   EXPECT_EQ(to_stdout.out, "12345") << to_stdout.err;
   EXPECT_EQ(Nokv({"get", "/t", "-"}).exit_code, 1);
   auto got = nlohmann::json::parse(Nokv({"--json", "get", "/t", work_.Sub("copy")}).out);
-  EXPECT_EQ(got["files"][0]["path"], "/t/f");
-  EXPECT_EQ(got["files"][0]["local"], work_.Sub("copy/f"));
-  EXPECT_EQ(got["files"][0]["size_bytes"], 5);
+  EXPECT_EQ(got["files"], 1);
+  EXPECT_EQ(got["published"][0]["path"], "/t/f");
+  EXPECT_EQ(got["published"][0]["local"], work_.Sub("copy/f"));
+  EXPECT_EQ(got["published"][0]["size_bytes"], 5);
+  auto one = nlohmann::json::parse(Nokv({"--json", "get", "/t/f", work_.Sub("one")}).out);
+  EXPECT_EQ(one["files"][0]["local"], work_.Sub("one"));
 }
 
 // Names are bytes: --json prints each byte of invalid UTF-8, and each byte of a
@@ -587,6 +591,201 @@ TEST_F(CliTest, StoredSettingsRefuseContradictingFlags) {
   settings = nlohmann::json::parse(std::ifstream(data_.Sub("settings.json")), nullptr, false);
   EXPECT_EQ(settings["block_size"], 1 << 20);
   EXPECT_EQ(Nokv({"init", "--block-size", "12"}).exit_code, 2);
+}
+
+int64_t LocalMtimeNs(const std::string& path) {
+  struct stat st;
+  EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
+  return int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
+// put DIR DST syncs: unchanged files are skipped (size+mtime, then digest),
+// changed ones are published in one commit, --delete removes what the
+// source lost, --dry-run changes nothing, mtimes, empty directories and
+// symlinks are kept.
+TEST_F(CliTest, PutOfATreeSyncs) {
+  WriteLocal("t/a.txt", "alpha");
+  WriteLocal("t/sub/b.json", "{\"b\": 1}");
+  WriteLocal("t/skip.tmp", "temporary");
+  stdfs::create_directories(work_.Sub("t/empty"));
+  stdfs::create_symlink("a.txt", work_.Sub("t/link"));
+  auto first = Nokv({"--json", "put", "--exclude", "*.tmp", work_.Sub("t"), "/t"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto doc = nlohmann::json::parse(first.out, nullptr, false);
+  EXPECT_EQ(doc["files"], 2);
+  EXPECT_EQ(doc["published"][0]["generation"], doc["published"][1]["generation"])
+      << "one commit for every file";
+  EXPECT_EQ(Nokv({"ls", "/t"}).out, "a.txt\nempty/\nlink\nsub/\n");
+  auto link = nlohmann::json::parse(Nokv({"--json", "stat", "/t/link"}).out, nullptr, false);
+  EXPECT_EQ(link["target"], "a.txt");
+  auto a = nlohmann::json::parse(Nokv({"--json", "stat", "/t/a.txt"}).out, nullptr, false);
+  EXPECT_EQ(a["mtime_ns"], std::to_string(LocalMtimeNs(work_.Sub("t/a.txt"))));
+
+  // Nothing changed: nothing published.
+  auto again = nlohmann::json::parse(
+      Nokv({"--json", "put", "--exclude", "*.tmp", work_.Sub("t"), "/t"}).out, nullptr, false);
+  EXPECT_EQ(again["files"], 0);
+  EXPECT_EQ(again["unchanged"], 2);
+
+  // Same bytes, new mtime: only the mtime moves. Same size, new bytes: replaced.
+  stdfs::last_write_time(work_.Sub("t/a.txt"),
+                         stdfs::last_write_time(work_.Sub("t/a.txt")) + std::chrono::hours(1));
+  WriteLocal("t/sub/b.json", "{\"b\": 2}");
+  auto changed = nlohmann::json::parse(
+      Nokv({"--json", "put", "--exclude", "*.tmp", work_.Sub("t"), "/t"}).out, nullptr, false);
+  EXPECT_EQ(changed["actions"], nlohmann::json::parse(R"([
+      {"action": "mtime", "path": "a.txt", "size_bytes": 5},
+      {"action": "changed", "path": "sub/b.json", "size_bytes": 8}])"));
+  auto a2 = nlohmann::json::parse(Nokv({"--json", "stat", "/t/a.txt"}).out, nullptr, false);
+  EXPECT_EQ(a2["generation"], a["generation"]);
+  EXPECT_EQ(a2["mtime_ns"], std::to_string(LocalMtimeNs(work_.Sub("t/a.txt"))));
+  EXPECT_EQ(Nokv({"cat", "/t/sub/b.json"}).out, "{\"b\": 2}");
+
+  // --delete, first as a dry run that changes nothing.
+  stdfs::remove(work_.Sub("t/a.txt"));
+  auto plan = Nokv({"put", "-n", "--delete", "--exclude", "*.tmp", work_.Sub("t"), "/t"});
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  EXPECT_EQ(plan.out, "delete\ta.txt\n");
+  EXPECT_EQ(Nokv({"cat", "/t/a.txt"}).out, "alpha");
+  ASSERT_EQ(Nokv({"put", "--delete", "--exclude", "*.tmp", work_.Sub("t"), "/t"}).exit_code, 0);
+  EXPECT_EQ(Nokv({"cat", "/t/a.txt"}).exit_code, 3);
+  // Excluded files are neither sent nor deleted.
+  EXPECT_EQ(Nokv({"cat", "/t/skip.tmp"}).exit_code, 3);
+
+  // --symlinks follow copies what a link points to; a loop is refused.
+  WriteLocal("f/real.txt", "real");
+  stdfs::create_symlink("real.txt", work_.Sub("f/alias.txt"));
+  ASSERT_EQ(Nokv({"put", "--symlinks", "follow", work_.Sub("f"), "/f"}).exit_code, 0);
+  EXPECT_EQ(Nokv({"cat", "/f/alias.txt"}).out, "real");
+  ASSERT_EQ(Nokv({"put", "--symlinks", "skip", work_.Sub("f"), "/g"}).exit_code, 0);
+  EXPECT_EQ(Nokv({"ls", "/g"}).out, "real.txt\n");
+  stdfs::create_directory_symlink("..", work_.Sub("f/up"));
+  auto loop = Nokv({"put", "--symlinks", "follow", work_.Sub("f"), "/h"});
+  EXPECT_EQ(loop.exit_code, 2);
+  EXPECT_NE(loop.err.find("symbolic link loop"), std::string::npos) << loop.err;
+  EXPECT_EQ(Nokv({"ls", "/h"}).exit_code, 3);
+  // A tree never takes --if-generation.
+  EXPECT_EQ(Nokv({"put", "--if-generation", "3", work_.Sub("t"), "/t"}).exit_code, 2);
+}
+
+TEST_F(CliTest, GetOfATreeSyncs) {
+  WriteLocal("t/a.txt", "alpha");
+  WriteLocal("t/sub/b.json", "{\"b\": 1}");
+  stdfs::create_directories(work_.Sub("t/empty"));
+  stdfs::create_symlink("a.txt", work_.Sub("t/link"));
+  ASSERT_EQ(Nokv({"put", work_.Sub("t"), "/t"}).exit_code, 0);
+  std::string back = work_.Sub("back");
+  auto get = Nokv({"get", "/t", back});
+  ASSERT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_TRUE(stdfs::is_directory(back + "/empty"));
+  EXPECT_EQ(stdfs::read_symlink(back + "/link"), "a.txt");
+  EXPECT_EQ(LocalMtimeNs(back + "/sub/b.json"), LocalMtimeNs(work_.Sub("t/sub/b.json")));
+  auto again = nlohmann::json::parse(Nokv({"--json", "get", "/t", back}).out, nullptr, false);
+  EXPECT_EQ(again["files"], 0);
+  EXPECT_EQ(again["unchanged"], 2);
+  // A local edit of the same size is found by digest and undone; an extra
+  // local file goes with --delete.
+  WriteLocal("back/a.txt", "ALPHA");
+  WriteLocal("back/extra", "x");
+  auto plan = Nokv({"get", "--dry-run", "--delete", "/t", back});
+  EXPECT_EQ(plan.out, "delete\textra\nchanged\ta.txt\t5 B\n") << plan.err;
+  ASSERT_EQ(Nokv({"get", "--delete", "--no-mtime", "/t", back}).exit_code, 0);
+  std::ifstream in(back + "/a.txt");
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), {}), "alpha");
+  EXPECT_FALSE(stdfs::exists(back + "/extra"));
+  EXPECT_NE(LocalMtimeNs(back + "/a.txt"), LocalMtimeNs(work_.Sub("t/a.txt")));
+}
+
+TEST_F(CliTest, RemoteGlobsInLsRmAndGet) {
+  for (const char* run : {"r1", "r2", "r3"}) {
+    ASSERT_EQ(Nokv({"put", "-", std::string("/runs/") + run + "/metrics.jsonl"}, run).exit_code, 0);
+  }
+  ASSERT_EQ(Nokv({"put", "-", "/runs/r1/other"}, "o").exit_code, 0);
+  EXPECT_EQ(Nokv({"ls", "/runs/*/metrics.jsonl"}).out,
+            "/runs/r1/metrics.jsonl\n/runs/r2/metrics.jsonl\n/runs/r3/metrics.jsonl\n");
+  auto json = nlohmann::json::parse(Nokv({"--json", "ls", "/runs/r[12]"}).out, nullptr, false);
+  EXPECT_EQ(json["entries"].size(), 2u);
+  EXPECT_EQ(json["entries"][1]["path"], "/runs/r2");
+  ASSERT_EQ(Nokv({"get", "/runs/*/metrics.jsonl", work_.Sub("out")}).exit_code, 0);
+  std::ifstream in(work_.Sub("out/r2/metrics.jsonl"));
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), {}), "r2");
+  EXPECT_FALSE(stdfs::exists(work_.Sub("out/r1/other")));
+  ASSERT_EQ(Nokv({"rm", "/runs/r1/*"}).exit_code, 0);
+  EXPECT_EQ(Nokv({"ls", "/runs/r1"}).out, "");
+  auto none = Nokv({"rm", "/runs/zz*"});
+  EXPECT_EQ(none.exit_code, 3);
+  EXPECT_NE(none.err.find("no path matches /runs/zz*"), std::string::npos) << none.err;
+  EXPECT_EQ(Nokv({"rm", "-f", "/runs/zz*"}).exit_code, 0);
+}
+
+// Progress (bytes, rate, ETA) is drawn on a terminal, never into a pipe.
+TEST_F(CliTest, ProgressOnATerminalOnly) {
+  std::string big = WriteLocal("big", Random(24 << 20, 5));
+  std::string command = std::string("NOKV_PROGRESS_DELAY=0s ") + NOKV_BINARY + " --data-dir " +
+                        data_.path() + " put " + big + " /big";
+  auto tty = testing::RunProgram({"script", "-qec", command, "/dev/null"});
+  ASSERT_EQ(tty.exit_code, 0) << tty.out;
+  EXPECT_NE(tty.out.find("\rput /big: "), std::string::npos) << tty.out;
+  EXPECT_NE(tty.out.find("/ 24 MiB ("), std::string::npos) << tty.out;
+  EXPECT_NE(tty.out.find("/s"), std::string::npos) << tty.out;
+  auto piped = testing::RunProgram({"env", "NOKV_PROGRESS_DELAY=0s", NOKV_BINARY, "--data-dir",
+                                    data_.path(), "put", "--replace", big, "/big"});
+  ASSERT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_EQ(piped.err, "");
+}
+
+// Symbolic links in paths: links before the last component are always
+// followed; the last one by cat, get and ls of a directory, not by stat
+// (unless -L) or rm. Loops fail (ELOOP); a snapshot read never leaves the
+// snapshot's root through a link.
+TEST_F(CliTest, SymlinksAreFollowedInPaths) {
+  ASSERT_EQ(Nokv({"put", "-", "/runs/ckpt-12/model.bin"}, "m12").exit_code, 0);
+  ASSERT_EQ(Nokv({"ln", "-s", "ckpt-12", "/runs/latest"}).exit_code, 0);
+  EXPECT_EQ(Nokv({"cat", "/runs/latest/model.bin"}).out, "m12");
+  ASSERT_EQ(Nokv({"ln", "-s", "/runs/latest/model.bin", "/model"}).exit_code, 0);
+  EXPECT_EQ(Nokv({"cat", "/model"}).out, "m12");
+  ASSERT_EQ(Nokv({"mkdir", "/runs/other"}).exit_code, 0);
+  ASSERT_EQ(Nokv({"ln", "-s", "../ckpt-12/model.bin", "/runs/other/m"}).exit_code, 0);
+  EXPECT_EQ(Nokv({"cat", "/runs/other/m"}).out, "m12");
+  EXPECT_EQ(Nokv({"ls", "/runs/latest"}).out, "model.bin\n");
+  EXPECT_NE(Nokv({"ls", "-l", "/runs/latest"}).out.find("/runs/latest -> ckpt-12"),
+            std::string::npos);
+  auto lstat = nlohmann::json::parse(Nokv({"--json", "stat", "/runs/latest"}).out, nullptr, false);
+  EXPECT_EQ(lstat["kind"], "symlink");
+  auto stat =
+      nlohmann::json::parse(Nokv({"--json", "stat", "-L", "/runs/latest"}).out, nullptr, false);
+  EXPECT_EQ(stat["kind"], "directory");
+  EXPECT_EQ(stat["path"], "/runs/ckpt-12");
+  // Writes through a link land in its target.
+  ASSERT_EQ(Nokv({"put", "-", "/runs/latest/new.bin"}, "new").exit_code, 0);
+  EXPECT_EQ(Nokv({"cat", "/runs/ckpt-12/new.bin"}).out, "new");
+  ASSERT_EQ(Nokv({"get", "/runs/latest", work_.Sub("out")}).exit_code, 0);
+  EXPECT_TRUE(stdfs::exists(work_.Sub("out/model.bin")));
+  auto got = Nokv({"get", "/model", "-"});
+  EXPECT_EQ(got.out, "m12") << got.err;
+  // rm removes the link, not what it points to.
+  ASSERT_EQ(Nokv({"rm", "/runs/latest"}).exit_code, 0);
+  EXPECT_EQ(Nokv({"cat", "/runs/ckpt-12/model.bin"}).out, "m12");
+  EXPECT_EQ(Nokv({"cat", "/model"}).exit_code, 3);
+
+  ASSERT_EQ(Nokv({"mkdir", "/loop"}).exit_code, 0);
+  ASSERT_EQ(Nokv({"ln", "-s", "b", "/loop/a"}).exit_code, 0);
+  ASSERT_EQ(Nokv({"ln", "-s", "a", "/loop/b"}).exit_code, 0);
+  for (const char* path : {"/loop/a", "/loop/a/x"}) {
+    auto loop = Nokv({"cat", path});
+    EXPECT_EQ(loop.exit_code, 4) << path;
+    EXPECT_NE(loop.err.find("too many levels of symbolic links"), std::string::npos) << loop.err;
+  }
+
+  ASSERT_EQ(Nokv({"put", "-", "/s/in"}, "in").exit_code, 0);
+  ASSERT_EQ(Nokv({"put", "-", "/outside/secret"}, "secret").exit_code, 0);
+  ASSERT_EQ(Nokv({"ln", "-s", "/outside", "/s/out"}).exit_code, 0);
+  ASSERT_EQ(Nokv({"snapshot", "create", "snap", "--root", "/s"}).exit_code, 0);
+  EXPECT_EQ(Nokv({"cat", "--snapshot", "snap", "/s/in"}).out, "in");
+  auto escaped = Nokv({"cat", "--snapshot", "snap", "/s/out/secret"});
+  EXPECT_EQ(escaped.exit_code, 3);
+  EXPECT_NE(escaped.err.find("outside snapshot 'snap'"), std::string::npos) << escaped.err;
+  EXPECT_EQ(escaped.out, "");
 }
 
 TEST_F(CliTest, DoctorAndGcOnAHealthyDirectory) {

@@ -339,7 +339,12 @@ TEST_P(FilesystemTest, OpenFileNamesWhatIsNotARegularFile) {
   ASSERT_TRUE(fs_->Mkdir("/d", false).ok());
   ASSERT_TRUE(fs_->Symlink("/s", "/d").ok());
   EXPECT_EQ(fs_->OpenReader("/d").status().code(), Code::kIsADirectory);
-  EXPECT_EQ(fs_->OpenReader("/s").status().code(), Code::kInvalidArgument);
+  // OpenReader follows a final link (cat LINK), to the directory here; the
+  // seam's OpenFile does not follow it and names the symlink.
+  EXPECT_EQ(fs_->OpenReader("/s").status().code(), Code::kIsADirectory);
+  EXPECT_EQ(fs_->metadata()->OpenFile("/s", {}).status().code(), Code::kInvalidArgument);
+  ASSERT_TRUE(fs_->Symlink("/dangling", "/nowhere").ok());
+  EXPECT_EQ(fs_->OpenReader("/dangling").status().code(), Code::kNotFound);
   EXPECT_EQ(fs_->OpenReader("/none").status().code(), Code::kNotFound);
   auto empty = fs_->metadata()->OpenFile("/d", {});
   EXPECT_FALSE(empty.ok());
