@@ -93,10 +93,11 @@ std::vector<T> Concat(std::vector<T> a, const std::vector<T>& b) {
 
 }  // namespace
 
-int Main(int argc, char** argv, std::ostream& out, std::ostream& err) {
+int Main(int argc, char** argv, std::ostream& out, std::ostream& err, int out_fd) {
   Context ctx;
   ctx.out = &out;
   ctx.err = &err;
+  ctx.out_fd = out_fd;
   if (const char* dir = std::getenv("NOKV_DATA_DIR"); dir && *dir) ctx.embedded.data_dir = dir;
   ctx.embedded.store.s3 = object::S3Options::FromEnvironment();
   std::vector<std::string> words(argv + 1, argv + argc);

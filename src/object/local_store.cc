@@ -321,19 +321,26 @@ Result<std::string> LocalStore::Get(std::string_view key) {
   return GetRange(key, ByteRange{0, UINT64_MAX});
 }
 
-Result<std::string> LocalStore::GetRange(std::string_view key, ByteRange range) {
+Result<std::unique_ptr<RandomAccessFile>> LocalStore::OpenForRead(std::string_view key) {
   NOKV_ASSIGN_OR_RETURN(std::string path, PathForKey(key));
   auto file = env_->NewRandomAccessFile(path);
-  if (!file.ok()) {
-    if (file.status().Is(Code::kNotFound)) {
-      return Status::NotFound("no such object: " + std::string(key));
-    }
-    return file.status();
+  if (!file.ok() && (file.status().Is(Code::kNotFound) || file.status().Is(Code::kNotADirectory))) {
+    return Status::NotFound("no such object: " + std::string(key));
   }
-  NOKV_ASSIGN_OR_RETURN(uint64_t size, (*file)->Size());
+  return file;
+}
+
+Result<size_t> LocalStore::ReadInto(std::string_view key, uint64_t offset, std::span<char> out) {
+  NOKV_ASSIGN_OR_RETURN(auto file, OpenForRead(key));
+  return file->ReadInto(offset, out);
+}
+
+Result<std::string> LocalStore::GetRange(std::string_view key, ByteRange range) {
+  NOKV_ASSIGN_OR_RETURN(auto file, OpenForRead(key));
+  NOKV_ASSIGN_OR_RETURN(uint64_t size, file->Size());
   auto [begin, end] = ClipRange(range, size);
   std::string out;
-  NOKV_RETURN_IF_ERROR((*file)->Read(begin, end - begin, &out));
+  NOKV_RETURN_IF_ERROR(file->Read(begin, end - begin, &out));
   return out;
 }
 
