@@ -9,6 +9,7 @@
 
 #include "bench/common/harness.h"
 #include "process.h"
+#include "random_reads.h"
 
 namespace nokv::bench {
 
@@ -46,6 +47,7 @@ class CliBench {
     return Status::Ok();
   }
   const Runs& runs() const { return runs_; }
+  const std::vector<Row>& random_rows() const { return random_rows_; }
   double load1() const { return load1_; }
 
  private:
@@ -125,7 +127,12 @@ class CliBench {
         NOKV_RETURN_IF_ERROR(Timed({op, cache, side}, Command(op, side, dirs[side], copy), warm));
       }
     }
-    if (r == 0 && cache == Cache::kWarm) NOKV_RETURN_IF_ERROR(Verify(dirs[Side::kNokv]));
+    if (r == 0 && cache == Cache::kWarm) {
+      NOKV_RETURN_IF_ERROR(Verify(dirs[Side::kNokv]));
+      RandomReadConfig random{c_.nokv, c_.baseline, dirs[Side::kNokv], dirs[Side::kBaseline],
+                              kStored, copy,        c_.bytes,          load1_};
+      NOKV_RETURN_IF_ERROR(RunRandomReads(random, &random_rows_));
+    }
     std::error_code ignored;
     for (const auto& [side, dir] : dirs) {
       if (!dir.empty()) std::filesystem::remove_all(dir, ignored);
@@ -147,6 +154,7 @@ class CliBench {
   const CliBenchConfig& c_;
   std::string source_;
   Runs runs_;
+  std::vector<Row> random_rows_;  // C3
   double load1_ = 0;
 };
 
@@ -213,6 +221,7 @@ Status RunCliSuite(const CliBenchConfig& c, std::vector<Row>* rows) {
   for (const auto& [key, runs] : bench.runs()) {
     rows->push_back(MakeRow(c, key, runs, bench.load1()));
   }
+  rows->insert(rows->end(), bench.random_rows().begin(), bench.random_rows().end());
   std::error_code ignored;
   std::filesystem::remove(c.data_root + "/source.bin", ignored);
   return run;
@@ -221,7 +230,7 @@ Status RunCliSuite(const CliBenchConfig& c, std::vector<Row>* rows) {
 std::vector<Verdict> ComputeCliVerdicts(const std::vector<Row>& rows) {
   std::vector<Verdict> out;
   auto same_row = [](const Row& a, const Row& b) {
-    return a.id == b.id && a.cache == b.cache && a.workload == b.workload;
+    return a.id == b.id && a.cache == b.cache && a.workload == b.workload && a.layer == b.layer;
   };
   for (const Row& a : rows) {
     if (a.system != "nokv") continue;
