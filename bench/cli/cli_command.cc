@@ -32,13 +32,14 @@ bool ParseCount(const std::string& text, uint64_t* out) {
 
 int RunCliCommand(const std::vector<std::string>& argv, const std::string& command) {
   CommonArgs common;
-  std::string nokv, bytes, repeats;
+  std::string nokv, baseline, bytes, repeats;
   for (size_t i = 0; i < argv.size(); ++i) {
     if (ParseCommonFlag(argv, &i, &common)) continue;
-    std::string* value = argv[i] == "--nokv"      ? &nokv
-                         : argv[i] == "--bytes"   ? &bytes
-                         : argv[i] == "--repeats" ? &repeats
-                                                  : nullptr;
+    std::string* value = argv[i] == "--nokv"       ? &nokv
+                         : argv[i] == "--baseline" ? &baseline
+                         : argv[i] == "--bytes"    ? &bytes
+                         : argv[i] == "--repeats"  ? &repeats
+                                                   : nullptr;
     if (value != nullptr && i + 1 < argv.size()) {
       *value = argv[++i];
       continue;
@@ -65,6 +66,13 @@ int RunCliCommand(const std::vector<std::string>& argv, const std::string& comma
     return 2;
   }
   config.nokv = std::filesystem::absolute(config.nokv).string();
+  if (!baseline.empty()) {
+    if (access(baseline.c_str(), X_OK) != 0) {
+      std::cerr << "nokv-bench: no baseline nokv binary at '" << baseline << "'\n";
+      return 2;
+    }
+    config.baseline = std::filesystem::absolute(baseline).string();
+  }
   auto suite = [&](const std::string& scratch, std::vector<Row>* rows) {
     config.data_root = scratch;
     return RunCliSuite(config, rows);

@@ -7,7 +7,8 @@
 namespace nokv::bench {
 
 inline constexpr const char* kCliUsage =
-    "usage: nokv-bench cli [--quick] [--nokv path/to/nokv] [--bytes N] [--repeats N]\n"
+    "usage: nokv-bench cli [--quick] [--nokv path/to/nokv] [--baseline path/to/older/nokv]\n"
+    "                      [--bytes N] [--repeats N]\n"
     "                      [--json out.jsonl] [--md out.md] [--dir scratch-parent]\n";
 
 // `argv`: the arguments after "cli". Returns the exit code (0 ok, 1 failure, 2 usage).

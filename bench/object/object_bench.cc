@@ -10,7 +10,8 @@
 // blocks   BlockWriter upload of 1024 x 1 MiB and 64 x 16 MiB blocks (1 GiB
 //          bodies) at 1/4/16 blocks in flight
 // ranged   4096 x 16 KiB files read through BlockReader at concurrency 16;
-//          for tiered, cold (empty hot tier) and warm (second pass)
+//          for tiered, cold (empty hot tier) and warm (second pass, after the
+//          background fills of the first have landed)
 //
 // S3 means the RGW of scripts/start-s3.sh (its env file; default
 // $TMPDIR/nokv-s3/s3.env); the CPU of its processes is recorded beside every
@@ -319,6 +320,7 @@ void RunRanged(const Flags& flags, Stores* stores, Report* report) {
       if (name == "tiered") {
         auto tiered = stores->FreshTiered();
         cold.repeats.push_back(read_all(tiered.get(), layouts, stores->PidsFor(name)));
+        tiered->WaitForFills();  // warm: the background fills of the cold pass have landed
         warm.repeats.push_back(read_all(tiered.get(), layouts, stores->PidsFor(name)));
       } else {
         cold.repeats.push_back(read_all(base, layouts, stores->PidsFor(name)));

@@ -85,6 +85,9 @@ class Context {
   std::string credentials_origin;
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
+  // The file descriptor behind `out` (-1: none). Bulk output (cat) is
+  // written to it directly, after flushing `out`.
+  int out_fd = -1;
 
   // Opens the filesystem on first use: remote with --server; else embedded,
   // or through the socket of the process that holds the data directory, or
@@ -175,8 +178,9 @@ Result<uint64_t> ParseCount(std::string_view text, std::string_view what);
 // Every command, in help order (commands.cc).
 const std::vector<Command>& Commands();
 
-// Entry point: returns the process exit code.
-int Main(int argc, char** argv, std::ostream& out, std::ostream& err);
+// Entry point: returns the process exit code. `out_fd` is the descriptor
+// behind `out`, if any (the binary passes stdout's).
+int Main(int argc, char** argv, std::ostream& out, std::ostream& err, int out_fd = -1);
 
 // Output helpers.
 std::string HumanSize(uint64_t bytes);

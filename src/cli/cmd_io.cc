@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -16,7 +15,6 @@ namespace nokv::cli {
 namespace {
 
 namespace stdfs = std::filesystem;
-constexpr size_t kChunk = 4 << 20;
 
 Result<fs::WriteOptions> WriteOptionsFrom(const Args& args) {
   fs::WriteOptions options;
@@ -35,14 +33,15 @@ int PutStream(Context& ctx, fs::Filesystem& fs, int fd, const std::string& dst,
               const fs::WriteOptions& options) {
   auto writer = fs.OpenWriter(dst, options);
   if (!writer.ok()) return ctx.Fail("put " + dst, writer.status());
-  std::string buffer(1 << 20, '\0');
   ProgressLine progress(ctx, "put " + dst);
-  for (;;) {
-    ssize_t n = ::read(fd, buffer.data(), buffer.size());
+  for (;;) {  // read straight into the writer's block buffers
+    auto space = (*writer)->Space();
+    if (!space.ok()) return ctx.Fail("put " + dst, space.status());
+    ssize_t n = ::read(fd, space->data(), space->size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return ctx.Fail("put " + dst, Status::FromErrno(errno, "read"));
     if (n == 0) break;
-    Status s = (*writer)->Append(std::string_view(buffer.data(), static_cast<size_t>(n)));
+    Status s = (*writer)->Advance(static_cast<size_t>(n));
     if (!s.ok()) return ctx.Fail("put " + dst, s);
     progress.Update((*writer)->bytes_written(), 0);
   }
@@ -106,20 +105,37 @@ Status ParseRange(const std::string& text, uint64_t* offset, uint64_t* length) {
   return Status::Ok();
 }
 
-// Copies [offset, offset+length) of `reader` to `out` in chunks.
-Status Stream(fs::Reader& reader, uint64_t offset, uint64_t length, std::ostream& out,
-              ProgressLine* progress) {
-  uint64_t end = length == UINT64_MAX ? reader.size() : std::min(reader.size(), offset + length);
-  std::string chunk;
-  for (uint64_t pos = offset; pos < end;) {
-    NOKV_RETURN_IF_ERROR(reader.Read(pos, std::min<uint64_t>(kChunk, end - pos), &chunk));
-    if (chunk.empty()) break;
-    out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    if (!out) return Status::IOError("write to output failed");
-    pos += chunk.size();
-    if (progress) progress->Update(pos - offset, end - offset);
+// Writes all of `bytes` to `fd`.
+Status WriteAll(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::FromErrno(errno, "write to output");
+    bytes.remove_prefix(static_cast<size_t>(n));
   }
   return Status::Ok();
+}
+
+// Copies [offset, offset+length) of `reader` to the output: from the
+// reader's verified block buffers straight to `fd` when there is one (after
+// flushing `out`), else through `out`.
+Status Stream(fs::Reader& reader, uint64_t offset, uint64_t length, std::ostream& out, int fd,
+              ProgressLine* progress) {
+  uint64_t end = length == UINT64_MAX ? reader.size() : std::min(reader.size(), offset + length);
+  if (offset >= end) return Status::Ok();
+  if (fd >= 0) out.flush();
+  uint64_t done = 0;
+  return reader.ReadTo(offset, end - offset, [&](std::string_view bytes) {
+    if (fd >= 0) {
+      NOKV_RETURN_IF_ERROR(WriteAll(fd, bytes));
+    } else {
+      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+      if (!out) return Status::IOError("write to output failed");
+    }
+    done += bytes.size();
+    if (progress) progress->Update(done, end - offset);
+    return Status::Ok();
+  });
 }
 
 int Cat(Context& ctx, const Args& args) {
@@ -132,7 +148,7 @@ int Cat(Context& ctx, const Args& args) {
     for (const auto& path : args.PathPositionals()) {
       auto reader = fs.OpenReader(path, ReadAtFlag(args));
       if (!reader.ok()) return ctx.Fail("cat " + path, reader.status());
-      Status s = Stream(**reader, offset, length, *ctx.out, nullptr);
+      Status s = Stream(**reader, offset, length, *ctx.out, ctx.out_fd, nullptr);
       if (!s.ok()) return ctx.Fail("cat " + path, s);
     }
     ctx.out->flush();
@@ -213,13 +229,12 @@ int GetFile(Context& ctx, fs::Filesystem& fs, const std::string& src, const std:
   auto reader = fs.OpenReader(src, at);
   if (!reader.ok()) return ctx.Fail("get " + src, reader.status());
   std::string tmp = dst + ".nokv-partial";
-  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-  if (!out) return ctx.Fail("get " + src, Status::FromErrno(errno, tmp));
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return ctx.Fail("get " + src, Status::FromErrno(errno, tmp));
   ProgressLine progress(ctx, "get " + src);
-  Status s = Stream(**reader, 0, UINT64_MAX, out, &progress);
-  out.close();
+  Status s = Stream(**reader, 0, UINT64_MAX, *ctx.out, fd, &progress);
+  if (::close(fd) != 0 && s.ok()) s = Status::FromErrno(errno, "write " + tmp);
   std::error_code ec;
-  if (s.ok() && !out) s = Status::IOError("write " + tmp + " failed");
   if (s.ok()) stdfs::rename(tmp, dst, ec);
   if (!s.ok() || ec) {
     stdfs::remove(tmp, ec);

@@ -95,9 +95,11 @@ int Gc(Context& ctx, const Args&) {
   });
 }
 
-int Doctor(Context& ctx, const Args&) {
+int Doctor(Context& ctx, const Args& args) {
+  fs::DoctorOptions options;
+  options.verify = args.Has("--verify");
   return WithFs(ctx, "doctor", [&](fs::Filesystem& fs) {
-    auto findings = fs.Doctor();
+    auto findings = fs.Doctor(options);
     if (!findings.ok()) return ctx.Fail("doctor", findings.status());
     bool healthy = true;
     for (const auto& line : *findings) {
@@ -139,9 +141,15 @@ Command GcCommand() {
 }
 
 Command DoctorCommand() {
-  return {"doctor", "check the data directory and the object store",
-          {""},     "Exits 1 when it finds a problem.",
-          {},       {},
+  return {"doctor",
+          "check the data directory and the object store",
+          {"[--verify]"},
+          "Checks the metadata, the object store and that every block of every file\n"
+          "is present. --verify also reads every block and checks it against its\n"
+          "SHA-256 and chunk checksums, and every body against its digest.\n"
+          "Exits 1 when it finds a problem.",
+          {{"--verify", "read every block and check its digest and checksums"}},
+          {},
           Doctor};
 }
 

@@ -308,10 +308,11 @@ const std::vector<Flag>& GlobalFlags() {
   return flags;
 }
 
-int Main(int argc, char** argv, std::ostream& out, std::ostream& err) {
+int Main(int argc, char** argv, std::ostream& out, std::ostream& err, int out_fd) {
   Context ctx;
   ctx.out = &out;
   ctx.err = &err;
+  ctx.out_fd = out_fd;
   ctx.embedded.store.s3 = object::S3Options::FromEnvironment();
   ctx.json = JsonRequested(argc, argv);
 

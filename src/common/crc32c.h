@@ -13,6 +13,8 @@ namespace nokv::crc32c {
 
 // Extends `crc` (the CRC of some prefix) with `data`.
 uint32_t Extend(uint32_t crc, const char* data, size_t n);
+// The table implementation, whatever the CPU (tests compare the two).
+uint32_t ExtendPortable(uint32_t crc, const char* data, size_t n);
 
 inline uint32_t Value(const char* data, size_t n) { return Extend(0, data, n); }
 inline uint32_t Value(std::string_view data) { return Extend(0, data.data(), data.size()); }

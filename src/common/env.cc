@@ -71,11 +71,11 @@ class PosixRandomAccessFile final : public RandomAccessFile {
   PosixRandomAccessFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
   ~PosixRandomAccessFile() override { ::close(fd_); }
 
-  Status Read(uint64_t offset, size_t n, std::string* out) const override {
-    out->resize(n);
+  Result<size_t> ReadInto(uint64_t offset, std::span<char> out) const override {
     size_t done = 0;
-    while (done < n) {
-      ssize_t r = ::pread(fd_, out->data() + done, n - done, static_cast<off_t>(offset + done));
+    while (done < out.size()) {
+      ssize_t r =
+          ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
       if (r < 0) {
         if (errno == EINTR) continue;
         return ErrnoStatus("read " + path_);
@@ -83,8 +83,7 @@ class PosixRandomAccessFile final : public RandomAccessFile {
       if (r == 0) break;
       done += static_cast<size_t>(r);
     }
-    out->resize(done);
-    return Status::Ok();
+    return done;
   }
 
   Result<uint64_t> Size() const override {
@@ -331,6 +330,17 @@ Status Env::WriteFileAtomically(const std::string& path, std::string_view data) 
   }
   NOKV_RETURN_IF_ERROR(RenameFile(tmp, path));
   return SyncDir(DirName(path));
+}
+
+Status RandomAccessFile::Read(uint64_t offset, size_t n, std::string* out) const {
+  out->resize(n);
+  Result<size_t> got = ReadInto(offset, std::span<char>(out->data(), n));
+  if (!got.ok()) {
+    out->clear();
+    return got.status();
+  }
+  out->resize(*got);
+  return Status::Ok();
 }
 
 bool ProcessMayBeAlive(int64_t pid) {

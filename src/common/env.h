@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,9 +39,12 @@ class WritableFile {
 class RandomAccessFile {
  public:
   virtual ~RandomAccessFile() = default;
+  // Reads up to out.size() bytes at offset into `out`; returns how many were
+  // read (fewer only at end of file). Nothing is zero-filled first.
+  virtual Result<size_t> ReadInto(uint64_t offset, std::span<char> out) const = 0;
   // Reads up to n bytes at offset into *out (resized to what was read; short
   // only at end of file).
-  virtual Status Read(uint64_t offset, size_t n, std::string* out) const = 0;
+  Status Read(uint64_t offset, size_t n, std::string* out) const;
   virtual Result<uint64_t> Size() const = 0;
 };
 

@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,11 @@ class Writer {
  public:
   virtual ~Writer() = default;
   virtual Status Append(std::string_view data) = 0;
+  // Zero-copy appends: the free rest of the current block buffer (never
+  // empty), to be filled in place (read(2) into it) and accounted for with
+  // Advance(n). The span is valid until the next call on the writer.
+  virtual Result<std::span<char>> Space() = 0;
+  virtual Status Advance(size_t n) = 0;
   // Uploads what is left and publishes the file in one commit.
   virtual Result<meta::Attr> Commit() = 0;
   virtual uint64_t bytes_written() const = 0;
@@ -59,8 +65,17 @@ class Reader {
   virtual ~Reader() = default;
   // Reads up to `length` bytes at `offset` (short only at the end).
   virtual Status Read(uint64_t offset, uint64_t length, std::string* out) = 0;
+  // Streams up to `length` bytes at `offset` to `sink`, in order, as views
+  // into verified buffers (valid during the call only): no copy on the way.
+  // A sink error stops the read and is returned.
+  virtual Status ReadTo(uint64_t offset, uint64_t length,
+                        const std::function<Status(std::string_view)>& sink) = 0;
   virtual const meta::Attr& attr() const = 0;
   uint64_t size() const { return attr().size; }
+};
+
+struct DoctorOptions {
+  bool verify = false;  // read and check every block (see Filesystem::Doctor)
 };
 
 // One file of a multi-file publish (PutTree): bytes from a local file.
@@ -153,8 +168,11 @@ class Filesystem {
   Status Reindex(std::string_view id);
   Result<meta::GcReport> CollectGarbage();
   // Checks the metadata and the object store; one line per finding,
-  // problems start with "FAILED" or "MISSING".
-  Result<std::vector<std::string>> Doctor();
+  // problems start with "FAILED" or "MISSING". Every block of every file
+  // must be present; with `verify`, every block is also read whole and
+  // checked against its SHA-256 (its key) and its chunk checksums, and every
+  // body against its digest (a scrub: reads every stored byte once).
+  Result<std::vector<std::string>> Doctor(const DoctorOptions& options = {});
 
   // --- Agent verbs -------------------------------------------------------
   // Runs one of the seven read-only verbs (query/service.h) with `args`,

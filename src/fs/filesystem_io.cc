@@ -1,15 +1,12 @@
 // The write and read paths: streaming bytes into blocks and publishing them;
 // reading ranges of one pinned generation; multi-file publishes; upload
-// leases; and the doctor.
+// leases.
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <random>
 #include <utility>
 
 #include "common/env.h"
-#include "common/sha256.h"
 #include "fs/filesystem.h"
 #include "meta/path.h"
 #include "object/block.h"
@@ -117,6 +114,14 @@ class FsWriter final : public Writer {
     return blocks_.Append(data);
   }
 
+  Result<std::span<char>> Space() override { return blocks_.Space(); }
+
+  Status Advance(size_t n) override {
+    NOKV_RETURN_IF_ERROR(blocks_.Advance(n));
+    bytes_ += n;
+    return Status::Ok();
+  }
+
   Result<meta::Attr> Commit() override {
     NOKV_ASSIGN_OR_RETURN(object::BodyLayout layout, blocks_.Finish());
     meta::PublishRequest request = MakeRequest(path_, layout, options_);
@@ -156,6 +161,12 @@ class FsReader final : public Reader {
       return Status::Ok();
     }
     return blocks_->Read(offset, length, out);
+  }
+
+  Status ReadTo(uint64_t offset, uint64_t length,
+                const std::function<Status(std::string_view)>& sink) override {
+    if (!blocks_) return Status::Ok();
+    return blocks_->ReadTo(offset, length, sink);
   }
 
   const meta::Attr& attr() const override { return attr_; }
@@ -224,17 +235,23 @@ Result<object::BodyLayout> UploadLocalFile(object::ObjectStore* store, ThreadPoo
   options.block_size = block_size;
   options.defer_sync = true;
   object::BlockWriter writer(store, io, options);
-  std::string buffer(1 << 20, '\0');
+  (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  // The file is read straight into the writer's block buffers: no copy.
   Status status;
   for (;;) {
-    ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    auto space = writer.Space();
+    if (!space.ok()) {
+      status = space.status();
+      break;
+    }
+    ssize_t n = ::read(fd, space->data(), space->size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       status = Status::FromErrno(errno, local);
       break;
     }
     if (n == 0) break;
-    status = writer.Append(std::string_view(buffer.data(), static_cast<size_t>(n)));
+    status = writer.Advance(static_cast<size_t>(n));
     if (!status.ok()) break;
     if (on_bytes) on_bytes(static_cast<uint64_t>(n));
   }
@@ -288,71 +305,6 @@ Result<std::vector<meta::Attr>> Filesystem::PutTree(const std::vector<TreeFile>&
   };
   NOKV_RETURN_IF_ERROR(upload_all());
   return PublishWithRetry(requests, upload_all);
-}
-
-Result<std::vector<std::string>> Filesystem::Doctor() {
-  std::vector<std::string> findings;
-  NOKV_ASSIGN_OR_RETURN(MetadataStats stats, parts_.metadata->Stats());
-  findings.push_back("metadata: " + std::to_string(stats.keys) + " keys, sequence " +
-                     std::to_string(stats.visible_seq) + ", WAL " +
-                     std::to_string(stats.wal_bytes) + " bytes, checkpoint at " +
-                     std::to_string(stats.checkpoint_seq));
-  NOKV_ASSIGN_OR_RETURN(meta::FsTotals totals, parts_.metadata->Totals());
-  findings.push_back("namespace: " + std::to_string(totals.files) + " files, " +
-                     std::to_string(totals.directories) + " directories, " +
-                     std::to_string(totals.bytes) + " bytes");
-  // The object store answers a write, a read and a delete of a probe block.
-  // A block, because a store reached through a server takes nothing else;
-  // its bytes are unique to this run, so deleting it cannot touch a file's
-  // block. A store that lets clients delete nothing (PermissionDenied: the
-  // server's collector removes blocks) leaves the probe to the collector.
-  std::string body = "nokv doctor probe " + std::to_string(::getpid()) + " " +
-                     std::to_string(std::random_device{}()) + " " +
-                     std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
-  std::string probe = object::BlockKey(Sha256::Of(body));
-  Status s = parts_.store->Put(probe, body);
-  auto back = s.ok() ? parts_.store->Get(probe) : Result<std::string>(s);
-  if (back.ok() && *back == body) {
-    s = parts_.store->Delete(probe);
-    if (s.Is(Code::kPermissionDenied)) s = Status::Ok();
-  } else if (back.ok()) {
-    s = Status::Corruption("the probe block read back different bytes");
-  }
-  if (!back.ok()) s = back.status();
-  findings.push_back("object store " + parts_.store->Describe() + ": " +
-                     (s.ok() ? std::string("ok") : "FAILED " + s.ToString()));
-  if (!s.ok()) return findings;
-  // Every block of every file is present (bounded walk).
-  uint64_t checked = 0, missing = 0;
-  std::vector<std::pair<meta::InodeId, std::string>> dirs = {{meta::kRootInode, "/"}};
-  while (!dirs.empty() && checked < 100000) {
-    auto [dir, path] = dirs.back();
-    dirs.pop_back();
-    std::string after;
-    for (;;) {
-      NOKV_ASSIGN_OR_RETURN(auto page, parts_.metadata->ReadDir(dir, after, 1024, true, {}));
-      for (size_t i = 0; i < page.entries.size(); ++i) {
-        const auto& attr = page.attrs[i];
-        std::string child = meta::ChildPath(path, page.entries[i].name);
-        if (attr.type == meta::FileType::kDirectory) dirs.emplace_back(attr.inode, child);
-        if (attr.type != meta::FileType::kFile) continue;
-        auto manifest = parts_.metadata->GetManifest(attr.inode, attr.generation, {});
-        if (!manifest.ok()) continue;
-        for (const auto& block : manifest->layout.blocks) {
-          ++checked;
-          if (!parts_.store->Head(object::BlockKey(block.digest)).ok()) {
-            ++missing;
-            findings.push_back("MISSING block " + DigestHex(block.digest) + " of " + child);
-          }
-        }
-      }
-      if (!page.more) break;
-      after = page.entries.back().name;
-    }
-  }
-  findings.push_back("blocks: " + std::to_string(checked) + " checked, " + std::to_string(missing) +
-                     " missing");
-  return findings;
 }
 
 }  // namespace nokv::fs

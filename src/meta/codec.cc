@@ -27,13 +27,6 @@ void PutDigest(std::string* dst, const Digest& digest) {
   dst->append(reinterpret_cast<const char*>(digest.data()), digest.size());
 }
 
-bool GetDigest(Decoder* d, Digest* digest) {
-  std::string_view bytes;
-  if (!d->GetBytes(digest->size(), &bytes)) return false;
-  std::memcpy(digest->data(), bytes.data(), digest->size());
-  return true;
-}
-
 uint64_t ZigZag(int64_t v) {
   return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
 }
@@ -207,53 +200,6 @@ Result<DirEntry> DecodeDentry(std::string_view name, std::string_view value) {
   auto type = static_cast<uint8_t>(value[8]);
   if (type < 1 || type > 3) return Bad("dentry");
   return DirEntry{std::string(name), DecodeFixed64(value.data()), static_cast<FileType>(type)};
-}
-
-namespace {
-constexpr uint8_t kSharedDigest = 1;  // the body digest is its only block's digest
-}  // namespace
-
-std::string EncodeManifest(const Manifest& m) {
-  std::string v(1, static_cast<char>(kValueVersion));
-  bool shared = m.layout.blocks.size() == 1 && m.layout.blocks[0].digest == m.layout.digest;
-  v.push_back(static_cast<char>(shared ? kSharedDigest : 0));
-  PutVarint64(&v, m.layout.size);
-  PutLengthPrefixed(&v, m.content_type);
-  PutLengthPrefixed(&v, m.producer);
-  if (!shared) PutDigest(&v, m.layout.digest);
-  PutVarint64(&v, m.layout.blocks.size());
-  for (const auto& b : m.layout.blocks) {
-    PutDigest(&v, b.digest);
-    PutVarint64(&v, b.length);
-  }
-  return v;
-}
-
-Result<Manifest> DecodeManifest(std::string_view value) {
-  Decoder d(value);
-  Manifest m;
-  uint8_t flags = 0;
-  std::string_view content_type, producer;
-  if (!CheckVersion(&d) || !d.GetFixed8(&flags) || !d.GetVarint64(&m.layout.size) ||
-      !d.GetLengthPrefixed(&content_type) || !d.GetLengthPrefixed(&producer)) {
-    return Bad("manifest");
-  }
-  m.content_type = content_type;
-  m.producer = producer;
-  bool shared = (flags & kSharedDigest) != 0;
-  uint64_t blocks = 0;
-  if ((!shared && !GetDigest(&d, &m.layout.digest)) || !d.GetVarint64(&blocks) ||
-      blocks > d.remaining() / 33 || (shared && blocks != 1)) {
-    return Bad("manifest");
-  }
-  for (uint64_t i = 0; i < blocks; ++i) {
-    object::BlockRef b;
-    if (!GetDigest(&d, &b.digest) || !d.GetVarint64(&b.length)) return Bad("manifest");
-    m.layout.blocks.push_back(b);
-  }
-  if (shared) m.layout.digest = m.layout.blocks[0].digest;
-  if (!d.empty()) return Bad("manifest");
-  return m;
 }
 
 std::string EncodeSnapshot(const Snapshot& s) {

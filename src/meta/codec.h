@@ -77,6 +77,11 @@ Result<Attr> DecodeAttr(InodeId inode, std::string_view value);
 std::string EncodeDentry(InodeId child, FileType type);
 Result<DirEntry> DecodeDentry(std::string_view name, std::string_view value);
 
+// Manifest values (docs/formats/meta-keys.md, `m`). A layout with a
+// block-list digest or chunk checksums is written in manifest version 2
+// (kManifestVersion); one with neither in version 1, byte for byte as
+// before. Both are read. The layout must satisfy object::ValidateLayout.
+inline constexpr uint8_t kManifestVersion = 2;
 std::string EncodeManifest(const Manifest& manifest);
 Result<Manifest> DecodeManifest(std::string_view value);
 

@@ -114,6 +114,14 @@ Result<Attr> MetaService::Publish(const PublishRequest& request) {
 
 Result<std::vector<Attr>> MetaService::PublishMany(const std::vector<PublishRequest>& requests) {
   if (requests.empty()) return std::vector<Attr>{};
+  for (const auto& request : requests) {
+    Status valid = object::ValidateLayout(request.manifest.layout);
+    if (!valid.ok()) {
+      return valid.WithContext(request.inode != 0
+                                   ? "publish to inode " + std::to_string(request.inode)
+                                   : "publish " + request.path);
+    }
+  }
   uint64_t seq = 0;
   std::vector<InodeId> inodes;
   auto build = [&](Command& cmd) -> Status {

@@ -1,19 +1,43 @@
-// BlockReader implementation: plan execution, verification, read-ahead cache.
+// BlockReader implementation: fetches, verification, plan execution and the
+// sequential cache.
 #include "object/block_reader.h"
 
 #include <algorithm>
 #include <cstring>
 
+#include "common/crc32c.h"
+
 namespace nokv::object {
+
+namespace {
+
+uint64_t MaxBlockLength(const BodyLayout& layout) {
+  uint64_t max = 0;
+  for (const BlockRef& ref : layout.blocks) max = std::max(max, ref.length);
+  return max;
+}
+
+}  // namespace
 
 BlockReader::BlockReader(ObjectStore* store, ThreadPool* pool, BodyLayout layout,
                          const BlockReaderOptions& options)
-    : store_(store), pool_(pool), layout_(std::move(layout)), options_(options) {
-  uint64_t start = 0;
+    : store_(store),
+      pool_(pool),
+      layout_(std::move(layout)),
+      options_(options),
+      buffers_(MaxBlockLength(layout_) + 1, options.readahead_blocks + 2) {
+  uint64_t start = 0, chunk = 0;
   block_starts_.reserve(layout_.blocks.size());
+  chunk_starts_.reserve(layout_.blocks.size());
   for (const BlockRef& ref : layout_.blocks) {
     block_starts_.push_back(start);
+    chunk_starts_.push_back(chunk);
     start += ref.length;
+    if (layout_.has_chunk_crcs()) chunk += ChunkCount(ref.length, layout_.chunk_size);
+  }
+  if (layout_.has_chunk_crcs() &&
+      (!ValidChunkSize(layout_.chunk_size) || chunk != layout_.chunk_crcs.size())) {
+    layout_error_ = Status::Corruption("the body's chunk checksums do not fit its blocks");
   }
 }
 
@@ -24,39 +48,92 @@ BlockReaderStats BlockReader::stats() const {
   return stats_;
 }
 
-Result<std::string> BlockReader::Fetch(size_t index) {
-  const BlockRef& ref = layout_.blocks[index];
+size_t BlockReader::BlockOf(uint64_t pos) const {
+  return static_cast<size_t>(std::upper_bound(block_starts_.begin(), block_starts_.end(), pos) -
+                             block_starts_.begin()) -
+         1;
+}
+
+bool BlockReader::NoteRead(uint64_t begin, uint64_t end) {
+  bool sequential = begin > 0 && begin == last_end_ && options_.readahead_blocks > 0;
+  last_end_ = end;
+  return sequential;
+}
+
+Status BlockReader::Verify(const BlockFetch& fetch, std::string_view bytes,
+                           const std::string& key) {
+  if (!layout_.has_chunk_crcs()) {
+    if (Sha256::Of(bytes) != layout_.blocks[fetch.block].digest) {
+      return Status::Corruption("block " + key + " does not match its digest");
+    }
+    std::lock_guard lock(mu_);
+    ++stats_.whole_blocks_verified;
+    return Status::Ok();
+  }
+  const uint32_t chunk_size = layout_.chunk_size;
+  uint64_t first = fetch.offset / chunk_size;
+  uint64_t checked = 0;
+  for (size_t pos = 0; pos < bytes.size(); pos += chunk_size, ++checked) {
+    uint64_t chunk = first + checked;
+    uint32_t want = layout_.chunk_crcs[chunk_starts_[fetch.block] + chunk];
+    if (crc32c::Value(bytes.substr(pos, chunk_size)) != want) {
+      return Status::Corruption("block " + key + " does not match its checksums (chunk " +
+                                std::to_string(chunk) + ", bytes " +
+                                std::to_string(chunk * chunk_size) + ".." +
+                                std::to_string(chunk * chunk_size + chunk_size) + ")");
+    }
+  }
+  std::lock_guard lock(mu_);
+  stats_.chunks_verified += checked;
+  return Status::Ok();
+}
+
+Status BlockReader::Fetch(const BlockFetch& fetch, ByteBuffer* buffer) {
+  const BlockRef& ref = layout_.blocks[fetch.block];
   std::string key = BlockKey(ref.digest);
-  Result<std::string> bytes = store_->Get(key);
-  if (!bytes.ok()) return bytes.status().WithContext("read block");
+  // A whole block is read with a byte to spare: filling it too means the
+  // stored object is longer than the layout says.
+  bool whole = fetch.offset == 0 && fetch.length == ref.length;
+  size_t want = fetch.length;
+  Result<size_t> got =
+      store_->ReadInto(key, fetch.offset, std::span<char>(buffer->data(), want + (whole ? 1 : 0)));
+  if (!got.ok()) return got.status().WithContext("read block");
   {
     std::lock_guard lock(mu_);
     ++stats_.fetches;
-    stats_.bytes_fetched += bytes->size();
+    stats_.bytes_fetched += *got;
   }
-  if (bytes->size() != ref.length || Sha256::Of(*bytes) != ref.digest) {
-    return Status::Corruption("block " + key + " does not match its digest (got " +
-                              std::to_string(bytes->size()) + " bytes, want " +
-                              std::to_string(ref.length) + ")");
+  if (*got != want) {
+    return Status::Corruption("block " + key + " does not match its digest: it is " +
+                              (*got < want ? "shorter" : "longer") + " than the " +
+                              std::to_string(ref.length) + " bytes the layout names");
   }
-  std::lock_guard lock(mu_);
-  ++stats_.whole_blocks_verified;
-  return bytes;
+  return Verify(fetch, buffer->view(want), key);
+}
+
+Result<BlockReader::Fetched> BlockReader::FetchNew(const BlockFetch& fetch) {
+  bool whole = fetch.offset == 0 && fetch.length == layout_.blocks[fetch.block].length;
+  Fetched fetched{ByteBuffer(fetch.length + (whole ? 1 : 0)), fetch.offset, fetch.length};
+  NOKV_RETURN_IF_ERROR(Fetch(fetch, &fetched.buffer));
+  return fetched;
 }
 
 Status BlockReader::ExecutePlan(const ReadPlan& plan, std::vector<std::string>* out) {
-  std::vector<Result<std::string>> results(plan.fetches.size(), Status::Aborted("not fetched"));
+  out->clear();
+  NOKV_RETURN_IF_ERROR(layout_error_);
+  std::vector<Result<Fetched>> results;
+  results.reserve(plan.fetches.size());
+  for (size_t i = 0; i < plan.fetches.size(); ++i) results.emplace_back(Status::Aborted("unread"));
   WaitGroup group;
   for (size_t i = 1; i < plan.fetches.size(); ++i) {
     group.Add();
     pool_->Schedule([this, &plan, &results, &group, i] {
-      results[i] = Fetch(plan.fetches[i].block);
+      results[i] = FetchNew(plan.fetches[i]);
       group.Done();
     });
   }
-  if (!plan.fetches.empty()) results[0] = Fetch(plan.fetches[0].block);
+  if (!plan.fetches.empty()) results[0] = FetchNew(plan.fetches[0]);
   group.Wait();
-  out->clear();
   for (const auto& r : results) {
     if (!r.ok()) return r.status();
   }
@@ -64,27 +141,31 @@ Status BlockReader::ExecutePlan(const ReadPlan& plan, std::vector<std::string>* 
   for (size_t r = 0; r < plan.request_sizes.size(); ++r) (*out)[r].resize(plan.request_sizes[r]);
   for (const ReadPiece& piece : plan.pieces) {
     std::memcpy((*out)[piece.request].data() + piece.request_offset,
-                results[piece.fetch]->data() + piece.fetch_offset, piece.length);
+                results[piece.fetch]->buffer.data() + piece.fetch_offset, piece.length);
   }
   return Status::Ok();
 }
 
 Status BlockReader::ReadV(std::span<const ByteRange> ranges, std::vector<std::string>* out) {
-  ReadPlan plan = PlanReads(layout_.blocks, block_starts_, layout_.size, ranges);
+  ReadPlan plan =
+      PlanReads(layout_.blocks, block_starts_, layout_.size, layout_.chunk_size, ranges);
   return ExecutePlan(plan, out);
 }
 
 Status BlockReader::Read(uint64_t offset, uint64_t length, std::string* out) {
-  auto [begin, end] = ClipRange(ByteRange{offset, length}, layout_.size);
-  bool sequential = begin > 0 && begin == last_end_ && options_.readahead_blocks > 0;
-  sequential_runs_ = sequential ? sequential_runs_ + 1 : 0;
-  last_end_ = end;
-  if (begin == end) {
-    out->clear();
-    return Status::Ok();
-  }
   out->clear();
-  if (sequential) return ReadSequential(begin, end - begin, out);
+  auto [begin, end] = ClipRange(ByteRange{offset, length}, layout_.size);
+  bool sequential = NoteRead(begin, end);
+  if (begin == end) return Status::Ok();
+  if (sequential) {
+    out->resize(end - begin);
+    Status s = ForEachCached(begin, end - begin, [&](std::string_view bytes, uint64_t pos) {
+      std::memcpy(out->data() + (pos - begin), bytes.data(), bytes.size());
+      return Status::Ok();
+    });
+    if (!s.ok()) out->clear();  // earlier blocks were fine, but a failed read returns nothing
+    return s;
+  }
   ByteRange range{begin, end - begin};
   std::vector<std::string> parts;
   NOKV_RETURN_IF_ERROR(ReadV(std::span<const ByteRange>(&range, 1), &parts));
@@ -92,66 +173,81 @@ Status BlockReader::Read(uint64_t offset, uint64_t length, std::string* out) {
   return Status::Ok();
 }
 
-BlockReader::BlockFuture BlockReader::CachedBlock(size_t index, bool* hit) {
-  std::lock_guard lock(mu_);
-  auto it = cache_.find(index);
-  if (it != cache_.end()) {
-    *hit = true;
-    return it->second;
+Status BlockReader::ReadTo(uint64_t offset, uint64_t length, const Sink& sink) {
+  auto [begin, end] = ClipRange(ByteRange{offset, length}, layout_.size);
+  bool sequential = NoteRead(begin, end);
+  if (begin == end) return Status::Ok();
+  uint64_t one_block = layout_.blocks.front().length;
+  if (sequential || end - begin >= one_block) {
+    return ForEachCached(begin, end - begin,
+                         [&](std::string_view bytes, uint64_t) { return sink(bytes); });
   }
-  *hit = false;
-  auto promise = std::make_shared<std::promise<std::shared_ptr<const Result<std::string>>>>();
-  BlockFuture future = promise->get_future().share();
-  cache_.emplace(index, future);
-  prefetches_.Add();
-  pool_->Schedule([this, index, promise] {
-    promise->set_value(std::make_shared<const Result<std::string>>(Fetch(index)));
-    prefetches_.Done();
-  });
-  return future;
+  ByteRange range{begin, end - begin};
+  std::vector<std::string> parts;
+  NOKV_RETURN_IF_ERROR(ReadV(std::span<const ByteRange>(&range, 1), &parts));
+  return sink(parts[0]);
 }
 
-Status BlockReader::ReadSequential(uint64_t offset, uint64_t length, std::string* out) {
-  auto block_of = [&](uint64_t pos) {
-    return static_cast<size_t>(std::upper_bound(block_starts_.begin(), block_starts_.end(), pos) -
-                               block_starts_.begin()) -
-           1;
-  };
-  size_t first = block_of(offset);
-  size_t last = block_of(offset + length - 1);
+std::shared_ptr<BlockReader::Slot> BlockReader::CachedBlock(size_t index, bool* hit) {
+  std::lock_guard lock(mu_);
+  auto it = cache_.find(index);
+  *hit = it != cache_.end();
+  if (*hit) return it->second;
+  auto slot = std::make_shared<Slot>(&buffers_);
+  cache_.emplace(index, slot);
+  prefetches_.Add();
+  pool_->Schedule([this, index, slot]() mutable {
+    ByteBuffer buffer = buffers_.Acquire();
+    BlockFetch whole{index, 0, layout_.blocks[index].length};
+    Status s = Fetch(whole, &buffer);
+    {
+      std::lock_guard lock(mu_);
+      slot->buffer = std::move(buffer);
+      slot->size = whole.length;
+      slot->status = s;
+      slot->done = true;
+    }
+    done_cv_.notify_all();
+    slot.reset();  // before Done: the reader (and its buffer pool) may go right after
+    prefetches_.Done();
+  });
+  return slot;
+}
+
+Status BlockReader::ForEachCached(
+    uint64_t offset, uint64_t length,
+    const std::function<Status(std::string_view, uint64_t pos)>& each) {
+  NOKV_RETURN_IF_ERROR(layout_error_);
+  size_t first = BlockOf(offset);
+  size_t last = BlockOf(offset + length - 1);
   {
     std::lock_guard lock(mu_);
     cache_.erase(cache_.begin(), cache_.lower_bound(first));  // behind the cursor
   }
-  std::vector<BlockFuture> needed;
-  size_t hits = 0;
-  for (size_t i = first; i <= last; ++i) {
-    bool hit = false;
-    needed.push_back(CachedBlock(i, &hit));
-    hits += hit ? 1 : 0;
-  }
-  size_t ahead_end = std::min(layout_.blocks.size(), last + 1 + options_.readahead_blocks);
-  for (size_t i = last + 1; i < ahead_end; ++i) {
-    bool hit = false;
-    (void)CachedBlock(i, &hit);
-  }
-  out->resize(length);
   uint64_t pos = offset;
   for (size_t i = first; i <= last; ++i) {
-    const auto& block = needed[i - first].get();
-    if (!block->ok()) {
-      out->clear();  // earlier blocks were fine, but a failed read returns nothing
-      std::lock_guard lock(mu_);
-      cache_.erase(i);  // let a retry fetch it again
-      return block->status();
+    bool hit = false;
+    std::shared_ptr<Slot> slot = CachedBlock(i, &hit);
+    size_t ahead_end = std::min(layout_.blocks.size(), i + 1 + options_.readahead_blocks);
+    for (size_t j = i + 1; j < ahead_end; ++j) {
+      bool ahead_hit = false;
+      (void)CachedBlock(j, &ahead_hit);
+    }
+    {
+      std::unique_lock lock(mu_);
+      done_cv_.wait(lock, [&] { return slot->done; });
+      if (hit) ++stats_.readahead_hits;
+      if (!slot->status.ok()) {
+        cache_.erase(i);  // let a retry fetch it again
+        return slot->status;
+      }
+      if (i < last) cache_.erase(i);  // consumed; its buffer is recycled with `slot`
     }
     uint64_t in_block = pos - block_starts_[i];
-    uint64_t take = std::min<uint64_t>((*block)->size() - in_block, offset + length - pos);
-    std::memcpy(out->data() + (pos - offset), (*block)->data() + in_block, take);
+    uint64_t take = std::min<uint64_t>(slot->size - in_block, offset + length - pos);
+    NOKV_RETURN_IF_ERROR(each(slot->buffer.view(slot->size).substr(in_block, take), pos));
     pos += take;
   }
-  std::lock_guard lock(mu_);
-  stats_.readahead_hits += hits;
   return Status::Ok();
 }
 

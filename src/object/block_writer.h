@@ -1,28 +1,39 @@
 // BlockWriter: streams a body into content-addressed blocks.
 //
-// Append() feeds bytes; the writer hashes the whole body as they pass, cuts a
-// block every `block_size` bytes and uploads each block on the thread pool
-// (the block's own digest is computed there, in parallel), with at most
-// `max_in_flight` blocks queued or uploading at once; Append blocks while the
-// window is full (bounded memory: max_in_flight x block_size). Identical
-// blocks within one body are uploaded once. Finish() waits for every upload,
-// makes the blocks durable (ObjectStore::Sync of the body's block keys, also
-// those found already stored) and returns the layout, or the first error.
-// With `defer_sync` Finish skips that Sync: a caller publishing many bodies
-// collects keys() (or BlockKeys(layout)) and calls store->Sync once before
-// the commit that references them.
+// The caller fills block buffers, either by Append() (a copy) or in place:
+// Space() hands out the free part of the current block buffer (read(2)
+// straight into it) and Advance(n) accounts for what was written. Every full
+// block goes to the thread pool, which makes one pass over its bytes,
+// computing the block's SHA-256 (its content address) and the CRC32C of each
+// chunk together, and then uploads it; so reading, hashing and writing
+// overlap, and blocks are hashed in parallel. At most `max_in_flight` blocks
+// are queued or uploading at once; Space/Append wait while the window is full.
+// Buffers are recycled (max_in_flight + 1 of them at most). Identical blocks
+// within one body are uploaded once. The body digest is derived from the
+// block digests (SetBodyDigest), so no byte is hashed twice.
 //
-// Thread-safety: one thread at a time calls Append/Finish (a writer is a
-// stream). The pool and store must outlive the writer; the destructor waits
-// for uploads still running. Must not be used from a thread of `pool`.
+// Finish() waits for every upload, makes the blocks durable
+// (ObjectStore::Sync of the body's block keys, also those found already
+// stored) and returns the layout, or the first error. With `defer_sync`
+// Finish skips that Sync: a caller publishing many bodies collects keys() (or
+// BlockKeys(layout)) and calls store->Sync once before the commit that
+// references them.
+//
+// Thread-safety: one thread at a time calls Space/Advance/Append/Finish (a
+// writer is a stream). The pool and store must outlive the writer; the
+// destructor waits for uploads still running. Must not be used from a thread
+// of `pool`.
 #pragma once
 
 #include <condition_variable>
 #include <mutex>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "common/byte_buffer.h"
 #include "common/sha256.h"
 #include "common/thread_pool.h"
 #include "object/block.h"
@@ -33,6 +44,9 @@ namespace nokv::object {
 struct BlockWriterOptions {
   uint64_t block_size = kDefaultBlockSize;
   size_t max_in_flight = kDefaultBlockConcurrency;
+  // Chunk checksums recorded per block (a power of two, see
+  // ValidChunkSize); 0 records none, as writers before issue #13 did.
+  uint32_t chunk_size = kDefaultChunkSize;
   // Upload with if-none-match and treat AlreadyExists as success (saves the
   // overwrite on stores that check before reading the body).
   bool if_none_match = false;
@@ -47,9 +61,17 @@ class BlockWriter {
   BlockWriter(const BlockWriter&) = delete;
   BlockWriter& operator=(const BlockWriter&) = delete;
 
-  // Copies `data` into the current block; uploads full blocks. Returns the
-  // first upload error seen so far, if any.
+  // Copies `data` into block buffers; uploads full blocks. Returns the first
+  // upload error seen so far, if any.
   Status Append(std::string_view data);
+
+  // The unfilled rest of the current block buffer (never empty), to be
+  // filled in place and accounted for with Advance. Waits while the window of
+  // blocks in flight is full. The span stays valid until the next call.
+  Result<std::span<char>> Space();
+  // `n` bytes (at most the last Space()'s size) were written at the start of
+  // the last Space(); uploads the block when it is full.
+  Status Advance(size_t n);
 
   // Uploads the final partial block, waits for all uploads and returns the
   // layout. The writer is finished afterwards (further calls fail).
@@ -65,28 +87,40 @@ class BlockWriter {
   const std::vector<std::string>& keys() const { return keys_; }
 
  private:
-  // Queues block `index` for hashing and upload. `owned` holds the bytes, or
-  // is empty when `data` borrows from the caller.
-  void Submit(size_t index, std::string owned, std::string_view data);
+  // What one block's upload task learned about it.
+  struct BlockResult {
+    BlockRef ref;
+    std::vector<uint32_t> crcs;
+  };
+
+  Status CheckOpen();
+  // Reserves the next block index.
+  size_t NextIndex();
+  // Hands the current buffer (filled_ bytes) to the pool as the next block.
+  void SubmitCurrent();
+  // Queues block `index` for hashing and upload; `buffer` holds its bytes
+  // (empty when `data` borrows from the caller) and is recycled afterwards.
+  void Submit(size_t index, ByteBuffer buffer, std::string_view data);
   void UploadBlock(size_t index, std::string_view data);
   Status FirstError();
 
   ObjectStore* const store_;
   ThreadPool* const pool_;
   const BlockWriterOptions options_;
-  Sha256 body_hash_;     // used by the caller's thread only
-  std::string current_;  // the block being filled
+  BufferPool buffers_;
+  ByteBuffer current_;  // the block being filled (caller's thread)
+  size_t filled_ = 0;   // bytes of current_ in use
   uint64_t size_ = 0;
   bool finished_ = false;
   std::vector<std::string> keys_;  // set by Finish
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<BlockRef> blocks_;  // guarded by mu_ (filled in by upload tasks)
-  std::set<Digest> uploading_;    // guarded by mu_: digests already uploaded or in flight
-  size_t in_flight_ = 0;          // guarded by mu_
-  uint64_t uploaded_ = 0;         // guarded by mu_
-  Status error_;                  // guarded by mu_: the first upload error
+  std::vector<BlockResult> blocks_;  // guarded by mu_ (filled in by upload tasks)
+  std::set<Digest> uploading_;       // guarded by mu_: digests already uploaded or in flight
+  size_t in_flight_ = 0;             // guarded by mu_
+  uint64_t uploaded_ = 0;            // guarded by mu_
+  Status error_;                     // guarded by mu_: the first upload error
 };
 
 }  // namespace nokv::object

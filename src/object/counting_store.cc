@@ -28,6 +28,12 @@ Result<std::string> CountingStore::GetRange(std::string_view key, ByteRange rang
   return got;
 }
 
+Result<size_t> CountingStore::ReadInto(std::string_view key, uint64_t offset, std::span<char> out) {
+  auto got = inner_->ReadInto(key, offset, out);
+  Count(StoreOp::kGet, got.ok(), got.ok() ? *got : 0);
+  return got;
+}
+
 Result<ObjectInfo> CountingStore::Head(std::string_view key) {
   auto info = inner_->Head(key);
   Count(StoreOp::kHead, info.ok(), 0);

@@ -26,6 +26,7 @@ class CountingStore final : public ObjectStore {
   Status Put(std::string_view key, std::string_view body, const PutOptions& options) override;
   Result<std::string> Get(std::string_view key) override;
   Result<std::string> GetRange(std::string_view key, ByteRange range) override;
+  Result<size_t> ReadInto(std::string_view key, uint64_t offset, std::span<char> out) override;
   Result<ObjectInfo> Head(std::string_view key) override;
   Status Delete(std::string_view key) override;
   Status DeleteMany(std::span<const std::string> keys) override;

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <set>
 #include <thread>
 #include <vector>
@@ -25,6 +26,28 @@ constexpr size_t kSyncThreads = 8;
 
 // Process-wide counter so two stores of one process get distinct temp dirs.
 std::atomic<uint64_t> next_store_id{0};
+
+// Runs fn(0) .. fn(n - 1) on up to kSyncThreads threads (the caller's
+// among them); returns the first error.
+Status RunParallel(size_t n, const std::function<Status(size_t)>& fn) {
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  Status first_error;  // guarded by mu
+  auto worker = [&] {
+    for (size_t i = next++; i < n; i = next++) {
+      Status s = fn(i);
+      if (s.ok()) continue;
+      std::lock_guard lock(mu);
+      if (first_error.ok()) first_error = s;
+    }
+  };
+  std::vector<std::thread> helpers;
+  size_t threads = std::min(kSyncThreads, n);
+  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(worker);
+  worker();
+  for (std::thread& t : helpers) t.join();
+  return first_error;
+}
 
 // The pid in a legacy temp file name "<pid>-<n>", or 0.
 int64_t LegacyTempOwner(std::string_view name) {
@@ -285,35 +308,30 @@ Status LocalStore::Sync(std::span<const std::string> keys) {
 }
 
 Status LocalStore::SyncPathsAndDirs(const std::vector<std::string>& paths) {
-  std::atomic<size_t> next{0};
-  std::mutex mu;
-  Status first_error;  // guarded by mu
-  auto worker = [&] {
-    for (size_t i = next++; i < paths.size(); i = next++) {
-      Status s = env_->SyncFile(paths[i]);
-      if (s.ok()) continue;
-      if (s.Is(Code::kNotFound) || s.Is(Code::kNotADirectory)) {
-        s = Status::NotFound("cannot sync missing object at " + paths[i]);
-      }
-      std::lock_guard lock(mu);
-      if (first_error.ok()) first_error = s;
+  NOKV_RETURN_IF_ERROR(RunParallel(paths.size(), [&](size_t i) {
+    Status s = env_->SyncFile(paths[i]);
+    if (s.Is(Code::kNotFound) || s.Is(Code::kNotADirectory)) {
+      return Status::NotFound("cannot sync missing object at " + paths[i]);
     }
-  };
-  std::vector<std::thread> helpers;
-  size_t threads = std::min(kSyncThreads, paths.size());
-  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(worker);
-  worker();
-  for (std::thread& t : helpers) t.join();
-  NOKV_RETURN_IF_ERROR(first_error);
-  // Each directory entry on the way down from the root, once; deepest first.
-  std::set<std::string, std::greater<>> dirs;
+    return s;
+  }));
+  // Each directory from the files' up to the root, once, a level at a time
+  // from the deepest; the directories of one level are synced concurrently,
+  // so they share journal commits and cache flushes (a 1 GiB body touches
+  // about 160 block directories: one at a time, that was a second of flushes).
+  std::map<size_t, std::set<std::string>, std::greater<>> levels;  // by depth
   for (const std::string& path : paths) {
     for (std::string dir = DirName(path); dir.size() > root_.size(); dir = DirName(dir)) {
-      if (!dirs.insert(dir).second) break;  // its parents are in the set already
+      size_t depth = static_cast<size_t>(std::count(dir.begin(), dir.end(), '/'));
+      if (!levels[depth].insert(dir).second) break;  // its parents are in already
     }
   }
-  if (!paths.empty()) dirs.insert(root_);
-  for (const std::string& dir : dirs) NOKV_RETURN_IF_ERROR(env_->SyncDir(dir));
+  if (!paths.empty()) levels[0].insert(root_);
+  for (const auto& [depth, dirs] : levels) {
+    std::vector<std::string> level(dirs.begin(), dirs.end());
+    NOKV_RETURN_IF_ERROR(
+        RunParallel(level.size(), [&](size_t i) { return env_->SyncDir(level[i]); }));
+  }
   return Status::Ok();
 }
 
@@ -321,19 +339,26 @@ Result<std::string> LocalStore::Get(std::string_view key) {
   return GetRange(key, ByteRange{0, UINT64_MAX});
 }
 
-Result<std::string> LocalStore::GetRange(std::string_view key, ByteRange range) {
+Result<std::unique_ptr<RandomAccessFile>> LocalStore::OpenForRead(std::string_view key) {
   NOKV_ASSIGN_OR_RETURN(std::string path, PathForKey(key));
   auto file = env_->NewRandomAccessFile(path);
-  if (!file.ok()) {
-    if (file.status().Is(Code::kNotFound)) {
-      return Status::NotFound("no such object: " + std::string(key));
-    }
-    return file.status();
+  if (!file.ok() && (file.status().Is(Code::kNotFound) || file.status().Is(Code::kNotADirectory))) {
+    return Status::NotFound("no such object: " + std::string(key));
   }
-  NOKV_ASSIGN_OR_RETURN(uint64_t size, (*file)->Size());
+  return file;
+}
+
+Result<size_t> LocalStore::ReadInto(std::string_view key, uint64_t offset, std::span<char> out) {
+  NOKV_ASSIGN_OR_RETURN(auto file, OpenForRead(key));
+  return file->ReadInto(offset, out);
+}
+
+Result<std::string> LocalStore::GetRange(std::string_view key, ByteRange range) {
+  NOKV_ASSIGN_OR_RETURN(auto file, OpenForRead(key));
+  NOKV_ASSIGN_OR_RETURN(uint64_t size, file->Size());
   auto [begin, end] = ClipRange(range, size);
   std::string out;
-  NOKV_RETURN_IF_ERROR((*file)->Read(begin, end - begin, &out));
+  NOKV_RETURN_IF_ERROR(file->Read(begin, end - begin, &out));
   return out;
 }
 

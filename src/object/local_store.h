@@ -55,6 +55,8 @@ class LocalStore final : public ObjectStore {
   Status Put(std::string_view key, std::string_view body, const PutOptions& options) override;
   Result<std::string> Get(std::string_view key) override;
   Result<std::string> GetRange(std::string_view key, ByteRange range) override;
+  // pread straight into `out`.
+  Result<size_t> ReadInto(std::string_view key, uint64_t offset, std::span<char> out) override;
   Result<ObjectInfo> Head(std::string_view key) override;
   Status Delete(std::string_view key) override;
   Result<ListResult> List(const ListOptions& options) override;
@@ -86,6 +88,8 @@ class LocalStore final : public ObjectStore {
   // Removes the temp directories of stores that are gone.
   void SweepTempDirs();
   Status WriteTemp(std::string_view body, std::string* tmp_path);
+  // The file of `key` (NotFound naming the key when there is none).
+  Result<std::unique_ptr<RandomAccessFile>> OpenForRead(std::string_view key);
   Status PutImpl(std::string_view key, std::string_view body, bool if_none_match,
                  const std::function<bool()>* still_wanted);
   Status Publish(std::string_view key, const std::string& tmp, const std::string& path,

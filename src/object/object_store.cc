@@ -1,4 +1,5 @@
-// Shared ObjectStore helpers: key validation, range clipping, DeleteMany default.
+// Shared ObjectStore helpers: key validation, range clipping, the DeleteMany,
+// ReadInto and Sync defaults.
 #include "object/object_store.h"
 
 #include <algorithm>
@@ -10,6 +11,13 @@ Status ObjectStore::DeleteMany(std::span<const std::string> keys) {
     NOKV_RETURN_IF_ERROR(Delete(key));
   }
   return Status::Ok();
+}
+
+Result<size_t> ObjectStore::ReadInto(std::string_view key, uint64_t offset, std::span<char> out) {
+  NOKV_ASSIGN_OR_RETURN(std::string bytes, GetRange(key, ByteRange{offset, out.size()}));
+  size_t n = std::min(bytes.size(), out.size());
+  std::copy_n(bytes.data(), n, out.data());
+  return n;
 }
 
 Status ObjectStore::Sync(std::span<const std::string> keys) {

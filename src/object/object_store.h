@@ -110,6 +110,11 @@ class ObjectStore {
   virtual Result<std::string> Get(std::string_view key) = 0;
   // A byte range, clipped to the object's size.
   virtual Result<std::string> GetRange(std::string_view key, ByteRange range) = 0;
+  // Reads bytes [offset, offset + out.size()) of `key` into `out`, clipped to
+  // the object: returns how many were read (fewer than out.size() only when
+  // the object ends sooner). Counts as a get. Default: GetRange and a copy;
+  // stores that can read in place (LocalStore: pread) override it.
+  virtual Result<size_t> ReadInto(std::string_view key, uint64_t offset, std::span<char> out);
 
   virtual Result<ObjectInfo> Head(std::string_view key) = 0;
   virtual Status Delete(std::string_view key) = 0;

@@ -33,10 +33,19 @@ void SplitRequest(std::span<const BlockRef> blocks, std::span<const uint64_t> st
   }
 }
 
+// The span of block `length` bytes long that a fetch of `seg` must cover.
+BlockFetch FetchFor(const Segment& seg, uint64_t block_length, uint32_t chunk_size) {
+  if (chunk_size == 0) return BlockFetch{seg.block, 0, block_length};
+  uint64_t begin = seg.offset / chunk_size * chunk_size;
+  uint64_t end =
+      std::min(block_length, (seg.offset + seg.length + chunk_size - 1) / chunk_size * chunk_size);
+  return BlockFetch{seg.block, begin, end - begin};
+}
+
 }  // namespace
 
 ReadPlan PlanReads(std::span<const BlockRef> blocks, std::span<const uint64_t> block_starts,
-                   uint64_t body_size, std::span<const ByteRange> requests) {
+                   uint64_t body_size, uint32_t chunk_size, std::span<const ByteRange> requests) {
   ReadPlan plan;
   std::vector<Segment> segments;
   for (size_t r = 0; r < requests.size(); ++r) {
@@ -48,11 +57,17 @@ ReadPlan PlanReads(std::span<const BlockRef> blocks, std::span<const uint64_t> b
     return a.block != b.block ? a.block < b.block : a.offset < b.offset;
   });
   for (const Segment& seg : segments) {
-    if (plan.fetches.empty() || plan.fetches.back().block != seg.block) {
-      plan.fetches.push_back(BlockFetch{seg.block});
+    BlockFetch want = FetchFor(seg, blocks[seg.block].length, chunk_size);
+    BlockFetch* last = plan.fetches.empty() ? nullptr : &plan.fetches.back();
+    if (last != nullptr && last->block == seg.block && want.offset <= last->offset + last->length) {
+      uint64_t end = std::max(last->offset + last->length, want.offset + want.length);
+      last->length = end - last->offset;  // overlaps or touches: extend it
+    } else {
+      plan.fetches.push_back(want);
     }
+    const BlockFetch& fetch = plan.fetches.back();
     plan.pieces.push_back(ReadPiece{seg.request, seg.request_offset, plan.fetches.size() - 1,
-                                    seg.offset, seg.length});
+                                    seg.offset - fetch.offset, seg.length});
   }
   return plan;
 }

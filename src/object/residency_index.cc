@@ -6,16 +6,21 @@
 
 namespace nokv::object {
 
-std::optional<uint64_t> ResidencyIndex::Touch(std::string_view key) {
+const ResidencyIndex::Entry* ResidencyIndex::Touch(std::string_view key) {
   auto it = map_.find(std::string(key));
-  if (it == map_.end()) return std::nullopt;
+  if (it == map_.end()) return nullptr;
   lru_.splice(lru_.begin(), lru_, it->second);
-  return it->second->size;
+  return &*it->second;
 }
 
-void ResidencyIndex::Insert(std::string_view key, uint64_t size) {
+void ResidencyIndex::MarkVerified(std::string_view key) {
+  auto it = map_.find(std::string(key));
+  if (it != map_.end()) it->second->verified = true;
+}
+
+void ResidencyIndex::Insert(std::string_view key, uint64_t size, bool verified) {
   Erase(key);
-  lru_.push_front(Entry{std::string(key), size});
+  lru_.push_front(Entry{std::string(key), size, verified});
   map_.emplace(lru_.front().key, lru_.begin());
   bytes_ += size;
 }

@@ -14,7 +14,6 @@
 
 #include <cstdint>
 #include <list>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -33,15 +32,22 @@ class ResidencyIndex {
   struct Entry {
     std::string key;
     uint64_t size = 0;
+    // The hot copy is known intact: this process wrote it from bytes it had
+    // checked, or read it whole and checked it. Not saved: after a reopen
+    // (and so after a crash) every entry starts unverified.
+    bool verified = false;
   };
 
-  // The size of `key` if resident, marking it most recently used.
-  std::optional<uint64_t> Touch(std::string_view key);
+  // The entry of `key` if resident, marking it most recently used. The
+  // pointer is valid until the index changes.
+  const Entry* Touch(std::string_view key);
   bool Contains(std::string_view key) const { return map_.contains(std::string(key)); }
   // Inserts or replaces `key` as the most recently used entry.
-  void Insert(std::string_view key, uint64_t size);
+  void Insert(std::string_view key, uint64_t size, bool verified = false);
   // Appends `key` as the least recently used entry (rebuild from a scan).
   void InsertOldest(std::string_view key, uint64_t size);
+  // Marks the entry of `key`, if any, verified.
+  void MarkVerified(std::string_view key);
   bool Erase(std::string_view key);
   // Removes least recently used entries until bytes() <= capacity; returns them.
   std::vector<Entry> EvictTo(uint64_t capacity);

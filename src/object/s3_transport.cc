@@ -1,8 +1,6 @@
 // S3Transport implementation over the libcurl easy interface.
 #include "object/s3_transport.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -11,6 +9,7 @@
 #include <thread>
 
 #include "common/logging.h"
+#include "object/curl_api.h"
 
 namespace nokv::object {
 namespace {
@@ -85,11 +84,6 @@ bool RetryableCurlError(CURLcode code) {
   }
 }
 
-void GlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 }  // namespace
 
 std::string HttpResponse::Header(std::string_view name) const {
@@ -101,11 +95,16 @@ std::string HttpResponse::Header(std::string_view name) const {
 
 S3Transport::S3Transport(const S3Options& options)
     : options_(options), sigv4_("aws:amz:" + options.region + ":s3") {
-  GlobalInit();
+  Result<const CurlApi*> api = LoadCurlApi();
+  if (api.ok()) {
+    curl_ = *api;
+  } else {
+    load_error_ = api.status();
+  }
 }
 
 S3Transport::~S3Transport() {
-  for (void* handle : idle_) curl_easy_cleanup(static_cast<CURL*>(handle));
+  for (void* handle : idle_) curl_->easy_cleanup(static_cast<CURL*>(handle));
 }
 
 uint64_t S3Transport::retries() const {
@@ -122,7 +121,7 @@ void* S3Transport::AcquireHandle() {
       return handle;
     }
   }
-  return curl_easy_init();
+  return curl_->easy_init();
 }
 
 void S3Transport::ReleaseHandle(void* handle) {
@@ -133,79 +132,80 @@ void S3Transport::ReleaseHandle(void* handle) {
       return;
     }
   }
-  curl_easy_cleanup(static_cast<CURL*>(handle));
+  curl_->easy_cleanup(static_cast<CURL*>(handle));
 }
 
 int S3Transport::PerformOnce(void* raw, const HttpRequest& request, HttpResponse* response,
                              std::string* error) {
   CURL* h = static_cast<CURL*>(raw);
-  curl_easy_reset(h);  // keeps the live connection
+  curl_->easy_reset(h);  // keeps the live connection
   char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);  // keys may contain "." and ".." segments
-  curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout_ms));
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout_ms));
+  curl_->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  curl_->easy_setopt(h, CURLOPT_URL, request.url.c_str());
+  curl_->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_->easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);  // keys may contain "." and ".." segments
+  curl_->easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+  curl_->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout_ms));
+  curl_->easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout_ms));
   if (options_.stall_timeout_ms > 0) {
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
-                     static_cast<long>(std::max<int64_t>(1, options_.stall_timeout_ms / 1000)));
+    curl_->easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_->easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
+                       static_cast<long>(std::max<int64_t>(1, options_.stall_timeout_ms / 1000)));
   }
   if (!options_.access_key_id.empty()) {
-    curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4_.c_str());
-    curl_easy_setopt(h, CURLOPT_USERNAME, options_.access_key_id.c_str());
-    curl_easy_setopt(h, CURLOPT_PASSWORD, options_.secret_access_key.c_str());
+    curl_->easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4_.c_str());
+    curl_->easy_setopt(h, CURLOPT_USERNAME, options_.access_key_id.c_str());
+    curl_->easy_setopt(h, CURLOPT_PASSWORD, options_.secret_access_key.c_str());
   }
 
   curl_slist* headers = nullptr;
   std::string sha =
       "x-amz-content-sha256: " +
       (request.payload_sha256.empty() ? std::string(kEmptyPayloadSha256) : request.payload_sha256);
-  headers = curl_slist_append(headers, sha.c_str());
+  headers = curl_->slist_append(headers, sha.c_str());
   std::string token;
   if (!options_.session_token.empty()) {
     token = "x-amz-security-token: " + options_.session_token;
-    headers = curl_slist_append(headers, token.c_str());
+    headers = curl_->slist_append(headers, token.c_str());
   }
   for (const std::string& header : request.headers)
-    headers = curl_slist_append(headers, header.c_str());
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    headers = curl_->slist_append(headers, header.c_str());
+  curl_->easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 
   UploadCursor cursor{request.body, 0};
   if (request.method == "HEAD") {
-    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    curl_->easy_setopt(h, CURLOPT_NOBODY, 1L);
   } else if (request.method == "PUT") {
-    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(h, CURLOPT_READFUNCTION, ReadBody);
-    curl_easy_setopt(h, CURLOPT_READDATA, &cursor);
-    curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, SeekBody);
-    curl_easy_setopt(h, CURLOPT_SEEKDATA, &cursor);
-    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    curl_->easy_setopt(h, CURLOPT_UPLOAD, 1L);
+    curl_->easy_setopt(h, CURLOPT_READFUNCTION, ReadBody);
+    curl_->easy_setopt(h, CURLOPT_READDATA, &cursor);
+    curl_->easy_setopt(h, CURLOPT_SEEKFUNCTION, SeekBody);
+    curl_->easy_setopt(h, CURLOPT_SEEKDATA, &cursor);
+    curl_->easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   } else if (request.method == "POST") {
-    curl_easy_setopt(h, CURLOPT_POST, 1L);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    curl_->easy_setopt(h, CURLOPT_POST, 1L);
+    curl_->easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
+    curl_->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
   } else if (request.method != "GET") {
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    curl_->easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, WriteBody);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, response);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, WriteHeader);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, response);
+  curl_->easy_setopt(h, CURLOPT_WRITEFUNCTION, WriteBody);
+  curl_->easy_setopt(h, CURLOPT_WRITEDATA, response);
+  curl_->easy_setopt(h, CURLOPT_HEADERFUNCTION, WriteHeader);
+  curl_->easy_setopt(h, CURLOPT_HEADERDATA, response);
 
   response->status = 0;
   response->body.clear();
   response->headers.clear();
-  CURLcode code = curl_easy_perform(h);
-  curl_slist_free_all(headers);
+  CURLcode code = curl_->easy_perform(h);
+  curl_->slist_free_all(headers);
   if (code == CURLE_OK) {
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response->status);
+    curl_->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response->status);
   } else {
-    *error = errbuf[0] != '\0' ? std::string(errbuf) : std::string(curl_easy_strerror(code));
+    *error = errbuf[0] != '\0' ? std::string(errbuf) : std::string(curl_->easy_strerror(code));
   }
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
+  curl_->easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
   return static_cast<int>(code);
 }
 
@@ -220,6 +220,7 @@ void S3Transport::SleepBeforeRetry(int attempt) {
 }
 
 Result<HttpResponse> S3Transport::Perform(const HttpRequest& request, std::string_view what) {
+  if (curl_ == nullptr) return load_error_;
   HttpResponse response;
   std::string error;
   CURLcode last = CURLE_OK;
@@ -231,7 +232,7 @@ Result<HttpResponse> S3Transport::Perform(const HttpRequest& request, std::strin
     if (last == CURLE_OK) {
       ReleaseHandle(handle);
     } else {
-      curl_easy_cleanup(static_cast<CURL*>(handle));  // its connection may be broken
+      curl_->easy_cleanup(static_cast<CURL*>(handle));  // its connection may be broken
     }
     response.attempts = attempt + 1;
     // 5xx and 429 (Too Many Requests / SlowDown) are transient; other 4xx are not.

@@ -1,6 +1,9 @@
 // S3Transport: signed HTTP requests over libcurl with connection reuse,
 // timeouts and retries. S3Store builds requests; this class sends them.
 //
+// libcurl is loaded on the first S3Transport a process creates (curl_api.h);
+// when it cannot be, every Perform fails with NotSupported saying why.
+//
 // Signing uses libcurl's built-in SigV4 (CURLOPT_AWS_SIGV4). libcurl 7.88
 // does not add x-amz-content-sha256 itself, so every request carries it (the
 // payload hash, or UNSIGNED-PAYLOAD). Credentials are handed to libcurl only;
@@ -26,6 +29,8 @@
 #include "object/s3_options.h"
 
 namespace nokv::object {
+
+struct CurlApi;  // curl_api.h
 
 struct HttpRequest {
   std::string method = "GET";        // GET, HEAD, PUT, POST, DELETE
@@ -75,7 +80,9 @@ class S3Transport {
   void SleepBeforeRetry(int attempt);
 
   const S3Options options_;
-  const std::string sigv4_;  // "aws:amz:<region>:s3"
+  const std::string sigv4_;        // "aws:amz:<region>:s3"
+  const CurlApi* curl_ = nullptr;  // null when libcurl could not be loaded
+  Status load_error_;              // why not
 
   mutable std::mutex mu_;
   std::vector<void*> idle_;  // guarded by mu_: idle CURL* handles

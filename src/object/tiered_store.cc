@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "common/logging.h"
+#include "common/sha256.h"
 #include "object/block.h"
 
 namespace nokv::object {
@@ -16,7 +17,9 @@ TieredStore::TieredStore(ObjectStore* cold, std::string hot_dir, std::unique_ptr
       index_path_(JoinPath(hot_dir_, "residency.idx")),
       hot_(std::move(hot)),
       options_(options),
-      env_(options.env != nullptr ? options.env : Env::Default()) {}
+      env_(options.env != nullptr ? options.env : Env::Default()) {
+  if (options_.async_fill) fill_pool_ = std::make_unique<ThreadPool>(1);
+}
 
 Result<std::unique_ptr<TieredStore>> TieredStore::Open(ObjectStore* cold,
                                                        const std::string& hot_dir,
@@ -32,6 +35,7 @@ Result<std::unique_ptr<TieredStore>> TieredStore::Open(ObjectStore* cold,
 }
 
 TieredStore::~TieredStore() {
+  fill_pool_.reset();  // runs the fills still queued
   Status s = SaveIndex();
   if (!s.ok()) NOKV_LOG(kWarn) << "tiered store: could not save residency index: " << s.ToString();
 }
@@ -74,7 +78,13 @@ Status TieredStore::RebuildIndex() {
   return Status::Ok();
 }
 
+void TieredStore::WaitForFills() {
+  std::unique_lock lock(mu_);
+  fills_done_.wait(lock, [&] { return pending_fills_ == 0; });
+}
+
 Status TieredStore::SaveIndex() {
+  WaitForFills();
   std::string data;
   {
     std::lock_guard lock(mu_);
@@ -142,7 +152,41 @@ uint64_t TieredStore::BumpGeneration(std::string_view key) {
   return ++GenerationOf(key);
 }
 
-void TieredStore::Fill(std::string_view key, std::string_view body, uint64_t generation) {
+void TieredStore::FillFromCold(std::string_view key, std::string body, uint64_t generation) {
+  if (body.size() > options_.max_fill_bytes || body.size() > options_.capacity_bytes) return;
+  auto fill = [this, generation](const std::string& key, const std::string& body) {
+    // Bytes from a store we do not control are checked before we vouch for
+    // them: a block whose bytes do not match its key is not cached.
+    Digest digest{};
+    if (ParseBlockKey(key, &digest) && Sha256::Of(body) != digest) {
+      std::lock_guard lock(mu_);
+      ++stats_.cold_mismatches;
+      return;
+    }
+    Fill(key, body, generation, /*verified=*/true);
+  };
+  bool queue = false;
+  {
+    std::lock_guard lock(mu_);
+    queue = fill_pool_ != nullptr &&
+            pending_fill_bytes_ + body.size() <= options_.max_pending_fill_bytes;
+    if (queue) {
+      pending_fill_bytes_ += body.size();
+      ++pending_fills_;
+    }
+  }
+  if (!queue) return fill(std::string(key), body);
+  fill_pool_->Schedule([this, fill, key = std::string(key), body = std::move(body)] {
+    fill(key, body);
+    std::lock_guard lock(mu_);
+    pending_fill_bytes_ -= body.size();
+    --pending_fills_;
+    fills_done_.notify_all();
+  });
+}
+
+void TieredStore::Fill(std::string_view key, std::string_view body, uint64_t generation,
+                       bool verified) {
   if (body.size() > options_.max_fill_bytes || body.size() > options_.capacity_bytes) return;
   // Runs under the hot store's stripe lock for `key`, which a hot Delete of
   // the key also takes: a delete bumps the generation before deleting.
@@ -162,7 +206,7 @@ void TieredStore::Fill(std::string_view key, std::string_view body, uint64_t gen
       stale = true;
       index_.Erase(key);
     } else if (s.ok()) {
-      index_.Insert(key, body.size());
+      index_.Insert(key, body.size(), verified);
       ++stats_.fills;
       victims = index_.EvictTo(options_.capacity_bytes);
     } else if (s.Is(Code::kNoSpace)) {
@@ -195,7 +239,7 @@ Status TieredStore::Put(std::string_view key, std::string_view body, const PutOp
   NOKV_RETURN_IF_ERROR(cold_->Put(key, body, options));
   bool fits = body.size() <= options_.max_fill_bytes && body.size() <= options_.capacity_bytes;
   if (options_.write_through && fits) {
-    Fill(key, body, generation);
+    Fill(key, body, generation, /*verified=*/true);  // the bytes we were given
   } else {
     {
       std::lock_guard lock(mu_);
@@ -207,16 +251,27 @@ Status TieredStore::Put(std::string_view key, std::string_view body, const PutOp
   return Status::Ok();
 }
 
-std::optional<std::string> TieredStore::ReadHot(std::string_view key, ByteRange range) {
-  {
-    std::lock_guard lock(mu_);
-    if (!index_.Touch(key).has_value()) return std::nullopt;
-  }
-  // A block can only be verified whole: read it whole, check, then slice.
+bool TieredStore::ResidentAndVerified(std::string_view key) {
   Digest digest{};
   bool block = ParseBlockKey(key, &digest);
-  auto hot = block ? hot_->Get(key) : hot_->GetRange(key, range);
-  if (hot.ok() && block && Sha256::Of(*hot) != digest) {
+  std::lock_guard lock(mu_);
+  const ResidencyIndex::Entry* entry = index_.Touch(key);
+  return entry != nullptr && (entry->verified || !block);
+}
+
+std::optional<std::string> TieredStore::ReadHot(std::string_view key, ByteRange range) {
+  bool verified;
+  {
+    std::lock_guard lock(mu_);
+    const ResidencyIndex::Entry* entry = index_.Touch(key);
+    if (entry == nullptr) return std::nullopt;
+    verified = entry->verified;
+  }
+  // A block copy we cannot vouch for is read whole and checked, then sliced.
+  Digest digest{};
+  bool check = ParseBlockKey(key, &digest) && !verified;
+  auto hot = check ? hot_->Get(key) : hot_->GetRange(key, range);
+  if (hot.ok() && check && Sha256::Of(*hot) != digest) {
     // A torn or damaged hot copy (say, unsynced at a crash): never serve it.
     hot = Status::Corruption("hot copy of block " + std::string(key) + " fails its digest");
   }
@@ -228,10 +283,24 @@ std::optional<std::string> TieredStore::ReadHot(std::string_view key, ByteRange 
   {
     std::lock_guard lock(mu_);
     ++stats_.hot_hits;
+    if (check) index_.MarkVerified(key);
   }
   auto [begin, end] = ClipRange(range, hot->size());
-  if (!block || (begin == 0 && end == hot->size())) return std::move(*hot);
+  if (!check || (begin == 0 && end == hot->size())) return std::move(*hot);
   return hot->substr(begin, end - begin);
+}
+
+Result<size_t> TieredStore::ReadInto(std::string_view key, uint64_t offset, std::span<char> out) {
+  if (ResidentAndVerified(key)) {
+    auto got = hot_->ReadInto(key, offset, out);
+    if (got.ok()) {
+      std::lock_guard lock(mu_);
+      ++stats_.hot_hits;
+      return got;
+    }
+    DropAfterHotFailure(key, got.status());
+  }
+  return ObjectStore::ReadInto(key, offset, out);  // GetRange: checks, misses, fills
 }
 
 Result<std::string> TieredStore::Get(std::string_view key) {
@@ -243,7 +312,7 @@ Result<std::string> TieredStore::Get(std::string_view key) {
     std::lock_guard lock(mu_);
     ++stats_.cold_reads;
   }
-  Fill(key, *cold, generation);
+  FillFromCold(key, *cold, generation);
   return cold;
 }
 
@@ -260,9 +329,12 @@ Result<std::string> TieredStore::GetRange(std::string_view key, ByteRange range)
   // Read up to max_fill_bytes + 1: a shorter answer is the whole object.
   auto prefix = cold_->GetRange(key, ByteRange{0, options_.max_fill_bytes + 1});
   if (!prefix.ok()) return prefix;
-  if (prefix->size() <= options_.max_fill_bytes) Fill(key, *prefix, generation);
   auto [begin, end] = ClipRange(range, prefix->size());
-  return prefix->substr(begin, end - begin);
+  std::string wanted = prefix->substr(begin, end - begin);
+  if (prefix->size() <= options_.max_fill_bytes) {
+    FillFromCold(key, std::move(*prefix), generation);
+  }
+  return wanted;
 }
 
 // The cold store is the truth about existence and upload time.

@@ -1,5 +1,6 @@
 // stat: a card for one path: attributes, body, structured summary, the index
 // row that covers it, and for directories the ids of the queryable fields.
+#include "object/block.h"
 #include "query/args.h"
 #include "query/evidence.h"
 #include "query/fields.h"
@@ -103,7 +104,7 @@ VerbError RunStat(Invocation& inv, const nlohmann::json& args, nlohmann::json* o
     card["evidence"] = VersionUri(path, attr.generation);
     std::unique_ptr<FileBody> body;
     NOKV_VERB_TRY(FileBody::Open(inv, attr, attr.generation, &body));
-    nlohmann::json b = {{"digest", DigestString(body->manifest().layout.digest)},
+    nlohmann::json b = {{"digest", object::BodyDigestString(body->manifest().layout)},
                         {"size", body->size()}};
     if (!body->manifest().content_type.empty()) b["content_type"] = body->manifest().content_type;
     if (!body->manifest().producer.empty()) b["producer"] = body->manifest().producer;

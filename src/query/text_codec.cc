@@ -243,8 +243,6 @@ std::string FormatTime(int64_t ns) {
   return buf;
 }
 
-std::string DigestString(const Digest& digest) { return "sha256:" + DigestHex(digest); }
-
 uint64_t StableHash(std::string_view bytes) {
   uint64_t h = 0xcbf29ce484222325ull;
   for (char c : bytes) {

@@ -11,8 +11,6 @@
 #include <string>
 #include <string_view>
 
-#include "common/sha256.h"
-
 namespace nokv::query {
 
 std::string Base64Encode(std::string_view bytes);
@@ -52,8 +50,6 @@ size_t Utf8Floor(std::string_view text, size_t limit);
 
 // "2023-11-14T22:13:20.000Z" (UTC, milliseconds, fixed width).
 std::string FormatTime(int64_t ns);
-// "sha256:<64 hex digits>".
-std::string DigestString(const Digest& digest);
 // FNV-1a, stable across processes and builds.
 uint64_t StableHash(std::string_view bytes);
 

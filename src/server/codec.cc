@@ -175,15 +175,24 @@ Json BlocksToWire(const std::vector<object::BlockRef>& blocks) {
 
 meta::Manifest DecodeManifest(const Json& j) {
   meta::Manifest m;
-  m.layout.digest = DigestFromWire(j, "d");
-  m.layout.size = GetInt<uint64_t>(j, "s");
-  m.layout.blocks = DecodeBlocks(j, "b");
-  uint64_t sum = 0;
-  for (const auto& block : m.layout.blocks) {
-    if (block.length > m.layout.size - sum) throw WireError{"block lengths exceed the body size"};
-    sum += block.length;
+  object::BodyLayout& layout = m.layout;
+  layout.digest = DigestFromWire(j, "d");
+  layout.digest_kind = static_cast<object::DigestKind>(GetIntOr<uint8_t>(j, "dk", 0));
+  layout.size = GetInt<uint64_t>(j, "s");
+  layout.blocks = DecodeBlocks(j, "b");
+  if (j.contains("cs")) {
+    layout.chunk_size = GetInt<uint32_t>(j, "cs");
+    const Json& crcs = Field(j, "cc");
+    if (!crcs.is_binary() ||
+        !ChunkCrcsFromWire(std::string_view(reinterpret_cast<const char*>(crcs.get_binary().data()),
+                                            crcs.get_binary().size()),
+                           &layout.chunk_crcs)) {
+      throw WireError{"field 'cc' must be 4-byte chunk checksums"};
+    }
   }
-  if (sum != m.layout.size) throw WireError{"block lengths do not add up to the body size"};
+  if (Status valid = object::ValidateLayout(layout); !valid.ok()) {
+    throw WireError{std::string(valid.message())};
+  }
   m.content_type = GetStringOr(j, "ct");
   m.producer = GetStringOr(j, "pr");
   return m;
@@ -381,6 +390,14 @@ Json ToWire(const meta::Manifest& m) {
   Json j = {{"d", DigestToWire(m.layout.digest)},
             {"s", m.layout.size},
             {"b", BlocksToWire(m.layout.blocks)}};
+  if (m.layout.digest_kind != object::DigestKind::kSha256) {
+    j["dk"] = static_cast<int>(m.layout.digest_kind);
+  }
+  if (m.layout.has_chunk_crcs()) {
+    std::string crcs = ChunkCrcsToWire(m.layout.chunk_crcs);
+    j["cs"] = m.layout.chunk_size;
+    j["cc"] = Json::binary(std::vector<uint8_t>(crcs.begin(), crcs.end()));
+  }
   if (!m.content_type.empty()) j["ct"] = m.content_type;
   if (!m.producer.empty()) j["pr"] = m.producer;
   return j;
@@ -605,6 +622,26 @@ int64_t ArgReader::I64(const char* key) {
 
 bool ArgReader::OptBool(const char* key, bool fallback) {
   return Read<bool>(Find(key, true), key, fallback, AsBool, [this](auto& s) { Fail(s); });
+}
+
+std::string ChunkCrcsToWire(const std::vector<uint32_t>& crcs) {
+  std::string bytes;
+  bytes.reserve(crcs.size() * 4);
+  for (uint32_t crc : crcs) {
+    for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<char>(crc >> shift));
+  }
+  return bytes;
+}
+
+bool ChunkCrcsFromWire(std::string_view bytes, std::vector<uint32_t>* crcs) {
+  if (bytes.size() % 4 != 0) return false;
+  crcs->resize(bytes.size() / 4);
+  for (size_t i = 0; i < crcs->size(); ++i) {
+    uint32_t crc = 0;
+    for (size_t b = 0; b < 4; ++b) crc = (crc << 8) | static_cast<uint8_t>(bytes[i * 4 + b]);
+    (*crcs)[i] = crc;
+  }
+  return true;
 }
 
 }  // namespace nokv::server

@@ -40,6 +40,12 @@ Json ToWire(const query::ServiceOptions& scope);
 template <typename T>
 Result<T> FromWire(const Json& json);
 
+// A manifest's chunk checksums on the wire (field `cc`): one byte string of
+// 4-byte big-endian CRC32Cs. FromWire is false when the length is not a
+// multiple of 4.
+std::string ChunkCrcsToWire(const std::vector<uint32_t>& crcs);
+bool ChunkCrcsFromWire(std::string_view bytes, std::vector<uint32_t>* crcs);
+
 // A list of T (encoded with ToWire each).
 template <typename T>
 Json ListToWire(const std::vector<T>& items) {

@@ -2,6 +2,8 @@
 // and defaults are codec.cc's; docs/formats/rpc.md lists them.
 #include "server/fast_codec.h"
 
+#include "server/codec.h"
+
 namespace nokv::server {
 namespace {
 
@@ -133,7 +135,9 @@ bool ReadDirPage(MsgReader& r, meta::DirPage* page) {
 }
 
 void WriteManifest(MsgWriter& w, const meta::Manifest& m) {
-  w.Map(3 + !m.content_type.empty() + !m.producer.empty());
+  bool kind = m.layout.digest_kind != object::DigestKind::kSha256;
+  bool crcs = m.layout.has_chunk_crcs();
+  w.Map(3 + kind + 2 * crcs + !m.content_type.empty() + !m.producer.empty());
   w.Str("d");
   w.Bin(std::string_view(reinterpret_cast<const char*>(m.layout.digest.data()),
                          m.layout.digest.size()));
@@ -145,18 +149,27 @@ void WriteManifest(MsgWriter& w, const meta::Manifest& m) {
     for (int b = 7; b >= 0; --b) blocks.push_back(static_cast<char>(block.length >> (8 * b)));
   }
   w.Str("b"), w.Bin(blocks);
+  if (kind) w.Str("dk"), w.Uint(static_cast<uint64_t>(m.layout.digest_kind));
+  if (crcs) {
+    w.Str("cs"), w.Uint(m.layout.chunk_size);
+    w.Str("cc"), w.Bin(ChunkCrcsToWire(m.layout.chunk_crcs));
+  }
   if (!m.content_type.empty()) w.Str("ct"), w.Str(m.content_type);
   if (!m.producer.empty()) w.Str("pr"), w.Str(m.producer);
 }
 
 bool ReadManifest(MsgReader& r, meta::Manifest* m) {
   *m = meta::Manifest{};
-  std::string_view digest, blocks;
-  bool size = false, have_blocks = false;
+  std::string_view digest, blocks, crcs;
+  uint64_t kind = 0, chunk_size = 0;
+  bool size = false, have_blocks = false, have_chunk_size = false, have_crcs = false;
   bool ok = ReadFields(r, [&](std::string_view k) {
     if (k == "d") return r.Bin(&digest);
     if (k == "s") return size = r.Uint(&m->layout.size);
     if (k == "b") return have_blocks = r.Bin(&blocks);
+    if (k == "dk") return r.Uint(&kind);
+    if (k == "cs") return have_chunk_size = r.Uint(&chunk_size);
+    if (k == "cc") return have_crcs = r.Bin(&crcs);
     if (k == "ct") return ReadString(r, &m->content_type);
     if (k == "pr") return ReadString(r, &m->producer);
     return r.Skip();
@@ -167,16 +180,17 @@ bool ReadManifest(MsgReader& r, meta::Manifest* m) {
   }
   std::copy(digest.begin(), digest.end(), m->layout.digest.begin());
   m->layout.blocks.resize(blocks.size() / kBlockRecordBytes);
-  uint64_t sum = 0;
   for (size_t i = 0; i < m->layout.blocks.size(); ++i) {
     const char* record = blocks.data() + i * kBlockRecordBytes;
     object::BlockRef& block = m->layout.blocks[i];
     std::copy(record, record + 32, block.digest.begin());
     for (size_t b = 0; b < 8; ++b) block.length = (block.length << 8) | uint8_t(record[32 + b]);
-    if (block.length > m->layout.size - sum) return false;
-    sum += block.length;
   }
-  return sum == m->layout.size;
+  if (kind > UINT8_MAX || chunk_size > UINT32_MAX || have_chunk_size != have_crcs) return false;
+  m->layout.digest_kind = static_cast<object::DigestKind>(kind);
+  m->layout.chunk_size = static_cast<uint32_t>(chunk_size);
+  if (have_crcs && !ChunkCrcsFromWire(crcs, &m->layout.chunk_crcs)) return false;
+  return object::ValidateLayout(m->layout).ok();
 }
 
 void WritePin(MsgWriter& w, const fs::Pin& pin) {

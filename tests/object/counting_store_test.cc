@@ -53,6 +53,7 @@ TEST(CountingStoreTest, ReportsTheHotTierHitsAndMissesOfATieredStore) {
   ASSERT_TRUE(tiered.ok()) << tiered.status().ToString();
   CountingStore store(tiered->get());
   ASSERT_TRUE(store.Get("k").ok());  // miss: read through, fills the hot tier
+  (*tiered)->WaitForFills();         // the fill lands in the background
   ASSERT_TRUE(store.Get("k").ok());  // hit
   ASSERT_TRUE(store.Get("k").ok());  // hit
   StoreStats stats = store.Stats();

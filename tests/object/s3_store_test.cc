@@ -172,13 +172,28 @@ TEST_F(RgwTest, BlocksRoundTripThroughS3WithVerification) {
   EXPECT_EQ(out, body);
   ASSERT_TRUE(reader.Read((1 << 20) - 10, 20, &out).ok());
   EXPECT_EQ(out, body.substr((1 << 20) - 10, 20));
-  // Corrupt one block behind the reader's back: a whole-block read notices.
+  // A ranged read moves only the 64 KiB chunk it needs (a ranged GET).
+  BlockReader ranged(store_.get(), &pool, *layout);
+  ASSERT_TRUE(ranged.Read((2 << 20) + 70000, 16384, &out).ok());
+  EXPECT_EQ(out, body.substr((2 << 20) + 70000, 16384));
+  EXPECT_EQ(ranged.stats().bytes_fetched, 65536u);  // chunk 1 of block 2
+  // Flip one byte of a block behind the reader's back (chunk 1 of block 2):
+  // whole reads and ranged reads over that chunk notice, a ranged read of
+  // another chunk of the block is served intact.
   std::string key = BlockKey(layout->blocks[2].digest);
-  ASSERT_TRUE(store_->Put(key, std::string(1 << 20, 'x')).ok());
+  std::string damaged = body.substr(2 << 20, 1 << 20);
+  damaged[70000] ^= 0x08;
+  ASSERT_TRUE(store_->Put(key, damaged).ok());
   BlockReader again(store_.get(), &pool, *layout);
   Status s = again.Read(0, body.size(), &out);
   EXPECT_TRUE(s.Is(Code::kCorruption)) << s.ToString();
   EXPECT_NE(s.message().find(key), std::string::npos);
+  EXPECT_TRUE(out.empty());
+  s = again.Read((2 << 20) + 69990, 20, &out);
+  EXPECT_TRUE(s.Is(Code::kCorruption)) << s.ToString();
+  EXPECT_TRUE(out.empty());
+  ASSERT_TRUE(again.Read((2 << 20) + 200000, 4096, &out).ok());
+  EXPECT_EQ(out, body.substr((2 << 20) + 200000, 4096));
 }
 
 TEST_F(RgwTest, PayloadHashIsCheckedByTheServer) {

@@ -88,6 +88,29 @@ TEST_F(LsStatTest, StatSummarizesStructuredFiles) {
                                std::to_string(r["generation"].get<uint64_t>()));
 }
 
+TEST_F(LsStatTest, StatNamesTheKindOfBodyDigest) {
+  // One block: the body's plain SHA-256 (what sha256sum prints).
+  json small = Call("stat", {{"path", "/data/table.csv"}});
+  auto small_attr = meta_->Stat("/data/table.csv");
+  ASSERT_TRUE(small_attr.ok());
+  auto small_manifest = meta_->GetManifest(small_attr->inode, small_attr->generation);
+  ASSERT_TRUE(small_manifest.ok());
+  ASSERT_EQ(small_manifest->layout.blocks.size(), 1u);
+  std::string whole = store_.Get(object::BlockKey(small_manifest->layout.blocks[0].digest)).value();
+  EXPECT_EQ(small["body"]["digest"], "sha256:" + DigestHex(Sha256::Of(whole)));
+  // Several blocks: the block-list digest, labelled as such.
+  json big = Call("stat", {{"path", "/data/big.txt"}});
+  ASSERT_EQ(Code(big), "") << big.dump();
+  auto attr = meta_->Stat("/data/big.txt");
+  ASSERT_TRUE(attr.ok());
+  auto manifest = meta_->GetManifest(attr->inode, attr->generation);
+  ASSERT_TRUE(manifest.ok());
+  ASSERT_GT(manifest->layout.blocks.size(), 1u);
+  EXPECT_EQ(big["body"]["digest"],
+            "sha256-blocks:" +
+                DigestHex(object::BlockListDigest(manifest->layout.size, manifest->layout.blocks)));
+}
+
 TEST_F(LsStatTest, StatOfMalformedStructuredFileReportsParseError) {
   json r = Call("stat", {{"path", "/data/bad.json"}});
   ASSERT_EQ(Code(r), "") << r.dump();

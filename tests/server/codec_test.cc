@@ -95,6 +95,49 @@ TEST(CodecTest, ManifestsRoundTripAndMustAddUp) {
   EXPECT_NE(refused.status().message().find("digest"), std::string::npos);
 }
 
+meta::Manifest ChunkedManifest() {
+  meta::Manifest m = SampleManifest();
+  m.layout.chunk_size = 16;
+  m.layout.chunk_crcs = {1, 0xfffffffeu};  // one 16-byte chunk per block (4 and 6 bytes)
+  object::SetBodyDigest(&m.layout);
+  return m;
+}
+
+TEST(CodecTest, ManifestsCarryTheDigestKindAndChunkChecksums) {
+  meta::Manifest m = ChunkedManifest();
+  Json wire = ToWire(m);
+  EXPECT_EQ(wire["dk"], 1);
+  EXPECT_EQ(wire["cs"], 16);
+  EXPECT_EQ(wire["cc"].get_binary().size(), 8u);
+  EXPECT_EQ(wire["cc"].get_binary()[4], 0xff);  // big-endian CRCs
+  auto back = RoundTrip(m);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->layout, m.layout);
+  // An old manifest (whole-body SHA-256, no checksums) has neither field.
+  EXPECT_FALSE(ToWire(SampleManifest()).contains("dk"));
+  EXPECT_FALSE(ToWire(SampleManifest()).contains("cs"));
+
+  auto refused = [](const Json& j) { return FromWire<meta::Manifest>(j).status().code(); };
+  Json truncated = wire;
+  truncated["cc"] = Json::binary(std::vector<uint8_t>(4, 0));  // 1 CRC for 2 chunks
+  EXPECT_EQ(refused(truncated), Code::kInvalidArgument);
+  Json ragged = wire;
+  ragged["cc"] = Json::binary(std::vector<uint8_t>(7, 0));
+  EXPECT_EQ(refused(ragged), Code::kInvalidArgument);
+  Json no_crcs = wire;
+  no_crcs.erase("cc");
+  EXPECT_EQ(refused(no_crcs), Code::kInvalidArgument);
+  Json odd_chunk = wire;
+  odd_chunk["cs"] = 24;
+  EXPECT_EQ(refused(odd_chunk), Code::kInvalidArgument);
+  Json wrong_digest = wire;
+  wrong_digest["d"] = Json::binary(std::vector<uint8_t>(32, 7));  // not the block-list digest
+  EXPECT_EQ(refused(wrong_digest), Code::kInvalidArgument);
+  Json unknown_kind = wire;
+  unknown_kind["dk"] = 2;
+  EXPECT_EQ(refused(unknown_kind), Code::kInvalidArgument);
+}
+
 TEST(CodecTest, AManifestOfATebibyteFilePassesTheTransportLimits) {
   meta::Manifest m;
   constexpr uint64_t kBlocks = 262'144;  // 1 TiB in 4 MiB blocks

@@ -79,6 +79,20 @@ TEST(FastCodecTest, PagesAndOpenedFilesRoundTripThroughBothCodecs) {
   fs::OpenedFile file_back;
   ASSERT_TRUE(ReadWhole(rpc::EncodePayload(ToWire(file)), ReadOpenedFile, &file_back));
   EXPECT_EQ(ToWire(file_back), ToWire(file));
+
+  // With a block-list digest and chunk checksums (every new body).
+  object::SetBodyDigest(&file.manifest->layout);
+  file.manifest->layout.chunk_size = 16;
+  file.manifest->layout.chunk_crcs = {0x01020304u, 0xfffefdfcu};
+  EXPECT_EQ(*rpc::DecodePayload(Written(WriteOpenedFile, file)), ToWire(file));
+  ASSERT_TRUE(ReadWhole(rpc::EncodePayload(ToWire(file)), ReadOpenedFile, &file_back));
+  EXPECT_EQ(file_back.manifest->layout, file.manifest->layout);
+  // A checksum list that does not fit the blocks is not taken (the JSON path
+  // then refuses it, naming the problem).
+  Json cut = ToWire(file);
+  cut["man"]["cc"] = Json::binary(std::vector<uint8_t>(4, 0));
+  EXPECT_FALSE(ReadWhole(rpc::EncodePayload(cut), ReadOpenedFile, &file_back));
+  EXPECT_FALSE(FromWire<fs::OpenedFile>(cut).ok());
 }
 
 TEST(FastCodecTest, ReadersRefuseWhatTheJsonCodecWouldRefuseOrNotTake) {
