@@ -35,9 +35,11 @@ BlockReader::BlockReader(ObjectStore* store, ThreadPool* pool, BodyLayout layout
     start += ref.length;
     if (layout_.has_chunk_crcs()) chunk += ChunkCount(ref.length, layout_.chunk_size);
   }
-  if (layout_.has_chunk_crcs() &&
-      (!ValidChunkSize(layout_.chunk_size) || chunk != layout_.chunk_crcs.size())) {
-    layout_error_ = Status::Corruption("the body's chunk checksums do not fit its blocks");
+  // Offsets below trust the lengths: a layout that does not add up (damaged
+  // metadata) is refused by every read.
+  if (Status shape = ValidateLayoutShape(layout_); !shape.ok()) {
+    layout_error_ =
+        Status::Corruption("the body's layout is damaged: " + std::string(shape.message()));
   }
 }
 
@@ -45,7 +47,9 @@ BlockReader::~BlockReader() { prefetches_.Wait(); }
 
 BlockReaderStats BlockReader::stats() const {
   std::lock_guard lock(mu_);
-  return stats_;
+  BlockReaderStats stats = stats_;
+  stats.cached_blocks = cache_.size();
+  return stats;
 }
 
 size_t BlockReader::BlockOf(uint64_t pos) const {
@@ -89,6 +93,15 @@ Status BlockReader::Verify(const BlockFetch& fetch, std::string_view bytes,
 }
 
 Status BlockReader::Fetch(const BlockFetch& fetch, ByteBuffer* buffer) {
+  Status s = FetchOnce(fetch, buffer);
+  if (!s.Is(Code::kCorruption)) return s;
+  // A damaged copy may be a cache's: the store drops it and one more read
+  // goes to the truth. Damage there too is reported.
+  store_->Invalidate(BlockKey(layout_.blocks[fetch.block].digest));
+  return FetchOnce(fetch, buffer);
+}
+
+Status BlockReader::FetchOnce(const BlockFetch& fetch, ByteBuffer* buffer) {
   const BlockRef& ref = layout_.blocks[fetch.block];
   std::string key = BlockKey(ref.digest);
   // A whole block is read with a byte to spare: filling it too means the
@@ -154,6 +167,7 @@ Status BlockReader::ReadV(std::span<const ByteRange> ranges, std::vector<std::st
 
 Status BlockReader::Read(uint64_t offset, uint64_t length, std::string* out) {
   out->clear();
+  NOKV_RETURN_IF_ERROR(layout_error_);
   auto [begin, end] = ClipRange(ByteRange{offset, length}, layout_.size);
   bool sequential = NoteRead(begin, end);
   if (begin == end) return Status::Ok();
@@ -174,6 +188,7 @@ Status BlockReader::Read(uint64_t offset, uint64_t length, std::string* out) {
 }
 
 Status BlockReader::ReadTo(uint64_t offset, uint64_t length, const Sink& sink) {
+  NOKV_RETURN_IF_ERROR(layout_error_);
   auto [begin, end] = ClipRange(ByteRange{offset, length}, layout_.size);
   bool sequential = NoteRead(begin, end);
   if (begin == end) return Status::Ok();
@@ -221,8 +236,11 @@ Status BlockReader::ForEachCached(
   size_t first = BlockOf(offset);
   size_t last = BlockOf(offset + length - 1);
   {
+    // Only blocks this read uses or reads ahead stay: a reader that seeks
+    // keeps no more than a window of blocks, whatever its history.
     std::lock_guard lock(mu_);
-    cache_.erase(cache_.begin(), cache_.lower_bound(first));  // behind the cursor
+    cache_.erase(cache_.begin(), cache_.lower_bound(first));
+    cache_.erase(cache_.upper_bound(last + options_.readahead_blocks), cache_.end());
   }
   uint64_t pos = offset;
   for (size_t i = first; i <= last; ++i) {
@@ -238,8 +256,17 @@ Status BlockReader::ForEachCached(
       done_cv_.wait(lock, [&] { return slot->done; });
       if (hit) ++stats_.readahead_hits;
       if (!slot->status.ok()) {
-        cache_.erase(i);  // let a retry fetch it again
-        return slot->status;
+        cache_.erase(i);
+        if (!hit) return slot->status;
+        // A prefetch failed before this read asked: it gets one fresh fetch.
+        lock.unlock();
+        slot = CachedBlock(i, &hit);
+        lock.lock();
+        done_cv_.wait(lock, [&] { return slot->done; });
+        if (!slot->status.ok()) {
+          cache_.erase(i);
+          return slot->status;
+        }
       }
       if (i < last) cache_.erase(i);  // consumed; its buffer is recycled with `slot`
     }

@@ -54,6 +54,7 @@ struct BlockReaderStats {
   uint64_t whole_blocks_verified = 0;  // SHA-256 checks (layouts without chunk checksums)
   uint64_t chunks_verified = 0;        // CRC32C checks
   uint64_t readahead_hits = 0;         // blocks found already fetched or in flight
+  uint64_t cached_blocks = 0;          // whole blocks held now (fetched or in flight)
 };
 
 class BlockReader {
@@ -105,7 +106,9 @@ class BlockReader {
 
   // Fetches and verifies `fetch` into `buffer` (sized for it, plus one byte
   // for a whole-block fetch, which must not find more bytes than expected).
+  // On damage the store is told (Invalidate) and the fetch runs once more.
   Status Fetch(const BlockFetch& fetch, ByteBuffer* buffer);
+  Status FetchOnce(const BlockFetch& fetch, ByteBuffer* buffer);
   Status Verify(const BlockFetch& fetch, std::string_view bytes, const std::string& key);
   Result<Fetched> FetchNew(const BlockFetch& fetch);
   Status ExecutePlan(const ReadPlan& plan, std::vector<std::string>* out);

@@ -27,6 +27,7 @@ class CountingStore final : public ObjectStore {
   Result<std::string> Get(std::string_view key) override;
   Result<std::string> GetRange(std::string_view key, ByteRange range) override;
   Result<size_t> ReadInto(std::string_view key, uint64_t offset, std::span<char> out) override;
+  void Invalidate(std::string_view key) override { inner_->Invalidate(key); }
   Result<ObjectInfo> Head(std::string_view key) override;
   Status Delete(std::string_view key) override;
   Status DeleteMany(std::span<const std::string> keys) override;

@@ -116,6 +116,11 @@ class ObjectStore {
   // stores that can read in place (LocalStore: pread) override it.
   virtual Result<size_t> ReadInto(std::string_view key, uint64_t offset, std::span<char> out);
 
+  // A reader found the bytes it got for `key` damaged. A store that keeps a
+  // copy of the object besides the truth (a cache tier) drops that copy, so
+  // the next read goes to the truth. Default: nothing to drop.
+  virtual void Invalidate(std::string_view key) { (void)key; }
+
   virtual Result<ObjectInfo> Head(std::string_view key) = 0;
   virtual Status Delete(std::string_view key) = 0;
   // Deletes every key (missing ones are fine). Default: one Delete per key.

@@ -303,6 +303,17 @@ Result<size_t> TieredStore::ReadInto(std::string_view key, uint64_t offset, std:
   return ObjectStore::ReadInto(key, offset, out);  // GetRange: checks, misses, fills
 }
 
+void TieredStore::Invalidate(std::string_view key) {
+  bool resident;
+  {
+    std::lock_guard lock(mu_);
+    resident = index_.Touch(key) != nullptr;
+  }
+  if (!resident) return;
+  DropAfterHotFailure(key, Status::Corruption("a reader found the hot copy damaged"));
+  (void)hot_->Delete(key);
+}
+
 Result<std::string> TieredStore::Get(std::string_view key) {
   if (auto hot = ReadHot(key, ByteRange{0, UINT64_MAX})) return std::move(*hot);
   uint64_t generation = CurrentGeneration(key);

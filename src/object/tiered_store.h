@@ -22,7 +22,9 @@
 //   dropped and the read served from the cold store. Copies it wrote itself
 //   (write-through, or a fill whose bytes it checked) and copies it has
 //   checked are verified: ranges of them are read in place (ReadInto), so a
-//   ranged block read moves only its range.
+//   ranged block read moves only its range. A reader that finds a verified
+//   copy damaged later (a chunk checksum fails) calls Invalidate: the copy
+//   is dropped and the reader's retry is served from the cold store.
 // - The residency index (residency_index.h) is rebuilt on open from a scan of
 //   the hot directory, ordered by the index file saved at the last close.
 // - Degradation: any hot-tier failure (files deleted under it, a full disk,
@@ -88,6 +90,8 @@ class TieredStore final : public ObjectStore {
   Result<std::string> GetRange(std::string_view key, ByteRange range) override;
   // A verified hot copy is read in place; anything else as GetRange.
   Result<size_t> ReadInto(std::string_view key, uint64_t offset, std::span<char> out) override;
+  // Drops the hot copy of `key` (counted as a hot failure).
+  void Invalidate(std::string_view key) override;
   Result<ObjectInfo> Head(std::string_view key) override;
   Status Delete(std::string_view key) override;
   Status DeleteMany(std::span<const std::string> keys) override;

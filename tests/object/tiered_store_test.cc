@@ -13,7 +13,10 @@
 #include <latch>
 #include <thread>
 
+#include "common/thread_pool.h"
 #include "object/block.h"
+#include "object/block_reader.h"
+#include "object/block_writer.h"
 #include "object/memory_store.h"
 #include "store_conformance.h"
 #include "test_dir.h"
@@ -361,6 +364,39 @@ TEST_F(TieredStoreTest, AHotCopyIsCheckedOnceThenReadByRangeInPlace) {
   ASSERT_EQ(store->ReadInto(key, 2450, out).value(), 100u);
   EXPECT_EQ(std::string(out.data(), 100), body.substr(2450, 100));
   EXPECT_EQ(store->stats().cold_reads, 1u);
+}
+
+// A verified hot copy damaged while the store runs: the reader's chunk
+// checksums catch it, the store drops the copy when told, and the reader's
+// second fetch is served from the cold store, so the read succeeds.
+TEST_F(TieredStoreTest, AReaderFindingAHotCopyDamagedIsServedFromCold) {
+  std::string body = RandomBytes(3000, 19);
+  auto store = Open(100'000);
+  ThreadPool pool(2);
+  BlockWriterOptions options;
+  options.block_size = 4096;
+  options.chunk_size = 64;
+  auto layout = BlockWriter::WriteBody(store.get(), &pool, body, options).value();
+  ASSERT_EQ(layout.blocks.size(), 1u);
+  std::string key = BlockKey(layout.blocks[0].digest);
+  ASSERT_TRUE(store->IsResident(key));
+  std::string hot_path =
+      dir_.path() + "/objects/blocks.d/" + key.substr(7, 2) + ".d/" + key.substr(10);
+  {
+    std::fstream f(hot_path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(1010);
+    f.put(static_cast<char>(body[1010] ^ 1));
+  }
+  BlockReader reader(store.get(), &pool, layout);
+  std::string out;
+  ASSERT_TRUE(reader.Read(1000, 100, &out).ok());
+  EXPECT_EQ(out, body.substr(1000, 100));
+  EXPECT_EQ(store->stats().cold_reads, 1u);
+  EXPECT_GE(store->stats().hot_failures, 1u);
+  store->WaitForFills();
+  BlockReader again(store.get(), &pool, layout);  // the refilled copy is whole
+  ASSERT_TRUE(again.Read(0, 3000, &out).ok());
+  EXPECT_EQ(out, body);
 }
 
 TEST_F(TieredStoreTest, ColdBlockThatFailsItsDigestIsNotCached) {
