@@ -73,6 +73,42 @@ void SetBodyDigest(BodyLayout* layout) {
   layout->digest = layout->blocks.empty() ? Sha256::Of("") : layout->blocks[0].digest;
 }
 
+BodyDigester::BodyDigester(const BodyLayout& like)
+    : kind_(like.digest_kind), block_size_(like.blocks.empty() ? 0 : like.blocks.front().length) {
+  if (block_size_ == 0) kind_ = DigestKind::kSha256;
+}
+
+void BodyDigester::Update(std::string_view data) {
+  size_ += data.size();
+  if (kind_ == DigestKind::kSha256) {
+    whole_.Update(data);
+    return;
+  }
+  while (!data.empty()) {
+    size_t take = static_cast<size_t>(std::min<uint64_t>(block_size_ - in_block_, data.size()));
+    block_.Update(data.substr(0, take));
+    data.remove_prefix(take);
+    in_block_ += take;
+    if (in_block_ == block_size_) {
+      blocks_.push_back({block_.Finish(), in_block_});  // Finish resets block_
+      in_block_ = 0;
+    }
+  }
+}
+
+std::string BodyDigester::Finish() {
+  BodyLayout layout;
+  layout.size = size_;
+  if (kind_ == DigestKind::kSha256) {
+    layout.digest = whole_.Finish();
+  } else {
+    if (in_block_ > 0) blocks_.push_back({block_.Finish(), in_block_});
+    layout.blocks = std::move(blocks_);
+    SetBodyDigest(&layout);  // at most one block: the plain SHA-256
+  }
+  return BodyDigestString(layout);
+}
+
 std::string_view DigestKindName(DigestKind kind) {
   return kind == DigestKind::kBlockList ? "sha256-blocks" : "sha256";
 }
@@ -96,7 +132,7 @@ void AppendChunkCrcs(std::string_view block, uint32_t chunk_size, std::vector<ui
   }
 }
 
-Status ValidateLayout(const BodyLayout& layout) {
+Status ValidateLayoutShape(const BodyLayout& layout) {
   uint64_t sum = 0, chunks = 0;
   for (const BlockRef& ref : layout.blocks) {
     if (ref.length == 0) return Status::InvalidArgument("a body layout has an empty block");
@@ -117,6 +153,11 @@ Status ValidateLayout(const BodyLayout& layout) {
     return Status::InvalidArgument("a body layout has " + std::to_string(layout.chunk_crcs.size()) +
                                    " chunk checksums for " + std::to_string(chunks) + " chunks");
   }
+  return Status::Ok();
+}
+
+Status ValidateLayout(const BodyLayout& layout) {
+  NOKV_RETURN_IF_ERROR(ValidateLayoutShape(layout));
   if (layout.digest_kind == DigestKind::kBlockList) {
     if (layout.blocks.size() < 2) {
       return Status::InvalidArgument("a block-list digest needs at least two blocks");
@@ -126,6 +167,8 @@ Status ValidateLayout(const BodyLayout& layout) {
     }
   } else if (layout.digest_kind != DigestKind::kSha256) {
     return Status::InvalidArgument("unknown body digest kind");
+  } else if (layout.blocks.size() == 1 && layout.digest != layout.blocks[0].digest) {
+    return Status::InvalidArgument("the digest of a one-block body is not its block's");
   }
   return Status::Ok();
 }

@@ -90,6 +90,28 @@ Digest BlockListDigest(uint64_t size, std::span<const BlockRef> blocks);
 // otherwise the block-list digest.
 void SetBodyDigest(BodyLayout* layout);
 
+// Computes, over bytes fed in order, the digest a stored body of those bytes
+// would carry under `like`'s definition: the plain SHA-256 for kSha256, the
+// block-list digest over blocks of `like`'s block size for kBlockList. Used
+// to tell whether a local file still has a stored body's content without
+// reading the body. Plain value; one thread at a time.
+class BodyDigester {
+ public:
+  explicit BodyDigester(const BodyLayout& like);
+  void Update(std::string_view data);
+  // BodyDigestString form ("sha256:..." or "sha256-blocks:...").
+  std::string Finish();
+
+ private:
+  DigestKind kind_;
+  uint64_t block_size_;
+  Sha256 whole_;  // kSha256
+  Sha256 block_;  // kBlockList: the block being filled
+  uint64_t in_block_ = 0;
+  uint64_t size_ = 0;
+  std::vector<BlockRef> blocks_;
+};
+
 // "sha256" or "sha256-blocks": how stat and the verbs label the digest.
 std::string_view DigestKindName(DigestKind kind);
 // "<kind name>:<64 hex digits>".
@@ -104,7 +126,13 @@ void AppendChunkCrcs(std::string_view block, uint32_t chunk_size, std::vector<ui
 
 // InvalidArgument naming the first broken invariant of `layout` (see
 // BodyLayout), OK otherwise. Bodies from outside (a publish over RPC) are
-// checked before they are stored.
+// checked before they are stored. A kSha256 digest of a one-block body must
+// be that block's digest; one of more blocks cannot be checked without the
+// bytes, and an empty body's digest is not checked (writers of empty files
+// leave it zero).
 Status ValidateLayout(const BodyLayout& layout);
+// The part of ValidateLayout that needs no hashing: lengths, chunk size and
+// checksum count. Readers check it before trusting a layout's offsets.
+Status ValidateLayoutShape(const BodyLayout& layout);
 
 }  // namespace nokv::object

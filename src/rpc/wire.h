@@ -21,7 +21,7 @@
 namespace nokv::rpc {
 
 inline constexpr std::string_view kMagic{"NOKVRPC\0", 8};
-inline constexpr uint16_t kProtocolVersion = 1;
+inline constexpr uint16_t kProtocolVersion = 2;
 
 // Default cap on one frame, header included (ServerOptions/ClientOptions).
 inline constexpr uint32_t kDefaultMaxFrameBytes = 64u << 20;

@@ -241,6 +241,26 @@ TEST_F(BlockIoTest, SequentialReaderPrefetchesAhead) {
   EXPECT_LE(stats.fetches, 18u);               // each block fetched about once
 }
 
+// A reader that runs sequentially, seeks back and runs again (a FUSE handle,
+// a grep from the end) keeps a window of blocks, not every block it met.
+TEST_F(BlockIoTest, SeekingBackKeepsOnlyAWindowOfBlocks) {
+  std::string body = RandomBytes(64 * 4096, 9);
+  BlockWriterOptions options;
+  options.block_size = 4096;
+  auto layout = BlockWriter::WriteBody(&store_, &pool_, body, options).value();
+  BlockReaderOptions reader_options;
+  reader_options.readahead_blocks = 2;
+  BlockReader reader(&store_, &pool_, layout, reader_options);
+  std::string out;
+  for (uint64_t start = 60 * 4096; start > 0; start -= 4 * 4096) {
+    for (uint64_t pos = start; pos < start + 3 * 4096; pos += 1024) {
+      ASSERT_TRUE(reader.Read(pos, 1024, &out).ok());
+      ASSERT_EQ(out, body.substr(pos, 1024));
+    }
+    EXPECT_LE(reader.stats().cached_blocks, 1 + reader_options.readahead_blocks) << start;
+  }
+}
+
 TEST_F(BlockIoTest, RangedReadFetchesAndChecksOnlyTheChunksItNeeds) {
   std::string body = RandomBytes(3 * 4096, 13);
   BlockWriterOptions options;
@@ -343,6 +363,38 @@ TEST_F(BlockIoTest, ChecksumListThatDoesNotFitTheBlocksIsCorruption) {
   EXPECT_TRUE(reader.Read(0, 3000, &out).Is(Code::kCorruption));
 }
 
+// Damaged metadata: lengths that do not add up to the size are refused by
+// every read path, never answered with bytes nobody read.
+TEST_F(BlockIoTest, LayoutWhoseLengthsDoNotAddUpIsCorruption) {
+  std::string body = RandomBytes(3000, 17);
+  BlockWriterOptions options;
+  options.block_size = 1000;
+  auto layout = BlockWriter::WriteBody(&store_, &pool_, body, options).value();
+  for (uint64_t size : {uint64_t{3500}, uint64_t{2500}}) {
+    BodyLayout damaged = layout;
+    damaged.size = size;
+    BlockReader reader(&store_, &pool_, damaged);
+    std::string out = "stale";
+    EXPECT_TRUE(reader.Read(0, 4000, &out).Is(Code::kCorruption)) << size;
+    EXPECT_TRUE(out.empty());
+    EXPECT_TRUE(reader.Read(2900, 200, &out).Is(Code::kCorruption)) << size;
+    std::string streamed;
+    Status s = reader.ReadTo(0, 4000, [&](std::string_view bytes) {
+      streamed += bytes;
+      return Status::Ok();
+    });
+    EXPECT_TRUE(s.Is(Code::kCorruption)) << size;
+    EXPECT_TRUE(streamed.empty());
+  }
+  BodyLayout no_blocks = layout;
+  no_blocks.blocks.clear();
+  no_blocks.chunk_crcs.clear();
+  BlockReader reader(&store_, &pool_, no_blocks);
+  std::string out;
+  EXPECT_TRUE(
+      reader.ReadTo(0, 10, [](std::string_view) { return Status::Ok(); }).Is(Code::kCorruption));
+}
+
 TEST(BlockLayoutTest, ValidationNamesTheBrokenInvariant) {
   BodyLayout layout;
   layout.size = 10;
@@ -371,6 +423,14 @@ TEST(BlockLayoutTest, ValidationNamesTheBrokenInvariant) {
   chunked.chunk_size = 16;
   chunked.chunk_crcs = {1, 2};  // one 16-byte chunk per block
   EXPECT_TRUE(ValidateLayout(chunked).ok());
+  // A body of one block has a plain SHA-256: its block's.
+  BodyLayout one_block;
+  one_block.size = 4;
+  one_block.blocks = {{Sha256::Of("abcd"), 4}};
+  SetBodyDigest(&one_block);
+  EXPECT_TRUE(ValidateLayout(one_block).ok());
+  one_block.digest = Sha256::Of("dcba");
+  EXPECT_TRUE(ValidateLayout(one_block).Is(Code::kInvalidArgument));
 }
 
 TEST_F(BlockIoTest, CorruptedBlockIsDetectedAndNamed) {

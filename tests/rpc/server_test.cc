@@ -348,14 +348,18 @@ TEST_F(RpcServerTest, WrongVersionIsRefusedNamingBothVersions) {
   Start({}, EchoHandler);
   RawSocket raw(unix_);
   Hello hello;
-  hello.version = 2;
+  const uint16_t other = kProtocolVersion - 1;  // a peer built before the last change
+  hello.version = other;
   raw.Send(EncodeHello(hello));
   HelloReply reply = ReadRefusal(raw);
   EXPECT_EQ(reply.result, HelloResult::kVersionMismatch);
   EXPECT_EQ(reply.version, kProtocolVersion);
-  EXPECT_NE(reply.message.find("client speaks version 2"), std::string::npos) << reply.message;
-  EXPECT_NE(reply.message.find("server speaks version 1"), std::string::npos) << reply.message;
-  Status s = HelloReplyStatus(reply, 2);
+  EXPECT_NE(reply.message.find("client speaks version " + std::to_string(other)), std::string::npos)
+      << reply.message;
+  EXPECT_NE(reply.message.find("server speaks version " + std::to_string(kProtocolVersion)),
+            std::string::npos)
+      << reply.message;
+  Status s = HelloReplyStatus(reply, other);
   EXPECT_EQ(s.code(), Code::kNotSupported);
 }
 

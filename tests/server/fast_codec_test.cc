@@ -134,9 +134,9 @@ meta::PublishRequest FullPublish() {
   r.path = "/runs/1/ckpt.pt";
   r.inode = 77;
   r.manifest.layout.size = 10;
-  r.manifest.layout.digest.fill(0x11);
   r.manifest.layout.blocks = {{{}, 10}};
   r.manifest.layout.blocks[0].digest.fill(0x22);
+  r.manifest.layout.digest = r.manifest.layout.blocks[0].digest;  // one block: its digest
   r.manifest.producer = "trainer";
   r.mode = meta::PublishMode::kReplaceIfGeneration;
   r.expected_generation = 9;
