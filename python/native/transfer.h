@@ -23,8 +23,9 @@ Result<meta::Attr> DownloadFile(fs::Filesystem* fs, std::string_view path, const
 Result<meta::Attr> PublishBytes(fs::Filesystem* fs, std::string_view path, std::string_view data,
                                 const fs::WriteOptions& options);
 
-// The file's attributes with the SHA-256 of its body ("sha256:<hex>"), both
-// of one generation.
+// The file's attributes with its body digest ("sha256:<hex>", or
+// "sha256-blocks:<hex>" for bodies of two or more blocks; docs/object-store.md),
+// both of one generation.
 struct DigestedAttr {
   meta::Attr attr;
   std::string digest;

@@ -138,7 +138,8 @@ class Client:
         return self._native.stat(_path(path), snapshot or "")
 
     def info(self, path, *, snapshot=None):
-        """stat() plus ``digest`` ("sha256:..." of the body; None for others)."""
+        """stat() plus ``digest`` of the body ("sha256:..." up to one block,
+        "sha256-blocks:..." beyond; None for others)."""
         return self._native.info(_path(path), snapshot or "")
 
     def exists(self, path, *, snapshot=None):

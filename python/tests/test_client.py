@@ -30,11 +30,24 @@ def test_stat_reports_attributes(client):
     assert d["type"] == "directory" and d["child_count"] == 1
 
 
+def block_list_digest(body, block_size=4 << 20):
+    """The sha256-blocks digest as docs/object-store.md defines it."""
+    blocks = [body[i:i + block_size] for i in range(0, len(body), block_size)]
+    h = hashlib.sha256(b"nokv-blocks-v1\n")
+    h.update(len(body).to_bytes(8, "big") + len(blocks).to_bytes(8, "big"))
+    for b in blocks:
+        h.update(hashlib.sha256(b).digest() + len(b).to_bytes(8, "big"))
+    return h.hexdigest()
+
+
 def test_info_carries_the_body_digest(client):
-    body = os.urandom(5 << 20)  # two blocks
+    body = os.urandom(5 << 20)  # two blocks: the block-list digest
     client.write_bytes("/x.bin", body)
     info = client.info("/x.bin")
-    assert info["digest"] == "sha256:" + hashlib.sha256(body).hexdigest()
+    assert info["digest"] == "sha256-blocks:" + block_list_digest(body)
+    small = os.urandom(1000)  # one block: the plain SHA-256
+    client.write_bytes("/small.bin", small)
+    assert client.info("/small.bin")["digest"] == "sha256:" + hashlib.sha256(small).hexdigest()
     client.write_bytes("/empty", b"")
     assert client.info("/empty")["digest"] == "sha256:" + hashlib.sha256(b"").hexdigest()
     assert client.info("/")["digest"] is None

@@ -10,13 +10,11 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <ostream>
 #include <set>
 
 #include "cli/transfer.h"
-#include "common/sha256.h"
 #include "meta/path.h"
 
 namespace nokv::cli {
@@ -180,26 +178,6 @@ Status WalkRemote(fs::Filesystem& fs, const std::string& root, const std::string
   return Status::Ok();
 }
 
-Result<std::string> LocalDigest(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::FromErrno(errno, path);
-  Sha256 sha;
-  std::string buf(1 << 20, '\0');
-  while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
-    sha.Update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
-  }
-  return "sha256:" + DigestHex(sha.Finish());
-}
-
-// The body digest of a remote file (the stat verb's body.digest).
-std::string RemoteDigest(fs::Filesystem& fs, const std::string& path, const fs::ReadAt& at) {
-  nlohmann::json args = {{"path", path}};
-  if (!at.snapshot.empty()) args["snapshot"] = at.snapshot;
-  nlohmann::json result = fs.CallVerb("stat", args);
-  if (!result.contains("body") || !result["body"].contains("digest")) return "";
-  return result["body"]["digest"].get<std::string>();
-}
-
 // Whether the file `from` still has the content of `to`: same size, and the
 // same mtime or the same digest.
 Result<Action> CompareFile(fs::Filesystem& fs, const Entry& from, const Entry& to, bool upload,
@@ -208,8 +186,8 @@ Result<Action> CompareFile(fs::Filesystem& fs, const Entry& from, const Entry& t
   if (from.mtime_ns == to.mtime_ns) return Action::kSkip;
   const std::string& local = upload ? from.where : to.where;
   const std::string& remote = upload ? to.where : from.where;
-  NOKV_ASSIGN_OR_RETURN(std::string local_digest, LocalDigest(local));
-  if (local_digest != RemoteDigest(fs, remote, at)) return Action::kReplace;
+  NOKV_ASSIGN_OR_RETURN(bool same, fs.SameContent(remote, local, at));
+  if (!same) return Action::kReplace;
   return o.keep_mtime ? Action::kTouch : Action::kSkip;
 }
 

@@ -7,8 +7,19 @@
 #include <filesystem>
 
 #include "meta/path.h"
+#include "object/block.h"
 
 namespace nokv::fs {
+
+std::string BodyDigest(const OpenedFile& file) {
+  // An empty body's digest may have been left zero by its writer.
+  if (file.manifest && file.manifest->layout.size > 0) {
+    return object::BodyDigestString(file.manifest->layout);
+  }
+  object::BodyLayout empty;
+  empty.digest = Sha256::Of("");
+  return object::BodyDigestString(empty);
+}
 
 Filesystem::Filesystem(FilesystemParts parts)
     : io_(std::max<size_t>(1, parts.io_threads)), parts_(std::move(parts)) {}

@@ -173,6 +173,12 @@ class Filesystem {
   // checked against its SHA-256 (its key) and its chunk checksums, and every
   // body against its digest (a scrub: reads every stored byte once).
   Result<std::vector<std::string>> Doctor(const DoctorOptions& options = {});
+  // Whether the local file at `local_path` has the bytes of the file at
+  // `path` (links followed): same size and the same body digest, computed
+  // from the local bytes the way the stored body's digest is defined. Reads
+  // the local file, not the stored body.
+  Result<bool> SameContent(std::string_view path, const std::string& local_path,
+                           const ReadAt& at = {});
 
   // --- Agent verbs -------------------------------------------------------
   // Runs one of the seven read-only verbs (query/service.h) with `args`,

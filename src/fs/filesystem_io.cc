@@ -2,6 +2,7 @@
 // reading ranges of one pinned generation; multi-file publishes; upload
 // leases.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <utility>
@@ -210,6 +211,33 @@ Result<std::unique_ptr<Reader>> Filesystem::OpenReader(std::string_view path, co
 Result<std::unique_ptr<Reader>> Filesystem::OpenReaderAt(meta::InodeId inode, const ReadAt& at) {
   NOKV_ASSIGN_OR_RETURN(OpenedFile file, parts_.metadata->OpenFileAt(inode, at));
   return MakeReader(std::move(file));
+}
+
+Result<bool> Filesystem::SameContent(std::string_view path, const std::string& local_path,
+                                     const ReadAt& at) {
+  NOKV_ASSIGN_OR_RETURN(std::string followed, FollowLinks(path, at));
+  NOKV_ASSIGN_OR_RETURN(OpenedFile file, parts_.metadata->OpenFile(followed, at));
+  parts_.metadata->Unpin(file.pin.id);  // only the manifest is needed, not the blocks
+  int fd = ::open(local_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::FromErrno(errno, local_path);
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) != file.attr.size) {
+    ::close(fd);
+    return false;
+  }
+  object::BodyDigester digester(file.manifest ? file.manifest->layout : object::BodyLayout{});
+  std::string buffer(1 << 20, '\0');
+  Status read_status;
+  for (;;) {
+    ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) read_status = Status::FromErrno(errno, local_path);
+    if (n <= 0) break;
+    digester.Update(std::string_view(buffer.data(), static_cast<size_t>(n)));
+  }
+  ::close(fd);
+  NOKV_RETURN_IF_ERROR(read_status);
+  return digester.Finish() == BodyDigest(file);
 }
 
 std::unique_ptr<Reader> Filesystem::MakeReader(OpenedFile file) {

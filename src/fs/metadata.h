@@ -59,6 +59,11 @@ struct OpenedFile {
   std::optional<meta::Manifest> manifest;
 };
 
+// The body digest of an opened file as stat shows it ("sha256:<hex>" or
+// "sha256-blocks:<hex>", docs/object-store.md); an empty file's is the
+// SHA-256 of no bytes.
+std::string BodyDigest(const OpenedFile& file);
+
 // Durations of one kind of operation: how many, their sum, approximate
 // quantiles (within about 19%) and the largest, in nanoseconds.
 struct LatencySummary {

@@ -157,6 +157,31 @@ TEST_P(FilesystemTest, WriteThenReadWholeAndRanges) {
   EXPECT_EQ(ReadAll("/d"), "<is_a_directory: /d is a directory>");
 }
 
+// A local file is compared with a stored body by digest, computed the way
+// the body's digest is defined (64-byte blocks here: a block-list digest).
+TEST_P(FilesystemTest, SameContentComparesALocalFileWithoutReadingTheBody) {
+  std::string body;
+  for (int i = 0; i < 1000; ++i) body += static_cast<char>('a' + (i * 7 + i / 26) % 26);
+  ASSERT_TRUE(Write("/d/f", body).ok());
+  ASSERT_TRUE(Write("/d/one", "short").ok());
+  ASSERT_TRUE(Write("/d/empty", "").ok());
+  auto local = [&](const std::string& name, std::string_view bytes) {
+    std::string path = local_.Sub(name);
+    std::ofstream(path, std::ios::binary) << bytes;
+    return path;
+  };
+  EXPECT_TRUE(fs_->SameContent("/d/f", local("same", body)).value());
+  std::string flipped = body;
+  flipped[700] ^= 1;
+  EXPECT_FALSE(fs_->SameContent("/d/f", local("flipped", flipped)).value());
+  EXPECT_FALSE(fs_->SameContent("/d/f", local("longer", body + "x")).value());
+  EXPECT_TRUE(fs_->SameContent("/d/one", local("one", "short")).value());
+  EXPECT_FALSE(fs_->SameContent("/d/one", local("other", "shore")).value());
+  EXPECT_TRUE(fs_->SameContent("/d/empty", local("empty", "")).value());
+  EXPECT_EQ(fs_->SameContent("/d/missing", local("x", "x")).status().code(), Code::kNotFound);
+  EXPECT_EQ(fs_->SameContent("/d/f", local_.Sub("absent")).status().code(), Code::kNotFound);
+}
+
 TEST_P(FilesystemTest, EmptyFilesAndContentTypes) {
   ASSERT_TRUE(Write("/empty.json", "").ok());
   EXPECT_EQ(ReadAll("/empty.json"), "");
