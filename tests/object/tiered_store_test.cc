@@ -13,6 +13,7 @@
 #include <latch>
 #include <thread>
 
+#include "common/env_wrapper.h"
 #include "common/thread_pool.h"
 #include "object/block.h"
 #include "object/block_reader.h"
@@ -27,53 +28,32 @@ namespace {
 using testing::RandomBytes;
 
 // An Env whose files report a full disk while `full` is set.
-class FullDiskEnv final : public Env {
+class FullDiskEnv final : public EnvWrapper {
  public:
+  FullDiskEnv() : EnvWrapper(Env::Default()) {}
   std::atomic<bool> full{false};
 
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
-    if (full) return Status::NoSpace("injected: no space left on device: " + path);
-    return base_->NewWritableFile(path);
+    if (full) return NoSpace(path);
+    return EnvWrapper::NewWritableFile(path);
   }
   Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path) override {
-    if (full) return Status::NoSpace("injected: no space left on device: " + path);
-    return base_->NewAppendableFile(path);
+    if (full) return NoSpace(path);
+    return EnvWrapper::NewAppendableFile(path);
   }
-  Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& p) override {
-    return base_->NewRandomAccessFile(p);
-  }
-  bool FileExists(const std::string& p) override { return base_->FileExists(p); }
-  Result<std::vector<std::string>> GetChildren(const std::string& d) override {
-    return base_->GetChildren(d);
-  }
-  Status RemoveFile(const std::string& p) override { return base_->RemoveFile(p); }
   Status CreateDirs(const std::string& d) override {
-    if (full) return Status::NoSpace("injected: no space left on device: " + d);
-    return base_->CreateDirs(d);
-  }
-  Status RemoveDir(const std::string& d) override { return base_->RemoveDir(d); }
-  Status RenameFile(const std::string& f, const std::string& t) override {
-    return base_->RenameFile(f, t);
+    if (full) return NoSpace(d);
+    return EnvWrapper::CreateDirs(d);
   }
   Status LinkFile(const std::string& f, const std::string& t) override {
-    if (full) return Status::NoSpace("injected: no space left on device: " + t);
-    return base_->LinkFile(f, t);
-  }
-  Status SyncFile(const std::string& p) override { return base_->SyncFile(p); }
-  Status SyncDir(const std::string& d) override { return base_->SyncDir(d); }
-  Status TruncateFile(const std::string& p, uint64_t s) override {
-    return base_->TruncateFile(p, s);
-  }
-  Result<uint64_t> GetFileSize(const std::string& p) override { return base_->GetFileSize(p); }
-  Result<FileAttributes> GetFileAttributes(const std::string& p) override {
-    return base_->GetFileAttributes(p);
-  }
-  Result<std::unique_ptr<FileLock>> LockFile(const std::string& p) override {
-    return base_->LockFile(p);
+    if (full) return NoSpace(t);
+    return EnvWrapper::LinkFile(f, t);
   }
 
  private:
-  Env* base_ = Env::Default();
+  static Status NoSpace(const std::string& path) {
+    return Status::NoSpace("injected: no space left on device: " + path);
+  }
 };
 
 class TieredStoreTest : public ::testing::Test {
@@ -412,49 +392,15 @@ TEST_F(TieredStoreTest, ColdBlockThatFailsItsDigestIsNotCached) {
 }
 
 // An Env whose writes wait until `open` is set (holds a fill back).
-class GatedEnv final : public Env {
+class GatedEnv final : public EnvWrapper {
  public:
-  explicit GatedEnv(Env* base) : base_(base) {}
+  explicit GatedEnv(Env* base) : EnvWrapper(base) {}
   std::latch open{1};
 
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
     open.wait();
-    return base_->NewWritableFile(path);
+    return EnvWrapper::NewWritableFile(path);
   }
-  Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path) override {
-    return base_->NewAppendableFile(path);
-  }
-  Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& p) override {
-    return base_->NewRandomAccessFile(p);
-  }
-  bool FileExists(const std::string& p) override { return base_->FileExists(p); }
-  Result<std::vector<std::string>> GetChildren(const std::string& d) override {
-    return base_->GetChildren(d);
-  }
-  Status RemoveFile(const std::string& p) override { return base_->RemoveFile(p); }
-  Status CreateDirs(const std::string& d) override { return base_->CreateDirs(d); }
-  Status RemoveDir(const std::string& d) override { return base_->RemoveDir(d); }
-  Status RenameFile(const std::string& f, const std::string& t) override {
-    return base_->RenameFile(f, t);
-  }
-  Status LinkFile(const std::string& f, const std::string& t) override {
-    return base_->LinkFile(f, t);
-  }
-  Status SyncFile(const std::string& p) override { return base_->SyncFile(p); }
-  Status SyncDir(const std::string& d) override { return base_->SyncDir(d); }
-  Status TruncateFile(const std::string& p, uint64_t s) override {
-    return base_->TruncateFile(p, s);
-  }
-  Result<uint64_t> GetFileSize(const std::string& p) override { return base_->GetFileSize(p); }
-  Result<FileAttributes> GetFileAttributes(const std::string& p) override {
-    return base_->GetFileAttributes(p);
-  }
-  Result<std::unique_ptr<FileLock>> LockFile(const std::string& p) override {
-    return base_->LockFile(p);
-  }
-
- private:
-  Env* base_;
 };
 
 TEST_F(TieredStoreTest, AReadReturnsBeforeItsFillLands) {
