@@ -165,6 +165,8 @@ class Grep {
  private:
   VerbError RunRoot(size_t index, const Resume* resume, bool* page_full);
   bool Wanted(const std::string& root, const std::string& path) const;
+  // Sets *binary for a body that looks binary, counting it as skipped.
+  VerbError SkipIfBinary(FileBody* body, bool* binary);
   // Searches one file from `start`; sets *page_full when the page is full.
   VerbError SearchFile(const std::string& path, const meta::Attr& attr, const Resume& start,
                        bool* page_full);
@@ -212,6 +214,15 @@ bool Grep::AddCount(const std::string& path, uint64_t generation, uint64_t count
   return true;
 }
 
+VerbError Grep::SkipIfBinary(FileBody* body, bool* binary) {
+  NOKV_VERB_TRY(body->LooksBinary(binary));
+  if (*binary) {
+    ++binary_skipped_;
+    bytes_scanned_ += std::min<uint64_t>(body->size(), kBinarySniffBytes);
+  }
+  return VerbError::Ok();
+}
+
 VerbError Grep::SearchFile(const std::string& path, const meta::Attr& attr, const Resume& start,
                            bool* page_full) {
   if (g_.from_end > 0) return SearchFileFromEnd(path, attr, start, page_full);
@@ -221,12 +232,8 @@ VerbError Grep::SearchFile(const std::string& path, const meta::Attr& attr, cons
   NOKV_VERB_TRY(FileBody::Open(inv_, attr, attr.generation, &body));
   if (start.offset == 0) {
     bool binary = false;
-    NOKV_VERB_TRY(body->LooksBinary(&binary));
-    if (binary) {
-      ++binary_skipped_;
-      bytes_scanned_ += std::min<uint64_t>(body->size(), kBinarySniffBytes);
-      return VerbError::Ok();
-    }
+    NOKV_VERB_TRY(SkipIfBinary(body.get(), &binary));
+    if (binary) return VerbError::Ok();
   }
   ++files_scanned_;
   inv_.Progress(files_scanned_, 0, path);
@@ -289,12 +296,8 @@ VerbError Grep::SearchFileFromEnd(const std::string& path, const meta::Attr& att
   std::unique_ptr<FileBody> body;
   NOKV_VERB_TRY(FileBody::Open(inv_, attr, attr.generation, &body));
   bool binary = false;
-  NOKV_VERB_TRY(body->LooksBinary(&binary));
-  if (binary) {
-    ++binary_skipped_;
-    bytes_scanned_ += std::min<uint64_t>(body->size(), kBinarySniffBytes);
-    return VerbError::Ok();
-  }
+  NOKV_VERB_TRY(SkipIfBinary(body.get(), &binary));
+  if (binary) return VerbError::Ok();
   ++files_scanned_;
   inv_.Progress(files_scanned_, 0, path);
   // The whole file is read; only the last from_end matches (and the lines
