@@ -203,7 +203,7 @@ int Get(Context& ctx, const Args& args) {
       }
       auto reader = fs.OpenReader(src, ReadAtFlag(args));
       if (!reader.ok()) return ctx.Fail("get " + src, reader.status());
-      Status s = Stream(**reader, 0, UINT64_MAX, *ctx.out, nullptr);
+      Status s = Stream(**reader, 0, UINT64_MAX, *ctx.out, ctx.out_fd, nullptr);
       ctx.out->flush();
       return s.ok() ? int{kExitOk} : ctx.Fail("get " + src, s);
     }
