@@ -16,14 +16,17 @@ namespace nokv::agent {
 class VerbBackend {
  public:
   virtual ~VerbBackend() = default;
-  // Runs verb `name` (one of the seven) with `args`; returns its result
+  // Runs verb `name` (a read verb, or a write verb of the write profile)
+  // with `args`; returns its result
   // object or {"error": {code, message, hint?}}. Never throws.
   virtual nlohmann::json Call(std::string_view name, const nlohmann::json& args,
                               const query::CallControl& control) = 0;
 };
 
 // The production backend: the verbs of `fs` (which must outlive it),
-// confined to `scope`.
-std::unique_ptr<VerbBackend> NewFilesystemBackend(fs::Filesystem* fs, query::ServiceOptions scope);
+// confined to `scope`; the write verbs (fs/agent_writes.h) only when
+// `write_profile`.
+std::unique_ptr<VerbBackend> NewFilesystemBackend(fs::Filesystem* fs, query::ServiceOptions scope,
+                                                  bool write_profile = false);
 
 }  // namespace nokv::agent

@@ -15,14 +15,19 @@
 #include "agent/tools.h"
 #include "common/logging.h"
 #include "common/thread_pool.h"
+#include "fs/agent_writes.h"
 
 namespace nokv::agent {
 namespace {
 
 using nlohmann::json;
 
+constexpr char kReadOnlyIntro[] =
+    "NoKV is a read-only view of a filesystem of training runs, datasets and logs. ";
+constexpr char kWriteIntro[] =
+    "NoKV is a filesystem of training runs, datasets, logs and agent workspaces; this server "
+    "reads and writes it. ";
 constexpr char kInstructions[] =
-    "NoKV is a read-only view of a filesystem of training runs, datasets and logs. "
     "Spend few calls and few bytes: (1) `catalog` on a directory lists the fields you can "
     "filter, sort and group on (e.g. run.status, param.lr, metric.val_loss.min); "
     "(2) `find` with predicates, sort, fields and limit returns just the matching rows, and "
@@ -32,6 +37,14 @@ constexpr char kInstructions[] =
     "(nokv-native://<path>@generation:<N>#L<line>): cite them, and pass one to `read` to get "
     "exactly those bytes. Results are bounded; follow next_cursor for more. Errors carry a "
     "hint naming the fix.";
+
+// Appended to the instructions by the write profile.
+constexpr char kWriteInstructions[] =
+    " Writing (the write profile): `write` creates or replaces a file, `append` "
+    "adds to one, `edit` replaces exact text, and `mkdir`, `move`, `remove`, `snapshot`. Each is "
+    "one atomic commit. Pass expected_generation (from stat, read or a previous write) so you "
+    "never overwrite someone else's change: a stale one fails with code 'conflict' and "
+    "current_generation; read again and redo the change.";
 
 // How a method is served.
 enum class Where { kInline, kPool };
@@ -291,10 +304,13 @@ RpcOutcome Session::Initialize(const json& params) {
   json server_info{{"name", "nokv"},
                    {"title", "NoKV"},
                    {"version", options_.version.empty() ? NOKV_AGENT_VERSION : options_.version}};
-  return RpcOutcome::Ok(json{{"protocolVersion", known ? requested : supported.front()},
-                             {"capabilities", std::move(capabilities)},
-                             {"serverInfo", std::move(server_info)},
-                             {"instructions", kInstructions}});
+  return RpcOutcome::Ok(
+      json{{"protocolVersion", known ? requested : supported.front()},
+           {"capabilities", std::move(capabilities)},
+           {"serverInfo", std::move(server_info)},
+           {"instructions", options_.write_profile
+                                ? kWriteIntro + std::string(kInstructions) + kWriteInstructions
+                                : kReadOnlyIntro + std::string(kInstructions)}});
 }
 
 RpcOutcome Session::CallTool(const json& params, const query::CallControl& control) {
@@ -305,8 +321,11 @@ RpcOutcome Session::CallTool(const json& params, const query::CallControl& contr
   }
   std::string name = params["name"].get<std::string>();
   if (tools_->Find(name) == nullptr) {
-    return RpcOutcome::Fail(kInvalidParams,
-                            "Unknown tool: '" + name + "' (tools: " + tools_->NameList() + ")");
+    std::string text = "Unknown tool: '" + name + "' (tools: " + tools_->NameList() + ")";
+    if (!options_.write_profile && fs::IsWriteVerb(name)) {
+      text += "; '" + name + "' is a write tool: the server offers it when started with --write";
+    }
+    return RpcOutcome::Fail(kInvalidParams, text);
   }
   json args = json::object();
   if (auto it = params.find("arguments"); it != params.end() && !it->is_null()) {
@@ -328,7 +347,7 @@ Server::Server(VerbBackend* backend, ServerOptions options)
 Server::~Server() = default;
 
 Status Server::Run(ByteSource* in, LineSink* out) {
-  NOKV_ASSIGN_OR_RETURN(ToolTable tools, ToolTable::Load());
+  NOKV_ASSIGN_OR_RETURN(ToolTable tools, ToolTable::Load(options_.write_profile));
   Session session(backend_, options_, &tools, out);
   LineReader reader(in, options_.max_line_bytes);
   std::string line;

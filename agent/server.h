@@ -32,6 +32,9 @@ struct ServerOptions {
   // After end of input (the client's way to shut a stdio server down),
   // requests in flight get this long to finish and are then cancelled.
   std::chrono::milliseconds shutdown_grace{2000};
+  // Offer the write verbs as tools too (`nokv mcp --write`); the backend
+  // must then run them.
+  bool write_profile = false;
 };
 
 // Protocol versions this server speaks, newest first.
