@@ -24,6 +24,8 @@ enum RpcErrorCode : int {
   kInvalidParams = -32602,
   kInternalError = -32603,
   kResourceNotFound = -32002,
+  // nokv: the server could not start (docs/mcp.md, "Start-up errors").
+  kServerNotStarted = -32000,
 };
 
 // A protocol-level failure: the error object of a response.

@@ -54,6 +54,15 @@ RpcOutcome DuplicateId(const json& id) {
                           "Invalid Request: id " + Serialize(id) + " is already in flight");
 }
 
+RpcOutcome StartupFailed(const StartupFailure& failure) {
+  json data{{"reason", failure.message}};
+  if (!failure.hint.empty()) data["hint"] = failure.hint;
+  RpcOutcome outcome =
+      RpcOutcome::Fail(kServerNotStarted, "nokv mcp could not start: " + failure.message);
+  outcome.error.data = std::move(data);
+  return outcome;
+}
+
 // A progress token from params._meta.progressToken, or null.
 json ProgressToken(const json& params) {
   if (!params.is_object()) return nullptr;
@@ -174,6 +183,10 @@ void Session::OnRequest(RpcMessage message) {
       text += " (this server speaks the 2025 handshake: send initialize first)";
     }
     Reply(message.id, RpcOutcome::Fail(kMethodNotFound, text));
+    return;
+  }
+  if (options_.startup_failure && message.method != "ping") {
+    Reply(message.id, StartupFailed(*options_.startup_failure));
     return;
   }
   if (!initialized_ && message.method != "initialize" && message.method != "ping") {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,13 @@
 #include "common/status.h"
 
 namespace nokv::agent {
+
+// Why a server could not start: a missing or busy data directory, a bad
+// flag, an unreachable --server.
+struct StartupFailure {
+  std::string message;  // what failed ("/d is not a NoKV data directory ...")
+  std::string hint;     // how to fix it ("" = none)
+};
 
 struct ServerOptions {
   std::string version;               // serverInfo.version ("" = the build's)
@@ -35,6 +43,12 @@ struct ServerOptions {
   // Offer the write verbs as tools too (`nokv mcp --write`); the backend
   // must then run them.
   bool write_profile = false;
+  // Set when the server could not start. The session still speaks the
+  // protocol, so the client learns why instead of seeing a closed
+  // connection: ping is answered, and every other request (initialize
+  // first) fails with kServerNotStarted, this message and data {reason,
+  // hint?}. The backend is then never called and may be null.
+  std::optional<StartupFailure> startup_failure;
 };
 
 // Protocol versions this server speaks, newest first.
@@ -42,7 +56,8 @@ const std::vector<std::string>& SupportedProtocolVersions();
 
 class Server {
  public:
-  // `backend` is not owned and must outlive the server.
+  // `backend` is not owned and must outlive the server (null only with
+  // options.startup_failure).
   Server(VerbBackend* backend, ServerOptions options);
   ~Server();
 

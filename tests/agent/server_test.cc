@@ -312,3 +312,37 @@ TEST_F(ServerTest, ResourcesListTemplatesAndRead) {
 
 }  // namespace
 }  // namespace nokv::agent
+
+namespace nokv::agent {
+namespace {
+
+// A server that could not start still answers: ping works, everything else
+// (initialize first) is the start-up error with its reason and hint, and the
+// backend (null here) is never called.
+TEST(StartupFailureTest, EveryRequestButPingCarriesTheReason) {
+  ServerOptions options;
+  options.startup_failure = StartupFailure{"/d is not a NoKV data directory", "run nokv init"};
+  Server server(nullptr, options);
+  MemorySource in;
+  MemorySink out;
+  in.Push(
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18"}})"
+      "\n"
+      R"({"jsonrpc":"2.0","id":2,"method":"ping"})"
+      "\n"
+      R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"ls"}})"
+      "\n");
+  in.Close();
+  ASSERT_TRUE(server.Run(&in, &out).ok());
+  std::vector<std::string> lines = out.Lines();
+  ASSERT_EQ(lines.size(), 3u);
+  nlohmann::json init = nlohmann::json::parse(lines[0]);
+  EXPECT_EQ(init["error"]["code"], kServerNotStarted);
+  EXPECT_EQ(init["error"]["message"], "nokv mcp could not start: /d is not a NoKV data directory");
+  EXPECT_EQ(init["error"]["data"]["hint"], "run nokv init");
+  EXPECT_EQ(nlohmann::json::parse(lines[1])["result"], nlohmann::json::object());
+  EXPECT_EQ(nlohmann::json::parse(lines[2])["error"]["code"], kServerNotStarted);
+}
+
+}  // namespace
+}  // namespace nokv::agent
