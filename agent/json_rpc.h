@@ -53,6 +53,9 @@ struct RpcMessage {
   nlohmann::json id;      // string or integer for requests and responses
   std::string method;     // empty for responses
   nlohmann::json params;  // object, or null when absent
+  // Responses: the result, or the error object (the other one is null).
+  nlohmann::json result = nullptr;
+  nlohmann::json error = nullptr;
 };
 
 // Either a message, or the error response to send for the line (with the

@@ -16,6 +16,7 @@
 #include "common/logging.h"
 #include "common/thread_pool.h"
 #include "fs/agent_writes.h"
+#include "query/roots.h"
 
 namespace nokv::agent {
 namespace {
@@ -110,17 +111,29 @@ class Session {
   void Reply(const json& id, const RpcOutcome& outcome);
   void OnRequest(RpcMessage message);
   void OnNotification(const RpcMessage& message);
+  void OnResponse(const RpcMessage& message);
+  // Asks the client for its roots; calls that need them wait for the answer.
+  void RequestRoots();
+  // The client's roots once known (waits for a roots/list in flight).
+  ClientRoots CurrentRoots();
   RpcOutcome RunMethod(const RpcMessage& message, const query::CallControl& control);
   void Schedule(RpcMessage message);
   query::CallControl MakeControl(const json& params, const std::atomic<bool>* cancelled);
   RpcOutcome Initialize(const json& params);
-  RpcOutcome CallTool(const json& params, const query::CallControl& control);
+  RpcOutcome CallTool(const json& params, const query::CallControl& control,
+                      const ClientRoots& roots);
 
   VerbBackend* backend_;
   const ServerOptions& options_;
   const ToolTable* tools_;
   LineSink* out_;
-  bool initialized_ = false;  // reader thread only
+  bool initialized_ = false;             // reader thread only
+  bool client_has_roots_ = false;        // reader thread only: capabilities.roots
+  uint64_t requests_sent_ = 0;           // reader thread only
+  std::string roots_request_;            // reader thread only: id of the roots/list in flight
+  std::condition_variable roots_known_;  // signalled when roots_pending_ clears
+  bool roots_pending_ = false;           // guarded by mu_
+  ClientRoots client_roots_;             // guarded by mu_
   std::mutex mu_;
   std::condition_variable drained_;  // signalled when a request leaves in_flight_
   std::map<std::string, std::shared_ptr<Pending>> in_flight_;  // guarded by mu_; key: id JSON
@@ -135,8 +148,8 @@ void Session::HandleLine(std::string_view line) {
     return;
   }
   switch (parsed.message->kind) {
-    case RpcMessage::Kind::kResponse:  // we send no requests; nothing awaits it
-      NOKV_LOG(kInfo) << "mcp: ignoring a response with id " << Serialize(parsed.message->id);
+    case RpcMessage::Kind::kResponse:
+      OnResponse(*parsed.message);
       return;
     case RpcMessage::Kind::kNotification:
       OnNotification(*parsed.message);
@@ -160,7 +173,12 @@ void Session::Reply(const json& id, const RpcOutcome& outcome) {
 }
 
 void Session::OnNotification(const RpcMessage& message) {
-  if (message.method != "notifications/cancelled") return;  // initialized, roots, ...
+  if (message.method == "notifications/initialized" ||
+      message.method == "notifications/roots/list_changed") {
+    if (client_has_roots_) RequestRoots();
+    return;
+  }
+  if (message.method != "notifications/cancelled") return;
   const json& params = message.params;
   if (!params.is_object() || !params.contains("requestId")) return;
   std::lock_guard lock(mu_);
@@ -278,6 +296,58 @@ query::CallControl Session::MakeControl(const json& params, const std::atomic<bo
   return control;
 }
 
+void Session::RequestRoots() {
+  roots_request_ = "nokv-roots-" + std::to_string(++requests_sent_);
+  {
+    std::lock_guard lock(mu_);
+    roots_pending_ = true;
+  }
+  Send(json{{"jsonrpc", "2.0"}, {"id", roots_request_}, {"method", "roots/list"}});
+}
+
+void Session::OnResponse(const RpcMessage& message) {
+  if (roots_request_.empty() || message.id != roots_request_) {
+    NOKV_LOG(kInfo) << "mcp: ignoring a response with id " << Serialize(message.id);
+    return;
+  }
+  roots_request_.clear();
+  ClientRoots roots;
+  if (message.result.is_object() && message.result.contains("roots") &&
+      message.result["roots"].is_array()) {
+    roots.emplace();
+    for (const json& root : message.result["roots"]) {
+      std::string uri = root.is_object() ? root.value("uri", "") : "";
+      if (auto path = query::RootUriPath(uri)) {
+        roots->push_back(std::move(*path));
+      } else {
+        NOKV_LOG(kWarn) << "mcp: ignoring client root '" << uri
+                        << "' (not a file:// or nokv-native:// absolute path)";
+      }
+    }
+    // A client with no roots open (an editor without a folder) narrows nothing.
+    if (roots->empty() && message.result["roots"].empty()) roots.reset();
+  } else {
+    NOKV_LOG(kWarn) << "mcp: roots/list failed (" << Serialize(message.error)
+                    << "); serving --root alone";
+  }
+  {
+    std::lock_guard lock(mu_);
+    client_roots_ = std::move(roots);
+    roots_pending_ = false;
+  }
+  roots_known_.notify_all();
+}
+
+ClientRoots Session::CurrentRoots() {
+  std::unique_lock lock(mu_);
+  if (!roots_known_.wait_for(lock, options_.roots_timeout, [&] { return !roots_pending_; })) {
+    // A client that never answers must not get an unconfined call: nothing
+    // is allowed until it does.
+    return std::vector<std::string>{};
+  }
+  return client_roots_;
+}
+
 RpcOutcome Session::RunMethod(const RpcMessage& message, const query::CallControl& control) {
   const std::string& m = message.method;
   if (!message.params.is_null() && !message.params.is_object()) {
@@ -293,10 +363,14 @@ RpcOutcome Session::RunMethod(const RpcMessage& message, const query::CallContro
     }
     return RpcOutcome::Ok(tools_->ListResult());
   }
-  if (m == "tools/call") return CallTool(message.params, control);
   if (m == "resources/templates/list") return RpcOutcome::Ok(ResourceTemplatesResult());
-  if (m == "resources/list") return ListResources(backend_, options_.root, message.params, control);
-  return ReadResource(backend_, message.params, control);  // resources/read
+  // The rest touch the filesystem: confined to the client's roots too.
+  const ClientRoots roots = CurrentRoots();
+  if (m == "tools/call") return CallTool(message.params, control, roots);
+  if (m == "resources/list") {
+    return ListResources(backend_, options_.root, message.params, control, roots);
+  }
+  return ReadResource(backend_, message.params, control, roots);  // resources/read
 }
 
 RpcOutcome Session::Initialize(const json& params) {
@@ -312,6 +386,15 @@ RpcOutcome Session::Initialize(const json& params) {
   std::string requested = params["protocolVersion"].get<std::string>();
   bool known = std::find(supported.begin(), supported.end(), requested) != supported.end();
   initialized_ = true;
+  if (auto caps = params.find("capabilities"); caps != params.end() && caps->is_object()) {
+    client_has_roots_ = caps->contains("roots") && (*caps)["roots"].is_object();
+  }
+  if (client_has_roots_) {
+    // Until the client has said which roots it allows, calls wait (the
+    // roots/list goes out after notifications/initialized).
+    std::lock_guard lock(mu_);
+    roots_pending_ = true;
+  }
   json capabilities{{"tools", {{"listChanged", false}}},
                     {"resources", {{"subscribe", false}, {"listChanged", false}}}};
   json server_info{{"name", "nokv"},
@@ -326,7 +409,8 @@ RpcOutcome Session::Initialize(const json& params) {
                                 : kReadOnlyIntro + std::string(kInstructions)}});
 }
 
-RpcOutcome Session::CallTool(const json& params, const query::CallControl& control) {
+RpcOutcome Session::CallTool(const json& params, const query::CallControl& control,
+                             const ClientRoots& roots) {
   if (!params.is_object() || !params.contains("name") || !params["name"].is_string()) {
     return RpcOutcome::Fail(kInvalidParams,
                             "Invalid params: tools/call needs params.name "
@@ -349,7 +433,7 @@ RpcOutcome Session::CallTool(const json& params, const query::CallControl& contr
     }
     args = *it;
   }
-  return RpcOutcome::Ok(ToolCallResult(backend_->Call(name, args, control)));
+  return RpcOutcome::Ok(ToolCallResult(backend_->Call(name, args, control, roots)));
 }
 
 }  // namespace

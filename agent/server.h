@@ -6,7 +6,9 @@
 // resources/read run on a pool of worker threads. Each in-flight request has
 // a cancel flag that notifications/cancelled sets; a cancelled request gets
 // no response (MCP cancellation rules). Progress notifications are sent when
-// the request carries params._meta.progressToken.
+// the request carries params._meta.progressToken. A client that offers
+// roots is asked for them; every tool and resource call is then confined to
+// those roots within options.root (VerbBackend::Call).
 //
 // Thread-safety: one Run() per Server at a time. The backend and the sink
 // must be thread-safe (they are used from the worker threads).
@@ -40,6 +42,11 @@ struct ServerOptions {
   // After end of input (the client's way to shut a stdio server down),
   // requests in flight get this long to finish and are then cancelled.
   std::chrono::milliseconds shutdown_grace{2000};
+  // A client that declares the roots capability is asked for its roots
+  // (roots/list) after notifications/initialized and after each
+  // notifications/roots/list_changed; tools and resources calls wait this
+  // long for the answer and are then refused (an empty root set).
+  std::chrono::milliseconds roots_timeout{10000};
   // Offer the write verbs as tools too (`nokv mcp --write`); the backend
   // must then run them.
   bool write_profile = false;

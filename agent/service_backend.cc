@@ -5,6 +5,7 @@
 
 #include "agent/backend.h"
 #include "fs/agent_writes.h"
+#include "query/roots.h"
 
 namespace nokv::agent {
 namespace {
@@ -15,9 +16,19 @@ class FilesystemBackend : public VerbBackend {
       : fs_(fs), scope_(std::move(scope)), write_profile_(write_profile) {}
 
   nlohmann::json Call(std::string_view name, const nlohmann::json& args,
-                      const query::CallControl& control) override {
-    if (write_profile_ && fs::IsWriteVerb(name)) return fs::CallWriteVerb(fs_, name, args, scope_);
-    return fs_->CallVerb(name, args, scope_, control);
+                      const query::CallControl& control, const ClientRoots& roots) override {
+    const bool write = write_profile_ && fs::IsWriteVerb(name);
+    if (!roots) {
+      return write ? fs::CallWriteVerb(fs_, name, args, scope_)
+                   : fs_->CallVerb(name, args, scope_, control);
+    }
+    std::vector<std::string> allowed = query::IntersectRoots(scope_.root, *roots);
+    if (write) return fs::CallWriteVerb(fs_, name, args, scope_, &allowed);
+    query::ServiceOptions narrowed = scope_;
+    if (query::VerbError e = query::RootForCall(args, allowed, &narrowed.root); !e.ok()) {
+      return e.ToJson();
+    }
+    return fs_->CallVerb(name, args, narrowed, control);
   }
 
  private:

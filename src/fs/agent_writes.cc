@@ -41,7 +41,8 @@ bool IsWriteVerb(std::string_view name) {
 }
 
 nlohmann::json CallWriteVerb(Filesystem* fs, std::string_view verb, const nlohmann::json& args,
-                             const query::ServiceOptions& scope) {
+                             const query::ServiceOptions& scope,
+                             const std::vector<std::string>* roots) {
   const WriteVerb* found = std::find_if(std::begin(kWriteVerbs), std::end(kWriteVerbs),
                                         [&](const WriteVerb& v) { return verb == v.name; });
   if (found == std::end(kWriteVerbs)) {
@@ -53,9 +54,19 @@ nlohmann::json CallWriteVerb(Filesystem* fs, std::string_view verb, const nlohma
                                        "'; nothing can be written to it")
         .ToJson();
   }
-  write_verbs::Scope resolved{fs, ""};
-  if (VerbError error = write_verbs::ResolveRoot(fs, scope.root, &resolved.root); !error.ok()) {
-    return error.ToJson();
+  std::vector<std::string> served = roots ? *roots : std::vector<std::string>{scope.root};
+  if (served.empty()) {
+    return VerbError::PermissionDenied("the client's roots leave nothing of the served tree",
+                                       "the client's roots and the server's --root do not meet")
+        .ToJson();
+  }
+  write_verbs::Scope resolved{fs, {}};
+  for (const std::string& root : served) {
+    std::string real;
+    if (VerbError error = write_verbs::ResolveRoot(fs, root, &real); !error.ok()) {
+      return error.ToJson();
+    }
+    resolved.roots.push_back(std::move(real));
   }
   nlohmann::json result;
   VerbError error = found->run(resolved, args, &result);

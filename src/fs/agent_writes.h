@@ -28,11 +28,14 @@ namespace nokv::fs {
 const std::vector<std::string>& WriteVerbNames();
 bool IsWriteVerb(std::string_view name);
 
-// Runs write verb `verb` with `args` on `fs`, confined to `scope.root`.
+// Runs write verb `verb` with `args` on `fs`, confined to `scope.root`, or
+// when `roots` is given to those subtrees instead (the client's roots
+// intersected with scope.root: query::IntersectRoots; empty: nothing).
 // Returns the verb's result object or {"error": {code, message, hint,
 // current_generation?}}. A scope with a snapshot serves a frozen view: every
 // write verb is then permission_denied. Never throws.
 nlohmann::json CallWriteVerb(Filesystem* fs, std::string_view verb, const nlohmann::json& args,
-                             const query::ServiceOptions& scope);
+                             const query::ServiceOptions& scope,
+                             const std::vector<std::string>* roots = nullptr);
 
 }  // namespace nokv::fs

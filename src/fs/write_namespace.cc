@@ -40,7 +40,7 @@ VerbError StatArg(Filesystem* fs, const std::string& path, meta::Attr* out) {
 }
 
 VerbError NotTheRoot(const Scope& scope, const std::string& path, const char* verb) {
-  if (path != scope.root) return VerbError::Ok();
+  if (!scope.IsRoot(path)) return VerbError::Ok();
   return VerbError::PermissionDenied(
       std::string(verb) + " of the served root " + path + " is not allowed",
       "name a path below it");
@@ -144,9 +144,11 @@ VerbError Snapshot(const Scope& scope, const json& args, json* result) {
     json list = json::array();
     for (const meta::Snapshot& snapshot : *snapshots) {
       // The ones that show part of the served tree.
-      if (query::PathUnder(snapshot.root, scope.root) ||
-          query::PathUnder(scope.root, snapshot.root)) {
-        list.push_back(SnapshotJson(snapshot));
+      for (const std::string& root : scope.roots) {
+        if (query::PathUnder(snapshot.root, root) || query::PathUnder(root, snapshot.root)) {
+          list.push_back(SnapshotJson(snapshot));
+          break;
+        }
       }
     }
     *result = json{{"snapshots", std::move(list)}};
@@ -158,7 +160,11 @@ VerbError Snapshot(const Scope& scope, const json& args, json* result) {
   }
   std::string name;
   NOKV_VERB_TRY(query::GetString(args, "name", /*required=*/true, &name, 1, 255));
-  std::string root = scope.root;
+  std::string root = scope.roots.front();
+  if (scope.roots.size() > 1 && !args.contains("path")) {
+    return VerbError::InvalidArgument("several roots are served (" + scope.RootList() + ")",
+                                      "name the subtree to pin with path");
+  }
   if (args.contains("path")) {
     NOKV_VERB_TRY(ScopedPathArg(scope, args, "path", LastLink::kFollow, &root));
   }

@@ -80,6 +80,26 @@ VerbError Resolve(Filesystem* fs, const std::string& normalized, LastLink last_l
 
 }  // namespace
 
+bool Scope::Contains(std::string_view path) const {
+  for (const std::string& root : roots) {
+    if (query::PathUnder(path, root)) return true;
+  }
+  return false;
+}
+
+bool Scope::IsRoot(std::string_view path) const {
+  for (const std::string& root : roots) {
+    if (path == root) return true;
+  }
+  return false;
+}
+
+std::string Scope::RootList() const {
+  std::string list;
+  for (const std::string& root : roots) list += (list.empty() ? "" : ", ") + root;
+  return list;
+}
+
 VerbError ResolveRoot(Filesystem* fs, std::string_view root, std::string* out) {
   auto normalized = meta::NormalizePath(root);
   if (!normalized.ok()) return query::FromStatus(normalized.status());
@@ -94,13 +114,13 @@ VerbError ResolveInScope(const Scope& scope, std::string_view raw, LastLink last
   NOKV_VERB_TRY(query::NormalizeScopedPath(raw, "/", &normalized));
   std::string resolved;
   NOKV_VERB_TRY(Resolve(scope.fs, normalized, last, &resolved));
-  if (!query::PathUnder(resolved, scope.root)) {
+  if (!scope.Contains(resolved)) {
     std::string where = resolved == normalized ? "" : " (it resolves to " + resolved + ")";
-    return VerbError::PermissionDenied(
-        normalized + " is outside the served root " + scope.root + where,
-        "write only under " + scope.root +
-            "; symbolic links that lead out of it are not "
-            "followed for writes");
+    std::string roots = scope.RootList();
+    return VerbError::PermissionDenied(normalized + " is outside the served root " + roots + where,
+                                       "write only under " + roots +
+                                           "; symbolic links that lead out of it are not "
+                                           "followed for writes");
   }
   *out = std::move(resolved);
   return VerbError::Ok();

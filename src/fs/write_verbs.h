@@ -5,17 +5,23 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fs/filesystem.h"
 #include "query/verb_error.h"
 
 namespace nokv::fs::write_verbs {
 
-// One call's view of the filesystem: the served root with its own links
-// resolved (so a root reached through a link still contains its paths).
+// One call's view of the filesystem: the served roots (--root, or its
+// intersection with the client's roots) with their own links resolved, so
+// a root reached through a link still contains its paths.
 struct Scope {
   Filesystem* fs;
-  std::string root;  // resolved
+  std::vector<std::string> roots;  // resolved; never empty
+
+  bool Contains(std::string_view path) const;
+  bool IsRoot(std::string_view path) const;
+  std::string RootList() const;  // "/a, /b"
 };
 
 // How the last component of a path is treated when it is a symlink.
@@ -25,7 +31,7 @@ enum class LastLink { kFollow, kKeep };
 // component, following every symlink before the last one (and the last one
 // with kFollow), the way the metadata does when it walks a path. Components
 // that do not exist yet are kept as given. The result must lie under
-// scope.root: a path that leaves it, through a link included, is
+// one of scope.roots: a path that leaves them, through a link included, is
 // permission_denied naming where it leads.
 query::VerbError ResolveInScope(const Scope& scope, std::string_view raw, LastLink last,
                                 std::string* out);

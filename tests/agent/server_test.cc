@@ -346,3 +346,43 @@ TEST(StartupFailureTest, EveryRequestButPingCarriesTheReason) {
 
 }  // namespace
 }  // namespace nokv::agent
+
+namespace nokv::agent {
+namespace {
+
+// A client that offers roots is asked for them after initialized; a tool
+// call waits for the answer and runs with those roots.
+TEST_F(ServerTest, ClientRootsAreAskedForAndPassedToEveryCall) {
+  Call(1, "initialize",
+       {{"protocolVersion", "2025-06-18"},
+        {"capabilities", {{"roots", {{"listChanged", true}}}}},
+        {"clientInfo", {{"name", "t"}, {"version", "1"}}}});
+  Send({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
+  std::string asked = out_.WaitFor(
+      [](const std::string& l) { return l.find("\"roots/list\"") != std::string::npos; }, kWait);
+  ASSERT_FALSE(asked.empty());
+  json request = json::parse(asked);
+  Request(2, "tools/call", {{"name", "stat"}, {"arguments", {{"path", "/a/x"}}}});
+  Send({{"jsonrpc", "2.0"},
+        {"id", request["id"]},
+        {"result", {{"roots", {{{"uri", "file:///a"}}, {{"uri", "nokv-native:///b/"}}}}}}});
+  json r = Response(2);
+  ASSERT_TRUE(r.contains("result")) << r.dump();
+  std::lock_guard lock(backend_.roots_mu);
+  ASSERT_TRUE(backend_.last_roots.has_value());
+  EXPECT_EQ(*backend_.last_roots, (std::vector<std::string>{"/a", "/b"}));
+}
+
+TEST_F(ServerTest, WithoutTheRootsCapabilityNoRootsAreAskedOrPassed) {
+  Initialize();
+  json r = Call(2, "tools/call", {{"name", "stat"}, {"arguments", {{"path", "/a/x"}}}});
+  ASSERT_TRUE(r.contains("result")) << r.dump();
+  std::lock_guard lock(backend_.roots_mu);
+  EXPECT_FALSE(backend_.last_roots.has_value());
+  for (const std::string& line : out_.Lines()) {
+    EXPECT_EQ(line.find("roots/list"), std::string::npos) << line;
+  }
+}
+
+}  // namespace
+}  // namespace nokv::agent
