@@ -387,7 +387,8 @@ RpcOutcome Session::Initialize(const json& params) {
   bool known = std::find(supported.begin(), supported.end(), requested) != supported.end();
   initialized_ = true;
   if (auto caps = params.find("capabilities"); caps != params.end() && caps->is_object()) {
-    client_has_roots_ = caps->contains("roots") && (*caps)["roots"].is_object();
+    client_has_roots_ =
+        options_.ask_roots && caps->contains("roots") && (*caps)["roots"].is_object();
   }
   if (client_has_roots_) {
     // Until the client has said which roots it allows, calls wait (the
@@ -438,14 +439,55 @@ RpcOutcome Session::CallTool(const json& params, const query::CallControl& contr
 
 }  // namespace
 
+// A session fed message by message (Server::Connect). HandleLine is
+// serialized here: the session expects one feeding thread at a time.
+class SessionConnection : public Connection {
+ public:
+  SessionConnection(VerbBackend* backend, const ServerOptions& options, const ToolTable* tools,
+                    LineSink* out)
+      : session_(backend, options, tools, out) {}
+  ~SessionConnection() override { Close(); }
+
+  void Handle(std::string_view message) override {
+    std::lock_guard lock(mu_);
+    if (!closed_) session_.HandleLine(message);
+  }
+  void Close() override {
+    std::lock_guard lock(mu_);
+    if (closed_) return;
+    closed_ = true;
+    session_.Shutdown();
+  }
+
+ private:
+  std::mutex mu_;
+  bool closed_ = false;  // guarded by mu_
+  Session session_;      // fed under mu_
+};
+
 Server::Server(VerbBackend* backend, ServerOptions options)
     : options_(std::move(options)), backend_(backend) {}
 
 Server::~Server() = default;
 
+Result<const ToolTable*> Server::Tools() {
+  std::lock_guard lock(tools_mu_);
+  if (!tools_) {
+    NOKV_ASSIGN_OR_RETURN(ToolTable tools, ToolTable::Load(options_.write_profile));
+    tools_ = std::make_unique<ToolTable>(std::move(tools));
+  }
+  return tools_.get();
+}
+
+Result<std::unique_ptr<Connection>> Server::Connect(LineSink* out) {
+  NOKV_ASSIGN_OR_RETURN(const ToolTable* tools, Tools());
+  return std::unique_ptr<Connection>(
+      std::make_unique<SessionConnection>(backend_, options_, tools, out));
+}
+
 Status Server::Run(ByteSource* in, LineSink* out) {
-  NOKV_ASSIGN_OR_RETURN(ToolTable tools, ToolTable::Load(options_.write_profile));
-  Session session(backend_, options_, &tools, out);
+  NOKV_ASSIGN_OR_RETURN(const ToolTable* tools, Tools());
+  Session session(backend_, options_, tools, out);
   LineReader reader(in, options_.max_line_bytes);
   std::string line;
   for (;;) {

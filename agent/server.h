@@ -15,12 +15,16 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/backend.h"
 #include "agent/stdio.h"
+#include "agent/tools.h"
 #include "common/status.h"
 
 namespace nokv::agent {
@@ -47,6 +51,9 @@ struct ServerOptions {
   // notifications/roots/list_changed; tools and resources calls wait this
   // long for the answer and are then refused (an empty root set).
   std::chrono::milliseconds roots_timeout{10000};
+  // Ask for roots at all: off for transports that cannot carry a request
+  // from the server (Streamable HTTP without a GET stream).
+  bool ask_roots = true;
   // Offer the write verbs as tools too (`nokv mcp --write`); the backend
   // must then run them.
   bool write_profile = false;
@@ -61,6 +68,21 @@ struct ServerOptions {
 // Protocol versions this server speaks, newest first.
 const std::vector<std::string>& SupportedProtocolVersions();
 
+// One session fed message by message by a transport other than Run()'s
+// line loop (Streamable HTTP, agent/http.h): every outgoing message
+// (responses, notifications) goes to the LineSink given to Connect().
+//
+// Thread-safety: Handle and Close may be called from any thread.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // One incoming JSON-RPC message, as Run() handles one line.
+  virtual void Handle(std::string_view message) = 0;
+  // Gives requests in flight the shutdown grace, cancels the rest; later
+  // messages are dropped. Also done by the destructor.
+  virtual void Close() = 0;
+};
+
 class Server {
  public:
   // `backend` is not owned and must outlive the server (null only with
@@ -73,9 +95,18 @@ class Server {
   // not sent) and returns. Fails only when the tool table cannot be built.
   Status Run(ByteSource* in, LineSink* out);
 
+  // A new session whose output goes to `out` (which must outlive it). Any
+  // number may be open at once, each with its own handshake and workers.
+  // Fails only when the tool table cannot be built.
+  Result<std::unique_ptr<Connection>> Connect(LineSink* out);
+
  private:
+  Result<const ToolTable*> Tools();
+
   ServerOptions options_;
   VerbBackend* backend_;
+  std::mutex tools_mu_;
+  std::unique_ptr<ToolTable> tools_;  // guarded by tools_mu_: built on first use
 };
 
 }  // namespace nokv::agent
