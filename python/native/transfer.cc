@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "common/sha256.h"
 #include "query/text_codec.h"
 
 namespace nokv::python {
@@ -60,7 +59,7 @@ Result<DigestedAttr> StatWithDigest(fs::Filesystem* fs, std::string_view path,
   NOKV_ASSIGN_OR_RETURN(fs::OpenedFile file, fs->metadata()->OpenFile(path, at));
   fs->metadata()->Unpin(file.pin.id);
   out.attr = file.attr;
-  out.digest = query::DigestString(file.manifest ? file.manifest->layout.digest : Sha256::Of(""));
+  out.digest = query::BodyDigest(file.manifest ? &file.manifest->layout : nullptr);
   return out;
 }
 

@@ -31,10 +31,19 @@ def test_stat_reports_attributes(client):
 
 
 def test_info_carries_the_body_digest(client):
-    body = os.urandom(5 << 20)  # two blocks
+    # Two blocks of the default 4 MiB: the block-list digest
+    # (docs/object-store.md, "Body digests"), as stat reports it.
+    block = 4 << 20
+    body = os.urandom(5 << 20)
     client.write_bytes("/x.bin", body)
     info = client.info("/x.bin")
-    assert info["digest"] == "sha256:" + hashlib.sha256(body).hexdigest()
+    blocks = [body[i:i + block] for i in range(0, len(body), block)]
+    listing = b"nokv-blocks-v1\n" + len(body).to_bytes(8, "big") + len(blocks).to_bytes(8, "big")
+    for b in blocks:
+        listing += hashlib.sha256(b).digest() + len(b).to_bytes(8, "big")
+    assert info["digest"] == "sha256-blocks:" + hashlib.sha256(listing).hexdigest()
+    client.write_bytes("/small", b"one block")
+    assert client.info("/small")["digest"] == "sha256:" + hashlib.sha256(b"one block").hexdigest()
     client.write_bytes("/empty", b"")
     assert client.info("/empty")["digest"] == "sha256:" + hashlib.sha256(b"").hexdigest()
     assert client.info("/")["digest"] is None

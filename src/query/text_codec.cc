@@ -5,6 +5,8 @@
 #include <array>
 #include <ctime>
 
+#include "object/block.h"
+
 namespace nokv::query {
 namespace {
 
@@ -262,6 +264,13 @@ uint64_t StableHash(std::string_view bytes) {
     h *= 0x100000001b3ull;
   }
   return h;
+}
+
+std::string BodyDigest(const object::BodyLayout* layout) {
+  if (layout != nullptr) return object::BodyDigestString(*layout);
+  object::BodyLayout empty;
+  object::SetBodyDigest(&empty);
+  return object::BodyDigestString(empty);
 }
 
 }  // namespace nokv::query

@@ -11,6 +11,10 @@
 #include <string>
 #include <string_view>
 
+namespace nokv::object {
+struct BodyLayout;
+}  // namespace nokv::object
+
 namespace nokv::query {
 
 std::string Base64Encode(std::string_view bytes);
@@ -52,6 +56,10 @@ size_t Utf8Floor(std::string_view text, size_t limit);
 
 // "2023-11-14T22:13:20.000Z" (UTC, milliseconds, fixed width).
 std::string FormatTime(int64_t ns);
+// A body's digest as every verb shows it (object::BodyDigestString:
+// "sha256:<hex>" or "sha256-blocks:<hex>"); a null `layout` is a body
+// without a manifest (an empty file): the SHA-256 of no bytes.
+std::string BodyDigest(const object::BodyLayout* layout);
 // FNV-1a, stable across processes and builds.
 uint64_t StableHash(std::string_view bytes);
 
