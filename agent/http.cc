@@ -5,6 +5,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -84,6 +85,10 @@ class ResponseRouter : public LineSink {
 struct HttpSession {
   ResponseRouter router;
   std::unique_ptr<Connection> connection;  // writes to router
+  // For evicting idle sessions when the table is full (clients need not
+  // send DELETE): both guarded by Impl::mu.
+  std::chrono::steady_clock::time_point last_used = std::chrono::steady_clock::now();
+  int posts_in_flight = 0;
   ~HttpSession() {
     if (connection) connection->Close();
     router.ReleaseAll();
@@ -184,7 +189,26 @@ struct HttpTransport::Impl {
       ReplyError(res, 404, kInvalidRequest, "Session not found: initialize a new session");
       return nullptr;
     }
+    it->second->last_used = std::chrono::steady_clock::now();
     return it->second;
+  }
+
+  // Room for one more session: when the table is full, the session idle
+  // longest (no POST in flight) is ended. Returns false when all are busy.
+  // Called with mu held.
+  bool MakeRoom() {
+    if (sessions.size() < options.max_sessions) return true;
+    auto oldest = sessions.end();
+    for (auto it = sessions.begin(); it != sessions.end(); ++it) {
+      if (it->second->posts_in_flight > 0) continue;
+      if (oldest == sessions.end() || it->second->last_used < oldest->second->last_used) {
+        oldest = it;
+      }
+    }
+    if (oldest == sessions.end()) return false;
+    NOKV_LOG(kInfo) << "mcp: ending idle HTTP session " << oldest->first << " (table full)";
+    sessions.erase(oldest);  // closed when its last holder lets go
+    return true;
   }
 
   void Post(const httplib::Request& req, httplib::Response& res) {
@@ -230,12 +254,21 @@ struct HttpTransport::Impl {
       return;
     }
     auto waiter = session->router.Expect(Serialize(message.id));
+    {
+      std::lock_guard lock(mu);
+      ++session->posts_in_flight;
+    }
     session->connection->Handle(req.body);
     std::string line;
     {
       std::unique_lock lock(waiter->mu);
       waiter->cv.wait(lock, [&] { return waiter->done; });
       line = std::move(waiter->line);
+    }
+    {
+      std::lock_guard lock(mu);
+      --session->posts_in_flight;
+      session->last_used = std::chrono::steady_clock::now();
     }
     if (line.empty()) {  // cancelled, or the session was closed
       res.status = 204;
@@ -245,8 +278,9 @@ struct HttpTransport::Impl {
       json response = json::parse(line, nullptr, false);
       if (response.is_object() && response.contains("result")) {
         std::lock_guard lock(mu);
-        if (sessions.size() >= options.max_sessions) {
-          ReplyError(res, 503, kInternalError, "Service Unavailable: too many sessions");
+        if (!MakeRoom()) {
+          ReplyError(res, 503, kInternalError,
+                     "Service Unavailable: every session is busy; retry later");
           return;
         }
         sessions[new_id] = session;

@@ -26,6 +26,7 @@ struct HttpOptions {
   // Required as "Authorization: Bearer <token>" on every request when not
   // empty. Bind refuses a non-loopback host without one.
   std::string token;
+  // Open sessions; when full, a new one ends the one idle longest.
   size_t max_sessions = 64;
   size_t max_body_bytes = 4u << 20;
 };

@@ -10,7 +10,8 @@
 // roots is asked for them; every tool and resource call is then confined to
 // those roots within options.root (VerbBackend::Call).
 //
-// Thread-safety: one Run() per Server at a time. The backend and the sink
+// Thread-safety: one Run() per Server at a time; Connect() from any thread,
+// any number of connections at once. The backend and the sink
 // must be thread-safe (they are used from the worker threads).
 #pragma once
 

@@ -116,6 +116,21 @@ test('two clients have separate sessions; a terminated session is gone', async (
   }
 });
 
+test('a full session table ends the session idle longest', async () => {
+  const ids = [];
+  for (let i = 0; i < 65; i++) {  // one more than the table holds (64)
+    const res = await post(url, INITIALIZE);
+    assert.equal(res.status, 200);
+    ids.push(res.headers.get('mcp-session-id'));
+    await res.arrayBuffer();
+  }
+  const first = await post(url, { jsonrpc: '2.0', id: 9, method: 'ping' }, { 'mcp-session-id': ids[0] });
+  assert.equal(first.status, 404, 'the idle first session was ended');
+  const last = await post(url, { jsonrpc: '2.0', id: 9, method: 'ping' }, { 'mcp-session-id': ids[64] });
+  assert.equal(last.status, 200);
+  for (const id of ids.slice(1)) await fetch(url, { method: 'DELETE', headers: { 'mcp-session-id': id } });
+});
+
 test('session and protocol headers are checked', async () => {
   const missing = await post(url, { jsonrpc: '2.0', id: 2, method: 'ping' });
   assert.equal(missing.status, 400);

@@ -7,7 +7,6 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -52,14 +51,9 @@ test('a bad flag is the error of initialize', async () => {
 });
 
 test('an unreachable --server is the error of initialize', async () => {
-  // A port that was just free: nothing listens there.
-  const port = await new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-  const { error } = await connectFails(['--server', `127.0.0.1:${port}`, 'mcp']);
+  // A socket path nothing listens on: refused every time, unlike a TCP port
+  // that another process could take in between.
+  const { error } = await connectFails(['--server', `unix:${join(base, 'nobody.sock')}`, 'mcp']);
   assert.match(error.message, /cannot connect/);
   assert.match(error.data.hint, /nokv serve/);
 });
