@@ -99,7 +99,12 @@ ParsedLine Classify(json value) {
   if (method == value.end()) {
     if (has_id && (value.contains("result") || value.contains("error"))) {
       ParsedLine out;
-      out.message = RpcMessage{RpcMessage::Kind::kResponse, id, "", nullptr};
+      RpcMessage response;
+      response.kind = RpcMessage::Kind::kResponse;
+      response.id = id;
+      if (auto r = value.find("result"); r != value.end()) response.result = *r;
+      if (auto e = value.find("error"); e != value.end()) response.error = *e;
+      out.message = std::move(response);
       return out;
     }
     return Fail(kInvalidRequest, "Invalid Request: missing \"method\"", id);
@@ -114,9 +119,13 @@ ParsedLine Classify(json value) {
     }
     params = std::move(*p);
   }
+  RpcMessage message;
+  message.kind = has_id ? RpcMessage::Kind::kRequest : RpcMessage::Kind::kNotification;
+  message.id = id;
+  message.method = method->get<std::string>();
+  message.params = std::move(params);
   ParsedLine out;
-  out.message = RpcMessage{has_id ? RpcMessage::Kind::kRequest : RpcMessage::Kind::kNotification,
-                           id, method->get<std::string>(), std::move(params)};
+  out.message = std::move(message);
   return out;
 }
 

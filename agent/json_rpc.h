@@ -24,6 +24,8 @@ enum RpcErrorCode : int {
   kInvalidParams = -32602,
   kInternalError = -32603,
   kResourceNotFound = -32002,
+  // nokv: the server could not start (docs/mcp.md, "Start-up errors").
+  kServerNotStarted = -32000,
 };
 
 // A protocol-level failure: the error object of a response.
@@ -51,6 +53,9 @@ struct RpcMessage {
   nlohmann::json id;      // string or integer for requests and responses
   std::string method;     // empty for responses
   nlohmann::json params;  // object, or null when absent
+  // Responses: the result, or the error object (the other one is null).
+  nlohmann::json result = nullptr;
+  nlohmann::json error = nullptr;
 };
 
 // Either a message, or the error response to send for the line (with the

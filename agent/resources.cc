@@ -2,7 +2,9 @@
 #include "agent/resources.h"
 
 #include <utility>
+#include <vector>
 
+#include "query/roots.h"
 #include "query/text_codec.h"
 
 namespace nokv::agent {
@@ -70,9 +72,9 @@ RpcOutcome Contents(json content) {
 }
 
 // A directory resource reads as its first page of entries (the ls result).
-RpcOutcome ReadDirectory(VerbBackend* backend, const std::string& uri, const std::string& path,
-                         const query::CallControl& control) {
-  json listing = backend->Call("ls", json{{"path", path}, {"limit", kListPage}}, control);
+RpcOutcome ReadDirectory(VerbBackend* backend, const ClientRoots& roots, const std::string& uri,
+                         const std::string& path, const query::CallControl& control) {
+  json listing = backend->Call("ls", json{{"path", path}, {"limit", kListPage}}, control, roots);
   if (const json* error = VerbError(listing)) return FromVerbError(*error);
   return Contents(TextContent(uri, "application/json", Serialize(listing)));
 }
@@ -91,7 +93,22 @@ json ResourceTemplatesResult() {
 }
 
 RpcOutcome ListResources(VerbBackend* backend, const std::string& root, const json& params,
-                         const query::CallControl& control) {
+                         const query::CallControl& control, const ClientRoots& roots) {
+  if (roots) {
+    // With client roots that narrow the served root, the resources are
+    // those roots themselves (directories to read or list further).
+    std::vector<std::string> allowed = query::IntersectRoots(root, *roots);
+    if (allowed.size() != 1 || allowed.front() != root) {
+      json resources = json::array();
+      for (const std::string& path : allowed) {
+        std::string escaped = query::EscapeBytes(path);
+        resources.push_back(json{{"uri", std::string(kUriScheme) + escaped},
+                                 {"name", escaped},
+                                 {"mimeType", "application/json"}});
+      }
+      return RpcOutcome::Ok(json{{"resources", std::move(resources)}});
+    }
+  }
   // Verb arguments and results carry names with the byte escape (docs/mcp.md); the
   // root is raw bytes, so it is escaped on the way in like any other name.
   json args{{"path", query::EscapeBytes(root)}, {"limit", kListPage}};
@@ -101,7 +118,7 @@ RpcOutcome ListResources(VerbBackend* backend, const std::string& root, const js
     }
     args["cursor"] = params["cursor"];
   }
-  json page = backend->Call("ls", args, control);
+  json page = backend->Call("ls", args, control, roots);
   if (const json* error = VerbError(page)) return FromVerbError(*error);
   json resources = json::array();
   const std::string listed = StringField(page, "path", query::EscapeBytes(root));
@@ -127,8 +144,8 @@ RpcOutcome ListResources(VerbBackend* backend, const std::string& root, const js
   return RpcOutcome::Ok(std::move(result));
 }
 
-RpcOutcome ReadResource(VerbBackend* backend, const json& params,
-                        const query::CallControl& control) {
+RpcOutcome ReadResource(VerbBackend* backend, const json& params, const query::CallControl& control,
+                        const ClientRoots& roots) {
   if (!params.is_object() || !params.contains("uri") || !params["uri"].is_string()) {
     return RpcOutcome::Fail(kInvalidParams, "resources/read needs params.uri (string)");
   }
@@ -144,17 +161,17 @@ RpcOutcome ReadResource(VerbBackend* backend, const json& params,
   json args = is_evidence ? json{{"evidence", uri}} : json{{"path", rest}};
   if (is_evidence && rest.find('#') != std::string::npos) {
     // A line range or record: the read verb's structured answer.
-    json page = backend->Call("read", args, control);
+    json page = backend->Call("read", args, control, roots);
     if (const json* error = VerbError(page)) return FromVerbError(*error);
     return Contents(TextContent(uri, "application/json", Serialize(page)));
   }
   args["format"] = "bytes";
   args["limit"] = kMaxResourceBytes;
   args["max_result_bytes"] = kMaxResourceBytes;
-  json page = backend->Call("read", args, control);
+  json page = backend->Call("read", args, control, roots);
   if (const json* error = VerbError(page)) {
     if (!is_evidence && StringField(*error, "code") == "not_a_file") {
-      return ReadDirectory(backend, uri, rest, control);
+      return ReadDirectory(backend, roots, uri, rest, control);
     }
     return FromVerbError(*error);
   }

@@ -15,14 +15,20 @@
 #include "agent/tools.h"
 #include "common/logging.h"
 #include "common/thread_pool.h"
+#include "fs/agent_writes.h"
+#include "query/roots.h"
 
 namespace nokv::agent {
 namespace {
 
 using nlohmann::json;
 
+constexpr char kReadOnlyIntro[] =
+    "NoKV is a read-only view of a filesystem of training runs, datasets and logs. ";
+constexpr char kWriteIntro[] =
+    "NoKV is a filesystem of training runs, datasets, logs and agent workspaces; this server "
+    "reads and writes it. ";
 constexpr char kInstructions[] =
-    "NoKV is a read-only view of a filesystem of training runs, datasets and logs. "
     "Spend few calls and few bytes: (1) `catalog` on a directory lists the fields you can "
     "filter, sort and group on (e.g. run.status, param.lr, metric.val_loss.min); "
     "(2) `find` with predicates, sort, fields and limit returns just the matching rows, and "
@@ -33,12 +39,29 @@ constexpr char kInstructions[] =
     "exactly those bytes. Results are bounded; follow next_cursor for more. Errors carry a "
     "hint naming the fix.";
 
+// Appended to the instructions by the write profile.
+constexpr char kWriteInstructions[] =
+    " Writing (the write profile): `write` creates or replaces a file, `append` "
+    "adds to one, `edit` replaces exact text, and `mkdir`, `move`, `remove`, `snapshot`. Each is "
+    "one atomic commit. Pass expected_generation (from stat, read or a previous write) so you "
+    "never overwrite someone else's change: a stale one fails with code 'conflict' and "
+    "current_generation; read again and redo the change.";
+
 // How a method is served.
 enum class Where { kInline, kPool };
 
 RpcOutcome DuplicateId(const json& id) {
   return RpcOutcome::Fail(kInvalidRequest,
                           "Invalid Request: id " + Serialize(id) + " is already in flight");
+}
+
+RpcOutcome StartupFailed(const StartupFailure& failure) {
+  json data{{"reason", failure.message}};
+  if (!failure.hint.empty()) data["hint"] = failure.hint;
+  RpcOutcome outcome =
+      RpcOutcome::Fail(kServerNotStarted, "nokv mcp could not start: " + failure.message);
+  outcome.error.data = std::move(data);
+  return outcome;
 }
 
 // A progress token from params._meta.progressToken, or null.
@@ -88,17 +111,29 @@ class Session {
   void Reply(const json& id, const RpcOutcome& outcome);
   void OnRequest(RpcMessage message);
   void OnNotification(const RpcMessage& message);
+  void OnResponse(const RpcMessage& message);
+  // Asks the client for its roots; calls that need them wait for the answer.
+  void RequestRoots();
+  // The client's roots once known (waits for a roots/list in flight).
+  ClientRoots CurrentRoots();
   RpcOutcome RunMethod(const RpcMessage& message, const query::CallControl& control);
   void Schedule(RpcMessage message);
   query::CallControl MakeControl(const json& params, const std::atomic<bool>* cancelled);
   RpcOutcome Initialize(const json& params);
-  RpcOutcome CallTool(const json& params, const query::CallControl& control);
+  RpcOutcome CallTool(const json& params, const query::CallControl& control,
+                      const ClientRoots& roots);
 
   VerbBackend* backend_;
   const ServerOptions& options_;
   const ToolTable* tools_;
   LineSink* out_;
-  bool initialized_ = false;  // reader thread only
+  bool initialized_ = false;             // reader thread only
+  bool client_has_roots_ = false;        // reader thread only: capabilities.roots
+  uint64_t requests_sent_ = 0;           // reader thread only
+  std::string roots_request_;            // reader thread only: id of the roots/list in flight
+  std::condition_variable roots_known_;  // signalled when roots_pending_ clears
+  bool roots_pending_ = false;           // guarded by mu_
+  ClientRoots client_roots_;             // guarded by mu_
   std::mutex mu_;
   std::condition_variable drained_;  // signalled when a request leaves in_flight_
   std::map<std::string, std::shared_ptr<Pending>> in_flight_;  // guarded by mu_; key: id JSON
@@ -113,8 +148,8 @@ void Session::HandleLine(std::string_view line) {
     return;
   }
   switch (parsed.message->kind) {
-    case RpcMessage::Kind::kResponse:  // we send no requests; nothing awaits it
-      NOKV_LOG(kInfo) << "mcp: ignoring a response with id " << Serialize(parsed.message->id);
+    case RpcMessage::Kind::kResponse:
+      OnResponse(*parsed.message);
       return;
     case RpcMessage::Kind::kNotification:
       OnNotification(*parsed.message);
@@ -138,7 +173,12 @@ void Session::Reply(const json& id, const RpcOutcome& outcome) {
 }
 
 void Session::OnNotification(const RpcMessage& message) {
-  if (message.method != "notifications/cancelled") return;  // initialized, roots, ...
+  if (message.method == "notifications/initialized" ||
+      message.method == "notifications/roots/list_changed") {
+    if (client_has_roots_) RequestRoots();
+    return;
+  }
+  if (message.method != "notifications/cancelled") return;
   const json& params = message.params;
   if (!params.is_object() || !params.contains("requestId")) return;
   std::lock_guard lock(mu_);
@@ -161,6 +201,10 @@ void Session::OnRequest(RpcMessage message) {
       text += " (this server speaks the 2025 handshake: send initialize first)";
     }
     Reply(message.id, RpcOutcome::Fail(kMethodNotFound, text));
+    return;
+  }
+  if (options_.startup_failure && message.method != "ping") {
+    Reply(message.id, StartupFailed(*options_.startup_failure));
     return;
   }
   if (!initialized_ && message.method != "initialize" && message.method != "ping") {
@@ -252,6 +296,58 @@ query::CallControl Session::MakeControl(const json& params, const std::atomic<bo
   return control;
 }
 
+void Session::RequestRoots() {
+  roots_request_ = "nokv-roots-" + std::to_string(++requests_sent_);
+  {
+    std::lock_guard lock(mu_);
+    roots_pending_ = true;
+  }
+  Send(json{{"jsonrpc", "2.0"}, {"id", roots_request_}, {"method", "roots/list"}});
+}
+
+void Session::OnResponse(const RpcMessage& message) {
+  if (roots_request_.empty() || message.id != roots_request_) {
+    NOKV_LOG(kInfo) << "mcp: ignoring a response with id " << Serialize(message.id);
+    return;
+  }
+  roots_request_.clear();
+  ClientRoots roots;
+  if (message.result.is_object() && message.result.contains("roots") &&
+      message.result["roots"].is_array()) {
+    roots.emplace();
+    for (const json& root : message.result["roots"]) {
+      std::string uri = root.is_object() ? root.value("uri", "") : "";
+      if (auto path = query::RootUriPath(uri)) {
+        roots->push_back(std::move(*path));
+      } else {
+        NOKV_LOG(kWarn) << "mcp: ignoring client root '" << uri
+                        << "' (not a file:// or nokv-native:// absolute path)";
+      }
+    }
+    // A client with no roots open (an editor without a folder) narrows nothing.
+    if (roots->empty() && message.result["roots"].empty()) roots.reset();
+  } else {
+    NOKV_LOG(kWarn) << "mcp: roots/list failed (" << Serialize(message.error)
+                    << "); serving --root alone";
+  }
+  {
+    std::lock_guard lock(mu_);
+    client_roots_ = std::move(roots);
+    roots_pending_ = false;
+  }
+  roots_known_.notify_all();
+}
+
+ClientRoots Session::CurrentRoots() {
+  std::unique_lock lock(mu_);
+  if (!roots_known_.wait_for(lock, options_.roots_timeout, [&] { return !roots_pending_; })) {
+    // A client that never answers must not get an unconfined call: nothing
+    // is allowed until it does.
+    return std::vector<std::string>{};
+  }
+  return client_roots_;
+}
+
 RpcOutcome Session::RunMethod(const RpcMessage& message, const query::CallControl& control) {
   const std::string& m = message.method;
   if (!message.params.is_null() && !message.params.is_object()) {
@@ -267,10 +363,14 @@ RpcOutcome Session::RunMethod(const RpcMessage& message, const query::CallContro
     }
     return RpcOutcome::Ok(tools_->ListResult());
   }
-  if (m == "tools/call") return CallTool(message.params, control);
   if (m == "resources/templates/list") return RpcOutcome::Ok(ResourceTemplatesResult());
-  if (m == "resources/list") return ListResources(backend_, options_.root, message.params, control);
-  return ReadResource(backend_, message.params, control);  // resources/read
+  // The rest touch the filesystem: confined to the client's roots too.
+  const ClientRoots roots = CurrentRoots();
+  if (m == "tools/call") return CallTool(message.params, control, roots);
+  if (m == "resources/list") {
+    return ListResources(backend_, options_.root, message.params, control, roots);
+  }
+  return ReadResource(backend_, message.params, control, roots);  // resources/read
 }
 
 RpcOutcome Session::Initialize(const json& params) {
@@ -286,18 +386,32 @@ RpcOutcome Session::Initialize(const json& params) {
   std::string requested = params["protocolVersion"].get<std::string>();
   bool known = std::find(supported.begin(), supported.end(), requested) != supported.end();
   initialized_ = true;
+  if (auto caps = params.find("capabilities"); caps != params.end() && caps->is_object()) {
+    client_has_roots_ =
+        options_.ask_roots && caps->contains("roots") && (*caps)["roots"].is_object();
+  }
+  if (client_has_roots_) {
+    // Until the client has said which roots it allows, calls wait (the
+    // roots/list goes out after notifications/initialized).
+    std::lock_guard lock(mu_);
+    roots_pending_ = true;
+  }
   json capabilities{{"tools", {{"listChanged", false}}},
                     {"resources", {{"subscribe", false}, {"listChanged", false}}}};
   json server_info{{"name", "nokv"},
                    {"title", "NoKV"},
                    {"version", options_.version.empty() ? NOKV_AGENT_VERSION : options_.version}};
-  return RpcOutcome::Ok(json{{"protocolVersion", known ? requested : supported.front()},
-                             {"capabilities", std::move(capabilities)},
-                             {"serverInfo", std::move(server_info)},
-                             {"instructions", kInstructions}});
+  return RpcOutcome::Ok(
+      json{{"protocolVersion", known ? requested : supported.front()},
+           {"capabilities", std::move(capabilities)},
+           {"serverInfo", std::move(server_info)},
+           {"instructions", options_.write_profile
+                                ? kWriteIntro + std::string(kInstructions) + kWriteInstructions
+                                : kReadOnlyIntro + std::string(kInstructions)}});
 }
 
-RpcOutcome Session::CallTool(const json& params, const query::CallControl& control) {
+RpcOutcome Session::CallTool(const json& params, const query::CallControl& control,
+                             const ClientRoots& roots) {
   if (!params.is_object() || !params.contains("name") || !params["name"].is_string()) {
     return RpcOutcome::Fail(kInvalidParams,
                             "Invalid params: tools/call needs params.name "
@@ -305,8 +419,11 @@ RpcOutcome Session::CallTool(const json& params, const query::CallControl& contr
   }
   std::string name = params["name"].get<std::string>();
   if (tools_->Find(name) == nullptr) {
-    return RpcOutcome::Fail(kInvalidParams,
-                            "Unknown tool: '" + name + "' (tools: " + tools_->NameList() + ")");
+    std::string text = "Unknown tool: '" + name + "' (tools: " + tools_->NameList() + ")";
+    if (!options_.write_profile && fs::IsWriteVerb(name)) {
+      text += "; '" + name + "' is a write tool: the server offers it when started with --write";
+    }
+    return RpcOutcome::Fail(kInvalidParams, text);
   }
   json args = json::object();
   if (auto it = params.find("arguments"); it != params.end() && !it->is_null()) {
@@ -317,19 +434,60 @@ RpcOutcome Session::CallTool(const json& params, const query::CallControl& contr
     }
     args = *it;
   }
-  return RpcOutcome::Ok(ToolCallResult(backend_->Call(name, args, control)));
+  return RpcOutcome::Ok(ToolCallResult(backend_->Call(name, args, control, roots)));
 }
 
 }  // namespace
+
+// A session fed message by message (Server::Connect). HandleLine is
+// serialized here: the session expects one feeding thread at a time.
+class SessionConnection : public Connection {
+ public:
+  SessionConnection(VerbBackend* backend, const ServerOptions& options, const ToolTable* tools,
+                    LineSink* out)
+      : session_(backend, options, tools, out) {}
+  ~SessionConnection() override { Close(); }
+
+  void Handle(std::string_view message) override {
+    std::lock_guard lock(mu_);
+    if (!closed_) session_.HandleLine(message);
+  }
+  void Close() override {
+    std::lock_guard lock(mu_);
+    if (closed_) return;
+    closed_ = true;
+    session_.Shutdown();
+  }
+
+ private:
+  std::mutex mu_;
+  bool closed_ = false;  // guarded by mu_
+  Session session_;      // fed under mu_
+};
 
 Server::Server(VerbBackend* backend, ServerOptions options)
     : options_(std::move(options)), backend_(backend) {}
 
 Server::~Server() = default;
 
+Result<const ToolTable*> Server::Tools() {
+  std::lock_guard lock(tools_mu_);
+  if (!tools_) {
+    NOKV_ASSIGN_OR_RETURN(ToolTable tools, ToolTable::Load(options_.write_profile));
+    tools_ = std::make_unique<ToolTable>(std::move(tools));
+  }
+  return tools_.get();
+}
+
+Result<std::unique_ptr<Connection>> Server::Connect(LineSink* out) {
+  NOKV_ASSIGN_OR_RETURN(const ToolTable* tools, Tools());
+  return std::unique_ptr<Connection>(
+      std::make_unique<SessionConnection>(backend_, options_, tools, out));
+}
+
 Status Server::Run(ByteSource* in, LineSink* out) {
-  NOKV_ASSIGN_OR_RETURN(ToolTable tools, ToolTable::Load());
-  Session session(backend_, options_, &tools, out);
+  NOKV_ASSIGN_OR_RETURN(const ToolTable* tools, Tools());
+  Session session(backend_, options_, tools, out);
   LineReader reader(in, options_.max_line_bytes);
   std::string line;
   for (;;) {

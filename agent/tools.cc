@@ -2,7 +2,9 @@
 // shaping.
 #include "agent/tools.h"
 
+#include <iterator>
 #include <utility>
+#include <vector>
 
 #include "agent/json_rpc.h"
 #include "agent/schemas.h"
@@ -15,25 +17,42 @@ using nlohmann::json;
 struct VerbInfo {
   const char* name;
   const char* title;
+  bool read_only;
+  bool destructive;  // may replace or delete what exists (MCP destructiveHint)
+  bool idempotent;   // the same call again changes nothing more
 };
 
-// The seven verbs in the order agents should meet them (AGENT_TOOLS.md).
-constexpr VerbInfo kVerbs[] = {
-    {"ls", "List a directory"},
-    {"stat", "Describe a path"},
-    {"catalog", "List queryable fields"},
-    {"find", "Find rows by predicates"},
-    {"aggregate", "Group and measure rows"},
-    {"read", "Read a file"},
-    {"grep", "Search file contents"},
+// The seven read verbs in the order agents should meet them (AGENT_TOOLS.md).
+constexpr VerbInfo kReadVerbs[] = {
+    {"ls", "List a directory", true, false, true},
+    {"stat", "Describe a path", true, false, true},
+    {"catalog", "List queryable fields", true, false, true},
+    {"find", "Find rows by predicates", true, false, true},
+    {"aggregate", "Group and measure rows", true, false, true},
+    {"read", "Read a file", true, false, true},
+    {"grep", "Search file contents", true, false, true},
 };
 
-// Annotations every tool shares: all seven verbs only read a closed world.
-json Annotations(const char* title) {
-  return json{{"title", title},
-              {"readOnlyHint", true},
-              {"destructiveHint", false},
-              {"idempotentHint", true},
+// The write profile (fs/agent_writes.h). write and edit replace a body,
+// move may replace its destination, remove deletes; append, mkdir and
+// snapshot only add. mkdir (parents) and remove end in the same state when
+// repeated; the others make a new generation, entry or snapshot each time.
+constexpr VerbInfo kWriteVerbs[] = {
+    {"write", "Write a file", false, true, false},
+    {"append", "Append to a file", false, false, false},
+    {"edit", "Edit text in a file", false, true, false},
+    {"mkdir", "Make a directory", false, false, true},
+    {"move", "Move or rename", false, true, false},
+    {"remove", "Remove a path", false, true, true},
+    {"snapshot", "Create or list snapshots", false, false, false},
+};
+
+// Every tool acts on this filesystem only: a closed world.
+json Annotations(const VerbInfo& verb) {
+  return json{{"title", verb.title},
+              {"readOnlyHint", verb.read_only},
+              {"destructiveHint", verb.destructive},
+              {"idempotentHint", verb.idempotent},
               {"openWorldHint", false}};
 }
 
@@ -87,9 +106,11 @@ std::string OneLine(const json& schema) {
 
 }  // namespace
 
-Result<ToolTable> ToolTable::Load() {
+Result<ToolTable> ToolTable::Load(bool write_profile) {
   ToolTable table;
-  for (const VerbInfo& verb : kVerbs) {
+  std::vector<VerbInfo> verbs(std::begin(kReadVerbs), std::end(kReadVerbs));
+  if (write_profile) verbs.insert(verbs.end(), std::begin(kWriteVerbs), std::end(kWriteVerbs));
+  for (const VerbInfo& verb : verbs) {
     Tool tool;
     tool.name = verb.name;
     tool.title = verb.title;
@@ -98,6 +119,7 @@ Result<ToolTable> ToolTable::Load() {
     NOKV_ASSIGN_OR_RETURN(json error, LoadSchema("error.json"));
     tool.output_schema = OutputSchema(std::move(result), std::move(error));
     tool.description = OneLine(tool.input_schema);
+    tool.annotations = Annotations(verb);
     table.tools_.push_back(std::move(tool));
   }
   return table;
@@ -127,7 +149,7 @@ json ToolTable::ListResult() const {
                         {"description", tool.description},
                         {"inputSchema", tool.input_schema},
                         {"outputSchema", tool.output_schema},
-                        {"annotations", Annotations(tool.title.c_str())}});
+                        {"annotations", tool.annotations}});
   }
   return json{{"tools", std::move(list)}};
 }

@@ -1,6 +1,8 @@
-// The MCP tool table: the seven read-only verbs as tools, described by the
-// embedded schemas (schemas/<verb>.input.json and .output.json), and the
-// shaping of a verb's JSON result into a tools/call result.
+// The MCP tool table: the seven read-only verbs as tools, and with the write
+// profile (`nokv mcp --write`) the seven write verbs after them, described by
+// the embedded schemas (schemas/<verb>.input.json and .output.json) and
+// annotated with what they may change; and the shaping of a verb's JSON
+// result into a tools/call result.
 //
 // Thread-safety: a ToolTable is immutable after Load() and may be shared by
 // any number of threads.
@@ -22,18 +24,20 @@ struct Tool {
   nlohmann::json input_schema;  // schemas/<verb>.input.json as is
   // anyOf [schemas/<verb>.output.json, schemas/error.json] (see tools.cc).
   nlohmann::json output_schema;
+  nlohmann::json annotations;  // readOnlyHint, destructiveHint, ... (tools.cc)
 };
 
 class ToolTable {
  public:
-  // Builds the table from the embedded schemas. Corruption when a schema is
+  // Builds the table from the embedded schemas: the read verbs, and the
+  // write verbs too when `write_profile`. Corruption when a schema is
   // missing or not a JSON object (a build problem, reported at startup).
-  static Result<ToolTable> Load();
+  static Result<ToolTable> Load(bool write_profile = false);
 
   const std::vector<Tool>& tools() const { return tools_; }
   // nullptr for an unknown name.
   const Tool* Find(std::string_view name) const;
-  // "ls, stat, catalog, find, aggregate, read, grep".
+  // "ls, stat, catalog, find, aggregate, read, grep" (then the write verbs).
   std::string NameList() const;
   // The tools/list result: {"tools": [...]}.
   nlohmann::json ListResult() const;

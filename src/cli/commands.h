@@ -29,6 +29,11 @@ Command GcCommand();
 Command DoctorCommand();
 // cmd_mcp.cc
 Command McpCommand();
+// A usage error of `nokv mcp` found while parsing (a bad flag): told on
+// stderr and, since an MCP client reads only the protocol, as the error of
+// every request over stdio (docs/mcp.md, "Start-up errors"). Returns the
+// exit code.
+int McpUsageError(Context& ctx, std::string_view message);
 // cmd_mount.cc
 Command MountCommand();
 // cmd_serve.cc

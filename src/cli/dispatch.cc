@@ -308,6 +308,17 @@ const std::vector<Flag>& GlobalFlags() {
   return flags;
 }
 
+namespace {
+
+// A usage error of command `sub` (null: none chosen). `nokv mcp` answers
+// it over the protocol too: its client reads nothing else.
+int UsageError(Context& ctx, const CLI::App* sub, std::string message) {
+  if (sub != nullptr && sub->get_name() == "mcp") return McpUsageError(ctx, message);
+  return ctx.Usage(message);
+}
+
+}  // namespace
+
 int Main(int argc, char** argv, std::ostream& out, std::ostream& err, int out_fd) {
   Context ctx;
   ctx.out = &out;
@@ -348,7 +359,7 @@ int Main(int argc, char** argv, std::ostream& out, std::ostream& err, int out_fd
   } catch (const CLI::ParseError& e) {
     const auto chosen = app.get_subcommands();
     std::string prefix = chosen.empty() ? "" : chosen.front()->get_name() + ": ";
-    return ctx.Usage(prefix + e.what());
+    return UsageError(ctx, chosen.empty() ? nullptr : chosen.front(), prefix + e.what());
   }
 
   Args globals;
@@ -359,12 +370,16 @@ int Main(int argc, char** argv, std::ostream& out, std::ostream& err, int out_fd
   }
   const auto chosen = app.get_subcommands();
   const CLI::App* sub = chosen.empty() ? nullptr : chosen.front();
-  if (auto left = Leftover(app); !left.empty()) return ctx.Usage(LeftoverMessage(left, sub));
+  if (auto left = Leftover(app); !left.empty()) {
+    return UsageError(ctx, sub, LeftoverMessage(left, sub));
+  }
   if (sub == nullptr) {
     err << app.help();
     return kExitUsage;
   }
-  if (Status s = ApplyGlobals(globals, &ctx); !s.ok()) return ctx.Usage(s.message());
+  if (Status s = ApplyGlobals(globals, &ctx); !s.ok()) {
+    return UsageError(ctx, sub, std::string(s.message()));
+  }
   RecordOrigins(argc, argv, globals, sub->get_name(), &ctx);
   SetLogLevel(ctx.verbose ? LogLevel::kInfo : LogLevel::kWarn);
   for (const auto& [command, options] : subs) {

@@ -36,10 +36,12 @@ std::string Encode(std::string_view bytes, const char* alphabet, bool pad) {
 std::string Base64Encode(std::string_view bytes) { return Encode(bytes, kStd, true); }
 std::string Base64UrlEncode(std::string_view bytes) { return Encode(bytes, kUrl, false); }
 
-std::optional<std::string> Base64UrlDecode(std::string_view text) {
+namespace {
+
+std::optional<std::string> Decode(std::string_view text, const char* alphabet) {
   std::array<int, 256> rank;
   rank.fill(-1);
-  for (int i = 0; i < 64; ++i) rank[uint8_t(kUrl[i])] = i;
+  for (int i = 0; i < 64; ++i) rank[uint8_t(alphabet[i])] = i;
   std::string out;
   uint32_t acc = 0;
   int bits = 0;
@@ -55,6 +57,16 @@ std::optional<std::string> Base64UrlDecode(std::string_view text) {
   }
   if (bits >= 6) return std::nullopt;  // a dangling sextet is not canonical
   return out;
+}
+
+}  // namespace
+
+std::optional<std::string> Base64UrlDecode(std::string_view text) { return Decode(text, kUrl); }
+
+std::optional<std::string> Base64Decode(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  for (int pad = 0; pad < 2 && text.ends_with('='); ++pad) text.remove_suffix(1);
+  return Decode(text, kStd);
 }
 
 size_t Utf8SequenceLength(std::string_view text) {

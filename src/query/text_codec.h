@@ -17,6 +17,8 @@ std::string Base64Encode(std::string_view bytes);
 // URL-safe alphabet, no padding.
 std::string Base64UrlEncode(std::string_view bytes);
 std::optional<std::string> Base64UrlDecode(std::string_view text);
+// Standard alphabet, padded to a multiple of 4; nullopt when malformed.
+std::optional<std::string> Base64Decode(std::string_view text);
 
 // Length of the valid UTF-8 sequence at text[0], 0 when invalid or empty.
 size_t Utf8SequenceLength(std::string_view text);

@@ -5,7 +5,11 @@ namespace nokv::query {
 namespace {
 
 VerbError Make(const char* code, std::string message, std::string hint) {
-  return VerbError{code, std::move(message), std::move(hint)};
+  VerbError error;
+  error.code = code;
+  error.message = std::move(message);
+  error.hint = std::move(hint);
+  return error;
 }
 
 }  // namespace
@@ -13,6 +17,7 @@ VerbError Make(const char* code, std::string message, std::string hint) {
 nlohmann::json VerbError::ToJson() const {
   nlohmann::json body = {{"code", code}, {"message", message}};
   if (!hint.empty()) body["hint"] = hint;
+  if (current_generation) body["current_generation"] = *current_generation;
   return {{"error", std::move(body)}};
 }
 
@@ -37,6 +42,20 @@ VerbError VerbError::GenerationGone(std::string m, std::string h) {
 VerbError VerbError::TooLarge(std::string m, std::string h) {
   return Make("too_large", std::move(m), std::move(h));
 }
+VerbError VerbError::Conflict(std::string m, uint64_t current_generation, std::string h) {
+  VerbError error = Make("conflict", std::move(m), std::move(h));
+  error.current_generation = current_generation;
+  return error;
+}
+VerbError VerbError::AlreadyExists(std::string m, std::string h) {
+  return Make("already_exists", std::move(m), std::move(h));
+}
+VerbError VerbError::NotEmpty(std::string m, std::string h) {
+  return Make("not_empty", std::move(m), std::move(h));
+}
+VerbError VerbError::PermissionDenied(std::string m, std::string h) {
+  return Make("permission_denied", std::move(m), std::move(h));
+}
 VerbError VerbError::Cancelled() { return Make("cancelled", "the call was cancelled", ""); }
 VerbError VerbError::Internal(std::string m) { return Make("internal", std::move(m), ""); }
 
@@ -59,6 +78,12 @@ VerbError FromStatus(const Status& status, std::string hint) {
       return VerbError::TooLarge(std::move(message), std::move(hint));
     case Code::kCancelled:
       return VerbError::Cancelled();
+    case Code::kAlreadyExists:
+      return VerbError::AlreadyExists(std::move(message), std::move(hint));
+    case Code::kNotEmpty:
+      return VerbError::NotEmpty(std::move(message), std::move(hint));
+    case Code::kPermissionDenied:
+      return VerbError::PermissionDenied(std::move(message), std::move(hint));
     default:
       return VerbError::Internal(status.ToString());
   }

@@ -5,7 +5,9 @@
 // Plain value; thread-compatible.
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +19,8 @@ struct VerbError {
   std::string code;  // empty: no error
   std::string message;
   std::string hint;
+  // With code "conflict": the generation the file is at now (0: missing).
+  std::optional<uint64_t> current_generation;
 
   bool ok() const { return code.empty(); }
   nlohmann::json ToJson() const;
@@ -29,12 +33,19 @@ struct VerbError {
   static VerbError CursorExpired(std::string message, std::string hint = {});
   static VerbError GenerationGone(std::string message, std::string hint = {});
   static VerbError TooLarge(std::string message, std::string hint = {});
+  // The write verbs (fs/agent_writes.h): a generation check failed.
+  static VerbError Conflict(std::string message, uint64_t current_generation,
+                            std::string hint = {});
+  static VerbError AlreadyExists(std::string message, std::string hint = {});
+  static VerbError NotEmpty(std::string message, std::string hint = {});
+  static VerbError PermissionDenied(std::string message, std::string hint = {});
   static VerbError Cancelled();
   static VerbError Internal(std::string message);
 };
 
 // Maps a Status from meta/object/records (kExpired becomes generation_gone;
-// storage failures become internal).
+// storage failures become internal; kFailedPrecondition, which only the
+// caller can turn into a conflict with its current generation, too).
 VerbError FromStatus(const Status& status, std::string hint = {});
 
 }  // namespace nokv::query

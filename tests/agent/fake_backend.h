@@ -15,9 +15,13 @@ namespace nokv::agent {
 class FakeBackend : public VerbBackend {
  public:
   nlohmann::json Call(std::string_view name, const nlohmann::json& args,
-                      const query::CallControl& control) override {
+                      const query::CallControl& control, const ClientRoots& roots) override {
     using nlohmann::json;
     calls++;
+    {
+      std::lock_guard lock(roots_mu);
+      last_roots = roots;
+    }
     std::string path =
         args.contains("path") && args["path"].is_string() ? args["path"].get<std::string>() : "";
     if (path == "/missing") {
@@ -72,6 +76,8 @@ class FakeBackend : public VerbBackend {
   }
 
   std::atomic<int> calls{0};
+  std::mutex roots_mu;
+  ClientRoots last_roots;  // guarded by roots_mu: the roots of the last call
   std::atomic<bool> grep_started{false};
   std::atomic<bool> grep_saw_cancel{false};
 

@@ -312,3 +312,77 @@ TEST_F(ServerTest, ResourcesListTemplatesAndRead) {
 
 }  // namespace
 }  // namespace nokv::agent
+
+namespace nokv::agent {
+namespace {
+
+// A server that could not start still answers: ping works, everything else
+// (initialize first) is the start-up error with its reason and hint, and the
+// backend (null here) is never called.
+TEST(StartupFailureTest, EveryRequestButPingCarriesTheReason) {
+  ServerOptions options;
+  options.startup_failure = StartupFailure{"/d is not a NoKV data directory", "run nokv init"};
+  Server server(nullptr, options);
+  MemorySource in;
+  MemorySink out;
+  in.Push(
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18"}})"
+      "\n"
+      R"({"jsonrpc":"2.0","id":2,"method":"ping"})"
+      "\n"
+      R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"ls"}})"
+      "\n");
+  in.Close();
+  ASSERT_TRUE(server.Run(&in, &out).ok());
+  std::vector<std::string> lines = out.Lines();
+  ASSERT_EQ(lines.size(), 3u);
+  nlohmann::json init = nlohmann::json::parse(lines[0]);
+  EXPECT_EQ(init["error"]["code"], kServerNotStarted);
+  EXPECT_EQ(init["error"]["message"], "nokv mcp could not start: /d is not a NoKV data directory");
+  EXPECT_EQ(init["error"]["data"]["hint"], "run nokv init");
+  EXPECT_EQ(nlohmann::json::parse(lines[1])["result"], nlohmann::json::object());
+  EXPECT_EQ(nlohmann::json::parse(lines[2])["error"]["code"], kServerNotStarted);
+}
+
+}  // namespace
+}  // namespace nokv::agent
+
+namespace nokv::agent {
+namespace {
+
+// A client that offers roots is asked for them after initialized; a tool
+// call waits for the answer and runs with those roots.
+TEST_F(ServerTest, ClientRootsAreAskedForAndPassedToEveryCall) {
+  Call(1, "initialize",
+       {{"protocolVersion", "2025-06-18"},
+        {"capabilities", {{"roots", {{"listChanged", true}}}}},
+        {"clientInfo", {{"name", "t"}, {"version", "1"}}}});
+  Send({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
+  std::string asked = out_.WaitFor(
+      [](const std::string& l) { return l.find("\"roots/list\"") != std::string::npos; }, kWait);
+  ASSERT_FALSE(asked.empty());
+  json request = json::parse(asked);
+  Request(2, "tools/call", {{"name", "stat"}, {"arguments", {{"path", "/a/x"}}}});
+  Send({{"jsonrpc", "2.0"},
+        {"id", request["id"]},
+        {"result", {{"roots", {{{"uri", "file:///a"}}, {{"uri", "nokv-native:///b/"}}}}}}});
+  json r = Response(2);
+  ASSERT_TRUE(r.contains("result")) << r.dump();
+  std::lock_guard lock(backend_.roots_mu);
+  ASSERT_TRUE(backend_.last_roots.has_value());
+  EXPECT_EQ(*backend_.last_roots, (std::vector<std::string>{"/a", "/b"}));
+}
+
+TEST_F(ServerTest, WithoutTheRootsCapabilityNoRootsAreAskedOrPassed) {
+  Initialize();
+  json r = Call(2, "tools/call", {{"name", "stat"}, {"arguments", {{"path", "/a/x"}}}});
+  ASSERT_TRUE(r.contains("result")) << r.dump();
+  std::lock_guard lock(backend_.roots_mu);
+  EXPECT_FALSE(backend_.last_roots.has_value());
+  for (const std::string& line : out_.Lines()) {
+    EXPECT_EQ(line.find("roots/list"), std::string::npos) << line;
+  }
+}
+
+}  // namespace
+}  // namespace nokv::agent

@@ -13,7 +13,7 @@ namespace {
 using nlohmann::json;
 
 TEST(ToolTableTest, EverySchemaFileIsEmbeddedAndParses) {
-  EXPECT_EQ(EmbeddedSchemas().size(), 15u);
+  EXPECT_EQ(EmbeddedSchemas().size(), 29u);  // 14 verbs, input and output, and error.json
   for (const SchemaFile& file : EmbeddedSchemas()) {
     json schema = json::parse(file.text.begin(), file.text.end(), nullptr, false);
     EXPECT_TRUE(schema.is_object()) << file.name;
@@ -45,6 +45,41 @@ TEST(ToolTableTest, ListResultHasAnnotations) {
   EXPECT_EQ(a["destructiveHint"], false);
   EXPECT_EQ(a["idempotentHint"], true);
   EXPECT_EQ(a["openWorldHint"], false);
+}
+
+TEST(ToolTableTest, WriteProfileAddsTheWriteToolsAfterTheReadOnes) {
+  auto table = ToolTable::Load(/*write_profile=*/true);
+  ASSERT_TRUE(table.ok());
+  EXPECT_EQ(table->NameList(),
+            "ls, stat, catalog, find, aggregate, read, grep, write, append, edit, mkdir, move, "
+            "remove, snapshot");
+  json tools = table->ListResult()["tools"];
+  for (const json& tool : tools) {
+    const bool writes = tool["name"] != "ls" && tool["name"] != "stat" &&
+                        tool["name"] != "catalog" && tool["name"] != "find" &&
+                        tool["name"] != "aggregate" && tool["name"] != "read" &&
+                        tool["name"] != "grep";
+    EXPECT_EQ(tool["annotations"]["readOnlyHint"], !writes) << tool["name"];
+    EXPECT_EQ(tool["annotations"]["openWorldHint"], false) << tool["name"];
+  }
+  auto destructive = [&](const std::string& name) {
+    for (const json& tool : tools) {
+      if (tool["name"] == name) return tool["annotations"]["destructiveHint"].get<bool>();
+    }
+    ADD_FAILURE() << "no tool " << name;
+    return false;
+  };
+  EXPECT_TRUE(destructive("write"));
+  EXPECT_TRUE(destructive("remove"));
+  EXPECT_FALSE(destructive("append"));
+  EXPECT_FALSE(destructive("snapshot"));
+}
+
+TEST(ToolTableTest, ReadOnlyByDefault) {
+  auto table = ToolTable::Load();
+  ASSERT_TRUE(table.ok());
+  EXPECT_EQ(table->Find("write"), nullptr);
+  EXPECT_EQ(table->tools().size(), 7u);
 }
 
 // True when `node` or anything below it declares `key`.

@@ -1,0 +1,197 @@
+// Streamable HTTP (`nokv mcp --http HOST:PORT`) driven by the official SDK's
+// StreamableHTTPClientTransport: the same tools over sessions
+// (Mcp-Session-Id), several clients at once, session termination, Origin
+// checks against DNS rebinding, the bearer token (required off loopback),
+// start-up errors as the error of initialize, and SIGTERM.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { loadSchemas, nokvBin } from './harness.mjs';
+
+const schemas = loadSchemas();
+const base = mkdtempSync(join(tmpdir(), 'nokv-mcp-http-'));
+const dataDir = join(base, 'data');
+const servers = [];
+let url;
+
+// Starts `nokv ARGS`; resolves {child, url, exited, stderr()} once it
+// printed where it listens (port 0: the kernel picks one).
+function startServer(args) {
+  const child = spawn(nokvBin(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const server = { child, exited, stderr: () => stderr };
+  servers.push(server);
+  return new Promise((resolve, reject) => {
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk.toString();
+      const m = stderr.match(/listening on (http:\/\/\S+\/mcp)/);
+      if (m && !server.url) {
+        server.url = new URL(m[1].replace('0.0.0.0', '127.0.0.1'));
+        resolve(server);
+      }
+    });
+    exited.then(({ code }) => { if (!server.url) reject(new Error(`nokv exited ${code}: ${stderr}`)); });
+  });
+}
+
+async function connect(target, headers = {}) {
+  const transport = new StreamableHTTPClientTransport(target, { requestInit: { headers } });
+  const client = new Client({ name: 'http-test', version: '1.0.0' });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+async function post(target, body, headers = {}) {
+  return fetch(target, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+const INITIALIZE = {
+  jsonrpc: '2.0', id: 1, method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
+
+before(async () => {
+  execFileSync(nokvBin(), ['--data-dir', dataDir, 'init']);
+  execFileSync(nokvBin(), ['--data-dir', dataDir, 'mkdir', '-p', '/ws']);
+  url = (await startServer(['--data-dir', dataDir, 'mcp', '--write', '--root', '/ws', '--http', '127.0.0.1:0'])).url;
+});
+
+after(async () => {
+  for (const s of servers) s.child.kill('SIGKILL');
+  rmSync(base, { recursive: true, force: true });
+});
+
+test('the SDK client gets a session and the same tools over HTTP', async () => {
+  const { client, transport } = await connect(url);
+  try {
+    assert.match(transport.sessionId, /^[0-9a-f]{32}$/);
+    const { tools } = await client.listTools();
+    assert.equal(tools.length, 14);
+    assert.ok(tools.some((t) => t.name === 'write' && t.annotations.readOnlyHint === false));
+    const written = await client.callTool({ name: 'write', arguments: { path: '/ws/h.txt', content: 'over http\n' } });
+    assert.equal(schemas.validate('write.output.json', written.structuredContent), null);
+    const read = await client.callTool({ name: 'read', arguments: { path: '/ws/h.txt', format: 'bytes' } });
+    assert.equal(read.structuredContent.data, 'over http\n');
+    const ls = await client.callTool({ name: 'ls', arguments: { path: '/ws' } });
+    assert.equal(schemas.validate('ls.output.json', ls.structuredContent), null);
+    const outside = await client.callTool({ name: 'stat', arguments: { path: '/' } });
+    assert.equal(outside.isError, true);
+    const { resources } = await client.listResources();
+    assert.ok(resources.some((r) => r.uri === 'nokv-native:///ws/h.txt'));
+    assert.deepEqual(await client.ping(), {});
+  } finally {
+    await client.close();
+  }
+});
+
+test('two clients have separate sessions; a terminated session is gone', async () => {
+  const a = await connect(url);
+  const b = await connect(url);
+  try {
+    assert.notEqual(a.transport.sessionId, b.transport.sessionId);
+    const [ra, rb] = await Promise.all([
+      a.client.callTool({ name: 'write', arguments: { path: '/ws/a.txt', content: 'a' } }),
+      b.client.callTool({ name: 'write', arguments: { path: '/ws/b.txt', content: 'b' } }),
+    ]);
+    assert.ok(!ra.isError && !rb.isError);
+    const old = a.transport.sessionId;
+    await a.transport.terminateSession();
+    const stale = await post(url, { jsonrpc: '2.0', id: 5, method: 'ping' }, { 'mcp-session-id': old });
+    assert.equal(stale.status, 404);
+    assert.deepEqual(await b.client.ping(), {}, 'the other session lives on');
+  } finally {
+    await a.client.close();
+    await b.client.close();
+  }
+});
+
+test('a full session table ends the session idle longest', async () => {
+  const ids = [];
+  for (let i = 0; i < 65; i++) {  // one more than the table holds (64)
+    const res = await post(url, INITIALIZE);
+    assert.equal(res.status, 200);
+    ids.push(res.headers.get('mcp-session-id'));
+    await res.arrayBuffer();
+  }
+  const first = await post(url, { jsonrpc: '2.0', id: 9, method: 'ping' }, { 'mcp-session-id': ids[0] });
+  assert.equal(first.status, 404, 'the idle first session was ended');
+  const last = await post(url, { jsonrpc: '2.0', id: 9, method: 'ping' }, { 'mcp-session-id': ids[64] });
+  assert.equal(last.status, 200);
+  for (const id of ids.slice(1)) await fetch(url, { method: 'DELETE', headers: { 'mcp-session-id': id } });
+});
+
+test('session and protocol headers are checked', async () => {
+  const missing = await post(url, { jsonrpc: '2.0', id: 2, method: 'ping' });
+  assert.equal(missing.status, 400);
+  const init = await post(url, INITIALIZE);
+  assert.equal(init.status, 200);
+  const session = init.headers.get('mcp-session-id');
+  assert.ok(session);
+  const badVersion = await post(url, { jsonrpc: '2.0', id: 3, method: 'ping' },
+    { 'mcp-session-id': session, 'mcp-protocol-version': '1999-01-01' });
+  assert.equal(badVersion.status, 400);
+  const note = await post(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { 'mcp-session-id': session });
+  assert.equal(note.status, 202);
+  const get = await fetch(url, { headers: { accept: 'text/event-stream', 'mcp-session-id': session } });
+  assert.equal(get.status, 405);
+  const batch = await post(url, [{ jsonrpc: '2.0', id: 4, method: 'ping' }], { 'mcp-session-id': session });
+  assert.equal(batch.status, 400);
+  assert.equal((await batch.json()).error.code, -32600);
+  const del = await fetch(url, { method: 'DELETE', headers: { 'mcp-session-id': session } });
+  assert.equal(del.status, 204);
+});
+
+test('Origin: loopback pages are let in, others refused (DNS rebinding)', async () => {
+  const evil = await post(url, INITIALIZE, { origin: 'http://attacker.example' });
+  assert.equal(evil.status, 403);
+  const rebound = await post(url, INITIALIZE, { origin: 'http://attacker.example:' + url.port });
+  assert.equal(rebound.status, 403);
+  const local = await post(url, INITIALIZE, { origin: 'http://localhost:5173' });
+  assert.equal(local.status, 200);
+});
+
+test('a bearer token is required when given, and off loopback', async () => {
+  const tokenFile = join(base, 'token');
+  writeFileSync(tokenFile, 's3cret-token\n');
+  const guarded = await startServer(['--data-dir', dataDir, 'mcp', '--root', '/ws',
+    '--http', '0.0.0.0:0', '--token-file', tokenFile]);
+  await assert.rejects(connect(guarded.url), (e) => e.code === 401 && /bearer token is required/.test(e.message));
+  await assert.rejects(connect(guarded.url, { authorization: 'Bearer wrong' }), (e) => e.code === 401);
+  const { client } = await connect(guarded.url, { authorization: 'Bearer s3cret-token' });
+  assert.deepEqual(await client.ping(), {});
+  await client.close();
+
+  const open = spawn(nokvBin(), ['--data-dir', dataDir, 'mcp', '--http', '0.0.0.0:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  open.stderr.on('data', (c) => { err += c.toString(); });
+  const code = await new Promise((resolve) => open.on('exit', resolve));
+  assert.notEqual(code, 0);
+  assert.match(err, /needs a bearer token/);
+});
+
+test('start-up errors are the error of initialize over HTTP too', async () => {
+  const broken = await startServer(['--data-dir', join(base, 'missing'), 'mcp', '--http', '127.0.0.1:0']);
+  const failure = await connect(broken.url).then(() => null, (e) => e);
+  assert.ok(failure instanceof McpError, String(failure));
+  assert.equal(failure.code, -32000);
+  assert.match(failure.message, /not a NoKV data directory/);
+});
+
+test('SIGTERM stops the server cleanly', async () => {
+  const server = await startServer(['--data-dir', join(base, 'missing'), 'mcp', '--http', '127.0.0.1:0']);
+  server.child.kill('SIGTERM');
+  const { code, signal } = await server.exited;
+  assert.equal(signal, null);
+  assert.equal(code, 3, 'the exit code of the start-up failure it was serving');
+});
