@@ -11,6 +11,7 @@
 #include <random>
 #include <thread>
 
+#include "common/env_wrapper.h"
 #include "common/fault_env.h"
 #include "engine_test_util.h"
 
@@ -173,8 +174,9 @@ TEST(CrashTest, StoppedEngineFailuresAreNotPredicateFailures) {
 // Forwards to the default Env; once armed, the next WritableFile::Sync
 // reports that it started, waits until Release(), then fails. Lets a test
 // hold a commit leader between its WAL write and its sync.
-class GatedSyncEnv final : public Env {
+class GatedSyncEnv final : public EnvWrapper {
  public:
+  GatedSyncEnv() : EnvWrapper(Env::Default()) {}
   void Arm() {
     std::lock_guard lock(mu_);
     armed_ = true;
@@ -192,42 +194,12 @@ class GatedSyncEnv final : public Env {
   }
 
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
-    NOKV_ASSIGN_OR_RETURN(auto file, base_->NewWritableFile(path));
+    NOKV_ASSIGN_OR_RETURN(auto file, EnvWrapper::NewWritableFile(path));
     return std::unique_ptr<WritableFile>(new File(this, std::move(file)));
   }
   Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path) override {
-    NOKV_ASSIGN_OR_RETURN(auto file, base_->NewAppendableFile(path));
+    NOKV_ASSIGN_OR_RETURN(auto file, EnvWrapper::NewAppendableFile(path));
     return std::unique_ptr<WritableFile>(new File(this, std::move(file)));
-  }
-  Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& path) override {
-    return base_->NewRandomAccessFile(path);
-  }
-  bool FileExists(const std::string& path) override { return base_->FileExists(path); }
-  Result<std::vector<std::string>> GetChildren(const std::string& dir) override {
-    return base_->GetChildren(dir);
-  }
-  Status RemoveFile(const std::string& path) override { return base_->RemoveFile(path); }
-  Status CreateDirs(const std::string& dir) override { return base_->CreateDirs(dir); }
-  Status RemoveDir(const std::string& dir) override { return base_->RemoveDir(dir); }
-  Status RenameFile(const std::string& from, const std::string& to) override {
-    return base_->RenameFile(from, to);
-  }
-  Status SyncDir(const std::string& dir) override { return base_->SyncDir(dir); }
-  Status TruncateFile(const std::string& path, uint64_t size) override {
-    return base_->TruncateFile(path, size);
-  }
-  Result<uint64_t> GetFileSize(const std::string& path) override {
-    return base_->GetFileSize(path);
-  }
-  Status LinkFile(const std::string& from, const std::string& to) override {
-    return base_->LinkFile(from, to);
-  }
-  Status SyncFile(const std::string& path) override { return base_->SyncFile(path); }
-  Result<FileAttributes> GetFileAttributes(const std::string& path) override {
-    return base_->GetFileAttributes(path);
-  }
-  Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
-    return base_->LockFile(path);
   }
 
  private:
@@ -259,7 +231,6 @@ class GatedSyncEnv final : public Env {
     return true;
   }
 
-  Env* base_ = Env::Default();
   std::mutex mu_;
   std::condition_variable cv_;
   bool armed_ = false;     // guarded by mu_
