@@ -86,6 +86,17 @@ VerbError CurrentGeneration(Filesystem* fs, const std::string& path, uint64_t* o
   return VerbError::Ok();
 }
 
+// The arguments write and append share: a path (links followed, confined to
+// the scope), content in its encoding, an optional expected generation.
+VerbError BodyArgs(const Scope& scope, const json& args, const char* verb, std::string* path,
+                   std::string* content, std::optional<uint64_t>* expected) {
+  NOKV_VERB_TRY(
+      query::CheckKeys(args, verb, {"path", "content", "encoding", "expected_generation"}));
+  NOKV_VERB_TRY(ScopedPathArg(scope, args, "path", LastLink::kFollow, path));
+  NOKV_VERB_TRY(ContentArg(args, content));
+  return GenerationArg(args, "expected_generation", 0, expected);
+}
+
 bool LostRace(const Status& status, const std::optional<uint64_t>& expected, int attempt) {
   return status.code() == Code::kFailedPrecondition && !expected && attempt + 1 < kMaxAttempts;
 }
@@ -93,13 +104,9 @@ bool LostRace(const Status& status, const std::optional<uint64_t>& expected, int
 }  // namespace
 
 VerbError Write(const Scope& scope, const json& args, json* result) {
-  NOKV_VERB_TRY(
-      query::CheckKeys(args, "write", {"path", "content", "encoding", "expected_generation"}));
   std::string path, content;
-  NOKV_VERB_TRY(ScopedPathArg(scope, args, "path", LastLink::kFollow, &path));
-  NOKV_VERB_TRY(ContentArg(args, &content));
   std::optional<uint64_t> expected;
-  NOKV_VERB_TRY(GenerationArg(args, "expected_generation", 0, &expected));
+  NOKV_VERB_TRY(BodyArgs(scope, args, "write", &path, &content, &expected));
   for (int attempt = 0;; ++attempt) {
     uint64_t current = 0;
     if (expected) {
@@ -125,13 +132,9 @@ VerbError Write(const Scope& scope, const json& args, json* result) {
 }
 
 VerbError Append(const Scope& scope, const json& args, json* result) {
-  NOKV_VERB_TRY(
-      query::CheckKeys(args, "append", {"path", "content", "encoding", "expected_generation"}));
   std::string path, content;
-  NOKV_VERB_TRY(ScopedPathArg(scope, args, "path", LastLink::kFollow, &path));
-  NOKV_VERB_TRY(ContentArg(args, &content));
   std::optional<uint64_t> expected;
-  NOKV_VERB_TRY(GenerationArg(args, "expected_generation", 0, &expected));
+  NOKV_VERB_TRY(BodyArgs(scope, args, "append", &path, &content, &expected));
   for (int attempt = 0;; ++attempt) {
     // The reader pins the generation whose bytes are copied ahead of the new ones.
     std::unique_ptr<Reader> reader;
