@@ -4,8 +4,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "common/sha256.h"
-
 namespace nokv::python {
 namespace {
 
