@@ -145,6 +145,9 @@ class Mount::Impl {
              fuse_file_info* fi);
   void Flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
   void Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+  // Undoes one counted open of `ino` (a writer's when `write`); the last
+  // writer's takes the spool with it.
+  void DropOpen(fuse_ino_t ino, bool write);
   void Fsync(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
   void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
   void ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi,
@@ -778,12 +781,26 @@ void Mount::Impl::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   handle->ino = ino;
   handle->write = write;
   handle->append = (fi->flags & O_APPEND) != 0;
+  {
+    // Counted before the spool is touched: the release of an earlier
+    // writer reaches the mount after its close(2) returned and may run
+    // beside this open; it must not find itself the last writer and drop
+    // the spool this open is about to change.
+    std::lock_guard lock(mu_);
+    Node& node = nodes_[ino];
+    ++node.opens;
+    if (write) ++node.writers;
+  }
+  auto fail = [&](const Status& s) {
+    DropOpen(ino, write);
+    Reply(req, s);
+  };
   if (write && (fi->flags & O_TRUNC)) {
     // The cut is a change: the spool holds it until the close publishes it.
     // Other writing opens make their spool at their first change.
     auto spool = OpenSpool(ino, true);
-    if (!spool.ok()) return Reply(req, spool.status());
-    if (Status s = (*spool)->Truncate(0); !s.ok()) return Reply(req, s);
+    if (!spool.ok()) return fail(spool.status());
+    if (Status s = (*spool)->Truncate(0); !s.ok()) return fail(s);
   } else if (!write) {
     // A reader reads one generation from open to close, pinned now: the
     // file may be unlinked before the first read. A spool left by a writer
@@ -793,22 +810,18 @@ void Mount::Impl::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     if (reader.ok()) {
       handle->reader = std::move(reader).value();
     } else if (!SpoolOf(ino)) {
-      return Reply(req, reader.status());
+      return fail(reader.status());
     }
   }
-  {
-    std::lock_guard lock(mu_);
-    Node& node = nodes_[ino];
-    ++node.opens;
-    if (write) ++node.writers;
+  if (handle->reader) {
     // The kernel may keep the pages it holds when they are of this very
     // generation; otherwise it drops them on open.
-    if (handle->reader) {
-      node.open_attr = handle->reader->attr();
-      uint64_t generation = handle->reader->attr().generation;
-      fi->keep_cache = generation == node.cached_generation;
-      node.cached_generation = generation;
-    }
+    std::lock_guard lock(mu_);
+    Node& node = nodes_[ino];
+    node.open_attr = handle->reader->attr();
+    uint64_t generation = handle->reader->attr().generation;
+    fi->keep_cache = generation == node.cached_generation;
+    node.cached_generation = generation;
   }
   fi->fh = reinterpret_cast<uint64_t>(handle.release());
   if (fuse_reply_open(req, fi) != 0) Release(nullptr, ino, fi);
@@ -914,21 +927,22 @@ void Mount::Impl::Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
           "; its unpublished writes are dropped");
     }
   }
-  {
-    std::lock_guard lock(mu_);
-    auto it = nodes_.find(ino);
-    if (it != nodes_.end()) {
-      Node& node = it->second;
-      --node.opens;
-      if (handle->write && --node.writers == 0) {
-        node.spool.reset();
-        node.pending_mtime.reset();
-        node.created = false;
-      }
-      if (node.lookups == 0 && node.opens == 0 && !node.spool) nodes_.erase(it);
-    }
-  }
+  DropOpen(ino, handle->write);
   if (req != nullptr) fuse_reply_err(req, 0);
+}
+
+void Mount::Impl::DropOpen(fuse_ino_t ino, bool write) {
+  std::lock_guard lock(mu_);
+  auto it = nodes_.find(ino);
+  if (it == nodes_.end()) return;
+  Node& node = it->second;
+  --node.opens;
+  if (write && --node.writers == 0) {
+    node.spool.reset();
+    node.pending_mtime.reset();
+    node.created = false;
+  }
+  if (node.lookups == 0 && node.opens == 0 && !node.spool) nodes_.erase(it);
 }
 
 void Mount::Impl::Fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,

@@ -172,6 +172,19 @@ TEST_P(PosixTest, OpenWithTruncEmptiesTheFile) {
   EXPECT_EQ(Read("f"), "");
 }
 
+// The previous writer's release reaches the mount after close(2) returns,
+// and may race the next open: a truncating open right after a close must
+// empty the file every time, whatever the order of the two.
+TEST_P(PosixTest, TruncatingOpenRightAfterACloseEmptiesTheFileEveryTime) {
+  for (int round = 0; round < 200; ++round) {
+    Write("f", "old contents " + std::to_string(round));
+    int fd = ::open(P("f").c_str(), O_WRONLY | O_TRUNC);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::close(fd), 0);
+    ASSERT_EQ(Read("f"), "") << "round " << round;
+  }
+}
+
 TEST_P(PosixTest, TruncateShrinksAndGrowsWithZeros) {
   Write("f", "0123456789");
   ASSERT_EQ(::truncate(P("f").c_str(), 4), 0) << std::strerror(errno);
