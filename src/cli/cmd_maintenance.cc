@@ -1,9 +1,11 @@
 // Maintenance commands: index rules, garbage collection, doctor.
 #include <fstream>
+#include <map>
 #include <ostream>
 #include <sstream>
 
 #include "cli/commands.h"
+#include "meta/index_keys.h"
 #include "records/rule.h"
 #include "server/codec.h"
 
@@ -33,6 +35,44 @@ Result<records::IndexRule> RuleFromArgs(const Args& args) {
   return records::RuleFromJson(json);
 }
 
+// For people after `index add`: the rule's state, and for each of its fields
+// how many rows under its root hold a value (the catalog verb's count). A
+// field with fewer rows than the others was skipped where its expression
+// found nothing or its value did not fit the field's type.
+void PrintRuleReport(Context& ctx, fs::Filesystem& fs, const records::IndexRule& rule) {
+  std::string state = "added";
+  if (auto records = fs.IndexRules(); records.ok()) {
+    for (const auto& record : *records) {
+      if (record.rule.id == rule.id) state = std::string(meta::IndexRuleStateName(record.state));
+    }
+  }
+  *ctx.out << "index " << rule.id << ": " << state << " (" << rule.root << ", " << rule.glob
+           << ", rows are the "
+           << (rule.target == records::IndexRule::Target::kParent ? "parent directories" : "files")
+           << ")\n";
+  nlohmann::json catalog = fs.CallVerb("catalog", {{"path", rule.root}});
+  std::map<std::string, nlohmann::json> by_id;
+  if (catalog.contains("fields")) {
+    for (const auto& field : catalog["fields"]) by_id[field.value("id", "")] = field;
+  }
+  auto print = [&](const std::string& id, const nlohmann::json& field) {
+    *ctx.out << "  " << id << "\t" << field.value("type", "") << "\t"
+             << field.value("rows", uint64_t{0}) << " rows\n";
+  };
+  for (const auto& spec : rule.fields) {
+    bool any = false;
+    for (const auto& [id, field] : by_id) {
+      // A flattened spec names the prefix of the fields it makes.
+      if (spec.flatten ? id.starts_with(spec.id + ".") : id == spec.id) {
+        print(id, field);
+        any = true;
+      }
+    }
+    if (!any) *ctx.out << "  " << spec.id << "\tno rows yet\n";
+  }
+  if (state == "backfilling") *ctx.out << "  (back-filling: counts grow until it is ready)\n";
+}
+
 int Index(Context& ctx, const Args& args) {
   const auto& p = args.positional();
   if (p.empty()) return ctx.Usage("index needs add, ls, rm or reindex");
@@ -43,7 +83,11 @@ int Index(Context& ctx, const Args& args) {
     return WithFs(ctx, "index add", [&](fs::Filesystem& fs) {
       Status s = fs.AddIndexRule(*rule);
       if (!s.ok()) return ctx.Fail("index add " + rule->id, s);
-      if (ctx.json) ctx.PrintJson(records::RuleToJson(*rule));
+      if (ctx.json) {
+        ctx.PrintJson(records::RuleToJson(*rule));
+      } else {
+        PrintRuleReport(ctx, fs, *rule);
+      }
       return int{kExitOk};
     });
   }

@@ -151,6 +151,32 @@ TEST_F(CliTest, RecursivePutAndGetOfATree) {
   }
 }
 
+// `index add` tells people what the rule indexed: its state and, per field,
+// how many rows hold a value (a field its expression missed shows fewer).
+TEST_F(CliTest, IndexAddReportsRowsPerField) {
+  ASSERT_EQ(Nokv({"put", WriteLocal("a.json", R"({"status": "done", "epochs": 3})"),
+                  "/runs/a/metadata.json"})
+                .exit_code,
+            0);
+  ASSERT_EQ(Nokv({"put", WriteLocal("b.json", R"({"status": "failed"})"), "/runs/b/metadata.json"})
+                .exit_code,
+            0);
+  RunResult r = Nokv({"index", "add", "--id", "run", "--root", "/runs", "--glob", "*/metadata.json",
+                      "--target", "parent", "--field", "run.status=$.status", "--field",
+                      "run.epochs:number=$.epochs"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(
+      r.out.find("index run: ready (/runs, */metadata.json, rows are the parent directories)"),
+      std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("  run.status\tstring\t2 rows\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  run.epochs\tnumber\t1 rows\n"), std::string::npos) << r.out;
+  RunResult json = Nokv({"--json", "index", "add", "--id", "other", "--root", "/runs", "--glob",
+                         "*/metadata.json", "--field", "x=$.status"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(nlohmann::json::parse(json.out)["id"], "other");
+}
+
 TEST_F(CliTest, ReplaceAndCompareAndSwapHaveTheirExitCodes) {
   std::string v1 = WriteLocal("v1", "one"), v2 = WriteLocal("v2", "two");
   ASSERT_EQ(Nokv({"put", v1, "/f"}).exit_code, 0);
