@@ -119,9 +119,7 @@ Status ApplyGlobals(const Args& args, Context* ctx) {
   ctx->verbose = args.Has("-v");
   auto& store = ctx->embedded.store;
   if (auto kind = args.Get("--object-store")) {
-    store.kind = *kind == "s3"       ? fs::StoreConfig::Kind::kS3
-                 : *kind == "tiered" ? fs::StoreConfig::Kind::kTiered
-                                     : fs::StoreConfig::Kind::kLocal;
+    NOKV_ASSIGN_OR_RETURN(store.kind, fs::StoreKindFromName(*kind));
   }
   if (auto v = args.Get("--s3-endpoint")) store.s3.endpoint = *v;
   if (auto v = args.Get("--s3-bucket")) store.s3.bucket = *v;

@@ -4,8 +4,6 @@
 // filesystem_io.cc.
 #include "fs/filesystem.h"
 
-#include <filesystem>
-
 #include "meta/path.h"
 #include "object/block.h"
 
@@ -40,23 +38,18 @@ Result<meta::DirPage> Filesystem::List(std::string_view path, std::string_view s
 }
 
 Result<std::string> Filesystem::FollowLinks(std::string_view path, const ReadAt& at) {
-  constexpr int kMaxHops = 40;  // the metadata's limit for links inside a path
   NOKV_ASSIGN_OR_RETURN(std::string current, meta::NormalizePath(path));
   for (int hops = 0;; ++hops) {
     NOKV_ASSIGN_OR_RETURN(meta::Attr attr, parts_.metadata->Stat(current, at));
     if (attr.type != meta::FileType::kSymlink) return current;
-    if (hops == kMaxHops) {
+    if (hops == meta::kMaxSymlinkHops) {
       return Status::FailedPrecondition(std::string(path) + ": too many levels of symbolic links");
     }
     // A relative target is taken from the link's directory, lexically.
-    std::filesystem::path next =
-        attr.symlink_target.starts_with('/')
-            ? std::filesystem::path(attr.symlink_target)
-            : std::filesystem::path(current).parent_path() / attr.symlink_target;
-    std::string text = next.lexically_normal().generic_string();
-    while (text.starts_with("/..")) text.erase(0, 3);  // ".." at / stays at /
-    if (text.size() > 1 && text.ends_with('/')) text.pop_back();
-    NOKV_ASSIGN_OR_RETURN(current, meta::NormalizePath(text.empty() ? "/" : text));
+    std::string next = attr.symlink_target.starts_with('/')
+                           ? attr.symlink_target
+                           : current.substr(0, current.rfind('/')) + "/" + attr.symlink_target;
+    NOKV_ASSIGN_OR_RETURN(current, meta::NormalizePath(meta::LexicalPath(next)));
   }
 }
 

@@ -156,32 +156,6 @@ Result<DirEntry> MetaService::ReadDentry(InodeId parent, std::string_view name,
   return DecodeDentry(name, value->bytes);
 }
 
-namespace {
-
-// POSIX's SYMLOOP_MAX on Linux.
-constexpr int kMaxSymlinkHops = 40;
-
-// `text` ("/a/./b/../c" or "x/y") as a path from `/`: "." and empty parts
-// dropped, ".." taking the part before it (at / it stays at /).
-std::string LexicalPath(std::string_view text) {
-  std::vector<std::string_view> parts;
-  for (size_t start = 0; start <= text.size();) {
-    size_t end = std::min(text.find('/', start), text.size());
-    std::string_view part = text.substr(start, end - start);
-    if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
-    } else if (!part.empty() && part != ".") {
-      parts.push_back(part);
-    }
-    start = end + 1;
-  }
-  std::string out;
-  for (auto part : parts) out += "/" + std::string(part);
-  return out.empty() ? "/" : out;
-}
-
-}  // namespace
-
 Result<MetaService::Resolved> MetaService::ResolveFull(std::string_view path,
                                                        const holt::ReadView* view,
                                                        bool follow_last) {

@@ -1,6 +1,8 @@
 // Path validation and normalization.
 #include "meta/path.h"
 
+#include <algorithm>
+
 #include "meta/types.h"
 
 namespace nokv::meta {
@@ -45,6 +47,23 @@ Result<std::vector<std::string>> SplitPath(std::string_view path) {
     start = slash + 1;
   }
   return parts;
+}
+
+std::string LexicalPath(std::string_view text) {
+  std::vector<std::string_view> parts;
+  for (size_t start = 0; start <= text.size();) {
+    size_t end = std::min(text.find('/', start), text.size());
+    std::string_view part = text.substr(start, end - start);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    start = end + 1;
+  }
+  std::string out;
+  for (auto part : parts) out += "/" + std::string(part);
+  return out.empty() ? "/" : out;
 }
 
 std::string JoinPath(const std::vector<std::string>& components, size_t count) {

@@ -16,6 +16,12 @@ Status ValidateName(std::string_view name);
 Result<std::vector<std::string>> SplitPath(std::string_view path);
 // The canonical form of a path ("/a//./b/" -> "/a/b").
 Result<std::string> NormalizePath(std::string_view path);
+// Symbolic links followed while resolving one path before ELOOP (POSIX's
+// SYMLOOP_MAX on Linux).
+inline constexpr int kMaxSymlinkHops = 40;
+// `text` ("/a/./b/../c" or "x/y") as a path from `/`, lexically: "." and
+// empty parts dropped, ".." taking the part before it (at / it stays at /).
+std::string LexicalPath(std::string_view text);
 // "/" + components joined by '/'.
 std::string JoinPath(const std::vector<std::string>& components, size_t count);
 // "/a/b" + "c" -> "/a/b/c"; "/" + "c" -> "/c".
