@@ -212,7 +212,19 @@ Status Engine::WriteCheckpoint(uint64_t seq, const std::map<std::string, uint64_
   *name = CheckpointName(seq);
   std::string tmp = JoinPath(dir_, *name + ".tmp");
   NOKV_ASSIGN_OR_RETURN(auto file, env_->NewWritableFile(tmp));
-  ImageWriter out(file.get());
+  NOKV_ASSIGN_OR_RETURN(ImageInfo info, WriteImage(seq, pins, file.get()));
+  NOKV_RETURN_IF_ERROR(file->Sync());
+  NOKV_RETURN_IF_ERROR(file->Close());
+  NOKV_RETURN_IF_ERROR(env_->RenameFile(tmp, JoinPath(dir_, *name)));
+  NOKV_RETURN_IF_ERROR(env_->SyncDir(dir_));
+  NOKV_LOG(kDebug) << "holt checkpoint " << *name << ": " << info.keys << " keys, " << info.versions
+                   << " versions";
+  return Status::Ok();
+}
+
+Result<ImageInfo> Engine::WriteImage(uint64_t seq, const std::map<std::string, uint64_t>& pins,
+                                     WritableFile* file) {
+  ImageWriter out(file);
   AppendFileHeader(out.buffer(), kCheckpointMagic, kCheckpointVersion, seq);
   std::string meta = "M";
   PutFixed64(&meta, seq);
@@ -226,7 +238,9 @@ Status Engine::WriteCheckpoint(uint64_t seq, const std::map<std::string, uint64_
   std::sort(read_points.rbegin(), read_points.rend());
   NOKV_RETURN_IF_ERROR(out.Add(meta));
 
-  uint64_t total_keys = 0, total_versions = 0;
+  ImageInfo info;
+  info.seq = seq;
+  info.pins = pins.size();
   ChunkPacker packer(options_.checkpoint_chunk_bytes, kKeysPerChunk);
   std::optional<std::string> resume;
   for (bool more = true; more;) {
@@ -245,8 +259,8 @@ Status Engine::WriteCheckpoint(uint64_t seq, const std::map<std::string, uint64_
         std::vector<const Record*> keep = RecordsToKeep(it.record(), read_points);
         if (keep.empty()) continue;
         packer.AddKey(it.key(), keep);
-        total_keys++;
-        total_versions += keep.size();
+        info.keys++;
+        info.versions += keep.size();
       }
       more = it.Valid();
     }
@@ -254,17 +268,44 @@ Status Engine::WriteCheckpoint(uint64_t seq, const std::map<std::string, uint64_
     for (const std::string& payload : packer.TakeFull()) NOKV_RETURN_IF_ERROR(out.Add(payload));
   }
   std::string end = "E";
-  PutFixed64(&end, total_keys);
-  PutFixed64(&end, total_versions);
+  PutFixed64(&end, info.keys);
+  PutFixed64(&end, info.versions);
   NOKV_RETURN_IF_ERROR(out.Add(end));
   NOKV_RETURN_IF_ERROR(out.Flush());
-  NOKV_RETURN_IF_ERROR(file->Sync());
-  NOKV_RETURN_IF_ERROR(file->Close());
-  NOKV_RETURN_IF_ERROR(env_->RenameFile(tmp, JoinPath(dir_, *name)));
-  NOKV_RETURN_IF_ERROR(env_->SyncDir(dir_));
-  NOKV_LOG(kDebug) << "holt checkpoint " << *name << ": " << total_keys << " keys, "
-                   << total_versions << " versions";
-  return Status::Ok();
+  info.bytes = file->Size();
+  return info;
+}
+
+Result<ImageInfo> Engine::ExportImage(const ReadView& view, WritableFile* out) {
+  if (view.engine_ != this) return Status::InvalidArgument("the view is not of this engine");
+  std::map<std::string, uint64_t> pins = DurablePins();
+  std::erase_if(pins, [&](const auto& kv) { return kv.second > view.seq(); });
+  return WriteImage(view.seq(), pins, out);
+}
+
+Status InstallImage(Env* env, const std::string& image, const std::string& dir) {
+  NOKV_ASSIGN_OR_RETURN(auto file, env->NewRandomAccessFile(image));
+  std::string head;
+  NOKV_RETURN_IF_ERROR(file->Read(0, kFileHeaderSize, &head));
+  NOKV_ASSIGN_OR_RETURN(FileHeader header, ParseFileHeader(head, kCheckpointMagic, image));
+  if (header.version != kCheckpointVersion && header.version != kCheckpointVersionUnsplit) {
+    return Status::NotSupported(image + ": checkpoint version " + std::to_string(header.version));
+  }
+  file.reset();
+  if (env->FileExists(dir)) {
+    NOKV_ASSIGN_OR_RETURN(auto children, env->GetChildren(dir));
+    if (!children.empty()) {
+      return Status::AlreadyExists(dir +
+                                   ": not empty; an image is installed only into a new "
+                                   "engine directory");
+    }
+  }
+  NOKV_RETURN_IF_ERROR(env->CreateDirs(dir));
+  std::string name = CheckpointName(header.arg);
+  NOKV_RETURN_IF_ERROR(env->SyncFile(image));
+  NOKV_RETURN_IF_ERROR(env->RenameFile(image, JoinPath(dir, name)));
+  NOKV_RETURN_IF_ERROR(env->WriteFileAtomically(JoinPath(dir, "CURRENT"), name + "\n"));
+  return env->SyncDir(dir);
 }
 
 Status Engine::LoadCheckpointImage(const std::string& name) {

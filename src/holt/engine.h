@@ -105,6 +105,16 @@ struct Options {
 
 class Engine;
 
+// What an image (docs/formats/checkpoint.md) written by Engine::ExportImage
+// holds.
+struct ImageInfo {
+  uint64_t seq = 0;       // the image's sequence
+  uint64_t pins = 0;      // durable pins it carries
+  uint64_t keys = 0;      // entries (keys with at least one kept version)
+  uint64_t versions = 0;  // versions of those keys
+  uint64_t bytes = 0;     // bytes appended to the file
+};
+
 // A pinned read sequence. While it lives, every version it can see is kept.
 // Movable, not copyable; owned by one thread at a time.
 class ReadView {
@@ -236,6 +246,12 @@ class Engine {
   Status Checkpoint();
   // Frees every version no pin can see and tombstones no reader needs.
   void Sweep();
+  // Appends to `out` a checkpoint image of the state `view` (a view of this
+  // engine) sees, with the durable pins at or before it and the versions
+  // they need: what Checkpoint would write at that sequence. The caller
+  // syncs and closes `out`. Runs beside commits; read-only engines export
+  // too. With InstallImage, the image becomes a new engine directory.
+  Result<ImageInfo> ExportImage(const ReadView& view, WritableFile* out);
 
   Stats GetStats() const;
   const std::string& dir() const { return dir_; }
@@ -280,6 +296,9 @@ class Engine {
   void SyncLoop();
   Status WriteCheckpoint(uint64_t seq, const std::map<std::string, uint64_t>& pins,
                          std::string* name);
+  // The image at `seq` (fully retained by the caller's pin) into `file`.
+  Result<ImageInfo> WriteImage(uint64_t seq, const std::map<std::string, uint64_t>& pins,
+                               WritableFile* file);
   Status DropCoveredFiles(uint64_t seq, const std::string& keep_image);
   void SweepChunk(std::optional<std::string>* resume, bool* done);
   bool LiveUnder(std::string_view prefix, uint64_t seq, bool latest) const;
@@ -348,5 +367,15 @@ class Engine {
   std::atomic<uint64_t> commit_groups_{0};
   LatencyHistogram commit_latency_;
 };
+
+// Makes `dir` (absent or empty: AlreadyExists otherwise) an engine
+// directory whose state is the image in the file `image` (written by
+// Engine::ExportImage or Checkpoint): checks its header, syncs it, moves it
+// into `dir` (so it must be on the same filesystem) as the checkpoint of its
+// sequence and names it in CURRENT. The next Open loads it, checking every
+// record, and starts an empty WAL after its sequence. Corruption for a file
+// that is not an image, NotSupported for an image version this build
+// does not read.
+Status InstallImage(Env* env, const std::string& image, const std::string& dir);
 
 }  // namespace nokv::holt
