@@ -17,7 +17,8 @@ constexpr char kDescription[] =
     "Serves the data directory's metadata to other processes over framed RPC\n"
     "(docs/formats/rpc.md) until SIGTERM or SIGINT, then drains, checkpoints and\n"
     "exits 0. Expired snapshots and watch retention run every minute, idle\n"
-    "checkpoints every 10m.\n\n"
+    "checkpoints every 10m, metadata backups every --backup-interval (off by\n"
+    "default; docs/formats/backup.md).\n\n"
     "Clients: nokv --server unix:<data-dir>/nokv.sock ls /";
 
 Result<std::string> Token(const Args& args) {
@@ -37,9 +38,21 @@ Result<server::MaintenanceOptions> MaintenanceFlags(const Args& args, fs::Embedd
     options.gc_interval =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(ns));
   }
+  if (auto interval = args.Get("--backup-interval")) {
+    NOKV_ASSIGN_OR_RETURN(int64_t ns, ParseDuration(*interval));
+    options.backup_interval =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(ns));
+  }
+  if (auto to = args.Get("--backup-to")) {
+    std::error_code ec;
+    options.backup.to = std::filesystem::absolute(*to, ec).lexically_normal().string();
+  }
+  if (auto keep = args.Get("--backup-keep")) {
+    NOKV_ASSIGN_OR_RETURN(options.backup.keep, ParseCount(*keep, "--backup-keep"));
+  }
   if (args.Has("--no-maintenance")) {
     options.gc_interval = options.retention_interval = options.checkpoint_interval =
-        std::chrono::milliseconds(0);
+        options.backup_interval = std::chrono::milliseconds(0);
   }
   if (auto age = args.Get("--watch-retention")) {
     NOKV_ASSIGN_OR_RETURN(int64_t ns, ParseDuration(*age));
@@ -129,6 +142,9 @@ Command ServeCommand() {
        {"--token-file", "clients must present this token (or set NOKV_TOKEN)", "FILE"},
        {"--gc-interval", "background garbage collection every DURATION (default 10m, 0 = off)",
         "DURATION"},
+       {"--backup-interval", "metadata backup every DURATION (default 0 = off)", "DURATION"},
+       {"--backup-to", "periodic backups go to this local directory (default: the store)", "DIR"},
+       {"--backup-keep", "periodic backups keep the newest N images (default 0 = all)", "N"},
        {"--no-maintenance", "no background jobs at all"},
        {"--watch-retention", "drop watch events older than DURATION (default 7d)", "DURATION"},
        {"--watch-retention-events", "keep at most N watch events (default 1000000)", "N"}},

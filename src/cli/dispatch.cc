@@ -191,7 +191,7 @@ void RecordOrigins(int argc, char** argv, const Args& globals, const std::string
   }
   if (ctx->origins.contains("data_dir")) return;
   ctx->origins["data_dir"] = "default";
-  if (command == "init") return;
+  if (command == "init" || command == "restore") return;
   std::error_code ec;
   std::string cwd = std::filesystem::current_path(ec).string();
   if (ec) return;

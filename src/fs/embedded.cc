@@ -21,6 +21,7 @@ constexpr std::string_view kMarkerContents = "nokv data directory, format 1\n";
 
 Result<std::unique_ptr<object::ObjectStore>> OpenStore(const EmbeddedOptions& options,
                                                        std::unique_ptr<object::ObjectStore>* cold) {
+  // (The local directory is created here for local and tiered stores.)
   std::string objects = JoinPath(options.data_dir, "objects");
   switch (options.store.kind) {
     case StoreConfig::Kind::kLocal: {
@@ -61,6 +62,12 @@ holt::Durability ToEngine(Durability durability) {
 
 }  // namespace
 
+Result<OpenedStore> OpenObjectStore(const EmbeddedOptions& options) {
+  OpenedStore opened;
+  NOKV_ASSIGN_OR_RETURN(opened.store, OpenStore(options, &opened.cold));
+  return opened;
+}
+
 Status InitDataDir(const EmbeddedOptions& options) {
   Env* env = Env::Default();
   NOKV_RETURN_IF_ERROR(env->CreateDirs(options.data_dir));
@@ -96,9 +103,9 @@ Result<FilesystemParts> OpenEmbeddedParts(const EmbeddedOptions& options) {
     NOKV_RETURN_IF_ERROR(holt::ReleaseReserve(env, meta_dir));
   }
   FilesystemParts parts;
-  std::unique_ptr<object::ObjectStore> cold;
-  NOKV_ASSIGN_OR_RETURN(auto store, OpenStore(options, &cold));
-  if (cold) parts.stores.push_back(std::move(cold));
+  NOKV_ASSIGN_OR_RETURN(OpenedStore opened, OpenObjectStore(options));
+  if (opened.cold) parts.stores.push_back(std::move(opened.cold));
+  std::unique_ptr<object::ObjectStore> store = std::move(opened.store);
   // Everything that reaches the store (writers, readers, the collector, the
   // verbs) goes through the counter: Filesystem::store()->Stats().
   auto counting = std::make_unique<object::CountingStore>(store.get());

@@ -58,6 +58,15 @@ struct EmbeddedOptions {
 // Bytes of the space reserve a writable open keeps in <data_dir>/meta.
 inline constexpr uint64_t kReserveBytes = 4ull << 20;
 
+// The object store `options` names, opened without the metadata (restores
+// and tools). A local or tiered store's directory is created.
+struct OpenedStore {
+  std::unique_ptr<object::ObjectStore> cold;  // the S3 tier under a tiered store
+  std::unique_ptr<object::ObjectStore> store;
+  object::ObjectStore* get() const { return store.get(); }
+};
+Result<OpenedStore> OpenObjectStore(const EmbeddedOptions& options);
+
 // Initializes a data directory (idempotent: an existing one is reused).
 Status InitDataDir(const EmbeddedOptions& options);
 

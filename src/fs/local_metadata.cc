@@ -307,6 +307,18 @@ Status LocalMetadata::Reindex(std::string_view id) { return meta_->Reindex(id); 
 
 Result<meta::GcReport> LocalMetadata::CollectGarbage() { return meta_->CollectGarbage(); }
 
+Result<BackupReport> LocalMetadata::Backup(const BackupOptions& options) {
+  if (options.to.empty()) return RunBackup(*meta_, *store_, options);
+  NOKV_ASSIGN_OR_RETURN(auto target, OpenBackupDirectory(options.to));
+  return RunBackup(*meta_, *target, options);
+}
+
+Result<std::vector<BackupDescriptor>> LocalMetadata::ListBackups(std::string_view from) {
+  if (from.empty()) return ListBackupImages(*store_);
+  NOKV_ASSIGN_OR_RETURN(auto store, OpenBackupDirectory(from));
+  return ListBackupImages(*store);
+}
+
 Result<meta::GcReport> LocalMetadata::ExpireAndPrune() { return meta_->ExpireAndPrune(); }
 
 Status LocalMetadata::Checkpoint() { return meta_->engine()->Checkpoint(); }

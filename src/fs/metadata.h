@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "fs/backup.h"
 #include "meta/index_keys.h"
 #include "meta/requests.h"
 #include "meta/types.h"
@@ -196,6 +197,12 @@ class Metadata {
   virtual Result<meta::GcReport> ExpireAndPrune() = 0;
   // Writes a metadata checkpoint now (recovery then replays less WAL).
   virtual Status Checkpoint() = 0;
+  // Takes a metadata backup (fs/backup.h) in the process that holds the
+  // metadata, into its object store or the local directory options.to.
+  virtual Result<BackupReport> Backup(const BackupOptions& options) = 0;
+  // The complete backups in the holder's object store, or in the local
+  // directory `from`, oldest first.
+  virtual Result<std::vector<BackupDescriptor>> ListBackups(std::string_view from) = 0;
 
   // --- Agent verbs -----------------------------------------------------------
   // Fails when `scope` cannot be served (root not a directory, unknown

@@ -76,6 +76,10 @@ std::string SnapshotKey(std::string_view name) {
   return std::string(1, family::kSnapshot) + std::string(name);
 }
 
+std::string BackupKey(std::string_view id) {
+  return std::string(1, family::kBackup) + std::string(id);
+}
+
 std::string GcKey(uint64_t seq, const Digest& digest) {
   std::string k(1, family::kGc);
   PutFixed64(&k, seq);
@@ -225,6 +229,29 @@ Result<Snapshot> DecodeSnapshot(std::string_view name, std::string_view value) {
   s.created_ns = static_cast<int64_t>(created);
   s.expires_ns = static_cast<int64_t>(expires);
   return s;
+}
+
+std::string EncodeBackup(const BackupRecord& b) {
+  std::string v(1, static_cast<char>(kValueVersion));
+  PutFixed64(&v, b.seq);
+  PutVarint64(&v, static_cast<uint64_t>(b.created_ns));
+  PutLengthPrefixed(&v, b.location);
+  return v;
+}
+
+Result<BackupRecord> DecodeBackup(std::string_view id, std::string_view value) {
+  Decoder d(value);
+  BackupRecord b;
+  b.id = id;
+  std::string_view location;
+  uint64_t created = 0;
+  if (!CheckVersion(&d) || !d.GetFixed64(&b.seq) || !d.GetVarint64(&created) ||
+      !d.GetLengthPrefixed(&location) || !d.empty()) {
+    return Bad("backup");
+  }
+  b.created_ns = static_cast<int64_t>(created);
+  b.location = location;
+  return b;
 }
 
 std::string EncodeEvent(const Event& e, std::string_view previous_path) {

@@ -26,6 +26,7 @@ inline constexpr char kBlockRef = 'b';
 inline constexpr char kXattr = 'x';
 inline constexpr char kWatch = 'w';
 inline constexpr char kSnapshot = 's';
+inline constexpr char kBackup = 'k';
 inline constexpr char kGc = 'g';
 inline constexpr char kRule = 'r';
 inline constexpr char kRow = 'f';
@@ -46,6 +47,7 @@ std::string XattrKey(InodeId inode, std::string_view name);
 std::string XattrPrefix(InodeId inode);
 std::string WatchKey(uint64_t seq, uint32_t ordinal);
 std::string SnapshotKey(std::string_view name);
+std::string BackupKey(std::string_view id);
 std::string GcKey(uint64_t seq, const Digest& digest);
 std::string DedupeKey(std::string_view request_id);
 // Counters ('c' family). The watch floor holds the WatchKey of the newest
@@ -87,6 +89,8 @@ Result<Manifest> DecodeManifest(std::string_view value);
 
 std::string EncodeSnapshot(const Snapshot& snapshot);
 Result<Snapshot> DecodeSnapshot(std::string_view name, std::string_view value);
+std::string EncodeBackup(const BackupRecord& backup);
+Result<BackupRecord> DecodeBackup(std::string_view id, std::string_view value);
 
 // Watch event values; seq and ordinal come from the key. Events are written in
 // version 2 (kEventVersion): the path is stored as the number of leading bytes it

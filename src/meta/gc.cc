@@ -329,11 +329,12 @@ Status MetaService::CollectHintedBlocks(uint64_t run_id, int64_t cutoff,
   return Status::Ok();
 }
 
-// Snapshots pin a subtree. An unreferenced block last changed at S is needed
-// by a snapshot at P < S only if a manifest that referenced it at P belonged
-// to a file under the snapshot's root; those manifests were all dropped after
-// P, each drop leaving a hint naming its inode. A block no snapshot needs is
-// collected; the others keep waiting.
+// Snapshots pin a subtree, backups the whole namespace. An unreferenced
+// block last changed at S is needed by a snapshot or backup at P < S only if
+// a manifest that referenced it at P belonged to a file under its root;
+// those manifests were all dropped after P, each drop leaving a hint naming
+// its inode. A block none of them needs is collected; the others keep
+// waiting.
 Status MetaService::CollectOutsideSnapshots(const std::map<Digest, uint64_t>& held, uint64_t run_id,
                                             GcReport* report) {
   if (held.empty()) return Status::Ok();
@@ -346,6 +347,16 @@ Status MetaService::CollectOutsideSnapshots(const std::map<Digest, uint64_t>& he
       return Status::Ok();
     }
     views.push_back(std::move(view).value());
+  }
+  NOKV_ASSIGN_OR_RETURN(auto backups, ListBackups());
+  for (const auto& b : backups) {
+    auto view = AtBackup(b.id);
+    if (!view.ok()) {  // dropped meanwhile
+      report->blocks_waiting_for_snapshots += held.size();
+      return Status::Ok();
+    }
+    views.push_back(std::move(view).value());
+    snapshots.push_back(Snapshot{BackupPinName(b.id), "/", b.seq, b.created_ns, 0});
   }
   // Who dropped each held block, and when.
   std::map<Digest, std::vector<std::pair<uint64_t, InodeId>>> drops;

@@ -297,8 +297,8 @@ Result<std::vector<std::string>> MetaService::ListXattrs(InodeId inode, const Re
   return names;
 }
 
-FsTotals MetaService::Totals() {
-  auto value = engine_->Get(kTotalsKey);
+FsTotals MetaService::Totals(const ReadContext* at) {
+  auto value = engine_->Get(kTotalsKey, at ? at->view() : nullptr);
   meta::Totals t = value.ok() ? DecodeTotals(value->bytes) : meta::Totals{};
   return FsTotals{static_cast<uint64_t>(std::max<int64_t>(0, t.files)),
                   static_cast<uint64_t>(std::max<int64_t>(0, t.directories)),

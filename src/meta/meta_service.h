@@ -85,6 +85,10 @@ class UploadLease {
 class MetaService {
  public:
   static Result<std::unique_ptr<MetaService>> Open(const std::string& dir, MetaOptions options);
+  // Makes `dir` (absent or empty) a metadata directory holding the image in
+  // the file `image` (written by ExportBackupImage), moving the file in; the
+  // next Open loads it (holt::InstallImage).
+  static Status InstallImage(const std::string& image, const std::string& dir);
   ~MetaService();
 
   // --- Read points -------------------------------------------------------
@@ -107,7 +111,7 @@ class MetaService {
   Result<std::string> GetXattr(InodeId inode, std::string_view name,
                                const ReadContext* at = nullptr);
   Result<std::vector<std::string>> ListXattrs(InodeId inode, const ReadContext* at = nullptr);
-  FsTotals Totals();
+  FsTotals Totals(const ReadContext* at = nullptr);
   // The path of an inode found by walking up from it (files with several
   // links give one of their paths). NotFound when unreachable.
   Result<std::string> PathOf(InodeId inode, const ReadContext* at = nullptr);
@@ -162,6 +166,24 @@ class MetaService {
   Result<std::vector<Snapshot>> ListSnapshots();
   Status RetireSnapshot(std::string_view name);
   Result<Snapshot> RenewSnapshot(std::string_view name, int64_t expires_ns);
+
+  // --- Backups -------------------------------------------------------------
+  // Records backup `id` (a valid id: 1-128 bytes, no NUL or whitespace) and
+  // pins the namespace at the recording commit, so GC keeps every block the
+  // namespace references at that sequence until DropBackup. AlreadyExists
+  // when the id is taken.
+  Result<BackupRecord> BeginBackup(std::string_view id, std::string_view location);
+  // Appends the metadata image of backup `id` to `out`: holt's checkpoint
+  // image at its pinned sequence (docs/formats/checkpoint.md), with the
+  // durable pins (snapshots, older backups) made before it. NotFound when
+  // there is no such backup.
+  Result<holt::ImageInfo> ExportBackupImage(std::string_view id, WritableFile* out);
+  // A read context at backup `id`'s sequence (the whole namespace).
+  Result<ReadContext> AtBackup(std::string_view id);
+  // Every backup record, by id.
+  Result<std::vector<BackupRecord>> ListBackups();
+  // Deletes the record and releases its pin; NotFound when absent.
+  Status DropBackup(std::string_view id);
 
   // --- Watch ---------------------------------------------------------------
   // Events under `path` (a subtree) after `cursor` ("" = from the oldest

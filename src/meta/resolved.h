@@ -23,5 +23,7 @@ struct MetaService::Resolved {
 
 // The holt durable-pin name of a snapshot.
 inline std::string SnapshotPinName(std::string_view name) { return "snap/" + std::string(name); }
+// The holt durable-pin name of a backup.
+inline std::string BackupPinName(std::string_view id) { return "backup/" + std::string(id); }
 
 }  // namespace nokv::meta

@@ -67,6 +67,16 @@ struct Snapshot {
   int64_t expires_ns = 0;  // 0: until retired
 };
 
+// A metadata backup the namespace keeps history for: a durable pin at `seq`
+// (so every block the namespace referenced then stays collectable only
+// after the backup is dropped) and where its image was written.
+struct BackupRecord {
+  std::string id;
+  uint64_t seq = 0;  // the pinned sequence: the image's state
+  int64_t created_ns = 0;
+  std::string location;  // where the image lives ("" = the data directory's store)
+};
+
 enum class EventType : uint8_t {
   kCreate = 1,  // empty file created
   kMkdir = 2,

@@ -9,8 +9,7 @@
 namespace nokv::server {
 namespace {
 
-constexpr std::array<MaintenanceJob, kMaintenanceJobs> kJobs = {
-    MaintenanceJob::kGc, MaintenanceJob::kRetention, MaintenanceJob::kCheckpoint};
+constexpr const auto& kJobs = kMaintenanceJobList;
 
 size_t Index(MaintenanceJob job) { return static_cast<size_t>(job); }
 
@@ -36,6 +35,8 @@ const char* MaintenanceJobName(MaintenanceJob job) {
       return "retention";
     case MaintenanceJob::kCheckpoint:
       return "checkpoint";
+    case MaintenanceJob::kBackup:
+      return "backup";
   }
   return "unknown";
 }
@@ -57,6 +58,8 @@ std::chrono::milliseconds Maintenance::IntervalOf(MaintenanceJob job) const {
       return options_.retention_interval;
     case MaintenanceJob::kCheckpoint:
       return options_.checkpoint_interval;
+    case MaintenanceJob::kBackup:
+      return options_.backup_interval;
   }
   return std::chrono::milliseconds(0);
 }
@@ -135,6 +138,7 @@ void Maintenance::Run(MaintenanceJob job) {
   Status status;
   meta::GcReport report;
   bool checkpointed = false;
+  std::string backup_id;
   auto started = std::chrono::steady_clock::now();
   {
     std::lock_guard run(run_mu_);
@@ -157,6 +161,12 @@ void Maintenance::Run(MaintenanceJob job) {
         checkpointed = wrote.ok() && *wrote;
         break;
       }
+      case MaintenanceJob::kBackup: {
+        auto backup = metadata_->Backup(options_.backup);
+        status = backup.status();
+        if (backup.ok()) backup_id = backup->backup.id;
+        break;
+      }
     }
   }
   auto took = std::chrono::steady_clock::now() - started;
@@ -174,6 +184,7 @@ void Maintenance::Run(MaintenanceJob job) {
       s.last_report = report;
       Add(&s.totals, report);
       if (checkpointed) s.checkpoints++;
+      if (!backup_id.empty()) s.last_backup = backup_id;
     } else {
       s.failures++;
       s.last_error = status.ToString();

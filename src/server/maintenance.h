@@ -6,6 +6,8 @@
 //               live upload lease), plus everything `retention` does
 //   retention   ExpireAndPrune: expired snapshots retired, watch events and
 //               dedupe records past retention pruned (no block work)
+//   backup      a metadata backup (fs/backup.h) with its retention; off
+//               unless backup_interval is set (`nokv serve --backup-interval`)
 //   checkpoint  a metadata checkpoint when the server has been idle for a
 //               whole interval and the WAL holds commits the image lacks.
 //               The engine's own policy (docs/holt.md#checkpoint-policy)
@@ -40,9 +42,12 @@
 
 namespace nokv::server {
 
-enum class MaintenanceJob : uint8_t { kGc, kRetention, kCheckpoint };
-inline constexpr size_t kMaintenanceJobs = 3;
-// "gc", "retention", "checkpoint" (metric labels, log lines).
+enum class MaintenanceJob : uint8_t { kGc, kRetention, kCheckpoint, kBackup };
+inline constexpr size_t kMaintenanceJobs = 4;
+inline constexpr std::array<MaintenanceJob, kMaintenanceJobs> kMaintenanceJobList = {
+    MaintenanceJob::kGc, MaintenanceJob::kRetention, MaintenanceJob::kCheckpoint,
+    MaintenanceJob::kBackup};
+// "gc", "retention", "checkpoint", "backup" (metric labels, log lines).
 const char* MaintenanceJobName(MaintenanceJob job);
 
 struct MaintenanceOptions {
@@ -51,6 +56,10 @@ struct MaintenanceOptions {
   std::chrono::milliseconds gc_interval = std::chrono::minutes(10);
   std::chrono::milliseconds retention_interval = std::chrono::minutes(1);
   std::chrono::milliseconds checkpoint_interval = std::chrono::minutes(10);
+  // Metadata backups (fs/backup.h): off unless set; where and how many are
+  // kept are `backup`'s to and keep.
+  std::chrono::milliseconds backup_interval{0};
+  fs::BackupOptions backup;
   // Decides when jobs are due; empty: std::chrono::steady_clock::now. A
   // test that moves its clock calls Wake() so the worker looks again.
   Clock now;
@@ -69,6 +78,7 @@ struct JobStats {
   meta::GcReport last_report;  // gc, retention: the latest successful run
   meta::GcReport totals;       // gc, retention: summed over successful runs
   uint64_t checkpoints = 0;    // checkpoint: images written
+  std::string last_backup;     // backup: the id of the latest one taken
 };
 
 struct MaintenanceStats {

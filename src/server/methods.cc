@@ -550,6 +550,25 @@ void MetadataMethods::Register() {
   add("meta.gc", [m](const Json&) { return Encoded(m->CollectGarbage()); });
   add("meta.expire_prune", [m](const Json&) { return Encoded(m->ExpireAndPrune()); });
   add("meta.checkpoint", [m](const Json&) { return Done(m->Checkpoint()); });
+  add("meta.backup", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    fs::BackupOptions options;
+    options.to = a.OptString("to");
+    options.keep = a.OptU64("keep", 0);
+    options.part_bytes = a.OptU64("part_bytes", fs::kDefaultBackupPartBytes);
+    NOKV_RETURN_IF_ERROR(a.status());
+    NOKV_ASSIGN_OR_RETURN(fs::BackupReport report, m->Backup(options));
+    return fs::BackupReportToJson(report);
+  });
+  add("meta.backups", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    std::string from = a.OptString("from");
+    NOKV_RETURN_IF_ERROR(a.status());
+    NOKV_ASSIGN_OR_RETURN(auto backups, m->ListBackups(from));
+    Json list = Json::array();
+    for (const auto& b : backups) list.push_back(fs::DescriptorToJson(b));
+    return Json{{"backups", list}};
+  });
   // Each call through Handle, so it is counted and swept like a single one.
   add("meta.batch", [this](const Json& j) {
     return RunBatch(

@@ -22,8 +22,7 @@ constexpr std::array<object::StoreOp, object::kStoreOpCount> kStoreOps = {
     object::StoreOp::kPut,    object::StoreOp::kGet,  object::StoreOp::kHead,
     object::StoreOp::kDelete, object::StoreOp::kList, object::StoreOp::kSync};
 
-constexpr std::array<MaintenanceJob, kMaintenanceJobs> kJobs = {
-    MaintenanceJob::kGc, MaintenanceJob::kRetention, MaintenanceJob::kCheckpoint};
+constexpr const auto& kJobs = kMaintenanceJobList;
 
 }  // namespace
 
@@ -175,6 +174,8 @@ Json MaintenanceStatsJson(const MaintenanceStats& stats) {
               {"last_error", s.last_error}};
     if (job == MaintenanceJob::kCheckpoint) {
       j["checkpoints"] = s.checkpoints;
+    } else if (job == MaintenanceJob::kBackup) {
+      j["last_backup"] = s.last_backup;
     } else {
       j["last_report"] = ToWire(s.last_report);
       j["totals"] = ToWire(s.totals);

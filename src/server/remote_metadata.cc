@@ -583,6 +583,31 @@ Status RemoteMetadata::Reindex(std::string_view id) {
   return InvokeStatus("meta.reindex", {{"id", id}});
 }
 
+// A backup writes the whole metadata image: far longer than one call.
+constexpr std::chrono::milliseconds kBackupWait = std::chrono::hours(1);
+
+Result<fs::BackupReport> RemoteMetadata::Backup(const fs::BackupOptions& options) {
+  NOKV_ASSIGN_OR_RETURN(
+      Json reply,
+      Invoke("meta.backup",
+             {{"to", options.to}, {"keep", options.keep}, {"part_bytes", options.part_bytes}},
+             Retry::kNo, kBackupWait));
+  return fs::BackupReportFromJson(reply);
+}
+
+Result<std::vector<fs::BackupDescriptor>> RemoteMetadata::ListBackups(std::string_view from) {
+  NOKV_ASSIGN_OR_RETURN(Json reply, Invoke("meta.backups", {{"from", from}}, Retry::kOnce));
+  std::vector<fs::BackupDescriptor> out;
+  if (!reply.contains("backups") || !reply["backups"].is_array()) {
+    return Status::Corruption("meta.backups: no backup list in the reply");
+  }
+  for (const Json& j : reply["backups"]) {
+    NOKV_ASSIGN_OR_RETURN(fs::BackupDescriptor b, fs::DescriptorFromJson(j, "meta.backups"));
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
 Result<meta::GcReport> RemoteMetadata::CollectGarbage() {
   return InvokeAs<meta::GcReport>("meta.gc", Json::object(), Retry::kNo);
 }

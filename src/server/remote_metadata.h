@@ -115,6 +115,8 @@ class RemoteMetadata final : public fs::Metadata {
   Result<meta::GcReport> CollectGarbage() override;
   Result<meta::GcReport> ExpireAndPrune() override;
   Status Checkpoint() override;
+  Result<fs::BackupReport> Backup(const fs::BackupOptions& options) override;
+  Result<std::vector<fs::BackupDescriptor>> ListBackups(std::string_view from) override;
 
   Status CheckVerbScope(const query::ServiceOptions& scope) override;
   nlohmann::json CallVerb(std::string_view verb, const nlohmann::json& args,

@@ -356,6 +356,13 @@ class SharedDirectory::Metadata final : public fs::Metadata {
   Status Checkpoint() override {
     return Call(kRepeatable, [&](fs::Metadata& m) { return m.Checkpoint(); });
   }
+  // A second try would take a second backup.
+  Result<fs::BackupReport> Backup(const fs::BackupOptions& options) override {
+    return Call(kOnce, [&](fs::Metadata& m) { return m.Backup(options); });
+  }
+  Result<std::vector<fs::BackupDescriptor>> ListBackups(std::string_view from) override {
+    return Call(kRepeatable, [&](fs::Metadata& m) { return m.ListBackups(from); });
+  }
 
   Status CheckVerbScope(const query::ServiceOptions& scope) override {
     return Call(kRepeatable, [&](fs::Metadata& m) { return m.CheckVerbScope(scope); });

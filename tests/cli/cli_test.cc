@@ -814,6 +814,43 @@ TEST_F(CliTest, SymlinksAreFollowedInPaths) {
   EXPECT_EQ(escaped.out, "");
 }
 
+TEST_F(CliTest, BackupThenRestoreIntoANewDirectory) {
+  std::string big = Random(3 << 20, 7);
+  ASSERT_EQ(Nokv({"put", "-", "/models/big.bin"}, big).exit_code, 0);
+  ASSERT_EQ(Nokv({"put", "-", "/notes.txt"}, "hello\n").exit_code, 0);
+  auto backup = Nokv({"--json", "backup", "--keep", "2"});
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  auto report = nlohmann::json::parse(backup.out);
+  std::string id = report["backup"]["id"];
+  EXPECT_EQ(report["backup"]["namespace"]["files"], 2);
+  auto listed = Nokv({"--json", "backup", "ls"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_EQ(nlohmann::json::parse(listed.out)[0]["id"], id);
+  // Written after the backup: not restored.
+  ASSERT_EQ(Nokv({"put", "-", "/late.txt"}, "late").exit_code, 0);
+
+  std::string fresh = work_.Sub("restored");
+  auto restore = testing::RunProgram(
+      {NOKV_BINARY, "--data-dir", fresh, "restore", "--from", data_.path()}, "", work_.path());
+  ASSERT_EQ(restore.exit_code, 0) << restore.err;
+  EXPECT_NE(restore.out.find("restored " + fresh + " from backup " + id), std::string::npos)
+      << restore.out;
+  auto in_fresh = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {NOKV_BINARY, "--data-dir", fresh});
+    return testing::RunProgram(args, "", work_.path());
+  };
+  EXPECT_EQ(in_fresh({"cat", "/models/big.bin"}).out, big);
+  EXPECT_EQ(in_fresh({"cat", "/notes.txt"}).out, "hello\n");
+  EXPECT_EQ(in_fresh({"stat", "/late.txt"}).exit_code, 3);
+  // Never over a directory that holds anything; NEW must be named.
+  auto again = testing::RunProgram(
+      {NOKV_BINARY, "--data-dir", fresh, "restore", "--from", data_.path()}, "", work_.path());
+  EXPECT_EQ(again.exit_code, 4) << again.err;
+  EXPECT_NE(again.err.find("not empty"), std::string::npos) << again.err;
+  auto unnamed = testing::RunProgram({NOKV_BINARY, "restore"}, "", work_.path());
+  EXPECT_EQ(unnamed.exit_code, 2) << unnamed.err;
+}
+
 TEST_F(CliTest, DoctorAndGcOnAHealthyDirectory) {
   ASSERT_EQ(Nokv({"put", "-", "/a"}, "aaaa").exit_code, 0);
   ASSERT_EQ(Nokv({"put", "--replace", "-", "/a"}, "bbbb").exit_code, 0);

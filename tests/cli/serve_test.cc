@@ -258,6 +258,43 @@ TEST_F(ServeTest, MaintenanceFlagsSetRetentionAndTurnTheWorkerOff) {
   EXPECT_EQ(server.Stop(SIGTERM), 0);
 }
 
+TEST_F(ServeTest, BackupsRunThroughTheServerAndOnItsInterval) {
+  std::string token = Local("token", "backup-test-token\n");
+  std::filesystem::permissions(
+      token, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  ChildProcess server({NOKV_BINARY, "--data-dir", dir_.Sub("data"), "serve", "--http",
+                       "127.0.0.1:0", "--token-file", token, "--backup-interval", "1s",
+                       "--backup-keep", "2", "--backup-to", dir_.Sub("backups")},
+                      "HTTP on 127.0.0.1:");
+  ASSERT_TRUE(server.ready()) << server.log();
+  int port = std::stoi(server.log().substr(server.log().rfind(':') + 1));
+  ASSERT_EQ(Remote({"put", "-", "/f"}, "bytes").exit_code, 0);
+  // One on demand, through the server, into the data directory's store.
+  auto backup = Remote({"--json", "backup"});
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  EXPECT_EQ(nlohmann::json::parse(backup.out)["backup"]["namespace"]["files"], 1);
+  auto own = Remote({"--json", "backup", "ls"});
+  ASSERT_EQ(own.exit_code, 0) << own.err;
+  EXPECT_EQ(nlohmann::json::parse(own.out).size(), 1u);
+  // The periodic job: its runs show in /stats; it keeps at most two images.
+  httplib::Client http("127.0.0.1", port);
+  httplib::Headers bearer = {{"Authorization", "Bearer backup-test-token"}};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  uint64_t runs = 0;
+  while (runs < 3 && std::chrono::steady_clock::now() < deadline) {
+    auto stats = http.Get("/stats", bearer);
+    ASSERT_TRUE(stats);
+    auto j = nlohmann::json::parse(stats->body);
+    runs = j["maintenance"]["backup"]["runs"].get<uint64_t>();
+    EXPECT_EQ(j["maintenance"]["backup"]["failures"], 0) << stats->body;
+  }
+  ASSERT_GE(runs, 3u);
+  auto periodic = Remote({"--json", "backup", "ls", "--from", dir_.Sub("backups")});
+  ASSERT_EQ(periodic.exit_code, 0) << periodic.err;
+  EXPECT_EQ(nlohmann::json::parse(periodic.out).size(), 2u) << periodic.out;
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+}
+
 TEST_F(ServeTest, ServeRefusesBadSetups) {
   // A maintenance interval that is not a duration is a usage error.
   auto interval = Embedded({"serve", "--gc-interval", "soon"});

@@ -268,6 +268,45 @@ TEST_F(GcTest, AFileMovedOutOfTheSnapshotSubtreeLaterIsStillHeld) {
   EXPECT_EQ(ReadBody("/ws/a", &*at), "mmmm");
 }
 
+TEST_F(GcTest, ABackupHoldsEveryBlockOfTheNamespaceUntilItIsDropped) {
+  ASSERT_TRUE(Publish("/ws/a", "inside!!").ok());
+  ASSERT_TRUE(Publish("/other/b", "outside!").ok());
+  auto backup = meta_->BeginBackup("b1", "");
+  ASSERT_TRUE(backup.ok()) << backup.status().ToString();
+  ASSERT_TRUE(Publish("/late", "afterwrd").ok());
+  ASSERT_TRUE(meta_->Unlink("/ws/a").ok());
+  ASSERT_TRUE(meta_->Unlink("/other/b").ok());
+  ASSERT_TRUE(meta_->Unlink("/late").ok());
+  auto gc = meta_->CollectGarbage();
+  ASSERT_TRUE(gc.ok()) << gc.status().ToString();
+  // Written and dropped after the backup: nothing at the backup reads it.
+  EXPECT_EQ(gc->blocks_deleted, 2u);  // "afte", "rwrd"
+  EXPECT_EQ(gc->blocks_waiting_for_snapshots, 4u);
+  EXPECT_EQ(BlockObjects(), 4u);
+  ASSERT_TRUE(meta_->DropBackup("b1").ok());
+  EXPECT_EQ(meta_->CollectGarbage()->blocks_deleted, 4u);
+  EXPECT_EQ(BlockObjects(), 0u);
+}
+
+TEST_F(GcTest, BackupRecordsListDropAndRefuseADuplicateId) {
+  auto first = meta_->BeginBackup("b1", "s3://bucket/p/");
+  ASSERT_TRUE(first.ok());
+  EXPECT_GT(first->seq, 0u);
+  EXPECT_EQ(meta_->BeginBackup("b1", "").status().code(), Code::kAlreadyExists);
+  EXPECT_EQ(meta_->BeginBackup("bad id", "").status().code(), Code::kInvalidArgument);
+  auto list = meta_->ListBackups();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].id, "b1");
+  EXPECT_EQ((*list)[0].seq, first->seq);
+  EXPECT_EQ((*list)[0].location, "s3://bucket/p/");
+  EXPECT_EQ(meta_->engine()->DurablePins().count("backup/b1"), 1u);
+  ASSERT_TRUE(meta_->DropBackup("b1").ok());
+  EXPECT_TRUE(meta_->ListBackups()->empty());
+  EXPECT_EQ(meta_->engine()->DurablePins().count("backup/b1"), 0u);
+  EXPECT_EQ(meta_->DropBackup("b1").code(), Code::kNotFound);
+}
+
 TEST_F(GcTest, AnOpenReaderHoldsEveryBlockItCouldRead) {
   ASSERT_TRUE(Publish("/a", "rrrr").ok());
   ReadContext reader = meta_->Latest();
