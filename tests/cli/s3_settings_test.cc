@@ -170,5 +170,45 @@ TEST_F(CliS3Test, CredentialsComeFromAnAwsProfile) {
   EXPECT_NE(unknown.err.find("AWS profile 'nope'"), std::string::npos) << unknown.err;
 }
 
+TEST_F(CliS3Test, ADataDirectoryLostWholeIsRestoredFromItsBackupInTheBucket) {
+  const std::string bucket = rgw_.at("NOKV_S3_BUCKET");
+  ASSERT_EQ(Run(InitFlags(bucket), Keys()).exit_code, 0);
+  std::mt19937 rng(11);
+  std::map<std::string, std::string> files;
+  for (int i = 0; i < 6; ++i) {
+    std::string body(static_cast<size_t>(1 + i * 1500000), '\0');
+    for (auto& c : body) c = static_cast<char>(rng());
+    std::string path = "/run/ckpt-" + std::to_string(i) + ".bin";
+    ASSERT_EQ(Run({"put", "-", path}, Keys(), body).exit_code, 0);
+    files[path] = body;
+  }
+  auto backup = Run({"--json", "backup"}, Keys());
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  // The machine is gone: nothing of the data directory survives.
+  stdfs::remove_all(data_.path());
+
+  nokv::testing::TempDir parent;
+  std::string fresh = parent.Sub("restored");
+  std::vector<std::string> argv = {"env", "-i", "HOME=" + home_.path(), "PATH=/usr/bin:/bin"};
+  for (const auto& k : Keys()) argv.push_back(k);
+  std::vector<std::string> restore = {NOKV_BINARY,     "--data-dir",  fresh,
+                                      "restore",       "--object-store", "s3",
+                                      "--s3-endpoint", rgw_.at("NOKV_S3_ENDPOINT"),
+                                      "--s3-bucket",   bucket,
+                                      "--s3-prefix",   prefix_};
+  argv.insert(argv.end(), restore.begin(), restore.end());
+  auto restored = testing::RunProgram(argv);
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  for (const auto& [path, body] : files) {
+    std::vector<std::string> cat = {"env", "-i", "HOME=" + home_.path(), "PATH=/usr/bin:/bin"};
+    for (const auto& k : Keys()) cat.push_back(k);
+    cat.insert(cat.end(), {NOKV_BINARY, "--data-dir", fresh, "cat", path});
+    auto read = testing::RunProgram(cat);
+    ASSERT_EQ(read.exit_code, 0) << read.err;
+    EXPECT_EQ(read.out.size(), body.size()) << path;
+    EXPECT_TRUE(read.out == body) << path;
+  }
+}
+
 }  // namespace
 }  // namespace nokv
