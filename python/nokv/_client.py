@@ -11,6 +11,9 @@ import time
 
 from . import _native
 from ._files import DEFAULT_BUFFER_SIZE, RawReader, Reader, Writer
+
+# Bytes per read when an append or update copies the current body.
+DEFAULT_COPY_CHUNK = 4 << 20
 from ._paths import resolve_connection, strip_protocol
 from .errors import from_verb_error
 
@@ -221,15 +224,26 @@ class Client:
 
         ``r``/``rb``: reads one generation (pinned while open), seekable.
         ``w``/``wb``: replaces the file on close; ``x``/``xb``: creates it
-        (FileExistsError if present). ``expected_generation``: publish only
-        if the file is still at that generation (ConflictError otherwise).
+        (FileExistsError if present). ``a``/``ab``: appends to the file (made
+        if absent); ``r+``: updates it in place (FileNotFoundError if
+        absent); ``+`` also allows reading a file open for writing. The bytes
+        are spooled locally and published whole on close; an append or
+        update publishes only if the file is still at the generation it
+        started from, so a change made meanwhile is a ConflictError, never
+        lost. ``expected_generation``: publish only if the file is at that
+        generation (ConflictError otherwise).
         """
         kind = set(mode)
-        if not kind <= set("rwxbt") or len(kind & set("rwx")) != 1 or {"b", "t"} <= kind:
-            raise ValueError(f"invalid mode {mode!r} (r, w, x with b or t; no append or +)")
+        if (
+            not kind <= set("rwxabt+")
+            or len(kind & set("rwxa")) != 1
+            or {"b", "t"} <= kind
+            or len(mode) != len(kind)
+        ):
+            raise ValueError(f"invalid mode {mode!r} (one of r, w, x, a; then b or t and +)")
         path = _path(path)
         buffer_size = DEFAULT_BUFFER_SIZE if buffering in (-1, None) else buffering
-        if "r" in kind:
+        if "r" in kind and "+" not in kind:
             if expected_generation is not None:
                 raise ValueError("expected_generation applies to writes")
             raw = RawReader(self._native.open_reader(path, snapshot or ""), path)
@@ -242,19 +256,53 @@ class Client:
             if "x" in kind and self.exists(path):
                 # Checked again when publishing; failing here saves the upload.
                 raise FileExistsError(17, "file exists", path)
+            fill = None
+            overwrite = "w" in kind
+            if kind & set("ar"):
+                fill, start_generation = self._current_body(path, must_exist="r" in kind)
+                if expected_generation is None and start_generation is not None:
+                    expected_generation = start_generation
             publish = self._publisher(
                 path,
-                overwrite="w" in kind,
+                overwrite=overwrite,
                 expected_generation=expected_generation,
                 content_type=content_type,
                 producer=producer,
             )
-            binary = Writer(publish, path, mode, max(buffer_size, 1))
+            binary = Writer(
+                publish, path, mode, max(buffer_size, 1), fill=fill, append="a" in kind
+            )
         if "b" in kind:
             return binary
         text = _TextFile(binary, encoding=encoding or "utf-8", errors=errors, newline=newline)
         text.mode = mode
         return text
+
+    def _current_body(self, path, *, must_exist):
+        """(fill, generation) for a file opened to append or update: ``fill``
+        copies the generation that was current at open into a spool file,
+        ``generation`` is that generation (None when the file is absent and
+        may be created)."""
+        try:
+            reader = self._native.open_reader(path, "")
+        except FileNotFoundError:
+            if must_exist:
+                raise
+            return None, None
+
+        def fill(spool):
+            try:
+                offset, size = 0, reader.size
+                while offset < size:
+                    chunk = reader.read(offset, min(DEFAULT_COPY_CHUNK, size - offset))
+                    if not chunk:
+                        raise OSError(f"{path}: body ended at {offset} of {size} bytes")
+                    spool.write(chunk)
+                    offset += len(chunk)
+            finally:
+                reader.close()
+
+        return fill, reader.generation
 
     def _publisher(self, path, *, overwrite, expected_generation, content_type="", producer=""):
         mode, generation = _write_mode(overwrite, expected_generation)

@@ -136,12 +136,34 @@ class Writer(io.BufferedRandom):
     after a successful close.
     """
 
-    def __init__(self, publish, name, mode="wb", buffer_size=DEFAULT_BUFFER_SIZE, autocommit=True):
+    def __init__(
+        self,
+        publish,
+        name,
+        mode="wb",
+        buffer_size=DEFAULT_BUFFER_SIZE,
+        autocommit=True,
+        fill=None,
+        append=False,
+    ):
+        """``fill(spool)``, when given, writes the starting bytes (the file's
+        current body) into the spool; ``append`` makes every write go to
+        the end, as O_APPEND does."""
         fd, self._spool_path = tempfile.mkstemp(prefix="nokv-spool-")
+        raw = None
         try:
             raw = io.FileIO(fd, "w+b", closefd=True)
+            if fill is not None:
+                fill(raw)
+                raw.seek(0)
+            if append:
+                raw.close()
+                raw = io.FileIO(self._spool_path, "a+b")
         except BaseException:
-            os.close(fd)
+            if raw is None:
+                os.close(fd)
+            else:
+                raw.close()
             os.unlink(self._spool_path)
             raise
         super().__init__(raw, buffer_size)

@@ -140,13 +140,13 @@ class NokvFileSystem(AbstractFileSystem):
     ):
         path = self._strip_protocol(path)
         buffering = block_size if block_size not in (None, "default") else -1
+        if "+" in mode:
+            raise ValueError(f"mode {mode!r} is not supported: use rb, wb, xb or ab")
         if "r" in mode:
             return self.client.open(
                 path, "rb", buffering=buffering, snapshot=kwargs.get("snapshot")
             )
-        if "a" in mode or "+" in mode:
-            raise ValueError(f"mode {mode!r} is not supported: NoKV files are written whole")
-        binary_mode = "xb" if "x" in mode else "wb"
+        binary_mode = "xb" if "x" in mode else ("ab" if "a" in mode else "wb")
         f = self.client.open(
             path,
             binary_mode,

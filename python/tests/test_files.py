@@ -194,8 +194,62 @@ def test_exclusive_create(client):
     assert client.read_bytes("/race") == b"theirs"
 
 
+def test_append_adds_to_the_end_and_publishes_on_close(client):
+    client.write_bytes("/log", b"one\n")
+    with client.open("/log", "ab") as f:
+        f.seek(0)  # appends go to the end wherever the position is
+        f.write(b"two\n")
+        assert client.read_bytes("/log") == b"one\n"  # nothing published yet
+    assert client.read_bytes("/log") == b"one\ntwo\n"
+    with client.open("/log", "a", encoding="utf-8") as f:
+        f.write("three\n")
+    assert client.read_bytes("/log") == b"one\ntwo\nthree\n"
+    with client.open("/fresh.log", "ab") as f:  # an absent file is made
+        f.write(b"first")
+    assert client.read_bytes("/fresh.log") == b"first"
+
+
+def test_update_in_place_reads_and_rewrites(client):
+    client.write_bytes("/cfg", b"0123456789")
+    with client.open("/cfg", "r+b") as f:
+        assert f.read(4) == b"0123"
+        f.seek(2)
+        f.write(b"AB")
+        f.seek(0)
+        assert f.read() == b"01AB456789"
+    assert client.read_bytes("/cfg") == b"01AB456789"
+    with client.open("/cfg", "a+b") as f:
+        f.seek(0)
+        assert f.read(2) == b"01"
+        f.write(b"!")
+    assert client.read_bytes("/cfg") == b"01AB456789!"
+    with client.open("/new", "w+b") as f:
+        f.write(b"xyz")
+        f.seek(0)
+        assert f.read() == b"xyz"
+    with pytest.raises(FileNotFoundError):
+        client.open("/absent", "r+b")
+
+
+def test_a_change_made_during_an_append_is_a_conflict_not_a_loss(client):
+    client.write_bytes("/shared", b"base")
+    f = client.open("/shared", "ab")
+    f.write(b"+mine")
+    client.write_bytes("/shared", b"theirs")
+    with pytest.raises(nokv.ConflictError):
+        f.close()
+    assert client.read_bytes("/shared") == b"theirs"
+    # Someone made the file while an append to an absent one was open.
+    g = client.open("/raced", "ab")
+    g.write(b"mine")
+    client.write_bytes("/raced", b"theirs")
+    with pytest.raises(FileExistsError):
+        g.close()
+    assert client.read_bytes("/raced") == b"theirs"
+
+
 def test_bad_modes_are_rejected(client):
-    for mode in ("ab", "r+b", "rw", "wbt", "q"):
+    for mode in ("rw", "wbt", "q", "ra", "wb++", "bb"):
         with pytest.raises(ValueError):
             client.open("/x", mode)
     with pytest.raises(ValueError):

@@ -184,8 +184,11 @@ def test_open_read_write_modes(fs):
         assert f.read() == "héllo\n"
     with pytest.raises(FileExistsError):
         fs.open("/o/file.bin", "xb")
+    with fs.open("/o/file.bin", "ab") as f:
+        f.write(b"tail")
+    assert fs.cat("/o/file.bin") == b"abc" * 1000 + b"tail"
     with pytest.raises(ValueError):
-        fs.open("/o/file.bin", "ab")
+        fs.open("/o/file.bin", "r+b")
 
 
 def test_open_with_expected_generation(fs):
