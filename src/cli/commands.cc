@@ -9,7 +9,7 @@ const std::vector<Command>& Commands() {
       CatCommand(),        GetCommand(),      RmCommand(),    MvCommand(),    LnCommand(),
       DuCommand(),         SnapshotCommand(), WatchCommand(), IndexCommand(), GcCommand(),
       DoctorCommand(),     McpCommand(),      MountCommand(), ServeCommand(), ConfigCommand(),
-      CompletionCommand(), ManCommand(),
+      CompletionCommand(), ManCommand(),      DumpCommand(),  LoadCommand(),
   };
   return commands;
 }

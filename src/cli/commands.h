@@ -27,6 +27,9 @@ Command WatchCommand();
 Command IndexCommand();
 Command GcCommand();
 Command DoctorCommand();
+// cmd_dump.cc
+Command DumpCommand();
+Command LoadCommand();
 // cmd_mcp.cc
 Command McpCommand();
 // A usage error of `nokv mcp` found while parsing (a bad flag): told on
