@@ -345,7 +345,8 @@ class DumpLoader::Impl {
     if (!rule_json.contains("root") || !rule_json["root"].is_string()) {
       return Status::InvalidArgument("the rule has no root");
     }
-    NOKV_ASSIGN_OR_RETURN(std::string root, Target(rule_json["root"].get<std::string>()));
+    NOKV_ASSIGN_OR_RETURN(std::string root,
+                          Target(query::UnescapeBytes(rule_json["root"].get<std::string>())));
     rule_json["root"] = root;
     if (rule_json.contains("id") && rule_json["id"].is_string()) {
       rule_json["id"] = options_.rule_prefix + rule_json["id"].get<std::string>();
