@@ -27,8 +27,12 @@ Command WatchCommand();
 Command IndexCommand();
 Command GcCommand();
 Command DoctorCommand();
+// cmd_backup.cc
 Command BackupCommand();
 Command RestoreCommand();
+// cmd_dump.cc
+Command DumpCommand();
+Command LoadCommand();
 // cmd_mcp.cc
 Command McpCommand();
 // A usage error of `nokv mcp` found while parsing (a bad flag): told on

@@ -144,6 +144,16 @@ class Filesystem {
                                           const WriteOptions& options,
                                           const ProgressFn& progress = {});
 
+  // Publishes a new file at `path` whose body is `manifest`, made of blocks
+  // already in the object store (a load from a dump: no byte is copied; the
+  // publish takes the block references as any write does). InvalidArgument
+  // when the layout breaks its invariants (object::ValidateLayout); NotFound
+  // naming the first block that is not in the store, or whose stored length
+  // differs from the layout's, before anything is published; AlreadyExists
+  // when `path` exists. `node` gives the mode, owner and `parents`.
+  Result<meta::Attr> PublishStored(std::string_view path, const meta::Manifest& manifest,
+                                   const meta::NodeOptions& node);
+
   // --- Addressed by inode (frontends that keep inodes: FUSE) ---------------
   // As above, for the file `inode` wherever it is linked: a rename while it
   // is open does not change what is read or replaced.

@@ -77,6 +77,30 @@ Result<std::vector<meta::Attr>> Filesystem::PublishWithRetry(
   return parts_.metadata->Publish(requests);
 }
 
+Result<meta::Attr> Filesystem::PublishStored(std::string_view path, const meta::Manifest& manifest,
+                                             const meta::NodeOptions& node) {
+  NOKV_RETURN_IF_ERROR(object::ValidateLayout(manifest.layout));
+  for (const object::BlockRef& block : manifest.layout.blocks) {
+    auto head = parts_.store->Head(object::BlockKey(block.digest));
+    if (!head.ok() && !head.status().Is(Code::kNotFound)) return head.status();
+    if (!head.ok() || head->size != block.length) {
+      return Status::NotFound(
+          "block " + DigestHex(block.digest) + " (" + std::to_string(block.length) +
+          " bytes) is not in the object store" +
+          (head.ok() ? " (it has " + std::to_string(head->size) + " bytes)" : ""));
+    }
+  }
+  meta::PublishRequest request;
+  request.path = path;
+  request.manifest = manifest;
+  request.mode = meta::PublishMode::kCreate;
+  request.node = node;
+  // Without bytes to upload again: a block collected since the check fails
+  // the publish (Aborted, kBlockCollected) instead of being revived.
+  NOKV_ASSIGN_OR_RETURN(auto attrs, PublishWithRetry({request}, {}));
+  return std::move(attrs.front());
+}
+
 Result<UploadLease> UploadLease::Begin(Metadata* metadata) {
   NOKV_ASSIGN_OR_RETURN(uint64_t id, metadata->BeginUpload());
   return UploadLease(metadata, id);

@@ -113,6 +113,13 @@ std::string_view DigestKindName(DigestKind kind) {
   return kind == DigestKind::kBlockList ? "sha256-blocks" : "sha256";
 }
 
+std::optional<DigestKind> DigestKindFromName(std::string_view name) {
+  for (DigestKind kind : {DigestKind::kSha256, DigestKind::kBlockList}) {
+    if (DigestKindName(kind) == name) return kind;
+  }
+  return std::nullopt;
+}
+
 std::string BodyDigestString(const BodyLayout& layout) {
   return std::string(DigestKindName(layout.digest_kind)) + ":" + DigestHex(layout.digest);
 }

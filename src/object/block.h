@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -114,6 +115,8 @@ class BodyDigester {
 
 // "sha256" or "sha256-blocks": how stat and the verbs label the digest.
 std::string_view DigestKindName(DigestKind kind);
+// The kind DigestKindName names; nullopt for any other text.
+std::optional<DigestKind> DigestKindFromName(std::string_view name);
 // "<kind name>:<64 hex digits>".
 std::string BodyDigestString(const BodyLayout& layout);
 

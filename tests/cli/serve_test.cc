@@ -310,5 +310,24 @@ TEST_F(ServeTest, ServeRefusesBadSetups) {
   EXPECT_NE(nothing.err.find("none.sock"), std::string::npos) << nothing.err;
 }
 
+// `nokv dump` and `nokv load --server`: the dump reads one pinned generation
+// through the server and the load publishes over the blocks already there.
+TEST_F(ServeTest, DumpAndLoadGoThroughTheServer) {
+  ServerProcess server(dir_.Sub("data"));
+  ASSERT_TRUE(server.ready()) << server.log();
+  ASSERT_EQ(Remote({"put", Local("a.txt", "dumped through the server\n"), "/src/a.txt"}).exit_code,
+            0);
+  ASSERT_EQ(Remote({"ln", "/src/a.txt", "/src/b.txt"}).exit_code, 0);
+  auto dump = Remote({"dump", "/src"});
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  auto load = Remote({"load", "-", "--into", "/copy"}, dump.out);
+  ASSERT_EQ(load.exit_code, 0) << load.err;
+  EXPECT_EQ(Remote({"cat", "/copy/b.txt"}).out, "dumped through the server\n");
+  auto stat = Remote({"--json", "stat", "/copy/a.txt"});
+  EXPECT_NE(stat.out.find("\"nlink\":2"), std::string::npos) << stat.out;
+  auto again = Remote({"load", "-", "--into", "/copy"}, dump.out);
+  EXPECT_EQ(again.exit_code, 4) << again.err;
+}
+
 }  // namespace
 }  // namespace nokv::testing
