@@ -27,6 +27,7 @@ Command WatchCommand();
 Command IndexCommand();
 Command GcCommand();
 Command DoctorCommand();
+Command FsckCommand();
 // cmd_mcp.cc
 Command McpCommand();
 // A usage error of `nokv mcp` found while parsing (a bad flag): told on

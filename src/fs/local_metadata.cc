@@ -307,6 +307,10 @@ Status LocalMetadata::Reindex(std::string_view id) { return meta_->Reindex(id); 
 
 Result<meta::GcReport> LocalMetadata::CollectGarbage() { return meta_->CollectGarbage(); }
 
+Result<meta::FsckReport> LocalMetadata::Fsck(const meta::FsckOptions& options) {
+  return meta_->Fsck(options);
+}
+
 Result<meta::GcReport> LocalMetadata::ExpireAndPrune() { return meta_->ExpireAndPrune(); }
 
 Status LocalMetadata::Checkpoint() { return meta_->engine()->Checkpoint(); }
