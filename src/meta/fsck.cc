@@ -144,16 +144,18 @@ Status FsckChecker::CheckEntries() {
     scan_.report.dentries++;
     auto dir = nodes_.find(parent);
     bool in_dir = dir != nodes_.end() && dir->second.attr.type == FileType::kDirectory;
-    std::string where =
-        in_dir ? ChildPath(PathOf(parent), name) : InodeName(parent) + "/" + std::string(name);
+    // The entry's path, for findings only (walking up costs a read per level).
+    auto where = [&] {
+      return in_dir ? ChildPath(PathOf(parent), name) : InodeName(parent) + "/" + std::string(name);
+    };
     auto entry = DecodeDentry(name, row.value);
     if (!entry.ok()) {
-      Add(FsckKind::kMalformedRecord, where, std::string(entry.status().message()));
+      Add(FsckKind::kMalformedRecord, where(), std::string(entry.status().message()));
       return Status::Ok();
     }
     auto child = nodes_.find(entry->inode);
     if (!in_dir || child == nodes_.end()) {
-      Add(FsckKind::kDanglingDentry, where,
+      Add(FsckKind::kDanglingDentry, where(),
           !in_dir ? "is in " + InodeName(parent) + ", which is not a directory"
                   : "names " + InodeName(entry->inode) + ", which does not exist");
       FsckIssue& issue = Last();
@@ -172,7 +174,7 @@ Status FsckChecker::CheckEntries() {
     dir->second.entries++;
     if (node.attr.type == FileType::kDirectory) dir->second.subdirs++;
     if (entry->type != node.attr.type) {
-      Add(FsckKind::kMalformedRecord, where,
+      Add(FsckKind::kMalformedRecord, where(),
           std::string("the entry says ") + FileTypeName(entry->type) + ", its inode is a " +
               FileTypeName(node.attr.type));
       FsckIssue& issue = Last();

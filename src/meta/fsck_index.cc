@@ -91,9 +91,9 @@ Status FsckChecker::CheckRule(const records::IndexRule& rule,
     std::map<std::string, StoredRow> rows;
     std::map<std::string, std::map<std::string, StoredRow>> parts;  // row path -> file -> piece
     for (const auto& [path, inode] : files) {
-      if (!records::RuleCovers(rule, path, nullptr)) continue;
-      const Attr& attr = nodes_[inode].attr;
-      auto manifest = meta_->GetManifest(inode, attr.generation, &at_);
+      auto node = nodes_.find(inode);
+      if (node == nodes_.end() || !records::RuleCovers(rule, path, nullptr)) continue;
+      auto manifest = meta_->GetManifest(inode, node->second.attr.generation, &at_);
       auto pieces = meta_->ExtractBody({rule}, path, manifest.ok() ? &*manifest : nullptr);
       if (IsParentRule(rule)) {
         parts[ParentOf(path)][BaseOf(path)] = std::move(pieces.front());

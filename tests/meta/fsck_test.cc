@@ -5,7 +5,10 @@
 #include "meta/fsck.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <mutex>
+#include <thread>
 
 #include "meta/codec.h"
 #include "meta/index_keys.h"
@@ -253,6 +256,68 @@ TEST_F(FsckTest, BlocksASnapshotStillReadsAreNotLeaked) {
   bodies_.erase("/a/b/two.txt");
   FsckReport report = Check();
   EXPECT_TRUE(report.findings.empty()) << Describe(report);
+}
+
+// The check reads one pinned view: writers committing while it runs (and
+// while it repairs) cause no finding, and lose nothing.
+TEST_F(FsckTest, WritersDuringACheckCauseNoFindings) {
+  std::atomic<bool> done{false};
+  std::vector<std::thread> writers;
+  std::mutex mu;
+  for (int w = 0; w < 2; ++w) {
+    writers.emplace_back([&, w] {
+      for (int n = 0; !done.load() || n < 5; ++n) {
+        std::string path = "/w" + std::to_string(w) + "/f" + std::to_string(n);
+        std::string body = "writer " + std::to_string(w) + " file " + std::to_string(n);
+        auto attr = Publish(path, body);
+        ASSERT_TRUE(attr.ok()) << attr.status().ToString();
+        if (n % 3 == 0) {
+          ASSERT_TRUE(meta_->Unlink(path).ok());
+        }
+        std::lock_guard lock(mu);
+        if (n % 3 != 0) bodies_[path] = body;
+      }
+    });
+  }
+  for (bool repair : {false, true, false}) {
+    FsckOptions options;
+    options.repair = repair;
+    options.verify = true;
+    FsckReport report = Check(options);
+    EXPECT_TRUE(report.findings.empty()) << Describe(report);
+  }
+  done = true;
+  for (auto& t : writers) t.join();
+  FsckReport after = Check();
+  EXPECT_TRUE(after.findings.empty()) << Describe(after);
+  for (const auto& [path, body] : bodies_) EXPECT_EQ(ReadBody(path), body) << path;
+}
+
+TEST_F(FsckTest, StaleManifestIsDeleted) {
+  auto attr = meta_->Stat("/a/one.txt");
+  ASSERT_TRUE(attr.ok());
+  auto manifest = meta_->GetManifest(attr->inode, attr->generation);
+  ASSERT_TRUE(manifest.ok());
+  holt::Batch batch;
+  batch.Put(ManifestKey(attr->inode, attr->generation - 1), EncodeManifest(*manifest));
+  Commit(batch);
+  FsckReport report = Check();
+  ASSERT_EQ(Kinds(report), std::vector<FsckKind>{FsckKind::kStaleManifest}) << Describe(report);
+  RepairLeavesCleanStore();
+}
+
+TEST_F(FsckTest, DirectoryBacklinkIsSetToItsEntry) {
+  auto dir = meta_->Stat("/a/b");
+  ASSERT_TRUE(dir.ok());
+  Attr wrong = *dir;
+  wrong.name = "elsewhere";
+  holt::Batch batch;
+  batch.Put(InodeKey(wrong.inode), EncodeAttr(wrong));
+  Commit(batch);
+  FsckReport report = Check();
+  ASSERT_EQ(Kinds(report), std::vector<FsckKind>{FsckKind::kBacklinkMismatch}) << Describe(report);
+  RepairLeavesCleanStore();
+  EXPECT_EQ(meta_->Stat("/a/b")->name, "b");
 }
 
 TEST_F(FsckTest, KindNamesRoundTrip) {
