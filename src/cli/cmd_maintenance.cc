@@ -1,4 +1,4 @@
-// Maintenance commands: index rules, garbage collection, doctor.
+// Maintenance commands: index rules, garbage collection, fsck, doctor.
 #include <fstream>
 #include <map>
 #include <ostream>
@@ -139,6 +139,55 @@ int Gc(Context& ctx, const Args&) {
   });
 }
 
+void PrintFsck(Context& ctx, const meta::FsckReport& r, bool verify) {
+  *ctx.out << "checked at sequence " << r.seq << ": " << r.inodes << " inodes, " << r.dentries
+           << " entries, " << r.manifests << " manifests, " << r.blocks << " blocks";
+  if (verify) *ctx.out << " (" << r.blocks_verified << " read, " << r.bytes_verified << " bytes)";
+  *ctx.out << ", " << r.index_rows << " index keys\n";
+  for (const auto& f : r.findings) {
+    *ctx.out << meta::FsckKindName(f.kind) << " " << f.subject << ": " << f.detail << "\n";
+    for (const auto& file : f.files) *ctx.out << "  file: " << file << "\n";
+    if (!f.repair.empty()) *ctx.out << "  repair: " << f.repair << "\n";
+  }
+  auto counts = r.Counts();
+  for (size_t i = 0; i < counts.size(); ++i) {
+    if (counts[i] != 0) {
+      *ctx.out << meta::FsckKindName(static_cast<meta::FsckKind>(i)) << ": " << counts[i] << "\n";
+    }
+  }
+}
+
+int Fsck(Context& ctx, const Args& args) {
+  meta::FsckOptions options;
+  options.repair = args.Has("--repair");
+  options.verify = args.Has("--verify");
+  if (auto rate = args.Get("--rate")) {
+    std::string_view text = *rate;
+    if (text.ends_with("/s")) text.remove_suffix(2);
+    auto bytes = ParseSize(text, "--rate");
+    if (!bytes.ok()) return ctx.Usage(std::string(bytes.status().message()));
+    options.rate_bytes_per_sec = *bytes;
+  }
+  return WithFs(ctx, "fsck", [&](fs::Filesystem& fs) {
+    auto report = fs.Fsck(options);
+    if (!report.ok()) return ctx.Fail("fsck", report.status());
+    // Damage found, or with --repair damage left after it: exit 6 (damaged).
+    bool clean = options.repair ? report->remaining == 0 : report->findings.empty();
+    if (ctx.json) {
+      nlohmann::json j = server::ToWire(*report);  // the same object as over RPC
+      j["clean"] = clean;
+      ctx.PrintJson(j);
+    } else {
+      PrintFsck(ctx, *report, options.verify);
+      if (options.repair && !report->findings.empty()) {
+        *ctx.out << report->remaining << " findings remain after the repair\n";
+      }
+      *ctx.out << (clean ? "clean\n" : "DAMAGE FOUND\n");
+    }
+    return clean ? int{kExitOk} : int{kExitCorrupt};
+  });
+}
+
 int Doctor(Context& ctx, const Args& args) {
   fs::DoctorOptions options;
   options.verify = args.Has("--verify");
@@ -184,6 +233,27 @@ Command GcCommand() {
   return {"gc", "collect unreferenced blocks and old history", {""}, "", {}, {}, Gc};
 }
 
+Command FsckCommand() {
+  return {"fsck",
+          "check the metadata and its blocks for damage, and repair it",
+          {"[--repair] [--verify [--rate BYTES/s]]"},
+          "Checks at one point in time that every entry names a live inode and back,\n"
+          "link and child counts and the totals match what is counted, every file's\n"
+          "blocks are in the object store with the right size, reference counts match\n"
+          "the manifests, no block is left unreferenced past the grace period, index\n"
+          "rows match a rebuild, and watch, snapshot and rule records decode\n"
+          "(docs/fsck.md). --verify also reads every block and checks its SHA-256 and\n"
+          "chunk checksums (the scrub), naming the files of a bad block. --repair fixes\n"
+          "what can be fixed without losing data and says what it did. Runs in the\n"
+          "server when one holds the data directory. Exits 6 when it finds damage\n"
+          "(with --repair: when damage remains), 0 when clean.",
+          {{"--repair", "fix what can be fixed without losing data"},
+           {"--verify", "read every block and check its digest and checksums"},
+           {"--rate", "with --verify: read at most this many bytes per second", "BYTES/s"}},
+          {},
+          Fsck};
+}
+
 Command DoctorCommand() {
   return {"doctor",
           "check the data directory and the object store",
@@ -191,6 +261,7 @@ Command DoctorCommand() {
           "Checks the metadata, the object store and that every block of every file\n"
           "is present. --verify also reads every block and checks it against its\n"
           "SHA-256 and chunk checksums, and every body against its digest.\n"
+          "The quick, client-side form of fsck (which checks everything else too).\n"
           "Exits 1 when it finds a problem.",
           {{"--verify", "read every block and check its digest and checksums"}},
           {},

@@ -5,12 +5,12 @@ namespace nokv::cli {
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
-      InitCommand(),   LsCommand(),       StatCommand(),    MkdirCommand(),  PutCommand(),
-      CatCommand(),    GetCommand(),      RmCommand(),      MvCommand(),     LnCommand(),
-      DuCommand(),     SnapshotCommand(), WatchCommand(),   IndexCommand(),  GcCommand(),
-      DoctorCommand(), BackupCommand(),   RestoreCommand(), DumpCommand(),   LoadCommand(),
-      McpCommand(),    MountCommand(),    ServeCommand(),   ConfigCommand(), CompletionCommand(),
-      ManCommand(),
+      InitCommand(),       LsCommand(),       StatCommand(),   MkdirCommand(),   PutCommand(),
+      CatCommand(),        GetCommand(),      RmCommand(),     MvCommand(),      LnCommand(),
+      DuCommand(),         SnapshotCommand(), WatchCommand(),  IndexCommand(),   GcCommand(),
+      DoctorCommand(),     FsckCommand(),     BackupCommand(), RestoreCommand(), DumpCommand(),
+      LoadCommand(),       McpCommand(),      MountCommand(),  ServeCommand(),   ConfigCommand(),
+      CompletionCommand(), ManCommand(),
   };
   return commands;
 }

@@ -27,6 +27,7 @@ Command WatchCommand();
 Command IndexCommand();
 Command GcCommand();
 Command DoctorCommand();
+Command FsckCommand();
 // cmd_backup.cc
 Command BackupCommand();
 Command RestoreCommand();

@@ -10,7 +10,7 @@
 #include "common/sha256.h"
 #include "fs/filesystem.h"
 #include "meta/path.h"
-#include "object/block.h"
+#include "object/block_check.h"
 
 namespace nokv::fs {
 namespace {
@@ -24,27 +24,6 @@ struct BlockTally {
   uint64_t bytes_read = 0;
   uint64_t bodies_verified = 0;
 };
-
-// Reads block `index` of `layout` whole and checks its length, SHA-256 and
-// chunk checksums. `chunk_index` is the position of its first CRC.
-Result<std::string> ReadVerifiedBlock(object::ObjectStore* store, const object::BodyLayout& layout,
-                                      size_t index, size_t chunk_index) {
-  const object::BlockRef& ref = layout.blocks[index];
-  NOKV_ASSIGN_OR_RETURN(std::string bytes, store->Get(object::BlockKey(ref.digest)));
-  if (bytes.size() != ref.length) {
-    return Status::Corruption("has " + std::to_string(bytes.size()) + " bytes, the manifest says " +
-                              std::to_string(ref.length));
-  }
-  if (Sha256::Of(bytes) != ref.digest) return Status::Corruption("does not match its SHA-256");
-  if (layout.has_chunk_crcs()) {
-    std::vector<uint32_t> crcs;
-    object::AppendChunkCrcs(bytes, layout.chunk_size, &crcs);
-    if (!std::equal(crcs.begin(), crcs.end(), layout.chunk_crcs.begin() + chunk_index)) {
-      return Status::Corruption("does not match the chunk checksums in the manifest");
-    }
-  }
-  return bytes;
-}
 
 // Checks the blocks of one file's body; appends findings for problems.
 void CheckBody(object::ObjectStore* store, const object::BodyLayout& layout,
@@ -70,7 +49,7 @@ void CheckBody(object::ObjectStore* store, const object::BodyLayout& layout,
       findings->push_back("MISSING block " + hex + " of " + path);
       continue;
     }
-    auto bytes = ReadVerifiedBlock(store, layout, i, first_crc);
+    auto bytes = object::ReadVerifiedBlock(store, layout, i, first_crc);
     if (!bytes.ok()) {
       body_ok = false;
       if (bytes.status().Is(Code::kNotFound)) {

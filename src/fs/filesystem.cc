@@ -176,6 +176,10 @@ Status Filesystem::Reindex(std::string_view id) { return parts_.metadata->Reinde
 
 Result<meta::GcReport> Filesystem::CollectGarbage() { return parts_.metadata->CollectGarbage(); }
 
+Result<meta::FsckReport> Filesystem::Fsck(const meta::FsckOptions& options) {
+  return parts_.metadata->Fsck(options);
+}
+
 nlohmann::json Filesystem::CallVerb(std::string_view verb, const nlohmann::json& args,
                                     const query::ServiceOptions& scope,
                                     const query::CallControl& control) {

@@ -177,6 +177,9 @@ class Filesystem {
   Result<std::vector<meta::RuleRecord>> IndexRules();
   Status Reindex(std::string_view id);
   Result<meta::GcReport> CollectGarbage();
+  // The full consistency check and its repair (docs/fsck.md), run where the
+  // metadata lives; Doctor below is its quick, client-side form.
+  Result<meta::FsckReport> Fsck(const meta::FsckOptions& options);
   // Checks the metadata and the object store; one line per finding,
   // problems start with "FAILED" or "MISSING". Every block of every file
   // must be present; with `verify`, every block is also read whole and

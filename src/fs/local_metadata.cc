@@ -307,6 +307,10 @@ Status LocalMetadata::Reindex(std::string_view id) { return meta_->Reindex(id); 
 
 Result<meta::GcReport> LocalMetadata::CollectGarbage() { return meta_->CollectGarbage(); }
 
+Result<meta::FsckReport> LocalMetadata::Fsck(const meta::FsckOptions& options) {
+  return meta_->Fsck(options);
+}
+
 Result<BackupReport> LocalMetadata::Backup(const BackupOptions& options) {
   if (options.to.empty()) return RunBackup(*meta_, *store_, options);
   NOKV_ASSIGN_OR_RETURN(auto target, OpenBackupDirectory(options.to));

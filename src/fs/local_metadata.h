@@ -102,6 +102,7 @@ class LocalMetadata final : public Metadata {
   Status Reindex(std::string_view id) override;
 
   Result<meta::GcReport> CollectGarbage() override;
+  Result<meta::FsckReport> Fsck(const meta::FsckOptions& options) override;
   Result<BackupReport> Backup(const BackupOptions& options) override;
   Result<std::vector<BackupDescriptor>> ListBackups(std::string_view from) override;
   Result<meta::GcReport> ExpireAndPrune() override;

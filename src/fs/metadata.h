@@ -32,6 +32,7 @@
 
 #include "common/result.h"
 #include "fs/backup.h"
+#include "meta/fsck.h"
 #include "meta/index_keys.h"
 #include "meta/requests.h"
 #include "meta/types.h"
@@ -189,6 +190,9 @@ class Metadata {
   virtual Status Reindex(std::string_view id) = 0;
 
   // --- Maintenance -----------------------------------------------------------
+  // fsck (MetaService::Fsck): checks, and with options.repair fixes, the
+  // metadata and its blocks where the metadata lives (a server checks its own).
+  virtual Result<meta::FsckReport> Fsck(const meta::FsckOptions& options) = 0;
   virtual Result<meta::GcReport> CollectGarbage() = 0;
   // Retires expired snapshots and prunes watch events and dedupe records past
   // retention, without the block work of CollectGarbage (no store listing):

@@ -23,6 +23,7 @@
 #include "common/logging.h"
 #include "meta/command.h"
 #include "meta/event_reader.h"
+#include "meta/guarded_commit.h"
 #include "meta/path.h"
 #include "meta/resolved.h"
 #include "object/block.h"
@@ -40,44 +41,6 @@ uint64_t NewRunId() {
   uint64_t id = 0;
   while (id == 0) id = (uint64_t{entropy()} << 32) | entropy();
   return id;
-}
-
-// One write of a guarded batch: an optional guard (key at version) and what
-// to do when the guard holds.
-struct GuardedOp {
-  std::string guard_key;  // empty: unguarded
-  uint64_t guard_version = 0;
-  std::function<void(holt::Batch&)> apply;
-  size_t tag = 0;  // the caller's index of what this op is about
-};
-
-// Commits `ops` as one batch; an op whose guard fails is dropped and the
-// rest committed again. Returns the commit sequence and the tags that
-// committed (sequence 0 and none when every op was dropped).
-Result<std::pair<uint64_t, std::vector<size_t>>> CommitGuarded(holt::Engine* engine,
-                                                               std::vector<GuardedOp> ops) {
-  while (!ops.empty()) {
-    holt::Batch batch;
-    std::vector<size_t> op_of_predicate;
-    for (size_t i = 0; i < ops.size(); ++i) {
-      if (ops[i].guard_key.empty()) continue;
-      batch.RequireVersion(ops[i].guard_key, ops[i].guard_version);
-      op_of_predicate.push_back(i);
-    }
-    for (const auto& op : ops) op.apply(batch);
-    size_t failed = SIZE_MAX;
-    auto committed = engine->Commit(batch, &failed);
-    if (committed.ok()) {
-      std::vector<size_t> tags;
-      for (const auto& op : ops) tags.push_back(op.tag);
-      return std::make_pair(*committed, std::move(tags));
-    }
-    if (!committed.status().Is(Reason::kPredicateFailed) || failed >= op_of_predicate.size()) {
-      return committed.status();
-    }
-    ops.erase(ops.begin() + static_cast<std::ptrdiff_t>(op_of_predicate[failed]));
-  }
-  return std::make_pair(uint64_t{0}, std::vector<size_t>{});
 }
 
 // A block this run will delete.

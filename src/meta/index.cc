@@ -159,9 +159,14 @@ std::vector<StoredRow> MetaService::ExtractFile(const std::vector<records::Index
   auto attr = ReadAttr(inode, nullptr);
   Result<Manifest> manifest =
       attr.ok() ? GetManifest(inode, attr->generation) : Result<Manifest>(attr.status());
+  return ExtractBody(rules, path, manifest.ok() ? &*manifest : nullptr);
+}
+
+std::vector<StoredRow> MetaService::ExtractBody(const std::vector<records::IndexRule>& rules,
+                                                std::string_view path, const Manifest* manifest) {
   // A size-0 file may have no manifest: its body is empty.
-  return ExtractRows(rules, path, manifest.ok() ? &*manifest : nullptr,
-                     manifest.ok() ? std::nullopt : std::optional<std::string_view>(""),
+  return ExtractRows(rules, path, manifest,
+                     manifest != nullptr ? std::nullopt : std::optional<std::string_view>(""),
                      [&] { return ReadBody(*manifest); });
 }
 

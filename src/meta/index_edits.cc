@@ -4,9 +4,6 @@
 #include "records/combine.h"
 
 namespace nokv::meta {
-namespace {
-
-constexpr size_t kScanPage = 4096;
 
 std::string ParentOf(std::string_view path) {
   size_t slash = path.rfind('/');
@@ -18,6 +15,10 @@ std::string BaseOf(std::string_view path) { return std::string(path.substr(path.
 bool IsParentRule(const records::IndexRule& rule) {
   return rule.target == records::IndexRule::Target::kParent;
 }
+
+namespace {
+
+constexpr size_t kScanPage = 4096;
 
 // Every key under `prefix` (all pages).
 Result<std::vector<holt::Entry>> ScanAll(const holt::Engine* engine, std::string prefix,

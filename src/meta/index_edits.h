@@ -26,6 +26,12 @@
 
 namespace nokv::meta {
 
+// The directory of a normalized path ("/" for a top-level entry) and its last
+// component: where a file's contribution to a `target: parent` row is kept.
+std::string ParentOf(std::string_view path);
+std::string BaseOf(std::string_view path);
+bool IsParentRule(const records::IndexRule& rule);
+
 // What a row held before a command took it away (to move it elsewhere).
 struct TakenRow {
   std::optional<StoredRow> direct;         // a row with no contributions

@@ -100,6 +100,14 @@ std::string TotalsOperand(int64_t files, int64_t directories, int64_t symlinks, 
   return op;
 }
 
+std::string EncodeTotals(const Totals& totals) {
+  std::string out;
+  for (int64_t v : {totals.files, totals.directories, totals.symlinks, totals.bytes}) {
+    PutVarint64(&out, ZigZag(v));
+  }
+  return out;
+}
+
 Totals DecodeTotals(std::string_view value) {
   Totals t;
   Decoder d(value);
@@ -149,9 +157,7 @@ Result<std::string> MetaMerge(std::string_view key, const std::string_view* exis
       t.directories += delta.directories;
       t.symlinks += delta.symlinks;
       t.bytes += delta.bytes;
-      std::string out;
-      for (int64_t v : {t.files, t.directories, t.symlinks, t.bytes}) PutVarint64(&out, ZigZag(v));
-      return out;
+      return EncodeTotals(t);
     }
     case kBlockOp:
       return ApplyBlockDelta(existing, &d);

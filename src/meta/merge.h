@@ -28,6 +28,8 @@ inline constexpr std::string_view kTotalsKey = "c/totals";
 struct Totals {
   int64_t files = 0, directories = 0, symlinks = 0, bytes = 0;
 };
+// The value of kTotalsKey (what the `T` operand merges into).
+std::string EncodeTotals(const Totals& totals);
 Totals DecodeTotals(std::string_view value);
 std::string BlockDeltaOperand(int64_t delta, bool revive);
 // Raises a counter (kept as fixed64) to at least `value`.

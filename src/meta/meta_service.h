@@ -24,6 +24,7 @@
 
 #include "common/thread_pool.h"
 #include "holt/engine.h"
+#include "meta/fsck.h"
 #include "meta/index_keys.h"
 #include "meta/requests.h"
 #include "meta/types.h"
@@ -55,11 +56,13 @@ class ReadContext {
 
  private:
   friend class MetaService;
+  struct FsckIssue;  // fsck_check.h
   holt::ReadView view_;
   std::optional<Snapshot> snapshot_;
 };
 
 class MetaService;
+struct FsckIssue;  // fsck_check.h
 
 // An upload in progress. While a lease is alive the collector keeps every
 // block object uploaded since shortly before it began (an orphan sweep does
@@ -208,6 +211,16 @@ class MetaService {
   // snapshots_expired, events_pruned and dedupe_pruned.
   Result<GcReport> ExpireAndPrune();
 
+  // --- Consistency check (docs/fsck.md) -----------------------------------
+  // Checks the namespace, manifests, blocks (present, right size; read and
+  // checked with options.verify), reference counts, leaked objects, index
+  // rows and records at one pinned view, and returns typed findings. With
+  // options.repair also fixes what can be fixed without losing data, each fix
+  // a commit guarded on the version the check read (a concurrent change wins
+  // and the finding says so), then checks again: report.remaining counts
+  // what is still wrong. Not single flight with itself; safe beside writers.
+  Result<FsckReport> Fsck(const FsckOptions& options);
+
   // --- Index rules ---------------------------------------------------------
   // Adds (or replaces) a rule and back-fills rows for existing files. Each step is
   // persisted in the rule record (docs/metadata.md, "Index rules"); an interrupted
@@ -243,6 +256,7 @@ class MetaService {
 
  private:
   friend class Command;
+  friend class FsckChecker;
 
   MetaService(MetaOptions options);
   int64_t Now() const;
@@ -306,6 +320,9 @@ class MetaService {
   // The rows `rules` give file `inode` at `path` (its current body).
   std::vector<StoredRow> ExtractFile(const std::vector<records::IndexRule>& rules,
                                      std::string_view path, InodeId inode);
+  // The rows `rules` give the file at `path` with body `manifest` (nullptr: empty).
+  std::vector<StoredRow> ExtractBody(const std::vector<records::IndexRule>& rules,
+                                     std::string_view path, const Manifest* manifest);
   // The path of `inode` with its dentry chain guarded in `cmd` ("" when it has none).
   Result<std::string> GuardInodePath(Command& cmd, InodeId inode);
   // The active rules and the version of kIndexRulesKey they belong to.
@@ -338,6 +355,9 @@ class MetaService {
   Status RetireExpiredSnapshots(GcReport* report);
   Status PruneHistory(GcReport* report);
   Status DropRuleRows(std::string_view rule_id);
+  // fsck's repairs (fsck_repair.cc).
+  Status FsckApply(FsckIssue& issue);
+  Result<InodeId> LostAndFound();
 
   MetaOptions options_;
   std::unique_ptr<holt::Engine> engine_;

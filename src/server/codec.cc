@@ -252,6 +252,32 @@ meta::GcReport DecodeGcReport(const Json& j) {
   return r;
 }
 
+meta::FsckReport DecodeFsckReport(const Json& j) {
+  meta::FsckReport r;
+  r.seq = GetIntOr<uint64_t>(j, "seq", 0);
+  r.inodes = GetIntOr<uint64_t>(j, "inodes", 0);
+  r.dentries = GetIntOr<uint64_t>(j, "dentries", 0);
+  r.manifests = GetIntOr<uint64_t>(j, "manifests", 0);
+  r.blocks = GetIntOr<uint64_t>(j, "blocks", 0);
+  r.blocks_verified = GetIntOr<uint64_t>(j, "blocks_verified", 0);
+  r.bytes_verified = GetIntOr<uint64_t>(j, "bytes_verified", 0);
+  r.index_rows = GetIntOr<uint64_t>(j, "index_rows", 0);
+  r.remaining = GetIntOr<uint64_t>(j, "remaining", 0);
+  for (const Json& f : j.at("findings")) {
+    meta::FsckFinding finding;
+    auto kind = meta::FsckKindFromName(f.at("kind").get<std::string>());
+    if (!kind) throw WireError{"unknown fsck finding kind " + f.at("kind").get<std::string>()};
+    finding.kind = *kind;
+    finding.subject = GetStringOr(f, "subject");
+    finding.detail = GetStringOr(f, "detail");
+    if (f.contains("files")) finding.files = f.at("files").get<std::vector<std::string>>();
+    finding.repair = GetStringOr(f, "repair");
+    finding.repaired = GetBoolOr(f, "repaired", false);
+    r.findings.push_back(std::move(finding));
+  }
+  return r;
+}
+
 meta::FsTotals DecodeTotals(const Json& j) {
   return meta::FsTotals{GetIntOr<uint64_t>(j, "files", 0), GetIntOr<uint64_t>(j, "directories", 0),
                         GetIntOr<uint64_t>(j, "symlinks", 0), GetIntOr<uint64_t>(j, "bytes", 0)};
@@ -439,6 +465,37 @@ Json ToWire(const meta::GcReport& r) {
           {"snapshots_expired", r.snapshots_expired}};
 }
 
+Json ToWire(const meta::FsckReport& r) {
+  Json counts = Json::object();
+  auto tally = r.Counts();
+  for (size_t i = 0; i < tally.size(); ++i) {
+    if (tally[i] != 0)
+      counts[std::string(meta::FsckKindName(static_cast<meta::FsckKind>(i)))] = tally[i];
+  }
+  Json findings = Json::array();
+  for (const auto& f : r.findings) {
+    Json item = {
+        {"kind", meta::FsckKindName(f.kind)}, {"subject", f.subject}, {"detail", f.detail}};
+    if (!f.files.empty()) item["files"] = f.files;
+    if (!f.repair.empty()) {
+      item["repair"] = f.repair;
+      item["repaired"] = f.repaired;
+    }
+    findings.push_back(std::move(item));
+  }
+  return {{"seq", r.seq},
+          {"inodes", r.inodes},
+          {"dentries", r.dentries},
+          {"manifests", r.manifests},
+          {"blocks", r.blocks},
+          {"blocks_verified", r.blocks_verified},
+          {"bytes_verified", r.bytes_verified},
+          {"index_rows", r.index_rows},
+          {"remaining", r.remaining},
+          {"counts", std::move(counts)},
+          {"findings", std::move(findings)}};
+}
+
 Json ToWire(const meta::FsTotals& t) {
   return {{"files", t.files},
           {"directories", t.directories},
@@ -541,6 +598,7 @@ NOKV_WIRE_TYPE(meta::DirPage, DecodeDirPage, "directory page")
 NOKV_WIRE_TYPE(meta::EventPage, DecodeEventPage, "event page")
 NOKV_WIRE_TYPE(meta::GcReport, DecodeGcReport, "collection report")
 NOKV_WIRE_TYPE(meta::FsTotals, DecodeTotals, "totals")
+NOKV_WIRE_TYPE(meta::FsckReport, DecodeFsckReport, "fsck report")
 NOKV_WIRE_TYPE(meta::NodeOptions, DecodeNodeOptions, "node options")
 NOKV_WIRE_TYPE(meta::PublishRequest, DecodePublish, "publish request")
 NOKV_WIRE_TYPE(meta::SetAttrRequest, DecodeSetAttr, "setattr request")

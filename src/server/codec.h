@@ -27,6 +27,8 @@ Json ToWire(const meta::DirPage& page);
 Json ToWire(const meta::EventPage& page);
 Json ToWire(const meta::GcReport& report);
 Json ToWire(const meta::FsTotals& totals);
+// Also the shape of `nokv fsck --json` (docs/fsck.md).
+Json ToWire(const meta::FsckReport& report);
 Json ToWire(const meta::NodeOptions& options);
 Json ToWire(const meta::PublishRequest& request);
 Json ToWire(const meta::SetAttrRequest& request);

@@ -548,6 +548,15 @@ void MetadataMethods::Register() {
     return Done(m->Reindex(id));
   });
   add("meta.gc", [m](const Json&) { return Encoded(m->CollectGarbage()); });
+  add("meta.fsck", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    meta::FsckOptions options;
+    options.repair = a.OptBool("repair", false);
+    options.verify = a.OptBool("verify", false);
+    options.rate_bytes_per_sec = a.OptU64("rate", 0);
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Encoded(m->Fsck(options));
+  });
   add("meta.expire_prune", [m](const Json&) { return Encoded(m->ExpireAndPrune()); });
   add("meta.checkpoint", [m](const Json&) { return Done(m->Checkpoint()); });
   add("meta.backup", [m](const Json& j) -> Result<Json> {

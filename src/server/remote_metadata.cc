@@ -612,6 +612,14 @@ Result<meta::GcReport> RemoteMetadata::CollectGarbage() {
   return InvokeAs<meta::GcReport>("meta.gc", Json::object(), Retry::kNo);
 }
 
+Result<meta::FsckReport> RemoteMetadata::Fsck(const meta::FsckOptions& options) {
+  return InvokeAs<meta::FsckReport>("meta.fsck",
+                                    {{"repair", options.repair},
+                                     {"verify", options.verify},
+                                     {"rate", options.rate_bytes_per_sec}},
+                                    Retry::kNo);
+}
+
 Result<meta::GcReport> RemoteMetadata::ExpireAndPrune() {
   return InvokeAs<meta::GcReport>("meta.expire_prune", Json::object(), Retry::kNo);
 }

@@ -113,6 +113,7 @@ class RemoteMetadata final : public fs::Metadata {
   Status Reindex(std::string_view id) override;
 
   Result<meta::GcReport> CollectGarbage() override;
+  Result<meta::FsckReport> Fsck(const meta::FsckOptions& options) override;
   Result<meta::GcReport> ExpireAndPrune() override;
   Status Checkpoint() override;
   Result<fs::BackupReport> Backup(const fs::BackupOptions& options) override;

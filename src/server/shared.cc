@@ -350,6 +350,10 @@ class SharedDirectory::Metadata final : public fs::Metadata {
   Result<meta::GcReport> CollectGarbage() override {
     return Call(kRepeatable, [&](fs::Metadata& m) { return m.CollectGarbage(); });
   }
+  // A repair run again finds less to fix; its fixes are guarded.
+  Result<meta::FsckReport> Fsck(const meta::FsckOptions& options) override {
+    return Call(kRepeatable, [&](fs::Metadata& m) { return m.Fsck(options); });
+  }
   Result<meta::GcReport> ExpireAndPrune() override {
     return Call(kRepeatable, [&](fs::Metadata& m) { return m.ExpireAndPrune(); });
   }

@@ -193,6 +193,32 @@ TEST_F(ServeTest, CommandsWithoutFlagsFindTheServingHolder) {
   EXPECT_EQ(server.Stop(SIGTERM), 0);
 }
 
+// fsck through a running server: the server checks its own metadata and
+// store, and a command with no flags reaches it through the holder's socket.
+TEST_F(ServeTest, FsckRunsInTheServer) {
+  ServerProcess server(dir_.Sub("data"));
+  ASSERT_TRUE(server.ready()) << server.log();
+  ASSERT_EQ(Remote({"put", Local("f.txt", "checked by the server"), "/f.txt"}).exit_code, 0);
+  auto clean = Remote({"--json", "fsck", "--verify"});
+  ASSERT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  auto report = nlohmann::json::parse(clean.out);
+  EXPECT_TRUE(report["clean"].get<bool>());
+  EXPECT_EQ(report["blocks_verified"], 1);
+  for (auto& e : std::filesystem::recursive_directory_iterator(dir_.Sub("data") + "/objects")) {
+    if (e.is_regular_file() && e.path().string().find("blocks") != std::string::npos) {
+      std::filesystem::remove(e.path());
+    }
+  }
+  auto broken = Embedded({"--json", "fsck", "--repair"});
+  EXPECT_EQ(broken.exit_code, 6) << broken.out << broken.err;
+  report = nlohmann::json::parse(broken.out);
+  EXPECT_EQ(report["counts"], nlohmann::json({{"missing_block", 1}})) << broken.out;
+  EXPECT_EQ(report["findings"][0]["files"], nlohmann::json({"/f.txt"}));
+  EXPECT_FALSE(report["findings"][0]["repaired"].get<bool>());
+  EXPECT_EQ(report["remaining"], 1);
+  EXPECT_EQ(server.Stop(SIGTERM), 0) << server.log();
+}
+
 TEST_F(ServeTest, AHolderThatDoesNotServeIsWaitedForThenNamed) {
   // Another process holds the engine lock and serves nothing.
   ChildProcess holder({"flock", "-x", "-o", dir_.Sub("data") + "/meta/LOCK", "sh", "-c",

@@ -292,6 +292,44 @@ TEST(CodecTest, NumbersAreRangeChecked) {
   EXPECT_EQ(FromWire<meta::Attr>(j).status().code(), Code::kInvalidArgument);
 }
 
+TEST(CodecTest, FsckReportsRoundTripWithTypedFindings) {
+  meta::FsckReport report;
+  report.seq = 77;
+  report.inodes = 12;
+  report.blocks_verified = 3;
+  report.remaining = 1;
+  meta::FsckFinding missing;
+  missing.kind = meta::FsckKind::kMissingBlock;
+  missing.subject = "ab12";
+  missing.detail = "a block of 4 bytes";
+  missing.files = {"/a", "/b"};
+  missing.repair = "cannot be repaired";
+  report.findings.push_back(missing);
+  meta::FsckFinding drift;
+  drift.kind = meta::FsckKind::kRefcountDrift;
+  drift.subject = "cd34";
+  drift.repaired = true;
+  drift.repair = "set the count to 1";
+  report.findings.push_back(drift);
+  EXPECT_EQ(ToWire(report)["counts"], Json({{"missing_block", 1}, {"refcount_drift", 1}}));
+  auto back = RoundTrip(report);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->seq, 77u);
+  EXPECT_EQ(back->inodes, 12u);
+  EXPECT_EQ(back->blocks_verified, 3u);
+  EXPECT_EQ(back->remaining, 1u);
+  ASSERT_EQ(back->findings.size(), 2u);
+  EXPECT_EQ(back->findings[0].kind, meta::FsckKind::kMissingBlock);
+  EXPECT_EQ(back->findings[0].files, missing.files);
+  EXPECT_FALSE(back->findings[0].repaired);
+  EXPECT_EQ(back->findings[1].kind, meta::FsckKind::kRefcountDrift);
+  EXPECT_TRUE(back->findings[1].repaired);
+  EXPECT_EQ(back->findings[1].repair, "set the count to 1");
+  Json unknown = ToWire(report);
+  unknown["findings"][0]["kind"] = "no_such_kind";
+  EXPECT_EQ(FromWire<meta::FsckReport>(unknown).status().code(), Code::kInvalidArgument);
+}
+
 TEST(CodecTest, MalformedShapesAreErrorsNotExceptions) {
   for (const Json& junk :
        {Json(), Json(7), Json("x"), Json::array({1, 2}), Json::object(), Json{{"i", "one"}}}) {
