@@ -1,6 +1,7 @@
 // Common flags, scratch directory and report output of every nokv-bench subcommand.
 #include "bench/common/command.h"
 
+#include <charconv>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -20,6 +21,24 @@ bool ParseCommonFlag(const std::vector<std::string>& argv, size_t* i, CommonArgs
                                          : nullptr;
   if (value == nullptr || !has_value) return false;
   *value = argv[++*i];
+  return true;
+}
+
+bool ParseFilesAndDir(const std::vector<std::string>& argv, uint64_t* files, std::string* dir,
+                      const char* usage) {
+  for (size_t i = 0; i < argv.size(); ++i) {
+    if (argv[i] == "--files" && i + 1 < argv.size()) {
+      const std::string& n = argv[++i];
+      auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), *files);
+      if (ec == std::errc() && end == n.data() + n.size() && *files > 0) continue;
+    }
+    if (argv[i] == "--dir" && i + 1 < argv.size()) {
+      *dir = argv[++i];
+      continue;
+    }
+    std::cerr << "nokv-bench: unknown or incomplete argument '" << argv[i] << "'\n" << usage;
+    return false;
+  }
   return true;
 }
 

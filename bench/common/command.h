@@ -3,6 +3,7 @@
 // facts, and the Markdown report printed and written with the JSON lines.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <set>
 #include <string>
@@ -22,6 +23,11 @@ struct CommonArgs {
 // If argv[*i] is a common flag, consumes it (and its value, advancing *i)
 // into *args and returns true.
 bool ParseCommonFlag(const std::vector<std::string>& argv, size_t* i, CommonArgs* args);
+// The flags of the one-table commands (retention, backup): `--files N`
+// (N > 0) and `--dir DIR`. On anything else prints the argument and `usage`
+// to stderr and returns false.
+bool ParseFilesAndDir(const std::vector<std::string>& argv, uint64_t* files, std::string* dir,
+                      const char* usage);
 // "a,b,c" -> {"a", "b", "c"} (empty items dropped).
 std::set<std::string> SplitIds(const std::string& list);
 // $TMPDIR, else /tmp.

@@ -2,19 +2,21 @@
 // of 1,000 empty files, 1,000 per commit), then times NoKV's backup to a local
 // backup directory and the restore of a new data directory from it, against
 // SQLite's online backup API (what `sqlite3 .backup` runs) copying the peer's
-// database out and back. Prints a Markdown table of times and bytes.
+// database out and back, and times `fsck` of NoKV's namespace. Prints a
+// Markdown table of times and bytes.
 #include "backup_bench.h"
 
 #include <sqlite3.h>
 
-#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 
+#include "bench/common/command.h"
 #include "bench/common/sqlite_db.h"
 #include "fs/backup.h"
 #include "fs/restore.h"
+#include "meta/fsck.h"
 #include "meta/meta_service.h"
 #include "object/memory_store.h"
 #include "sqlite_ns_store.h"
@@ -31,6 +33,7 @@ struct Figures {
   double backup_s = 0;
   uint64_t backup_bytes = 0;
   double restore_s = 0;
+  double fsck_s = -1;  // NoKV only: `nokv fsck` of the namespace (no peer)
 };
 
 double Since(std::chrono::steady_clock::time_point start) {
@@ -69,6 +72,13 @@ Result<Figures> RunNokv(const std::string& dir, uint64_t files) {
   f.fill_s = Since(start);
   NOKV_RETURN_IF_ERROR(meta->engine()->Checkpoint());
   f.store_bytes = DirBytes(meta_dir);
+  auto fsck_start = std::chrono::steady_clock::now();
+  NOKV_ASSIGN_OR_RETURN(meta::FsckReport fsck, meta->Fsck({}));
+  f.fsck_s = Since(fsck_start);
+  if (!fsck.findings.empty()) {
+    return Status::Corruption("fsck of the filled namespace found " +
+                              std::to_string(fsck.findings.size()) + " problems");
+  }
 
   NOKV_ASSIGN_OR_RETURN(auto target, fs::OpenBackupDirectory(dir + "/nokv-backups"));
   start = std::chrono::steady_clock::now();
@@ -155,19 +165,7 @@ std::string MiB(uint64_t bytes) {
 int RunBackupCommand(const std::vector<std::string>& argv, const std::string& command) {
   uint64_t files = 1'000'000;
   std::string scratch = stdfs::temp_directory_path() / "nokv-bench-backup";
-  for (size_t i = 0; i < argv.size(); ++i) {
-    if (argv[i] == "--files" && i + 1 < argv.size()) {
-      const std::string& n = argv[++i];
-      auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), files);
-      if (ec == std::errc() && end == n.data() + n.size() && files > 0) continue;
-    }
-    if (argv[i] == "--dir" && i + 1 < argv.size()) {
-      scratch = argv[++i];
-      continue;
-    }
-    std::cerr << "nokv-bench: unknown or incomplete argument '" << argv[i] << "'\n" << kBackupUsage;
-    return 2;
-  }
+  if (!ParseFilesAndDir(argv, &files, &scratch, kBackupUsage)) return 2;
   stdfs::remove_all(scratch);
   stdfs::create_directories(scratch);
   auto nokv = RunNokv(scratch, files);
@@ -178,12 +176,14 @@ int RunBackupCommand(const std::vector<std::string>& argv, const std::string& co
     return 1;
   }
   std::cout << "## Metadata backup and restore, " << files << " files\n\n`" << command << "`\n\n"
-            << "| system | fill | metadata on disk | backup | backup bytes | restore |\n"
-            << "|---|---|---|---|---|---|\n";
+            << "| system | fill | metadata on disk | backup | backup bytes | restore | fsck |\n"
+            << "|---|---|---|---|---|---|---|\n";
   for (const auto& [name, f] : {std::pair{"nokv (backup to a local directory)", *nokv},
                                 std::pair{"sqlite3 .backup (JuiceFS shape)", *sqlite}}) {
-    std::printf("| %s | %.2f s | %s | %.2f s | %s | %.2f s |\n", name, f.fill_s,
-                MiB(f.store_bytes).c_str(), f.backup_s, MiB(f.backup_bytes).c_str(), f.restore_s);
+    std::string fsck = f.fsck_s < 0 ? "-" : std::to_string(f.fsck_s).substr(0, 5) + " s";
+    std::printf("| %s | %.2f s | %s | %.2f s | %s | %.2f s | %s |\n", name, f.fill_s,
+                MiB(f.store_bytes).c_str(), f.backup_s, MiB(f.backup_bytes).c_str(), f.restore_s,
+                fsck.c_str());
   }
   std::cout.flush();
   return 0;

@@ -5,11 +5,11 @@
 // retention"; docs/metadata.md, "What a snapshot retains").
 #include "retention.h"
 
-#include <charconv>
 #include <filesystem>
 #include <iostream>
 #include <string>
 
+#include "bench/common/command.h"
 #include "meta/meta_service.h"
 #include "object/block.h"
 #include "object/memory_store.h"
@@ -103,20 +103,7 @@ std::string MiB(uint64_t bytes) {
 int RunRetentionCommand(const std::vector<std::string>& argv, const std::string& command) {
   uint64_t files = 1'000'000;
   std::string scratch = std::filesystem::temp_directory_path() / "nokv-bench-retention";
-  for (size_t i = 0; i < argv.size(); ++i) {
-    if (argv[i] == "--files" && i + 1 < argv.size()) {
-      const std::string& n = argv[++i];
-      auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), files);
-      if (ec == std::errc() && end == n.data() + n.size() && files > 0) continue;
-    }
-    if (argv[i] == "--dir" && i + 1 < argv.size()) {
-      scratch = argv[++i];
-      continue;
-    }
-    std::cerr << "nokv-bench: unknown or incomplete argument '" << argv[i] << "'\n"
-              << kRetentionUsage;
-    return 2;
-  }
+  if (!ParseFilesAndDir(argv, &files, &scratch, kRetentionUsage)) return 2;
   std::cout << "## Snapshot retention\n\n`" << command << "`\n\n"
             << "| run | metadata before | after overwrite + gc | per overwritten file | blocks "
                "deleted | blocks waiting | after retire + gc |\n|---|---|---|---|---|---|---|\n";

@@ -171,6 +171,8 @@ Result<int64_t> ParseDuration(std::string_view text);
 // KiB/MiB/GiB/TiB/PiB (powers of 1024), KB/MB/GB/TB/PB (powers of 1000), B
 // ("512M", "10GiB", "1.5G" is refused). InvalidArgument naming `what`.
 Result<uint64_t> ParseSize(std::string_view text, std::string_view what);
+// A rate in bytes per second: a size with an optional "/s" ("100M/s").
+Result<uint64_t> ParseRate(std::string_view text, std::string_view what);
 // A whole number from 0 to 2^64-1, all digits ("-1", "1e3", " 7", "" are
 // refused with InvalidArgument naming `what`).
 Result<uint64_t> ParseCount(std::string_view text, std::string_view what);

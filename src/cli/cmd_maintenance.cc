@@ -162,9 +162,7 @@ int Fsck(Context& ctx, const Args& args) {
   options.repair = args.Has("--repair");
   options.verify = args.Has("--verify");
   if (auto rate = args.Get("--rate")) {
-    std::string_view text = *rate;
-    if (text.ends_with("/s")) text.remove_suffix(2);
-    auto bytes = ParseSize(text, "--rate");
+    auto bytes = ParseRate(*rate, "--rate");
     if (!bytes.ok()) return ctx.Usage(std::string(bytes.status().message()));
     options.rate_bytes_per_sec = *bytes;
   }

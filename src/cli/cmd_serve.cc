@@ -50,9 +50,17 @@ Result<server::MaintenanceOptions> MaintenanceFlags(const Args& args, fs::Embedd
   if (auto keep = args.Get("--backup-keep")) {
     NOKV_ASSIGN_OR_RETURN(options.backup.keep, ParseCount(*keep, "--backup-keep"));
   }
+  if (auto interval = args.Get("--scrub-interval")) {
+    NOKV_ASSIGN_OR_RETURN(int64_t ns, ParseDuration(*interval));
+    options.scrub_interval =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(ns));
+  }
+  if (auto rate = args.Get("--scrub-rate")) {
+    NOKV_ASSIGN_OR_RETURN(options.scrub_rate_bytes_per_sec, ParseRate(*rate, "--scrub-rate"));
+  }
   if (args.Has("--no-maintenance")) {
     options.gc_interval = options.retention_interval = options.checkpoint_interval =
-        options.backup_interval = std::chrono::milliseconds(0);
+        options.backup_interval = options.scrub_interval = std::chrono::milliseconds(0);
   }
   if (auto age = args.Get("--watch-retention")) {
     NOKV_ASSIGN_OR_RETURN(int64_t ns, ParseDuration(*age));
@@ -145,6 +153,9 @@ Command ServeCommand() {
        {"--backup-interval", "metadata backup every DURATION (default 0 = off)", "DURATION"},
        {"--backup-to", "periodic backups go to this local directory (default: the store)", "DIR"},
        {"--backup-keep", "periodic backups keep the newest N images (default 0 = all)", "N"},
+       {"--scrub-interval", "read and check every block every DURATION (default 0 = off)",
+        "DURATION"},
+       {"--scrub-rate", "the scrub reads at most BYTES per second (e.g. 50M/s)", "BYTES/s"},
        {"--no-maintenance", "no background jobs at all"},
        {"--watch-retention", "drop watch events older than DURATION (default 7d)", "DURATION"},
        {"--watch-retention-events", "keep at most N watch events (default 1000000)", "N"}},

@@ -167,6 +167,11 @@ Result<uint64_t> ParseCount(std::string_view text, std::string_view what) {
   return n;
 }
 
+Result<uint64_t> ParseRate(std::string_view text, std::string_view what) {
+  if (text.ends_with("/s")) text.remove_suffix(2);
+  return ParseSize(text, what);
+}
+
 Result<uint64_t> ParseSize(std::string_view text, std::string_view what) {
   auto bad = [&] {
     return Status::InvalidArgument(std::string(what) + ": '" + std::string(text) +

@@ -3,6 +3,7 @@
 #include "server/maintenance.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "common/logging.h"
 
@@ -37,6 +38,8 @@ const char* MaintenanceJobName(MaintenanceJob job) {
       return "checkpoint";
     case MaintenanceJob::kBackup:
       return "backup";
+    case MaintenanceJob::kScrub:
+      return "scrub";
   }
   return "unknown";
 }
@@ -60,6 +63,8 @@ std::chrono::milliseconds Maintenance::IntervalOf(MaintenanceJob job) const {
       return options_.checkpoint_interval;
     case MaintenanceJob::kBackup:
       return options_.backup_interval;
+    case MaintenanceJob::kScrub:
+      return options_.scrub_interval;
   }
   return std::chrono::milliseconds(0);
 }
@@ -139,6 +144,7 @@ void Maintenance::Run(MaintenanceJob job) {
   meta::GcReport report;
   bool checkpointed = false;
   std::string backup_id;
+  std::optional<meta::FsckReport> scrubbed;
   auto started = std::chrono::steady_clock::now();
   {
     std::lock_guard run(run_mu_);
@@ -167,9 +173,24 @@ void Maintenance::Run(MaintenanceJob job) {
         if (backup.ok()) backup_id = backup->backup.id;
         break;
       }
+      case MaintenanceJob::kScrub: {
+        meta::FsckOptions fsck;
+        fsck.verify = true;
+        fsck.rate_bytes_per_sec = options_.scrub_rate_bytes_per_sec;
+        auto report = metadata_->Fsck(fsck);
+        status = report.status();
+        if (report.ok()) scrubbed = std::move(report).value();
+        break;
+      }
     }
   }
   auto took = std::chrono::steady_clock::now() - started;
+  if (scrubbed) {
+    for (const auto& f : scrubbed->findings) {
+      NOKV_LOG(kWarn) << "scrub: " << meta::FsckKindName(f.kind) << " " << f.subject << ": "
+                      << f.detail;
+    }
+  }
   if (!status.ok()) {
     NOKV_LOG(kWarn) << "maintenance " << MaintenanceJobName(job)
                     << " failed (retried next interval): " << status.ToString();
@@ -185,6 +206,10 @@ void Maintenance::Run(MaintenanceJob job) {
       Add(&s.totals, report);
       if (checkpointed) s.checkpoints++;
       if (!backup_id.empty()) s.last_backup = backup_id;
+      if (scrubbed) {
+        s.scrub_blocks_verified = scrubbed->blocks_verified;
+        s.scrub_findings = scrubbed->findings.size();
+      }
     } else {
       s.failures++;
       s.last_error = status.ToString();

@@ -8,6 +8,8 @@
 //               dedupe records past retention pruned (no block work)
 //   backup      a metadata backup (fs/backup.h) with its retention; off
 //               unless backup_interval is set (`nokv serve --backup-interval`)
+//   scrub       `fsck --verify` without repair, rate-limited; findings are
+//               logged and counted (off unless scrub_interval is set)
 //   checkpoint  a metadata checkpoint when the server has been idle for a
 //               whole interval and the WAL holds commits the image lacks.
 //               The engine's own policy (docs/holt.md#checkpoint-policy)
@@ -42,12 +44,12 @@
 
 namespace nokv::server {
 
-enum class MaintenanceJob : uint8_t { kGc, kRetention, kCheckpoint, kBackup };
-inline constexpr size_t kMaintenanceJobs = 4;
+enum class MaintenanceJob : uint8_t { kGc, kRetention, kCheckpoint, kBackup, kScrub };
+inline constexpr size_t kMaintenanceJobs = 5;
 inline constexpr std::array<MaintenanceJob, kMaintenanceJobs> kMaintenanceJobList = {
     MaintenanceJob::kGc, MaintenanceJob::kRetention, MaintenanceJob::kCheckpoint,
-    MaintenanceJob::kBackup};
-// "gc", "retention", "checkpoint", "backup" (metric labels, log lines).
+    MaintenanceJob::kBackup, MaintenanceJob::kScrub};
+// "gc", "retention", "checkpoint", "backup", "scrub" (metric labels, log lines).
 const char* MaintenanceJobName(MaintenanceJob job);
 
 struct MaintenanceOptions {
@@ -60,6 +62,11 @@ struct MaintenanceOptions {
   // kept are `backup`'s to and keep.
   std::chrono::milliseconds backup_interval{0};
   fs::BackupOptions backup;
+  // The scrub (`fsck --verify`, no repair): every block read and checked
+  // against its content address, at most scrub_rate bytes per second (0:
+  // unlimited). Off unless set.
+  std::chrono::milliseconds scrub_interval{0};
+  uint64_t scrub_rate_bytes_per_sec = 0;
   // Decides when jobs are due; empty: std::chrono::steady_clock::now. A
   // test that moves its clock calls Wake() so the worker looks again.
   Clock now;
@@ -79,6 +86,10 @@ struct JobStats {
   meta::GcReport totals;       // gc, retention: summed over successful runs
   uint64_t checkpoints = 0;    // checkpoint: images written
   std::string last_backup;     // backup: the id of the latest one taken
+  // scrub: blocks read and found intact, and findings, in the latest run
+  // (the findings are logged).
+  uint64_t scrub_blocks_verified = 0;
+  uint64_t scrub_findings = 0;
 };
 
 struct MaintenanceStats {

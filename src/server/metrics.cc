@@ -176,6 +176,9 @@ Json MaintenanceStatsJson(const MaintenanceStats& stats) {
       j["checkpoints"] = s.checkpoints;
     } else if (job == MaintenanceJob::kBackup) {
       j["last_backup"] = s.last_backup;
+    } else if (job == MaintenanceJob::kScrub) {
+      j["blocks_verified"] = s.scrub_blocks_verified;
+      j["findings"] = s.scrub_findings;
     } else {
       j["last_report"] = ToWire(s.last_report);
       j["totals"] = ToWire(s.totals);

@@ -219,6 +219,44 @@ TEST_F(ServeTest, FsckRunsInTheServer) {
   EXPECT_EQ(server.Stop(SIGTERM), 0) << server.log();
 }
 
+TEST_F(ServeTest, TheScrubJobFindsAFlippedByteAndNamesTheFile) {
+  std::string token = Local("token", "scrub-test-token\n");
+  std::filesystem::permissions(
+      token, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  ASSERT_EQ(Embedded({"put", Local("g.txt", "scrubbed in the background"), "/g.txt"}).exit_code, 0);
+  // A byte of the stored block flips before the server starts.
+  for (auto& e : std::filesystem::recursive_directory_iterator(dir_.Sub("data") + "/objects")) {
+    if (!e.is_regular_file() || e.path().string().find("blocks") == std::string::npos) continue;
+    std::fstream f(e.path(), std::ios::in | std::ios::out | std::ios::binary);
+    char c = 0;
+    f.read(&c, 1);
+    f.seekp(0);
+    c = static_cast<char>(c ^ 0x20);
+    f.write(&c, 1);
+  }
+  ChildProcess server(
+      {NOKV_BINARY, "--data-dir", dir_.Sub("data"), "serve", "--http", "127.0.0.1:0",
+       "--token-file", token, "--scrub-interval", "1s", "--scrub-rate", "10M/s"},
+      "HTTP on 127.0.0.1:");
+  ASSERT_TRUE(server.ready()) << server.log();
+  int port = std::stoi(server.log().substr(server.log().rfind(':') + 1));
+  httplib::Client http("127.0.0.1", port);
+  httplib::Headers bearer = {{"Authorization", "Bearer scrub-test-token"}};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  nlohmann::json scrub;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto stats = http.Get("/stats", bearer);
+    ASSERT_TRUE(stats);
+    scrub = nlohmann::json::parse(stats->body)["maintenance"]["scrub"];
+    if (scrub["runs"].get<uint64_t>() > 0) break;
+  }
+  EXPECT_GE(scrub["runs"].get<uint64_t>(), 1u) << scrub;
+  EXPECT_EQ(scrub["failures"], 0) << scrub;
+  EXPECT_EQ(scrub["findings"], 1) << scrub;
+  EXPECT_EQ(scrub["blocks_verified"], 0) << scrub;
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+}
+
 TEST_F(ServeTest, AHolderThatDoesNotServeIsWaitedForThenNamed) {
   // Another process holds the engine lock and serves nothing.
   ChildProcess holder({"flock", "-x", "-o", dir_.Sub("data") + "/meta/LOCK", "sh", "-c",
