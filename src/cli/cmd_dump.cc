@@ -73,11 +73,17 @@ int Load(Context& ctx, const Args& args) {
   return WithFs(ctx, "load", [&](fs::Filesystem& fs) {
     fs::DumpLoader loader(&fs, options);
     std::string line;
-    while (std::getline(*in, line)) {
+    for (uint64_t number = 1;; ++number) {
+      auto more = fs::ReadDumpLine(*in, &line);
+      if (!more.ok()) {
+        return ctx.Fail("load " + in_path,
+                        Status(more.status().code(), "line " + std::to_string(number) + ": " +
+                                                         std::string(more.status().message())));
+      }
+      if (!*more) break;
       Status applied = loader.Line(line);
       if (!applied.ok()) return ctx.Fail("load " + in_path, applied);
     }
-    if (in->bad()) return ctx.Fail("load", Status::IOError("cannot read " + in_path));
     auto counts = loader.Finish();
     if (!counts.ok()) return ctx.Fail("load " + in_path, counts.status());
     if (ctx.json) {

@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <istream>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -57,6 +58,15 @@ struct DumpSummary {
 // does not exist, NotADirectory when it is not a directory.
 Result<DumpSummary> DumpNamespace(Filesystem& fs, const DumpOptions& options,
                                   const std::function<Status(std::string_view line)>& sink);
+
+// The longest dump line a load reads (a file entry of a few TiB in 4 MiB
+// blocks with chunk checksums); a longer one is refused, not buffered.
+inline constexpr size_t kMaxDumpLineBytes = 256ull << 20;
+
+// Reads the next line of `in` (without its '\n') into *line: false at the end
+// of the input (a last line without '\n' still counts); TooLarge once a line
+// passes `limit` bytes (what was read of it is dropped).
+Result<bool> ReadDumpLine(std::istream& in, std::string* line, size_t limit = kMaxDumpLineBytes);
 
 struct LoadOptions {
   std::string into = "/";   // where the dump's root lands

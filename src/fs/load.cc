@@ -390,4 +390,19 @@ DumpLoader::~DumpLoader() = default;
 Status DumpLoader::Line(std::string_view line) { return impl_->Line(line); }
 Result<DumpCounts> DumpLoader::Finish() { return impl_->Finish(); }
 
+Result<bool> ReadDumpLine(std::istream& in, std::string* line, size_t limit) {
+  line->clear();
+  std::streambuf* buf = in.rdbuf();
+  for (;;) {
+    int c = buf->sbumpc();
+    if (c == std::char_traits<char>::eof()) return !line->empty();
+    if (c == '\n') return true;
+    if (line->size() == limit) {
+      std::string().swap(*line);
+      return Status::TooLarge("a dump line is longer than " + std::to_string(limit) + " bytes");
+    }
+    line->push_back(static_cast<char>(c));
+  }
+}
+
 }  // namespace nokv::fs

@@ -364,5 +364,24 @@ TEST_F(DumpTest, LoadNeverOverwrites) {
   EXPECT_EQ(Describe(*fs_, "/copy"), before);
 }
 
+TEST(ReadDumpLineTest, LinesComeOutWholeAndAnOverlongOneIsRefusedNotBuffered) {
+  std::istringstream in("a\nbb\n\nccc");
+  std::string line;
+  std::vector<std::string> lines;
+  for (;;) {
+    auto more = ReadDumpLine(in, &line);
+    ASSERT_TRUE(more.ok());
+    if (!*more) break;
+    lines.push_back(line);
+  }
+  EXPECT_EQ(lines, (std::vector<std::string>{"a", "bb", "", "ccc"}));
+  std::istringstream exact("abc\nabcd\n");
+  ASSERT_TRUE(*ReadDumpLine(exact, &line, 3));
+  EXPECT_EQ(line, "abc");
+  auto over = ReadDumpLine(exact, &line, 3);
+  EXPECT_EQ(over.status().code(), Code::kTooLarge);
+  EXPECT_TRUE(line.empty());
+}
+
 }  // namespace
 }  // namespace nokv::fs
