@@ -109,11 +109,13 @@ int Restore(Context& ctx, const Args& args) {
   if (ctx.json) {
     ctx.PrintJson({{"data_dir", dir},
                    {"backup", fs::DescriptorToJson(report->backup)},
-                   {"blocks_copied", report->blocks_copied}});
+                   {"blocks_copied", report->blocks_copied},
+                   {"blocks_checked", report->blocks_checked}});
   } else if (!ctx.quiet) {
     *ctx.out << "restored " << dir << " from backup ";
     PrintBackup(ctx, report->backup);
     if (report->blocks_copied > 0) *ctx.out << "copied " << report->blocks_copied << " blocks\n";
+    *ctx.out << "every file's blocks are in the store (" << report->blocks_checked << " blocks)\n";
   }
   return int{kExitOk};
 }

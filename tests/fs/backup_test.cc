@@ -353,6 +353,25 @@ TEST_F(BackupTest, RestoreRefusesALiveDirectoryAndADamagedImage) {
   EXPECT_FALSE(stdfs::exists(restored_));
 }
 
+TEST_F(BackupTest, ARestoreWhoseBlocksAreGoneIsRefusedNamingTheFiles) {
+  ASSERT_TRUE(Write(*fs_, "/keep", Body(4, 9000)).ok());
+  ASSERT_TRUE(Write(*fs_, "/lost", Body(5, 9000)).ok());
+  ASSERT_TRUE(Backup().ok());
+  std::string kept = LoseSourceKeepingObjects();
+  // One block of /lost vanished from the store the blocks come from.
+  auto store = object::LocalStore::Open(kept);
+  ASSERT_TRUE(store.ok());
+  std::string victim = object::BlockKey(Sha256::Of(Body(5, 9000).substr(0, 4096)));
+  ASSERT_TRUE((*store)->Head(victim).ok());
+  ASSERT_TRUE((*store)->Delete(victim).ok());
+  auto restored = Restore(kept);
+  EXPECT_EQ(restored.status().code(), Code::kCorruption);
+  EXPECT_NE(restored.status().ToString().find("/lost"), std::string::npos)
+      << restored.status().ToString();
+  EXPECT_EQ(restored.status().ToString().find("/keep"), std::string::npos);
+  EXPECT_FALSE(stdfs::exists(restored_));
+}
+
 TEST_F(BackupTest, DescriptorsOfANewerVersionOrWrongShapeAreRefused) {
   BackupDescriptor b;
   b.id = "x";
