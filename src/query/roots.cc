@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/coding.h"
 #include "meta/path.h"
 #include "query/args.h"
 #include "query/evidence.h"
@@ -12,13 +13,6 @@
 namespace nokv::query {
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::optional<std::string> PercentDecode(std::string_view text) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -26,10 +20,9 @@ std::optional<std::string> PercentDecode(std::string_view text) {
       out.push_back(text[i]);
       continue;
     }
-    if (i + 2 >= text.size()) return std::nullopt;
-    int hi = HexValue(text[i + 1]), lo = HexValue(text[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
+    std::string byte;
+    if (i + 2 >= text.size() || !HexDecode(text.substr(i + 1, 2), &byte)) return std::nullopt;
+    out += byte;
     i += 2;
   }
   return out;
