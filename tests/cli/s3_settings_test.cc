@@ -191,11 +191,10 @@ TEST_F(CliS3Test, ADataDirectoryLostWholeIsRestoredFromItsBackupInTheBucket) {
   std::string fresh = parent.Sub("restored");
   std::vector<std::string> argv = {"env", "-i", "HOME=" + home_.path(), "PATH=/usr/bin:/bin"};
   for (const auto& k : Keys()) argv.push_back(k);
-  std::vector<std::string> restore = {NOKV_BINARY,     "--data-dir",  fresh,
-                                      "restore",       "--object-store", "s3",
-                                      "--s3-endpoint", rgw_.at("NOKV_S3_ENDPOINT"),
-                                      "--s3-bucket",   bucket,
-                                      "--s3-prefix",   prefix_};
+  std::vector<std::string> restore = {
+      NOKV_BINARY,      "--data-dir", fresh,           "restore",
+      "--object-store", "s3",         "--s3-endpoint", rgw_.at("NOKV_S3_ENDPOINT"),
+      "--s3-bucket",    bucket,       "--s3-prefix",   prefix_};
   argv.insert(argv.end(), restore.begin(), restore.end());
   auto restored = testing::RunProgram(argv);
   ASSERT_EQ(restored.exit_code, 0) << restored.err;
