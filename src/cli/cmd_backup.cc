@@ -12,9 +12,8 @@ namespace {
 
 // "<id>  seq N  <time>  N files  N bytes  image N bytes"
 void PrintBackup(Context& ctx, const fs::BackupDescriptor& b) {
-  nlohmann::json j = fs::DescriptorToJson(b);
-  *ctx.out << b.id << "\tseq " << b.seq << "\t" << j["created"].get<std::string>() << "\t"
-           << b.files << " files\t" << b.bytes << " bytes\timage " << b.image_bytes << " bytes\n";
+  *ctx.out << b.id << "\tseq " << b.seq << "\t" << FormatTime(b.created_ns) << "\t" << b.files
+           << " files\t" << b.bytes << " bytes\timage " << b.image_bytes << " bytes\n";
 }
 
 // A local directory named on the command line, made absolute (the process

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -19,6 +20,7 @@
 #include "fs/filesystem.h"
 #include "meta/meta_service.h"
 #include "object/local_store.h"
+#include "query/text_codec.h"
 
 namespace nokv::fs {
 namespace {
@@ -36,16 +38,6 @@ int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// "2026-12-07T18:15:02Z" for a time in ns since the epoch.
-std::string UtcText(int64_t ns) {
-  time_t seconds = static_cast<time_t>(ns / 1'000'000'000);
-  struct tm tm {};
-  gmtime_r(&seconds, &tm);
-  char buf[32];
-  strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 // Ids sort by time: "20261207T181502Z-3fa1c2" (the suffix keeps two backups
@@ -192,7 +184,7 @@ Json DescriptorToJson(const BackupDescriptor& b) {
               {"id", b.id},
               {"seq", b.seq},
               {"created_ns", b.created_ns},
-              {"created", UtcText(b.created_ns)},
+              {"created", query::FormatTime(b.created_ns)},
               {"image",
                {{"format", "holt-checkpoint"},
                 {"bytes", b.image_bytes},
@@ -343,6 +335,11 @@ Result<std::vector<BackupDescriptor>> ListBackupImages(object::ObjectStore& stor
       NOKV_RETURN_IF_ERROR(text.status());
       Json j = Json::parse(*text, nullptr, /*allow_exceptions=*/false);
       NOKV_ASSIGN_OR_RETURN(BackupDescriptor b, DescriptorFromJson(j, o.key));
+      // Retention deletes by id: an id that is not the one the key names
+      // would delete someone else's objects.
+      if (o.key != DescriptorKey(b.id)) {
+        return Status::Corruption(o.key + ": the descriptor names backup '" + b.id + "'");
+      }
       out.push_back(std::move(b));
     }
     if (!page.truncated || page.objects.empty()) break;
@@ -361,10 +358,10 @@ Result<BackupDescriptor> PickBackup(const std::vector<BackupDescriptor>& backups
   for (const auto& b : backups) {
     if (b.id == at) return b;
   }
-  bool all_digits = std::all_of(at.begin(), at.end(), [](char c) { return c >= '0' && c <= '9'; });
+  uint64_t seq = 0;
+  auto [end, ec] = std::from_chars(at.data(), at.data() + at.size(), seq);
   std::function<bool(const BackupDescriptor&)> before;
-  if (all_digits) {
-    uint64_t seq = std::stoull(std::string(at));
+  if (ec == std::errc() && end == at.data() + at.size()) {
     before = [seq](const BackupDescriptor& b) { return b.seq <= seq; };
   } else if (at.find('T') != std::string_view::npos) {
     NOKV_ASSIGN_OR_RETURN(int64_t ns, ParseUtc(at));

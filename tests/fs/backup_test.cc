@@ -300,6 +300,7 @@ TEST_F(BackupTest, BackupsToAnotherDirectoryAndPickedByIdSequenceAndTime) {
   EXPECT_EQ(PickBackup(*listed, "2000-01-01T00:00:00Z").status().code(), Code::kNotFound);
   EXPECT_EQ(PickBackup(*listed, "2999-01-01T00:00:00Z")->id, b->backup.id);
   EXPECT_EQ(PickBackup(*listed, "no-such-id").status().code(), Code::kNotFound);
+  EXPECT_EQ(PickBackup(*listed, "99999999999999999999999").status().code(), Code::kNotFound);
   EXPECT_EQ(PickBackup(*listed, "2026-13-99Tnonsense").status().code(), Code::kInvalidArgument);
   EXPECT_EQ(BackupOptions{}.to, "");
   to.to = "relative/dir";
@@ -346,6 +347,11 @@ TEST_F(BackupTest, RestoreRefusesALiveDirectoryAndADamagedImage) {
   EXPECT_NE(damaged.status().ToString().find(key), std::string::npos)
       << damaged.status().ToString();
   EXPECT_FALSE(stdfs::exists(restored_));
+  // A descriptor stored under another backup's key is refused, not trusted.
+  auto descriptor = (*store)->Get("backups/" + report->backup.id + "/BACKUP");
+  ASSERT_TRUE(descriptor.ok());
+  ASSERT_TRUE((*store)->Put("backups/elsewhere/BACKUP", *descriptor).ok());
+  EXPECT_EQ(ListBackupImages(**store).status().code(), Code::kCorruption);
   // No backup at all.
   std::string empty = JoinPath(scratch_.path(), "empty");
   stdfs::create_directories(empty);
