@@ -114,6 +114,11 @@ Status ApplyGlobals(const Args& args, Context* ctx) {
     ctx->wait = std::chrono::milliseconds(ns / 1'000'000);
   }
   if (args.Has("--no-wait")) ctx->wait = std::chrono::milliseconds(0);
+  if (auto grace = args.Get("--orphan-grace")) {
+    NOKV_ASSIGN_OR_RETURN(int64_t ns, ParseDuration(*grace));
+    ctx->embedded.orphan_grace =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::nanoseconds(ns));
+  }
   ctx->json = args.Has("--json");
   ctx->quiet = args.Has("-q");
   ctx->verbose = args.Has("-v");
@@ -298,6 +303,13 @@ const std::vector<Flag>& GlobalFlags() {
        false,
        {},
        "NOKV_NO_WAIT"},
+      {"--orphan-grace",
+       "when this process holds the data directory: age an unreferenced upload "
+       "must reach before gc deletes it (default 1h)",
+       "DURATION",
+       false,
+       {},
+       "NOKV_ORPHAN_GRACE"},
       {"--json", "machine-readable output: one JSON document", "", false, {}, "NOKV_JSON"},
       {"-q,--quiet", "no progress or informational output", "", false, {}, "NOKV_QUIET"},
       {"-v,--verbose", "log more to stderr", "", false, {}, "NOKV_VERBOSE"},

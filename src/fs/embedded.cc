@@ -121,6 +121,7 @@ Result<FilesystemParts> OpenEmbeddedParts(const EmbeddedOptions& options) {
     meta_options.watch_retention_events = *options.watch_retention_events;
   }
   if (options.watch_retention_age) meta_options.watch_retention_age = *options.watch_retention_age;
+  if (options.orphan_grace) meta_options.orphan_grace = *options.orphan_grace;
   NOKV_ASSIGN_OR_RETURN(
       parts.metadata, LocalMetadata::Open(meta_dir, meta_options, parts.store, options.io_threads));
   parts.io_threads = options.io_threads;

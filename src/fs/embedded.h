@@ -53,6 +53,12 @@ struct EmbeddedOptions {
   // of the data directory applies its own.
   std::optional<uint64_t> watch_retention_events;
   std::optional<std::chrono::seconds> watch_retention_age;
+  // How old an unreferenced block must be before the orphan sweep deletes
+  // it (docs/metadata.md "Garbage collection"). Unset: the metadata
+  // service's default (1 h). Uploads this process leases are protected
+  // whatever the grace; the grace covers writers it cannot see (another
+  // data directory on the same store prefix) and clock skew. Not stored.
+  std::optional<std::chrono::seconds> orphan_grace;
 };
 
 // Bytes of the space reserve a writable open keeps in <data_dir>/meta.

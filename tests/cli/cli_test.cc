@@ -13,6 +13,7 @@
 #include "fs/embedded.h"
 #include "meta/codec.h"
 #include "meta/meta_service.h"
+#include "object/block.h"
 #include "run_nokv.h"
 #include "test_dir.h"
 
@@ -980,6 +981,34 @@ TEST_F(CliTest, FsckFindsRepairsAndScrubs) {
   EXPECT_NE(scrub.out.find("damaged_block " + block_of_a), std::string::npos) << scrub.out;
   EXPECT_NE(scrub.out.find("file: /d/a"), std::string::npos) << scrub.out;
   EXPECT_EQ(Nokv({"fsck", "--verify", "--rate", "fast"}).exit_code, 2);
+}
+
+// An upload no file references (a writer killed before its publish) is left
+// alone for the holder's --orphan-grace (1h by default): fsck does not call
+// it leaked and gc keeps it; past the grace fsck reports it and gc deletes it.
+TEST_F(CliTest, OrphanGraceDecidesWhenAnUnreferencedUploadIsLeakedAndCollected) {
+  ASSERT_EQ(Nokv({"put", "-", "/a"}, "alpha bytes").exit_code, 0);
+  fs::EmbeddedOptions options;
+  options.data_dir = data_.path();
+  auto store = fs::OpenObjectStore(options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  std::string bytes = "bytes nobody published";
+  std::string orphan = object::BlockKey(Sha256::Of(bytes));
+  ASSERT_TRUE(store->get()->Put(orphan, bytes).ok());
+  auto present = [&] { return store->get()->Head(orphan).ok(); };
+
+  EXPECT_EQ(Nokv({"fsck"}).exit_code, 0);
+  EXPECT_EQ(Nokv({"gc"}).exit_code, 0);
+  EXPECT_TRUE(present());
+  auto found = Nokv({"--json", "--orphan-grace", "0s", "fsck"});
+  EXPECT_EQ(found.exit_code, 6) << found.out << found.err;
+  EXPECT_EQ(nlohmann::json::parse(found.out)["counts"], nlohmann::json({{"leaked_block", 1}}));
+  auto gc = Nokv({"--orphan-grace", "0s", "gc"});
+  EXPECT_EQ(gc.exit_code, 0) << gc.err;
+  EXPECT_FALSE(present());
+  EXPECT_EQ(Nokv({"--orphan-grace", "0s", "fsck"}).exit_code, 0);
+  EXPECT_EQ(Nokv({"cat", "/a"}).out, "alpha bytes");
+  EXPECT_EQ(Nokv({"--orphan-grace", "soon", "gc"}).exit_code, 2);
 }
 
 TEST_F(CliTest, MalformedNumbersAndCursorsAreRefusedAndChangeNothing) {
