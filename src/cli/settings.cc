@@ -167,7 +167,8 @@ int Config(Context& ctx, const Args& args) {
                                   : e.durability == fs::Durability::kNone ? "none"
                                                                           : "sync");
   rows.emplace_back("wait", std::to_string(ctx.wait.count() / 1000.0).substr(0, 5) + "s");
-  if (e.orphan_grace) rows.emplace_back("orphan_grace", std::to_string(e.orphan_grace->count()) + "s");
+  if (e.orphan_grace)
+    rows.emplace_back("orphan_grace", std::to_string(e.orphan_grace->count()) + "s");
   auto origin = [&](const std::string& name) -> std::string {
     if (name == "s3_credentials") {
       return ctx.credentials_origin.empty() ? "not found" : ctx.credentials_origin;
