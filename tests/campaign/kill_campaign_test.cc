@@ -35,7 +35,7 @@
 #include <thread>
 #include <vector>
 
-#include "campaign.h"
+#include "child_process.h"
 #include "common/sha256.h"
 #include "test_dir.h"
 

@@ -29,9 +29,9 @@
 #include <thread>
 #include <vector>
 
-#include "../object/fault_proxy.h"
-#include "../object/rgw_env.h"
-#include "campaign.h"
+#include "child_process.h"
+#include "object/fault_proxy.h"
+#include "object/rgw_env.h"
 #include "test_dir.h"
 
 namespace nokv::testing {

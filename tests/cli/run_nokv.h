@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "child_process.h"
+
 namespace nokv::testing {
 
 struct RunResult {
@@ -17,16 +19,6 @@ struct RunResult {
   std::string out;
   std::string err;
 };
-
-// In a forked child: replaces the process with `argv` (argv[0] is the
-// program; execvp looks it up on PATH when it has no slash).
-[[noreturn]] inline void ExecProgram(const std::vector<std::string>& argv) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  execvp(args[0], args.data());
-  _exit(127);
-}
 
 // Runs `argv` (argv[0] is the program) with `input` on stdin.
 inline RunResult RunProgram(const std::vector<std::string>& argv, const std::string& input = {},

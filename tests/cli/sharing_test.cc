@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "child_process.h"
 #include "run_nokv.h"
 #include "test_dir.h"
 
@@ -26,97 +27,6 @@ namespace nokv::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// A child with its stdin and stdout on pipes (stderr to a file), read line
-// by line with a deadline.
-class Interactive {
- public:
-  Interactive(const std::vector<std::string>& argv, const std::string& stderr_path) {
-    int in[2], out[2];
-    // Close-on-exec: a later child must not hold this one's stdin open.
-    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(in[0], 0);
-      dup2(out[1], 1);
-      int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(err, 2);
-      for (int fd : {in[0], in[1], out[0], out[1], err}) close(fd);
-      ExecProgram(argv);
-    }
-    close(in[0]);
-    close(out[1]);
-    in_ = in[1];
-    out_ = out[0];
-  }
-  ~Interactive() {
-    if (in_ >= 0) close(in_);
-    if (pid_ > 0 && !reaped_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (out_ >= 0) close(out_);
-  }
-
-  bool Send(const std::string& line) {
-    std::string bytes = line + "\n";
-    return ::write(in_, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
-  }
-  // The next line of stdout, or "" at end of file or after `timeout`.
-  std::string ReadLine(std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
-    auto deadline = Clock::now() + timeout;
-    for (;;) {
-      if (size_t nl = buffer_.find('\n'); nl != std::string::npos) {
-        std::string line = buffer_.substr(0, nl);
-        buffer_.erase(0, nl + 1);
-        return line;
-      }
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() <= 0) return "";
-      pollfd p{out_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-      char chunk[4096];
-      ssize_t n = ::read(out_, chunk, sizeof(chunk));
-      if (n <= 0) return "";
-      buffer_.append(chunk, static_cast<size_t>(n));
-    }
-  }
-  // Reads lines until one contains `needle`; false after `timeout`.
-  bool WaitFor(const std::string& needle,
-               std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
-    auto deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (ReadLine(left).find(needle) != std::string::npos) return true;
-    }
-    return false;
-  }
-  void CloseStdin() {
-    close(in_);
-    in_ = -1;
-  }
-  // Sends `signal` (0: none, just wait) and returns the exit status.
-  int Stop(int signal) {
-    if (signal != 0) kill(pid_, signal);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    reaped_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  pid_t pid() const { return pid_; }
-
- private:
-  pid_t pid_ = -1;
-  int in_ = -1;
-  int out_ = -1;
-  bool reaped_ = false;
-  std::string buffer_;
-};
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 class SharingTest : public ::testing::Test {
  protected:
