@@ -8,8 +8,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 presets=("${@:-asan tsan}")
+# Every preset runs even when an earlier one fails; the exit status says
+# whether any did.
+failed=()
 for preset in ${presets[@]}; do
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" -j"$(nproc)"
-  (cd "build/$preset" && ctest --output-on-failure -j"$(nproc)" -L "unit|server")
+  (cd "build/$preset" && ctest --output-on-failure -j"$(nproc)" -L "unit|server") ||
+    failed+=("$preset")
 done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "sanitize: failures under ${failed[*]}" >&2
+  exit 1
+fi
