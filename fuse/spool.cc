@@ -91,7 +91,7 @@ void Spool::TouchLocked() {
 Status Spool::Write(uint64_t offset, std::string_view data) {
   std::lock_guard lock(mu_);
   NOKV_RETURN_IF_ERROR(FillLocked());
-  NOKV_RETURN_IF_ERROR(WriteAll(fd_, offset, data));
+  NOKV_RETURN_IF_ERROR(Poison(WriteAll(fd_, offset, data)));
   size_ = std::max<uint64_t>(size_, offset + data.size());
   TouchLocked();
   return Status::Ok();
@@ -101,7 +101,7 @@ Result<uint64_t> Spool::Append(std::string_view data) {
   std::lock_guard lock(mu_);
   NOKV_RETURN_IF_ERROR(FillLocked());
   uint64_t at = size_;
-  NOKV_RETURN_IF_ERROR(WriteAll(fd_, at, data));
+  NOKV_RETURN_IF_ERROR(Poison(WriteAll(fd_, at, data)));
   size_ = at + data.size();
   TouchLocked();
   return at;
@@ -150,6 +150,13 @@ Result<uint64_t> Spool::Seek(uint64_t offset, int whence) {
 
 Result<uint64_t> Spool::Publish(const std::string& content_type) {
   std::lock_guard lock(mu_);
+  // A write the application was told failed may have left some of its
+  // bytes: the body is not what any sequence of successful writes made.
+  if (!failed_.ok()) {
+    return Status(failed_.code(), "not published: a write to this file failed (" +
+                                      std::string(failed_.message()) +
+                                      "); it keeps its last published generation");
+  }
   if (!dirty_) return uint64_t{0};
   fs::WriteOptions options;
   options.mode = meta::PublishMode::kReplace;
@@ -164,6 +171,11 @@ Result<uint64_t> Spool::Publish(const std::string& content_type) {
   NOKV_ASSIGN_OR_RETURN(meta::Attr attr, writer->Commit());
   dirty_ = false;
   return attr.generation;
+}
+
+Status Spool::Poison(Status write) {
+  if (!write.ok() && failed_.ok()) failed_ = write;
+  return write;
 }
 
 bool Spool::Override(uint64_t* size, int64_t* mtime_ns) {

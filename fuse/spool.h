@@ -6,6 +6,8 @@
 // (nothing is fetched for a file opened with O_TRUNC or just created), then
 // written in place, and published as one new generation by Publish. Because
 // the file has no name, a crash leaves nothing behind and publishes nothing.
+// A write that fails (the spool's disk is full) may leave part of its bytes,
+// so a spool that had one never publishes: Publish returns that error.
 //
 // Thread-safety: every method may be called from any thread (one mutex).
 #pragma once
@@ -42,7 +44,8 @@ class Spool {
 
   // Publishes the spooled body as a new generation of the file when it has
   // changes; returns the generation now current (0 when nothing was
-  // published). `content_type` as fs::WriteOptions.
+  // published). `content_type` as fs::WriteOptions. Fails, publishing
+  // nothing, once a Write or Append failed.
   Result<uint64_t> Publish(const std::string& content_type);
 
   // The spooled size and modification time once the spool holds the body;
@@ -57,6 +60,8 @@ class Spool {
   // Copies the current body in, once (mu_ held).
   Status FillLocked();
   void TouchLocked();
+  // Remembers the first failed write (mu_ held); returns `write`.
+  Status Poison(Status write);
 
   fs::Filesystem* const fs_;
   const uint64_t inode_;
@@ -66,6 +71,7 @@ class Spool {
   bool dirty_ = false;    // guarded by mu_: changed since the last publish
   uint64_t size_ = 0;     // guarded by mu_
   int64_t mtime_ns_ = 0;  // guarded by mu_
+  Status failed_;         // guarded by mu_: the first write that failed
 };
 
 }  // namespace nokv::fuse

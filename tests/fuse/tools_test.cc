@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -335,6 +336,41 @@ TEST_F(ToolsTest, AMountKilledMidWriteLeavesNothingHalfPublished) {
   EXPECT_EQ(again->Unmount(), 0);
   RunResult doctor = Nokv(data_, {"doctor"});
   EXPECT_EQ(doctor.exit_code, 0) << doctor.out << doctor.err;
+}
+
+// A full spool (a 1 MiB tmpfs under --spool): the write that does not fit
+// fails with ENOSPC and so does close, the file keeps its old bytes (not the
+// part written before the error), the mount keeps working, and a file that
+// fits is published.
+TEST_F(ToolsTest, AFullSpoolFailsTheWriteCleanlyAndKeepsTheOldBody) {
+  std::string spool = dir_.Sub("spool");
+  ASSERT_EQ(::mkdir(spool.c_str(), 0755), 0);
+  if (::mount("tmpfs", spool.c_str(), "tmpfs", 0, "size=1m") != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs at " << spool << ": " << std::strerror(errno);
+  }
+  ASSERT_EQ(Nokv(data_, {"put", "-", "/model.bin"}, "version one").exit_code, 0);
+  {
+    auto m = Mount({"--spool", spool});
+    int fd = ::open((mnt_ + "/model.bin").c_str(), O_WRONLY | O_TRUNC);
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    std::string chunk(256 << 10, 'z');
+    int write_error = 0;
+    for (int i = 0; i < 16 && write_error == 0; ++i) {  // 4 MiB into 1 MiB
+      if (::write(fd, chunk.data(), chunk.size()) < 0) write_error = errno;
+    }
+    EXPECT_EQ(write_error, ENOSPC) << std::strerror(write_error);
+    // close reports that the file was not published.
+    EXPECT_EQ(::close(fd), -1);
+    EXPECT_EQ(errno, ENOSPC) << std::strerror(errno);
+    Ok("test \"$(cat " + mnt_ + "/model.bin)\" = 'version one'");
+    Ok("printf 'small' > " + mnt_ + "/small.txt");
+    Ok("test \"$(cat " + mnt_ + "/small.txt)\" = small");
+    EXPECT_EQ(m->Unmount(), 0);
+  }
+  ::umount2(spool.c_str(), MNT_DETACH);
+  EXPECT_EQ(Nokv(data_, {"cat", "/model.bin"}).out, "version one");
+  auto fsck = Nokv(data_, {"fsck"});
+  EXPECT_EQ(fsck.exit_code, 0) << fsck.out << fsck.err;
 }
 
 TEST_F(ToolsTest, DaemonReturnsOnceMounted) {
