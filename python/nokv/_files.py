@@ -172,6 +172,7 @@ class Writer(io.BufferedRandom):
         self._mode = mode
         self._autocommit = autocommit
         self._done = False
+        self._failed = None  # the first write error: the spool is then never published
         self.published = None
 
     @property
@@ -182,8 +183,25 @@ class Writer(io.BufferedRandom):
     def mode(self):
         return self._mode
 
+    def write(self, data):
+        try:
+            return super().write(data)
+        except OSError as error:
+            self._failed = self._failed or error
+            raise
+
+    def flush(self):
+        try:
+            super().flush()
+        except OSError as error:
+            self._failed = self._failed or error
+            raise
+
     def close(self):
-        """Publishes what was written (once), then closes."""
+        """Publishes what was written (once), then closes. After a write
+        failed (the spool's disk is full) nothing is published: part of the
+        failed write may be in the spool, so close discards it and raises
+        that error, and the file keeps its last published generation."""
         if self.closed:
             return
         try:
@@ -191,6 +209,13 @@ class Writer(io.BufferedRandom):
         except BaseException:
             self.discard()
             raise
+        if self._failed is not None:
+            self.discard()
+            raise OSError(
+                self._failed.errno,
+                f"{self._name}: not published, a write failed ({self._failed.strerror}); "
+                "the file keeps its last published generation",
+            )
         if self._autocommit:
             self.commit()
 

@@ -1,9 +1,11 @@
 """File objects from Client.open: reads (seekable, readinto, ranges,
 read-ahead) and writes (spooled, published whole on close)."""
 
+import errno
 import hashlib
 import io
 import os
+import subprocess
 import tempfile
 import threading
 
@@ -291,3 +293,40 @@ def test_one_reader_shared_by_threads_stays_consistent(client, big):
             t.join()
     for k, data in results.items():
         assert data == big[k * BLOCK // 2 : k * BLOCK // 2 + 4096]
+
+
+@pytest.fixture
+def small_tmpdir(tmp_path, monkeypatch):
+    """A 1 MiB tmpfs as the temporary directory spools go to."""
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(spool)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs: " + mounted.stderr.decode())
+    monkeypatch.setattr(tempfile, "tempdir", str(spool))
+    yield spool
+    subprocess.run(["umount", "-l", str(spool)], check=False)
+
+
+def test_a_full_spool_fails_the_write_and_close_and_keeps_the_old_body(client, small_tmpdir):
+    client.write_bytes("/ckpt.bin", b"version one")
+    ballast = small_tmpdir / "ballast"
+    ballast.write_bytes(b"b" * (512 << 10))
+    f = client.open("/ckpt.bin", "wb")
+    with pytest.raises(OSError) as failed:
+        for _ in range(16):  # 4 MiB into what is left of 1 MiB
+            f.write(b"z" * (256 << 10))
+    assert failed.value.errno == errno.ENOSPC
+    # Space again before the close: what the spool holds is still not what
+    # the program wrote, so nothing is published.
+    ballast.unlink()
+    with pytest.raises(OSError) as closed:
+        f.close()
+    assert closed.value.errno == errno.ENOSPC and "not published" in str(closed.value)
+    assert client.read_bytes("/ckpt.bin") == b"version one"
+    assert os.listdir(small_tmpdir) == []  # the spool is gone
+    with client.open("/ckpt.bin", "wb") as g:
+        g.write(b"version two")
+    assert client.read_bytes("/ckpt.bin") == b"version two"
