@@ -356,7 +356,7 @@ VerbError Grep::Run(const Resume* resume) {
 
 VerbError Grep::RunRoot(size_t index, const Resume* resume, bool* full) {
   const std::string& top = g_.roots[index];
-  auto root = inv_.meta->Stat(top, inv_.at());
+  auto root = StatInRoot(inv_, top, inv_.at());
   if (!root.ok()) return FromStatus(root.status(), "check the parent directory with ls");
   if (root->type == meta::FileType::kFile) {
     ++globbed_;
@@ -367,7 +367,7 @@ VerbError Grep::RunRoot(size_t index, const Resume* resume, bool* full) {
   }
   TreeWalker walker(inv_, root->inode, top, g_.recursive);
   if (resume != nullptr) {
-    auto attr = inv_.meta->Stat(resume->file, inv_.at());
+    auto attr = StatInRoot(inv_, resume->file, inv_.at());
     if (attr.ok() && attr->type == meta::FileType::kFile) {
       NOKV_VERB_TRY(SearchFile(resume->file, *attr, *resume, full));
       if (*full) return VerbError::Ok();
