@@ -22,6 +22,7 @@ constexpr size_t kMaxScanLine = 1 << 20;  // longer lines are matched on their h
 constexpr size_t kClipBytes = 400;        // longer lines are shown as a window
 constexpr size_t kClipLead = 150;         // bytes kept before the match in a window
 constexpr uint64_t kCancelEveryLines = 2048;
+constexpr size_t kAfterKeyBytes = std::string_view(R"(,"after":[])").size();
 
 constexpr size_t kMaxPaths = 1000;
 
@@ -247,7 +248,10 @@ VerbError Grep::SearchFile(const std::string& path, const meta::Attr& attr, cons
     if (line.number % kCancelEveryLines == 0 && inv_.Cancelled()) return VerbError::Cancelled();
     if (after_left > 0) {
       std::string text = ContextLine(line.text);
-      if (budget_.TryAdd(CompactJson(text).size() + 1)) matches_.back()["after"].push_back(text);
+      nlohmann::json& last = matches_.back();
+      // The first after-line also brings its key into the match.
+      size_t key = last.contains("after") ? 0 : kAfterKeyBytes;
+      if (budget_.TryAdd(CompactJson(text).size() + 1 + key)) last["after"].push_back(text);
       if (--after_left == 0 && stop) break;
     }
     re2::StringPiece m;
