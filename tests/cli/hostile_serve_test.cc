@@ -26,7 +26,7 @@
 #include <string>
 #include <vector>
 
-#include "child_process.h"
+#include "ready_child.h"
 #include "run_nokv.h"
 #include "test_dir.h"
 

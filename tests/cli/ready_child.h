@@ -70,22 +70,22 @@ class ChildProcess {
   int Stop(int signal) {
     kill(pid_, signal);
     if (drain_.joinable()) drain_.join();
-    int status = 0;
+    reaped_ = true;
     rusage usage{};
+    int status = 0;
     wait4(pid_, &status, 0, &usage);
     peak_rss_kib_ = usage.ru_maxrss;
-    reaped_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return ExitCode(status);
   }
   // The child's peak resident set in KiB, known once stopped.
   long peak_rss_kib() const { return peak_rss_kib_; }
 
  private:
+  long peak_rss_kib_ = 0;
   pid_t pid_ = -1;
   int err_ = -1;
   bool ready_ = false;
   bool reaped_ = false;
-  long peak_rss_kib_ = 0;
   std::string log_;   // up to and including the marker line
   std::string rest_;  // after it; written only by drain_
   std::thread drain_;

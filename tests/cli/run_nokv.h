@@ -23,6 +23,11 @@ struct RunResult {
   long peak_rss_kib = 0;  // the child's peak resident set (ru_maxrss)
 };
 
+// The exit code of a waited-for child, or 128 + the signal that ended it.
+inline int ExitCode(int wait_status) {
+  return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
+}
+
 // Runs `argv` (argv[0] is the program) with `input` on stdin. Stdin closes
 // once `input` is written, or, with `close_when`, once it is written and
 // `close_when(stdout so far)` holds (a server that stops at end of input).
@@ -87,7 +92,7 @@ inline RunResult RunProgram(const std::vector<std::string>& argv, const std::str
   rusage usage{};
   wait4(pid, &status, 0, &usage);
   result.peak_rss_kib = usage.ru_maxrss;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.exit_code = ExitCode(status);
   return result;
 }
 
