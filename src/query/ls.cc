@@ -46,7 +46,13 @@ nlohmann::json EntryJson(std::string_view name, const meta::Attr& attr) {
 Result<meta::Attr> StatInRoot(const Invocation& inv, std::string_view path,
                               const meta::ReadContext* at) {
   std::string resolved;
-  NOKV_ASSIGN_OR_RETURN(meta::Attr attr, inv.meta->Stat(path, at, &resolved));
+  auto attr = inv.meta->Stat(path, at, &resolved);
+  if (!attr.ok() && attr.status().code() == Code::kFailedPrecondition) {
+    // A read resolves without predicates: this is a link loop (ELOOP), the
+    // caller's argument, not the service's failure.
+    return Status::InvalidArgument(attr.status().message());
+  }
+  if (!attr.ok()) return attr.status();
   if (!PathUnder(resolved, inv.root)) {
     return Status::PermissionDenied(std::string(path) + " leads to " + resolved +
                                     ", outside the served root " + inv.root);

@@ -30,7 +30,7 @@ nlohmann::json EntryJson(std::string_view name, const meta::Attr& attr);
 
 // Stats `path` (already inside inv.root) at `at`; a path whose links lead
 // out of inv.root is PermissionDenied, so a served root confines reads as it
-// confines writes.
+// confines writes; a symbolic link loop is InvalidArgument.
 Result<meta::Attr> StatInRoot(const Invocation& inv, std::string_view path,
                               const meta::ReadContext* at);
 
