@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/child_process.h"
+#include "cli/ready_child.h"
 #include "cli/run_nokv.h"
 #include "test_dir.h"
 
