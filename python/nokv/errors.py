@@ -140,6 +140,7 @@ _VERB_CODES = {
     "not_a_file": "is_a_directory",
     "invalid_argument": "invalid_argument",
     "too_large": "too_large",
+    "permission_denied": "permission_denied",
     "generation_gone": "expired",
     "cursor_expired": "expired",
 }

@@ -45,42 +45,45 @@ void PrintLong(Context& ctx, const Args& args, const std::string& name, const me
   *ctx.out << "\n";
 }
 
-// Lists one directory (all pages); recurses with -R. With `json_out`, each
-// entry (deeper ones too) is appended to it instead of printed.
+// Lists one directory page by page, printing each page as it arrives, so
+// memory follows the page and not the directory; recurses with -R (text:
+// after the directory, keeping only its subdirectories' names). With
+// `json_out`, each entry (deeper ones too) is appended to it instead.
 int ListDir(Context& ctx, fs::Filesystem& fs, const std::string& path, const Args& args,
             nlohmann::json* json_out) {
+  const bool text_recursive = json_out == nullptr && args.Has("-R");
+  if (text_recursive) *ctx.out << path << ":\n";
+  std::vector<std::string> subdirs;
   std::string after;
-  std::vector<std::pair<meta::DirEntry, meta::Attr>> entries;
   for (;;) {
     auto page = fs.List(path, after, 1000, At(args));
     if (!page.ok()) return ctx.Fail("ls " + path, page.status());
     for (size_t i = 0; i < page->entries.size(); ++i) {
-      entries.emplace_back(page->entries[i], page->attrs[i]);
+      const meta::DirEntry& e = page->entries[i];
+      const meta::Attr& a = page->attrs[i];
+      const bool dir = a.type == meta::FileType::kDirectory;
+      std::string child = meta::ChildPath(path, e.name);
+      if (json_out != nullptr) {
+        json_out->push_back(EntryJson(child, e.name, a));
+      } else if (args.Has("-l")) {
+        PrintLong(ctx, args, e.name + (dir ? "/" : ""), a);
+      } else {
+        *ctx.out << e.name << (dir ? "/" : "") << "\n";
+      }
+      if (!dir || !args.Has("-R")) continue;
+      if (text_recursive) {
+        subdirs.push_back(e.name);
+      } else if (int rc = ListDir(ctx, fs, child, args, json_out); rc != kExitOk) {
+        return rc;  // -R in JSON: depth first, so every entry follows its directory
+      }
     }
     if (!page->more || page->entries.empty()) break;
     after = page->entries.back().name;
   }
-  if (!json_out && args.Has("-R")) *ctx.out << path << ":\n";
-  for (const auto& [e, a] : entries) {
-    std::string child = meta::ChildPath(path, e.name);
-    if (json_out != nullptr) {
-      json_out->push_back(EntryJson(child, e.name, a));
-    } else if (args.Has("-l")) {
-      PrintLong(ctx, args, e.name + (a.type == meta::FileType::kDirectory ? "/" : ""), a);
-    } else {
-      *ctx.out << e.name << (a.type == meta::FileType::kDirectory ? "/" : "") << "\n";
-    }
-    // -R in JSON: depth first, so every entry follows its directory.
-    if (json_out != nullptr && args.Has("-R") && a.type == meta::FileType::kDirectory) {
-      if (int rc = ListDir(ctx, fs, child, args, json_out); rc != kExitOk) return rc;
-    }
-  }
-  if (json_out == nullptr && args.Has("-R")) {
-    for (const auto& [e, a] : entries) {
-      if (a.type != meta::FileType::kDirectory) continue;
-      *ctx.out << "\n";
-      int rc = ListDir(ctx, fs, meta::ChildPath(path, e.name), args, json_out);
-      if (rc != kExitOk) return rc;
+  for (const std::string& name : subdirs) {
+    *ctx.out << "\n";
+    if (int rc = ListDir(ctx, fs, meta::ChildPath(path, name), args, json_out); rc != kExitOk) {
+      return rc;
     }
   }
   return kExitOk;

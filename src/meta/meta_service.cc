@@ -214,7 +214,8 @@ Result<Attr> MetaService::AtRoot(const ReadContext* at, std::string_view path, s
   return Attr{};
 }
 
-Result<Attr> MetaService::Stat(std::string_view path, const ReadContext* at) {
+Result<Attr> MetaService::Stat(std::string_view path, const ReadContext* at,
+                               std::string* resolved) {
   std::string normalized;
   NOKV_RETURN_IF_ERROR(AtRoot(at, path, &normalized).status());
   NOKV_ASSIGN_OR_RETURN(Resolved r, ResolveFull(normalized, at ? at->view() : nullptr));
@@ -223,6 +224,7 @@ Result<Attr> MetaService::Stat(std::string_view path, const ReadContext* at) {
     return Status::NotFound(normalized + " leads to " + r.path + ", outside snapshot '" +
                             at->snapshot()->name + "' (root " + at->snapshot()->root + ")");
   }
+  if (resolved != nullptr) *resolved = std::move(r.path);
   return r.attr;
 }
 

@@ -102,7 +102,11 @@ class MetaService {
   Result<ReadContext> AtSequence(uint64_t seq);
 
   // --- Reads (nullptr context: the latest sequence) ----------------------
-  Result<Attr> Stat(std::string_view path, const ReadContext* at = nullptr);
+  // Follows symlinks before the last component (lstat). `resolved`, when
+  // given, receives the path reached, links replaced (so a caller can confine
+  // reads to a subtree).
+  Result<Attr> Stat(std::string_view path, const ReadContext* at = nullptr,
+                    std::string* resolved = nullptr);
   Result<Attr> GetAttr(InodeId inode, const ReadContext* at = nullptr);
   Result<DirEntry> Lookup(InodeId parent, std::string_view name, const ReadContext* at = nullptr);
   // Resolves a path without following a final symlink.

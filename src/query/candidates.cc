@@ -6,6 +6,7 @@
 #include "meta/index_keys.h"
 #include "query/args.h"
 #include "query/tree_walk.h"
+#include "query/verbs.h"
 
 namespace nokv::query {
 namespace {
@@ -86,7 +87,7 @@ VerbError CheckRows(const Invocation& inv, const FieldSet& fields, const MatchPl
 // Depth-first walk of the entries under plan.scope, in name order.
 VerbError WalkEntries(const Invocation& inv, const FieldSet& fields, const MatchPlan& plan,
                       const MatchVisitor& visit, MatchStats* stats) {
-  auto root = inv.meta->Stat(plan.scope, inv.at());
+  auto root = StatInRoot(inv, plan.scope, inv.at());
   if (!root.ok()) return FromStatus(root.status());
   if (root->type != meta::FileType::kDirectory) return VerbError::Ok();
   TreeWalker walker(inv, root->inode, plan.scope, true);

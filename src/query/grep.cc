@@ -22,6 +22,7 @@ constexpr size_t kMaxScanLine = 1 << 20;  // longer lines are matched on their h
 constexpr size_t kClipBytes = 400;        // longer lines are shown as a window
 constexpr size_t kClipLead = 150;         // bytes kept before the match in a window
 constexpr uint64_t kCancelEveryLines = 2048;
+constexpr size_t kAfterKeyBytes = std::string_view(R"(,"after":[])").size();
 
 constexpr size_t kMaxPaths = 1000;
 
@@ -247,7 +248,10 @@ VerbError Grep::SearchFile(const std::string& path, const meta::Attr& attr, cons
     if (line.number % kCancelEveryLines == 0 && inv_.Cancelled()) return VerbError::Cancelled();
     if (after_left > 0) {
       std::string text = ContextLine(line.text);
-      if (budget_.TryAdd(CompactJson(text).size() + 1)) matches_.back()["after"].push_back(text);
+      nlohmann::json& last = matches_.back();
+      // The first after-line also brings its key into the match.
+      size_t key = last.contains("after") ? 0 : kAfterKeyBytes;
+      if (budget_.TryAdd(CompactJson(text).size() + 1 + key)) last["after"].push_back(text);
       if (--after_left == 0 && stop) break;
     }
     re2::StringPiece m;
@@ -356,7 +360,7 @@ VerbError Grep::Run(const Resume* resume) {
 
 VerbError Grep::RunRoot(size_t index, const Resume* resume, bool* full) {
   const std::string& top = g_.roots[index];
-  auto root = inv_.meta->Stat(top, inv_.at());
+  auto root = StatInRoot(inv_, top, inv_.at());
   if (!root.ok()) return FromStatus(root.status(), "check the parent directory with ls");
   if (root->type == meta::FileType::kFile) {
     ++globbed_;
@@ -367,7 +371,7 @@ VerbError Grep::RunRoot(size_t index, const Resume* resume, bool* full) {
   }
   TreeWalker walker(inv_, root->inode, top, g_.recursive);
   if (resume != nullptr) {
-    auto attr = inv_.meta->Stat(resume->file, inv_.at());
+    auto attr = StatInRoot(inv_, resume->file, inv_.at());
     if (attr.ok() && attr->type == meta::FileType::kFile) {
       NOKV_VERB_TRY(SearchFile(resume->file, *attr, *resume, full));
       if (*full) return VerbError::Ok();

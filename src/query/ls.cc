@@ -43,12 +43,29 @@ nlohmann::json EntryJson(std::string_view name, const meta::Attr& attr) {
   return e;
 }
 
+Result<meta::Attr> StatInRoot(const Invocation& inv, std::string_view path,
+                              const meta::ReadContext* at) {
+  std::string resolved;
+  auto attr = inv.meta->Stat(path, at, &resolved);
+  if (!attr.ok() && attr.status().code() == Code::kFailedPrecondition) {
+    // A read resolves without predicates: this is a link loop (ELOOP), the
+    // caller's argument, not the service's failure.
+    return Status::InvalidArgument(attr.status().message());
+  }
+  if (!attr.ok()) return attr.status();
+  if (!PathUnder(resolved, inv.root)) {
+    return Status::PermissionDenied(std::string(path) + " leads to " + resolved +
+                                    ", outside the served root " + inv.root);
+  }
+  return attr;
+}
+
 VerbError ResolvePathArg(const Invocation& inv, const nlohmann::json& args, std::string* path,
                          meta::Attr* attr) {
   std::string raw;
   NOKV_VERB_TRY(GetString(args, "path", true, &raw));
   NOKV_VERB_TRY(NormalizeScopedPath(raw, inv.root, path));
-  auto got = inv.meta->Stat(*path, inv.at());
+  auto got = StatInRoot(inv, *path, inv.at());
   if (!got.ok()) {
     return FromStatus(got.status(), got.status().code() == Code::kNotFound
                                         ? "check the parent directory with ls"

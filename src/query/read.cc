@@ -122,7 +122,10 @@ VerbError ParseArgs(const Invocation& inv, const nlohmann::json& args, ReadPlan*
 // invocation to read with.
 VerbError OpenEvidence(const Invocation& inv, const ReadPlan& plan, Invocation* reader,
                        std::unique_ptr<FileBody>* body) {
-  auto attr = inv.meta->Stat(plan.path, inv.at());
+  auto attr = StatInRoot(inv, plan.path, inv.at());
+  if (!attr.ok() && attr.status().code() == Code::kPermissionDenied) {
+    return FromStatus(attr.status());
+  }
   if (attr.ok() && attr->generation == plan.generation) {
     return FileBody::Open(inv, *attr, plan.generation, body);
   }
@@ -134,7 +137,7 @@ VerbError OpenEvidence(const Invocation& inv, const ReadPlan& plan, Invocation* 
     if (snap.seq < plan.generation || !PathUnder(plan.path, snap.root)) continue;
     auto ctx = inv.meta->AtSnapshot(snap.name);
     if (!ctx.ok()) continue;
-    auto old = inv.meta->Stat(plan.path, &*ctx);
+    auto old = StatInRoot(inv, plan.path, &*ctx);
     if (!old.ok() || old->generation != plan.generation) continue;
     reader->ctx = std::make_shared<const meta::ReadContext>(std::move(ctx).value());
     if (FileBody::Open(*reader, *old, plan.generation, body).ok()) return VerbError::Ok();
@@ -323,7 +326,7 @@ VerbError ResolveFormat(const ReadPlan& plan, FileBody* body, std::string* forma
 }
 
 VerbError OpenPath(const Invocation& inv, ReadPlan* plan, std::unique_ptr<FileBody>* body) {
-  auto attr = inv.meta->Stat(plan->path, inv.at());
+  auto attr = StatInRoot(inv, plan->path, inv.at());
   if (!attr.ok()) return FromStatus(attr.status(), "check the parent directory with ls");
   plan->generation = attr->generation;
   return FileBody::Open(inv, *attr, attr->generation, body);

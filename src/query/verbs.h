@@ -28,6 +28,12 @@ VerbError RunGrep(Invocation& inv, const nlohmann::json& args, nlohmann::json* o
 // The ls/stat description of one entry at `path`.
 nlohmann::json EntryJson(std::string_view name, const meta::Attr& attr);
 
+// Stats `path` (already inside inv.root) at `at`; a path whose links lead
+// out of inv.root is PermissionDenied, so a served root confines reads as it
+// confines writes; a symbolic link loop is InvalidArgument.
+Result<meta::Attr> StatInRoot(const Invocation& inv, std::string_view path,
+                              const meta::ReadContext* at);
+
 // Resolves args["path"] (normalized, inside the root) at inv.at().
 VerbError ResolvePathArg(const Invocation& inv, const nlohmann::json& args, std::string* path,
                          meta::Attr* attr);

@@ -63,6 +63,21 @@ bool HttpControl::Authorized(const std::string& header) const {
   return rpc::TokensEqual(std::string_view(header).substr(kBearer.size()), token_);
 }
 
+bool HttpControl::Readable(const httplib::Request& req, httplib::Response& res) const {
+  // The figures name files (scrub findings, job errors): off loopback they
+  // are for holders of the token. A listener off loopback always has one.
+  if (token_.empty() || rpc::HostIsLoopback(req.remote_addr) ||
+      Authorized(req.get_header_value("Authorization"))) {
+    return true;
+  }
+  res.status = 401;
+  res.set_header("WWW-Authenticate", "Bearer");
+  res.set_content(req.path + " from " + req.remote_addr +
+                      " needs \"Authorization: Bearer <token>\" (only loopback reads it without)\n",
+                  "text/plain");
+  return false;
+}
+
 void HttpControl::Routes() {
   http_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok\n", "text/plain");
@@ -73,12 +88,14 @@ void HttpControl::Routes() {
     res.set_content(stats.ok() ? "ready\n" : std::string(stats.status().message()) + "\n",
                     "text/plain");
   });
-  http_->Get("/stats", [this](const httplib::Request&, httplib::Response& res) {
+  http_->Get("/stats", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!Readable(req, res)) return;
     // Error texts may carry names that are not UTF-8.
     res.set_content(StatsJson().dump(-1, ' ', false, Json::error_handler_t::replace),
                     "application/json");
   });
-  http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+  http_->Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!Readable(req, res)) return;
     res.set_content(MetricsText(), "text/plain; version=0.0.4");
   });
   auto maintenance = [this](const char* what, std::function<Result<Json>()> run) {

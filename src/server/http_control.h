@@ -12,7 +12,8 @@
 //   POST /checkpoint  a metadata checkpoint now
 //
 // The POST endpoints need `Authorization: Bearer <token>` (compared in
-// constant time) and are refused when the server has no token. The token is
+// constant time) and are refused when the server has no token. With a token,
+// /stats and /metrics need it too from a peer that is not loopback. The token is
 // never written to any response. docs/cli.md ("nokv serve") lists the metrics.
 //
 // Thread-safety: Listen and Start from one thread; Stop from any.
@@ -30,7 +31,9 @@
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace nokv::server {
 
@@ -61,6 +64,9 @@ class HttpControl {
  private:
   void Routes();
   bool Authorized(const std::string& header) const;
+  // GET /stats and /metrics: open on loopback or without a token; otherwise
+  // the bearer token is needed (else `res` becomes a 401 and false).
+  bool Readable(const httplib::Request& req, httplib::Response& res) const;
 
   fs::Metadata* metadata_;
   MetadataMethods* methods_;

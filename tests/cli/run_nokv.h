@@ -4,9 +4,11 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,11 +20,20 @@ struct RunResult {
   int exit_code = -1;
   std::string out;
   std::string err;
+  long peak_rss_kib = 0;  // the child's peak resident set (ru_maxrss)
 };
 
-// Runs `argv` (argv[0] is the program) with `input` on stdin.
+// The exit code of a waited-for child, or 128 + the signal that ended it.
+inline int ExitCode(int wait_status) {
+  return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
+}
+
+// Runs `argv` (argv[0] is the program) with `input` on stdin. Stdin closes
+// once `input` is written, or, with `close_when`, once it is written and
+// `close_when(stdout so far)` holds (a server that stops at end of input).
 inline RunResult RunProgram(const std::vector<std::string>& argv, const std::string& input = {},
-                            const std::string& cwd = {}) {
+                            const std::string& cwd = {},
+                            const std::function<bool(const std::string&)>& close_when = {}) {
   int in[2], out[2], err[2];
   if (pipe(in) != 0 || pipe(out) != 0 || pipe(err) != 0) return {};
   pid_t pid = fork();
@@ -50,13 +61,13 @@ inline RunResult RunProgram(const std::vector<std::string>& argv, const std::str
     std::vector<pollfd> fds;
     if (out_open) fds.push_back({out[0], POLLIN, 0});
     if (err_open) fds.push_back({err[0], POLLIN, 0});
-    if (in[1] >= 0) fds.push_back({in[1], POLLOUT, 0});
+    if (in[1] >= 0 && written < input.size()) fds.push_back({in[1], POLLOUT, 0});
     poll(fds.data(), fds.size(), 1000);
     for (auto& p : fds) {
       if (p.fd == in[1] && (p.revents & (POLLOUT | POLLERR))) {
         ssize_t n = write(in[1], input.data() + written, input.size() - written);
         if (n > 0) written += static_cast<size_t>(n);
-        if (n < 0 || written == input.size()) {
+        if (n < 0 || (written == input.size() && !close_when)) {
           close(in[1]);
           in[1] = -1;
         }
@@ -69,13 +80,19 @@ inline RunResult RunProgram(const std::vector<std::string>& argv, const std::str
         }
       }
     }
+    if (in[1] >= 0 && close_when && written == input.size() && close_when(result.out)) {
+      close(in[1]);
+      in[1] = -1;
+    }
   }
   if (in[1] >= 0) close(in[1]);
   close(out[0]);
   close(err[0]);
   int status = 0;
-  waitpid(pid, &status, 0);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  rusage usage{};
+  wait4(pid, &status, 0, &usage);
+  result.peak_rss_kib = usage.ru_maxrss;
+  result.exit_code = ExitCode(status);
   return result;
 }
 

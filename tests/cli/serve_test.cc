@@ -14,64 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "ready_child.h"
 #include "run_nokv.h"
 #include "test_dir.h"
 
 namespace nokv::testing {
 namespace {
-
-// A child process, ready once `marker` appeared on its stderr (or stdout).
-class ChildProcess {
- public:
-  ChildProcess(const std::vector<std::string>& argv, const std::string& marker,
-               bool watch_stdout = false) {
-    int pipe_fds[2];
-    if (pipe(pipe_fds) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(pipe_fds[1], watch_stdout ? 1 : 2);
-      close(pipe_fds[0]);
-      close(pipe_fds[1]);
-      ExecProgram(argv);
-    }
-    close(pipe_fds[1]);
-    err_ = pipe_fds[0];
-    // Reads until the marker (or end of file on failure): no sleeping.
-    char c;
-    while (read(err_, &c, 1) == 1) {
-      log_ += c;
-      if (c == '\n' && log_.find(marker) != std::string::npos) {
-        ready_ = true;
-        break;
-      }
-    }
-  }
-  ~ChildProcess() {
-    if (pid_ > 0 && !reaped_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (err_ >= 0) close(err_);
-  }
-
-  bool ready() const { return ready_; }
-  const std::string& log() const { return log_; }
-  // Sends `signal` and returns the exit status (exit code, or 128 + signal).
-  int Stop(int signal) {
-    kill(pid_, signal);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    reaped_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
- private:
-  pid_t pid_ = -1;
-  int err_ = -1;
-  bool ready_ = false;
-  bool reaped_ = false;
-  std::string log_;
-};
 
 // `nokv serve` on `data_dir`: ready once it printed where it listens.
 class ServerProcess : public ChildProcess {
