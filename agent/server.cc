@@ -316,7 +316,10 @@ void Session::OnResponse(const RpcMessage& message) {
       message.result["roots"].is_array()) {
     roots.emplace();
     for (const json& root : message.result["roots"]) {
-      std::string uri = root.is_object() ? root.value("uri", "") : "";
+      // A client's answer: json::value() would throw for a "uri" of another type.
+      std::string uri = root.is_object() && root.contains("uri") && root["uri"].is_string()
+                            ? root["uri"].get<std::string>()
+                            : "";
       if (auto path = query::RootUriPath(uri)) {
         roots->push_back(std::move(*path));
       } else {

@@ -204,7 +204,11 @@ Result<BackupDescriptor> DescriptorFromJson(const Json& j, std::string_view wher
     return Status::Corruption(std::string(where) + ": not a backup descriptor (" +
                               std::string(why) + ")");
   };
-  if (!j.is_object() || j.value("format", "") != kBackupFormat) return bad("format");
+  // Checked by type first: json::value() throws for a key of another type.
+  if (!j.is_object() || !j.contains("format") || !j["format"].is_string() ||
+      j["format"].get<std::string>() != kBackupFormat) {
+    return bad("format");
+  }
   if (!j.contains("version") || !j["version"].is_number_unsigned()) return bad("version");
   if (j["version"].get<uint64_t>() > kBackupVersion) {
     return Status::NotSupported(std::string(where) + ": backup format version " +

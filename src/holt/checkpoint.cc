@@ -348,6 +348,9 @@ Status Engine::LoadCheckpointImage(const std::string& name) {
         if (!d.GetLengthPrefixed(&pin) || !d.GetFixed64(&pin_seq)) {
           return corrupt(offset, "bad pin entry");
         }
+        // An image holds the pins at or before its sequence; a later one
+        // would let a reader see commits made after the pin.
+        if (pin_seq > seq) return corrupt(offset, "pin after the image's sequence");
         durable_pins_[std::string(pin)] = pin_seq;
       }
       saw_meta = true;

@@ -232,12 +232,14 @@ void FsckChecker::CheckLinks() {
       fixed.name = node.entry_name;
     }
     std::string path = PathOf(inode);
-    auto add = [&](FsckKind kind, std::string detail, std::string fix) {
+    // The bindings by name: clang before 16 cannot capture a structured binding.
+    auto add = [&, id = inode, version = node.version](FsckKind kind, std::string detail,
+                                                       std::string fix) {
       Add(kind, path, std::move(detail));
       FsckIssue& issue = Last();
       issue.stage = FsckStage::kCount;
-      issue.guard_key = InodeKey(inode);
-      issue.guard_version = node.version;
+      issue.guard_key = InodeKey(id);
+      issue.guard_version = version;
       issue.apply = [key = issue.guard_key, value = EncodeAttr(fixed)](holt::Batch& b) {
         b.Put(key, value);
       };
@@ -530,8 +532,8 @@ Status FsckChecker::CheckLeaks() {
       // Nothing would ever collect it: give the collector a hint.
       issue.guard_key = BlockRefKey(digest);
       issue.guard_version = ref->seq;
-      issue.apply = [digest](holt::Batch& b) {
-        b.Put(GcKey(0, digest), EncodeGcHint({}), holt::Stamp{kGcKeySeqOffset, holt::kNoStamp});
+      issue.apply = [key = GcKey(0, digest)](holt::Batch& b) {
+        b.Put(key, EncodeGcHint({}), holt::Stamp{kGcKeySeqOffset, holt::kNoStamp});
       };
       issue.fix = "left a GC hint; " + issue.fix;
     }

@@ -173,10 +173,12 @@ Status BlockReader::Read(uint64_t offset, uint64_t length, std::string* out) {
   if (begin == end) return Status::Ok();
   if (sequential) {
     out->resize(end - begin);
-    Status s = ForEachCached(begin, end - begin, [&](std::string_view bytes, uint64_t pos) {
-      std::memcpy(out->data() + (pos - begin), bytes.data(), bytes.size());
-      return Status::Ok();
-    });
+    // Captured by copy: clang before 16 cannot capture a structured binding.
+    Status s = ForEachCached(begin, end - begin,
+                             [out, first = begin](std::string_view bytes, uint64_t pos) {
+                               std::memcpy(out->data() + (pos - first), bytes.data(), bytes.size());
+                               return Status::Ok();
+                             });
     if (!s.ok()) out->clear();  // earlier blocks were fine, but a failed read returns nothing
     return s;
   }

@@ -25,6 +25,33 @@ uint64_t ParseU64(std::string_view text) {
 
 }  // namespace
 
+ListPage ParseListPage(std::string_view body, std::string_view store_prefix) {
+  ListPage page;
+  for (std::string_view contents : XmlElements(body, "Contents")) {
+    std::string key = XmlText(contents, "Key");
+    if (!key.starts_with(store_prefix)) continue;
+    ObjectInfo info{key.substr(store_prefix.size()), ParseU64(XmlText(contents, "Size")),
+                    XmlText(contents, "ETag")};
+    if (!ParseIso8601Time(XmlText(contents, "LastModified"), &info.last_modified_ns)) {
+      info.last_modified_ns = 0;
+    }
+    page.objects.push_back(std::move(info));
+  }
+  page.more = XmlText(body, "IsTruncated") == "true";
+  page.token = XmlText(body, "NextContinuationToken");
+  return page;
+}
+
+Status DeleteResultStatus(std::string_view body, std::string_view what) {
+  for (std::string_view error : XmlElements(body, "Error")) {
+    std::string code = XmlText(error, "Code");
+    if (code == "NoSuchKey") continue;
+    return Status::IOError("S3 " + std::string(what) + ": " + XmlText(error, "Key") + ": " + code +
+                           ": " + XmlText(error, "Message"));
+  }
+  return Status::Ok();
+}
+
 Status S3ErrorStatus(const HttpResponse& response, std::string_view what) {
   std::string code = XmlText(response.body, "Code");
   std::string message = XmlText(response.body, "Message");
@@ -212,13 +239,7 @@ Status S3Store::DeleteBatch(std::span<const std::string> keys) {
       "DELETE-MANY " + options_.bucket + " (" + std::to_string(keys.size()) + " keys)";
   NOKV_ASSIGN_OR_RETURN(HttpResponse response, Send(std::move(request), what));
   if (response.status != 200) return S3ErrorStatus(response, what);
-  for (std::string_view error : XmlElements(response.body, "Error")) {
-    std::string code = XmlText(error, "Code");
-    if (code == "NoSuchKey") continue;
-    return Status::IOError("S3 " + what + ": " + XmlText(error, "Key") + ": " + code + ": " +
-                           XmlText(error, "Message"));
-  }
-  return Status::Ok();
+  return DeleteResultStatus(response.body, what);
 }
 
 Result<ListResult> S3Store::List(const ListOptions& options) {
@@ -242,19 +263,10 @@ Result<ListResult> S3Store::List(const ListOptions& options) {
     request.url = Url("", CanonicalQuery(std::move(params)));
     NOKV_ASSIGN_OR_RETURN(HttpResponse response, Send(std::move(request), what));
     if (response.status != 200) return S3ErrorStatus(response, what);
-    for (std::string_view contents : XmlElements(response.body, "Contents")) {
-      std::string key = XmlText(contents, "Key");
-      if (!key.starts_with(store_prefix)) continue;
-      ObjectInfo info{key.substr(store_prefix.size()), ParseU64(XmlText(contents, "Size")),
-                      XmlText(contents, "ETag")};
-      if (!ParseIso8601Time(XmlText(contents, "LastModified"), &info.last_modified_ns)) {
-        info.last_modified_ns = 0;
-      }
-      result.objects.push_back(std::move(info));
-    }
-    bool more = XmlText(response.body, "IsTruncated") == "true";
-    token = XmlText(response.body, "NextContinuationToken");
-    if (!more || token.empty()) break;
+    ListPage page = ParseListPage(response.body, store_prefix);
+    for (ObjectInfo& info : page.objects) result.objects.push_back(std::move(info));
+    token = std::move(page.token);
+    if (!page.more || token.empty()) break;
     if (options.limit != 0 && result.objects.size() >= options.limit) {
       result.truncated = true;
       break;

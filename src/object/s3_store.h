@@ -19,6 +19,8 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "object/object_store.h"
 #include "object/s3_options.h"
@@ -71,5 +73,20 @@ class S3Store final : public ObjectStore {
 
 // Builds a Status from a non-2xx S3 response (see the mapping above).
 Status S3ErrorStatus(const HttpResponse& response, std::string_view what);
+
+// One ListObjectsV2 response body: the objects whose keys start with
+// `store_prefix` (which is cut off them), whether more follow and the token
+// for them. Tolerant of anything the service sends: missing or malformed
+// fields read as empty, 0 or "no more".
+struct ListPage {
+  std::vector<ObjectInfo> objects;
+  bool more = false;
+  std::string token;
+};
+ListPage ParseListPage(std::string_view body, std::string_view store_prefix);
+
+// The outcome of a 200 DeleteObjects response body: IOError naming the first
+// <Error> other than NoSuchKey (prefixed with `what`), else OK.
+Status DeleteResultStatus(std::string_view body, std::string_view what);
 
 }  // namespace nokv::object

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 
 namespace nokv::object {
 namespace {
@@ -110,6 +111,10 @@ bool ToNanos(int64_t y, int64_t mo, int64_t d, int64_t h, int64_t mi, int64_t se
              int64_t* ns) {
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
   int64_t seconds = DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+  // Nanoseconds in int64 reach years 1677 to 2262; a time outside is malformed
+  // here (it would overflow).
+  constexpr int64_t kMaxSeconds = std::numeric_limits<int64_t>::max() / 1'000'000'000 - 1;
+  if (seconds < -kMaxSeconds || seconds > kMaxSeconds) return false;
   *ns = seconds * 1'000'000'000 + nanos;
   return true;
 }

@@ -31,8 +31,10 @@ VerbError DecodeCursor(std::string_view text, std::string_view verb, uint64_t qu
   auto bytes = Base64UrlDecode(text);
   if (!bytes) return MalformedCursor();
   nlohmann::json j = nlohmann::json::parse(*bytes, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object() || j.value("v", 0) != kCursorVersion || !j["c"].is_string() ||
-      !j["s"].is_number_unsigned() || !j["q"].is_number_unsigned() || !j.contains("p")) {
+  // Every field is checked by type first: json::value() throws for another type.
+  if (!j.is_object() || !j["v"].is_number_integer() || j["v"].get<int64_t>() != kCursorVersion ||
+      !j["c"].is_string() || !j["s"].is_number_unsigned() || !j["q"].is_number_unsigned() ||
+      !j.contains("p")) {
     return MalformedCursor();
   }
   if (j["c"].get<std::string>() != verb) {

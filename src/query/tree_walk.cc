@@ -70,9 +70,12 @@ bool TreeWalker::Next(std::string* path, meta::Attr* attr) {
     *path = JoinChild(top.path, top.after);
     *attr = top.page.attrs[i];
     if (recursive_ && attr->type == meta::FileType::kDirectory) {
-      pending_.emplace();
-      pending_->inode = attr->inode;
-      pending_->path = *path;
+      // Built apart and moved in: clang 14 cannot default-construct a
+      // nested class with member initializers inside std::optional.
+      Frame frame;
+      frame.inode = attr->inode;
+      frame.path = *path;
+      pending_ = std::move(frame);
     }
     return true;
   }

@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "records/rule.h"
+#include "records/utf8.h"
 
 namespace nokv::records {
 namespace {
@@ -24,7 +25,7 @@ std::string_view Trim(std::string_view s) {
 }
 
 Status BadSpec(std::string_view text, std::string_view what) {
-  return Status::InvalidArgument("field spec '" + std::string(text) + "': " + std::string(what));
+  return Status::InvalidArgument("field spec '" + SanitizeUtf8(text) + "': " + std::string(what));
 }
 
 // Takes a source token off the front of *s: up to whitespace or '=' outside brackets and

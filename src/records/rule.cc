@@ -8,6 +8,7 @@
 
 #include "records/glob.h"
 #include "records/source_path.h"
+#include "records/utf8.h"
 
 namespace nokv::records {
 namespace {
@@ -79,6 +80,7 @@ Status ReadString(const json& object, const char* key, std::string_view where, b
   }
   if (!it->is_string()) return NotA(where, key, "a string");
   *out = it->get<std::string>();
+  if (!IsValidUtf8(*out)) return NotA(where, key, "valid UTF-8");
   return Status::Ok();
 }
 
@@ -232,6 +234,8 @@ Status ValidateId(std::string_view id, std::string_view what) {
   if (id.find_first_of(" \t\n\r\f\v") != std::string_view::npos) {
     return Status::InvalidArgument(prefix + " contains whitespace");
   }
+  if (!IsValidUtf8(id))
+    return Status::InvalidArgument(SanitizeUtf8(prefix) + " is not valid UTF-8");
   return Status::Ok();
 }
 
@@ -240,6 +244,14 @@ Status ValidateField(const FieldSpec& field) {
   NOKV_RETURN_IF_ERROR(SourcePath::Parse(field.source).status());
   if (field.filter) NOKV_RETURN_IF_ERROR(SourcePath::Parse(field.filter->path).status());
   std::string where = "field '" + field.id + "': ";
+  // A rule is stored as JSON, whose strings are UTF-8.
+  if (!IsValidUtf8(field.source) ||
+      (field.filter &&
+       (!IsValidUtf8(field.filter->path) || (field.filter->equals.kind() == ValueKind::kString &&
+                                             !IsValidUtf8(field.filter->equals.string_value()))))) {
+    return Status::InvalidArgument(SanitizeUtf8(where) +
+                                   "source, filter and literal must be valid UTF-8");
+  }
   if (field.flatten && field.reducer) {
     return Status::InvalidArgument(where + "flatten cannot be combined with a reducer");
   }

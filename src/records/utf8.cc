@@ -41,6 +41,15 @@ size_t ValidUtf8SequenceLength(std::string_view text) {
   return length;
 }
 
+bool IsValidUtf8(std::string_view text) {
+  while (!text.empty()) {
+    size_t n = ValidUtf8SequenceLength(text);
+    if (n == 0) return false;
+    text.remove_prefix(n);
+  }
+  return true;
+}
+
 std::string SanitizeUtf8(std::string_view text) {
   std::string out;
   out.reserve(text.size());

@@ -6,8 +6,10 @@
 #include <atomic>
 #include <thread>
 
+#include "common/coding.h"
 #include "engine_test_util.h"
 #include "holt/engine.h"
+#include "holt/log_format.h"
 
 namespace nokv::holt {
 namespace {
@@ -187,6 +189,34 @@ TEST_F(ImageTest, ADamagedRecordIsFoundWhenTheInstalledImageOpens) {
   auto e = Engine::Open(dir, TestOptions());
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.status().code(), Code::kCorruption) << e.status().ToString();
+}
+
+// Found by tests/fuzz/holt_checkpoint_fuzz: an image whose meta record held a
+// pin newer than the image loaded, and a reader pinned there would have seen
+// commits made after the image. Such an image is damaged.
+TEST_F(ImageTest, APinAfterTheImagesSequenceIsCorruption) {
+  std::string meta = "M";
+  PutFixed64(&meta, 2);  // the image's sequence
+  meta += '\x01';        // one pin
+  meta += '\x04';
+  meta += "snap";
+  PutFixed64(&meta, 9);  // after the image
+  std::string end = "E";
+  PutFixed64(&end, 0);
+  PutFixed64(&end, 0);
+  std::string image;
+  AppendFileHeader(&image, std::string_view("HOLTCKPT", 8), 2, 2);
+  AppendRecord(&image, meta);
+  AppendRecord(&image, end);
+  std::string path = JoinPath(dir_.path(), "pin-after");
+  ASSERT_TRUE(Env::Default()->WriteFileAtomically(path, image).ok());
+  std::string dir = JoinPath(dir_.path(), "installed");
+  ASSERT_TRUE(InstallImage(Env::Default(), path, dir).ok());
+  auto e = Engine::Open(dir, TestOptions());
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.status().code(), Code::kCorruption);
+  EXPECT_NE(e.status().message().find("pin after the image's sequence"), std::string::npos)
+      << e.status().ToString();
 }
 
 }  // namespace

@@ -85,5 +85,15 @@ TEST(S3MultipartEtagTest, IsTheMd5OfThePartMd5sWithTheCount) {
   EXPECT_EQ(MultipartEtag(parts), "");
 }
 
+// Found by tests/fuzz/s3_xml_fuzz (UBSan: signed overflow): a LastModified
+// outside the years int64 nanoseconds reach is malformed, not undefined.
+TEST(S3WireTest, TimesOutsideTheNanosecondRangeAreMalformed) {
+  int64_t ns = 0;
+  EXPECT_FALSE(ParseIso8601Time("0000-01-01T00:00:00Z", &ns));
+  EXPECT_FALSE(ParseIso8601Time("9999-12-31T23:59:59Z", &ns));
+  EXPECT_FALSE(ParseHttpDate("Mon, 01 Jan 0001 00:00:00 GMT", &ns));
+  EXPECT_TRUE(ParseIso8601Time("2262-01-01T00:00:00Z", &ns));
+}
+
 }  // namespace
 }  // namespace nokv::object

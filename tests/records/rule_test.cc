@@ -258,5 +258,16 @@ TEST(ReducerTest, NamesRoundTrip) {
   EXPECT_FALSE(ParseReducer("avg").has_value());
 }
 
+// Found by tests/fuzz/records_fuzz: a field spec whose literal was not UTF-8
+// parsed, but did not print back to itself, and a rule holding it could not be
+// stored (rule records are JSON).
+TEST(FieldSpecSyntaxTest, NonUtf8LiteralsIdsAndRootsAreRejected) {
+  EXPECT_EQ(ParseFieldSpec("a=$.v where $.n == \"\x8d\"").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(ParseFieldSpec("a\xff=$.v").status().code(), Code::kInvalidArgument);
+  nlohmann::json rule = {{"id", "r"}, {"root", "/d\xff"}, {"glob", "*"}, {"fields", {"a=$.v"}}};
+  EXPECT_EQ(RuleFromJson(rule).status().code(), Code::kInvalidArgument);
+  EXPECT_TRUE(ParseFieldSpec("a=$.v where $.n == \"h\u00e9\"").ok());
+}
+
 }  // namespace
 }  // namespace nokv::records

@@ -5,15 +5,14 @@
 // the decoder (low two bits) and the chunk size frames are fed in (the rest). Beyond "no crash, no
 // sanitizer report", each decoder must round-trip what it accepted.
 //
-// Built two ways: by scripts/fuzz.sh with -fsanitize=fuzzer,address, and into
-// rpc_fuzz_replay_test, which replays the seed corpus plus deterministic
-// mutations through the same function.
+// Built two ways (tests/fuzz/CMakeLists.txt): as rpc_fuzz with libFuzzer
+// (scripts/fuzz.sh rpc) and into rpc_fuzz_replay_test, which replays
+// tests/fuzz/corpus/rpc plus deterministic mutations through the same function.
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
+#include "fuzz/fuzz_check.h"
 #include "rpc/msgpack.h"
 #include "rpc/payload.h"
 #include "rpc/wire.h"
@@ -22,12 +21,7 @@
 namespace nokv::rpc {
 namespace {
 
-void Require(bool condition, const char* what) {
-  if (!condition) {
-    std::fprintf(stderr, "rpc fuzz: property violated: %s\n", what);
-    std::abort();
-  }
-}
+using fuzz::Require;
 
 constexpr uint32_t kFuzzMaxFrame = 1 << 20;
 
@@ -135,7 +129,7 @@ void FuzzHelloReply(std::string_view in) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
+  std::string_view in = nokv::fuzz::Rest(data, size);
   switch (data[0] & 3) {
     case 0:
       nokv::rpc::FuzzFrames(in, (data[0] >> 2) + 1);
