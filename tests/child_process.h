@@ -41,6 +41,19 @@ inline std::string FileDigest(const std::string& path) {
   return DigestHex(hasher.Finish());
 }
 
+// The start of a command line that runs /usr/bin/python3 with the native
+// module of this build. Under a sanitizer build the module needs the
+// sanitizer's runtime preloaded (the interpreter is not instrumented), and
+// the interpreter's own allocations are not ours to report as leaks.
+inline std::vector<std::string> Python3Argv() {
+#ifdef NOKV_PYTHON_PRELOAD
+  return {"env", "LD_PRELOAD=" NOKV_PYTHON_PRELOAD, "ASAN_OPTIONS=detect_leaks=0",
+          "/usr/bin/python3"};
+#else
+  return {"/usr/bin/python3"};
+#endif
+}
+
 inline std::string Slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});

@@ -69,58 +69,6 @@ std::optional<std::string> Base64Decode(std::string_view text) {
   return Decode(text, kStd);
 }
 
-size_t Utf8SequenceLength(std::string_view text) {
-  if (text.empty()) return 0;
-  uint8_t c = uint8_t(text[0]);
-  if (c < 0x80) return 1;
-  size_t len = 0;
-  uint32_t cp = 0;
-  if ((c & 0xE0) == 0xC0) {
-    len = 2, cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3, cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    len = 4, cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (text.size() < len) return 0;
-  for (size_t i = 1; i < len; ++i) {
-    uint8_t cc = uint8_t(text[i]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
-
-bool IsValidUtf8(std::string_view text) {
-  while (!text.empty()) {
-    size_t n = Utf8SequenceLength(text);
-    if (n == 0) return false;
-    text.remove_prefix(n);
-  }
-  return true;
-}
-
-std::string SanitizeUtf8(std::string_view text) {
-  if (IsValidUtf8(text)) return std::string(text);
-  std::string out;
-  out.reserve(text.size() + 8);
-  while (!text.empty()) {
-    size_t n = Utf8SequenceLength(text);
-    if (n == 0) {
-      out += "\xEF\xBF\xBD";
-      n = 1;
-    } else {
-      out.append(text.substr(0, n));
-    }
-    text.remove_prefix(n);
-  }
-  return out;
-}
-
 namespace {
 
 // Appends the UTF-8 form of U+F700+byte (three bytes: EF 9E|9F 80..BF).

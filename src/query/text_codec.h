@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "records/utf8.h"
+
 namespace nokv::query {
 
 std::string Base64Encode(std::string_view bytes);
@@ -20,11 +22,13 @@ std::optional<std::string> Base64UrlDecode(std::string_view text);
 // Standard alphabet, padded to a multiple of 4; nullopt when malformed.
 std::optional<std::string> Base64Decode(std::string_view text);
 
+// UTF-8 validation and repair are the records layer's (records/utf8.h).
+using records::IsValidUtf8;
+using records::SanitizeUtf8;
 // Length of the valid UTF-8 sequence at text[0], 0 when invalid or empty.
-size_t Utf8SequenceLength(std::string_view text);
-bool IsValidUtf8(std::string_view text);
-// `text` with every invalid byte replaced by U+FFFD (JSON-safe).
-std::string SanitizeUtf8(std::string_view text);
+inline size_t Utf8SequenceLength(std::string_view text) {
+  return records::ValidUtf8SequenceLength(text);
+}
 // The byte escape (docs/cli.md and docs/mcp.md, "Names that are not UTF-8"). Names are
 // bytes; JSON strings are Unicode. In JSON output each byte 0xNN (0x80..0xFF) that is
 // not part of a valid UTF-8 sequence becomes the private-use code point U+F700+NN

@@ -1,6 +1,6 @@
 // UTF-8 checks and repair for text that becomes JSON strings (CSV cells, YAML scalars, text
 // lines, the strings of a rule), so every parsed record and rule can be serialized.
-// Internal to nokv_records.
+// The query layer's verb results use the same functions (query/text_codec.h).
 #pragma once
 
 #include <string>

@@ -66,6 +66,7 @@ struct Figures {
   int server_kills = 0;              // SIGKILL of `nokv serve`
   int server_restarts_mid_run = 0;   // a new server started while writers ran
   int gc_kills = 0;                  // SIGKILL of a `nokv gc`
+  int unmount_refused = 0;           // fusermount3 -u failed; SIGTERM stopped the mount
   int checks = 0;                    // quiescent fsck + gc + full comparisons
   int orphans_reclaimed = 0;         // leaked blocks fsck saw before gc took them
   uint64_t bytes_verified = 0;       // bytes read back and hashed
@@ -116,8 +117,10 @@ class KillCampaignTest : public ::testing::Test {
                                   const std::string& err) {
     return std::make_unique<Child>(std::move(argv), out, err);
   }
-  void RunRaw(std::vector<std::string> argv) {
-    StartRaw(std::move(argv), "/dev/null", Work("raw.err"))->Wait();
+  int RunRaw(std::vector<std::string> argv) {
+    auto child = StartRaw(std::move(argv), "/dev/null", Work("raw.err"));
+    child->Wait();
+    return child->exit_code();
   }
 
   // Random bytes of a random size: mostly small, some many blocks long.
@@ -171,12 +174,24 @@ class KillCampaignTest : public ::testing::Test {
   void StopHolder(int signal) {
     if (!holder_) return;
     if (holder_kind_ == Holder::kMount && signal == SIGTERM) {
-      // As a user unmounts; the process then exits by itself.
-      RunRaw({"fusermount3", "-u", Mountpoint()});
+      // As a user unmounts; the process then exits by itself. When
+      // fusermount3 refuses, SIGTERM unmounts from inside (counted).
+      if (RunRaw({"fusermount3", "-u", Mountpoint()}) != 0) {
+        ++figures_.unmount_refused;
+        figures_.errors.insert(Slurp(Work("raw.err")).substr(0, 200));
+        holder_->Kill(SIGTERM);
+      }
     } else {
       holder_->Kill(signal);
     }
-    holder_->Wait();
+    auto deadline = Clock::now() + std::chrono::seconds(60);
+    while (!holder_->Poll() && Clock::now() < deadline) std::this_thread::sleep_for(Millis(5));
+    if (holder_->running()) {
+      ADD_FAILURE() << "the holder did not stop within 60 s of signal " << signal << ": "
+                    << Slurp(Work("holder.err"));
+      holder_->Kill(SIGKILL);
+      holder_->Wait();
+    }
     if (signal == SIGTERM) {
       EXPECT_EQ(holder_->exit_code(), 0) << Slurp(Work("holder.err"));
     }
@@ -230,8 +245,9 @@ class KillCampaignTest : public ::testing::Test {
     ++figures_.doors[op.door];
     if (op.door == "python") {
       // A training script: streams the file into a replace, published on close.
-      op.child = StartRaw({"python3", "-c", kPythonWriter, dir_.Sub("data"), local, op.target},
-                          "/dev/null", op.err);
+      std::vector<std::string> argv = Python3Argv();
+      argv.insert(argv.end(), {"-c", kPythonWriter, dir_.Sub("data"), local, op.target});
+      op.child = StartRaw(argv, "/dev/null", op.err);
     } else if (op.door == "fuse") {
       // The atomic-save idiom: a temporary name, then rename(2) over the target.
       std::string tmp = Mountpoint() + "/x/tmp" + std::to_string(slot);
@@ -481,6 +497,7 @@ class KillCampaignTest : public ::testing::Test {
                  "verified | lost | seed\n"
               << row.str() << "\n";
     for (const auto& [door, n] : figures_.doors) std::cout << "  " << door << ": " << n << "\n";
+    std::cout << "  unmounts refused by fusermount3: " << figures_.unmount_refused << "\n";
     for (const auto& e : figures_.errors) std::cout << "  writer error: " << e << "\n";
     if (const char* report = std::getenv("NOKV_CAMPAIGN_REPORT")) {
       std::ofstream(report, std::ios::app) << row.str() << "\n";

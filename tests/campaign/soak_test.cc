@@ -297,7 +297,9 @@ TEST_F(SoakTest, EveryFrontDoorAtOnceAgainstAModelWithBoundedResources) {
   ASSERT_TRUE(mcp.Send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})"));
   ::setenv("PYTHONPATH", NOKV_PYTHONPATH, 1);
   ::setenv("PYTHONDONTWRITEBYTECODE", "1", 1);
-  Interactive python({"python3", "-c", kPythonSoak, dir_.Sub("data")}, dir_.Sub("python.err"));
+  std::vector<std::string> python_argv = Python3Argv();
+  python_argv.insert(python_argv.end(), {"-c", kPythonSoak, dir_.Sub("data")});
+  Interactive python(python_argv, dir_.Sub("python.err"));
 
   std::vector<std::thread> actors;
   actors.emplace_back([&] { CliWriter(); });
