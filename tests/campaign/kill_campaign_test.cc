@@ -35,6 +35,7 @@
 #include <thread>
 #include <vector>
 
+#include "campaign.h"
 #include "child_process.h"
 #include "common/sha256.h"
 #include "test_dir.h"
@@ -78,9 +79,7 @@ struct Figures {
 class KillCampaignTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* seed = std::getenv("NOKV_CAMPAIGN_SEED");
-    seed_ = seed != nullptr ? std::strtoull(seed, nullptr, 10)
-                            : static_cast<uint64_t>(Clock::now().time_since_epoch().count());
+    seed_ = CampaignSeed();
     rng_.seed(seed_);
     std::filesystem::create_directories(dir_.Sub("work"));
     // Small blocks: a file of a few hundred KiB is many blocks, uploaded in
@@ -492,16 +491,14 @@ class KillCampaignTest : public ::testing::Test {
         << " | " << figures_.checks << " | " << figures_.orphans_reclaimed << " | "
         << figures_.bytes_verified / (1 << 20) << " MiB | " << figures_.lost << " | " << seed_
         << " |";
-    std::cout << "kill campaign: iterations | publishes | acknowledged | writers killed | failed | "
-                 "interrupted but landed | server kills | gc kills | checks | orphans reclaimed | "
-                 "verified | lost | seed\n"
-              << row.str() << "\n";
+    ReportFigures(
+        "kill campaign: iterations | publishes | acknowledged | writers killed | failed | "
+        "interrupted but landed | server kills | gc kills | checks | orphans reclaimed | "
+        "verified | lost | seed",
+        row.str());
     for (const auto& [door, n] : figures_.doors) std::cout << "  " << door << ": " << n << "\n";
     std::cout << "  unmounts refused by fusermount3: " << figures_.unmount_refused << "\n";
     for (const auto& e : figures_.errors) std::cout << "  writer error: " << e << "\n";
-    if (const char* report = std::getenv("NOKV_CAMPAIGN_REPORT")) {
-      std::ofstream(report, std::ios::app) << row.str() << "\n";
-    }
   }
 
   TempDir dir_;
@@ -517,8 +514,7 @@ class KillCampaignTest : public ::testing::Test {
 };
 
 TEST_F(KillCampaignTest, WritersAndServerKilledAtRandomPointsLoseNothingAcknowledged) {
-  const char* env = std::getenv("NOKV_CAMPAIGN_ITERATIONS");
-  int iterations = env != nullptr ? std::atoi(env) : 12;
+  int iterations = CampaignIterations(12);
   int check_every = std::max(4, std::min(25, iterations / 3));
   for (int i = 1; i <= iterations && !HasFailure(); ++i) {
     RunIteration();

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "campaign.h"
 #include "common/fault_env.h"
 #include "common/sha256.h"
 #include "fs/filesystem.h"
@@ -59,11 +60,7 @@ struct Figures {
 class PowerLossCampaignTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* seed = std::getenv("NOKV_CAMPAIGN_SEED");
-    seed_ =
-        seed != nullptr
-            ? std::strtoull(seed, nullptr, 10)
-            : static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    seed_ = CampaignSeed();
     rng_.seed(seed_);
     std::filesystem::create_directories(dir_.Sub("local"));
   }
@@ -329,12 +326,10 @@ class PowerLossCampaignTest : public ::testing::Test {
         << figures_.interrupted_landed << " landed) | " << figures_.snapshots_checked << " | "
         << figures_.orphans_reclaimed << " | " << figures_.bytes_verified / (1 << 20) << " MiB | "
         << figures_.lost << " | " << seed_ << " |";
-    std::cout << "power-loss campaign: losses | mutations | torn | acknowledged | interrupted | "
-                 "snapshots checked | orphans reclaimed | verified | lost | seed\n"
-              << row.str() << "\n";
-    if (const char* report = std::getenv("NOKV_CAMPAIGN_REPORT")) {
-      std::ofstream(report, std::ios::app) << row.str() << "\n";
-    }
+    ReportFigures(
+        "power-loss campaign: losses | mutations | torn | acknowledged | interrupted | "
+        "snapshots checked | orphans reclaimed | verified | lost | seed",
+        row.str());
   }
 
   TempDir dir_;
@@ -346,8 +341,7 @@ class PowerLossCampaignTest : public ::testing::Test {
 };
 
 TEST_F(PowerLossCampaignTest, AcknowledgedChangesAndSnapshotsSurviveEveryPowerLoss) {
-  const char* env = std::getenv("NOKV_CAMPAIGN_ITERATIONS");
-  int iterations = env != nullptr ? std::atoi(env) : 25;
+  int iterations = CampaignIterations(25);
   for (int i = 0; i < iterations && !HasFailure(); ++i) RunIteration();
   Report();
   EXPECT_EQ(figures_.lost, 0);

@@ -29,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "campaign.h"
 #include "child_process.h"
 #include "object/fault_proxy.h"
 #include "object/rgw_env.h"
@@ -62,9 +63,7 @@ class S3FaultCampaignTest : public ::testing::Test {
   void SetUp() override {
     object::testing::RequireRgw();
     if (HasFatalFailure()) return;
-    const char* seed = std::getenv("NOKV_CAMPAIGN_SEED");
-    seed_ = seed != nullptr ? std::strtoull(seed, nullptr, 10)
-                            : static_cast<uint64_t>(Clock::now().time_since_epoch().count());
+    seed_ = CampaignSeed();
     rng_.seed(seed_);
     auto vars = object::testing::ReadEnvFile();
     for (const char* name : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"}) {
@@ -268,13 +267,11 @@ class S3FaultCampaignTest : public ::testing::Test {
         << figures_.reads << " | " << figures_.failed << " | " << figures_.slowest_s << " s | "
         << figures_.orphans_reclaimed << " | " << figures_.bytes_verified / (1 << 20) << " MiB | "
         << figures_.lost << " | " << seed_ << " |";
-    std::cout << "s3 fault campaign: operations | faults | outages | acknowledged | reads | "
-                 "clear errors | slowest command | orphans reclaimed | verified | lost | seed\n"
-              << row.str() << "\n";
+    ReportFigures(
+        "s3 fault campaign: operations | faults | outages | acknowledged | reads | "
+        "clear errors | slowest command | orphans reclaimed | verified | lost | seed",
+        row.str());
     for (const auto& e : figures_.errors) std::cout << "  error: " << e << "\n";
-    if (const char* report = std::getenv("NOKV_CAMPAIGN_REPORT")) {
-      std::ofstream(report, std::ios::app) << row.str() << "\n";
-    }
   }
 
   TempDir dir_;
@@ -288,8 +285,7 @@ class S3FaultCampaignTest : public ::testing::Test {
 };
 
 TEST_F(S3FaultCampaignTest, EveryCommandSucceedsOrFailsClearlyAndNothingAcknowledgedIsLost) {
-  const char* env = std::getenv("NOKV_CAMPAIGN_ITERATIONS");
-  int iterations = env != nullptr ? std::atoi(env) : 24;
+  int iterations = CampaignIterations(24);
   proxy_->Chaos(0.25, seed_);
   for (int i = 1; i <= iterations && !HasFatalFailure(); ++i) {
     Operation();
