@@ -234,8 +234,9 @@ Status ValidateId(std::string_view id, std::string_view what) {
   if (id.find_first_of(" \t\n\r\f\v") != std::string_view::npos) {
     return Status::InvalidArgument(prefix + " contains whitespace");
   }
-  if (!IsValidUtf8(id))
+  if (!IsValidUtf8(id)) {
     return Status::InvalidArgument(SanitizeUtf8(prefix) + " is not valid UTF-8");
+  }
   return Status::Ok();
 }
 

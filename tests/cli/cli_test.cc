@@ -33,18 +33,9 @@ class CliTest : public ::testing::Test {
   }
 
   std::string WriteLocal(const std::string& name, const std::string& bytes) {
-    std::string path = work_.Sub(name);
-    stdfs::create_directories(stdfs::path(path).parent_path());
-    std::ofstream(path, std::ios::binary) << bytes;
-    return path;
+    return testing::WriteLocalFile(work_.Sub(name), bytes);
   }
-
-  static std::string Random(size_t n, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::string s(n, '\0');
-    for (auto& c : s) c = static_cast<char>(rng());
-    return s;
-  }
+  static std::string Random(size_t n, uint32_t seed) { return testing::RandomBytes(n, seed); }
 
   // The JSON output with wall-clock and per-run fields zeroed.
   static nlohmann::json Stable(const std::string& text) {

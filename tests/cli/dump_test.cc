@@ -38,17 +38,9 @@ class CliDumpTest : public ::testing::Test {
   }
 
   std::string WriteLocal(const std::string& name, const std::string& bytes) {
-    std::string path = work_.Sub(name);
-    std::ofstream(path, std::ios::binary) << bytes;
-    return path;
+    return testing::WriteLocalFile(work_.Sub(name), bytes);
   }
-
-  static std::string Random(size_t n, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::string s(n, '\0');
-    for (auto& c : s) c = static_cast<char>(rng());
-    return s;
-  }
+  static std::string Random(size_t n, uint32_t seed) { return testing::RandomBytes(n, seed); }
 
   // A dump's lines without what differs between two dumps of equal trees:
   // the header and change times.
