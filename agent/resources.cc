@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/media_type.h"
 #include "query/roots.h"
 #include "query/text_codec.h"
 
@@ -16,24 +17,6 @@ constexpr size_t kListPage = 100;
 
 std::string JoinPath(const std::string& dir, const std::string& name) {
   return dir.ends_with('/') ? dir + name : dir + "/" + name;
-}
-
-// A MIME type from the file name, or "" when unknown.
-std::string GuessMimeType(std::string_view path) {
-  struct Suffix {
-    std::string_view ext, type;
-  };
-  static constexpr Suffix kTypes[] = {
-      {".json", "application/json"}, {".jsonl", "application/jsonl"},
-      {".yaml", "application/yaml"}, {".yml", "application/yaml"},
-      {".csv", "text/csv"},          {".md", "text/markdown"},
-      {".txt", "text/plain"},        {".log", "text/plain"},
-      {".py", "text/x-python"},
-  };
-  for (const Suffix& s : kTypes) {
-    if (path.ends_with(s.ext)) return std::string(s.type);
-  }
-  return "";
 }
 
 const json* VerbError(const json& result) {
@@ -129,7 +112,7 @@ RpcOutcome ListResources(VerbBackend* backend, const std::string& root, const js
       std::string path = JoinPath(listed, e["name"].get<std::string>());
       const bool dir = StringField(e, "kind") == "directory";
       json r{{"uri", std::string(kUriScheme) + path}, {"name", path}};
-      std::string mime = dir ? "application/json" : GuessMimeType(path);
+      std::string mime(dir ? "application/json" : MediaTypeOf(path));
       if (!mime.empty()) r["mimeType"] = mime;
       if (!dir && e.contains("size_bytes") && e["size_bytes"].is_number_unsigned()) {
         r["size"] = e["size_bytes"];
@@ -176,10 +159,10 @@ RpcOutcome ReadResource(VerbBackend* backend, const json& params, const query::C
     return FromVerbError(*error);
   }
   std::string data = StringField(page, "data");
-  std::string mime = GuessMimeType(StringField(page, "path", rest));
+  std::string mime(MediaTypeOf(StringField(page, "path", rest)));
   if (StringField(page, "encoding", "utf8") == "base64") {
     json c{{"uri", uri}, {"blob", std::move(data)}};
-    c["mimeType"] = mime.empty() ? "application/octet-stream" : mime;
+    c["mimeType"] = mime.empty() ? std::string(kOctetStream) : mime;
     return Contents(std::move(c));
   }
   return Contents(TextContent(uri, mime.empty() ? "text/plain" : mime, std::move(data)));

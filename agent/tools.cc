@@ -8,6 +8,7 @@
 
 #include "agent/json_rpc.h"
 #include "agent/schemas.h"
+#include "common/media_type.h"
 
 namespace nokv::agent {
 namespace {
@@ -160,9 +161,30 @@ json ToolCallResult(json verb_result) {
         {"error", {{"code", "internal"}, {"message", "the verb returned a non-object result"}}}};
   }
   const bool is_error = verb_result.contains("error") && verb_result["error"].is_object();
-  json text_block{{"type", "text"}, {"text", Serialize(verb_result)}};
-  json result{{"content", json::array({std::move(text_block)})},
-              {"structuredContent", std::move(verb_result)}};
+  json content = json::array();
+  auto string_of = [&](const char* key) {
+    auto it = verb_result.find(key);
+    return it != verb_result.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  const std::string format = string_of("format");
+  if (!is_error && string_of("encoding") == "base64" && verb_result.contains("data") &&
+      (format == "image" || format == "bytes")) {
+    json data = std::move(verb_result["data"]);
+    verb_result.erase("data");
+    if (format == "image") {
+      content.push_back(
+          {{"type", "image"}, {"data", std::move(data)}, {"mimeType", string_of("media_type")}});
+    } else {
+      std::string_view type = MediaTypeOf(string_of("path"));
+      content.push_back({{"type", "resource"},
+                         {"resource",
+                          {{"uri", string_of("evidence")},
+                           {"mimeType", std::string(type.empty() ? kOctetStream : type)},
+                           {"blob", std::move(data)}}}});
+    }
+  }
+  content.push_back({{"type", "text"}, {"text", Serialize(verb_result)}});
+  json result{{"content", std::move(content)}, {"structuredContent", std::move(verb_result)}};
   if (is_error) result["isError"] = true;
   return result;
 }

@@ -48,6 +48,9 @@ class ToolTable {
 
 // Shapes a verb result as a tools/call result: the object as
 // structuredContent plus the same compact JSON as one text content block.
+// The base64 bytes of a read travel once, as a content block before the
+// text: an image block for format "image" (a multimodal client shows it),
+// an embedded resource for binary bytes; they are then left out of the JSON.
 // A result of the form {"error": {...}} is a tool execution error
 // (isError: true), so the agent sees the message and hint and can retry.
 nlohmann::json ToolCallResult(nlohmann::json verb_result);

@@ -119,7 +119,7 @@ class Filesystem {
   // not by Stat (lstat) and the changes (rm, mv, ln remove or name the link).
   Result<meta::Attr> Stat(std::string_view path, const ReadAt& at = {});
   // `path` with its last component followed while it is a link (stat -L);
-  // FailedPrecondition after 40 links ("too many levels of symbolic links").
+  // FailedPrecondition (Reason::kSymlinkLoop) after 40 links ("too many levels of symbolic links").
   Result<std::string> FollowLinks(std::string_view path, const ReadAt& at = {});
   // One page of a directory (entries with attributes) after `start_after`.
   Result<meta::DirPage> List(std::string_view path, std::string_view start_after, size_t limit,
@@ -177,6 +177,8 @@ class Filesystem {
   Result<std::vector<meta::RuleRecord>> IndexRules();
   Status Reindex(std::string_view id);
   Result<meta::GcReport> CollectGarbage();
+  Result<meta::GcPlan> PlanGarbage();
+  Result<meta::IndexProblems> IndexRuleProblems(std::string_view id, size_t examples);
   // The full consistency check and its repair (docs/fsck.md), run where the
   // metadata lives; Doctor below is its quick, client-side form.
   Result<meta::FsckReport> Fsck(const meta::FsckOptions& options);
@@ -237,7 +239,8 @@ class UploadLease {
   uint64_t id_ = 0;
 };
 
-// A MIME type guessed from a file name's extension.
+// The media type a publish records for a file name (common/media_type.h),
+// application/octet-stream when the table does not know it.
 std::string GuessContentType(std::string_view name);
 
 }  // namespace nokv::fs

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "common/env.h"
+#include "common/media_type.h"
 #include "fs/filesystem.h"
 #include "meta/path.h"
 #include "object/block.h"
@@ -17,28 +18,8 @@
 namespace nokv::fs {
 
 std::string GuessContentType(std::string_view name) {
-  static const std::pair<std::string_view, std::string_view> kTypes[] = {
-      {".json", "application/json"},
-      {".jsonl", "application/x-ndjson"},
-      {".ndjson", "application/x-ndjson"},
-      {".yaml", "application/yaml"},
-      {".yml", "application/yaml"},
-      {".csv", "text/csv"},
-      {".txt", "text/plain"},
-      {".log", "text/plain"},
-      {".md", "text/markdown"},
-      {".py", "text/x-python"},
-      {".html", "text/html"},
-      {".parquet", "application/vnd.apache.parquet"},
-      {".png", "image/png"},
-      {".jpg", "image/jpeg"},
-  };
-  for (const auto& [ext, type] : kTypes) {
-    if (name.size() >= ext.size() && name.substr(name.size() - ext.size()) == ext) {
-      return std::string(type);
-    }
-  }
-  return "application/octet-stream";
+  std::string_view type = MediaTypeOf(name);
+  return std::string(type.empty() ? kOctetStream : type);
 }
 
 namespace {

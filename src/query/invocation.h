@@ -51,6 +51,10 @@ struct Invocation {
   std::shared_ptr<const meta::ReadContext> ctx;
   std::string snapshot;  // the snapshot read, "" for the latest commit
   size_t max_result_bytes = 64 * 1024;
+  // Whether the caller set max_result_bytes, and the most it may be: a read
+  // of an image, which comes whole or not at all, defaults to the most.
+  bool max_result_bytes_given = false;
+  size_t hard_max_result_bytes = 1024 * 1024;
   const CallControl* control = nullptr;
   // The decoded position of the call's cursor; nullptr on a first page.
   const nlohmann::json* position = nullptr;

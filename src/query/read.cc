@@ -1,9 +1,10 @@
 // read: a file (or the generation an evidence URI names) as structured
-// records, numbered text lines (streamed, any size) or bytes, paged, with
-// evidence for each page.
+// records, numbered text lines (streamed, any size), bytes (paged), or an
+// image (whole), with evidence for each page.
 #include <charconv>
 #include <deque>
 
+#include "common/media_type.h"
 #include "query/args.h"
 #include "query/evidence.h"
 #include "query/file_body.h"
@@ -68,10 +69,10 @@ VerbError ParseArgs(const Invocation& inv, const nlohmann::json& args, ReadPlan*
                                       "e.g. {\"path\": \"/runs/r1/stdout.log\"}");
   }
   NOKV_VERB_TRY(GetString(args, "format", false, &plan->format));
-  static const std::vector<std::string> kFormats = {"auto", "structured", "text", "bytes"};
+  static const std::vector<std::string> kFormats = {"auto", "structured", "text", "bytes", "image"};
   if (std::find(kFormats.begin(), kFormats.end(), plan->format) == kFormats.end()) {
     return VerbError::InvalidArgument("unknown format '" + plan->format + "'",
-                                      "formats: auto, structured, text, bytes");
+                                      "formats: auto, structured, text, bytes, image");
   }
   std::string lines;
   NOKV_VERB_TRY(GetString(args, "lines", false, &lines, 1));
@@ -310,10 +311,46 @@ VerbError ReadBytes(Invocation& inv, const ReadPlan& plan, FileBody* body, size_
   return VerbError::Ok();
 }
 
-// auto: structured for record formats under the cap, bytes for binary, else text.
+// The whole file as one base64 image, or too_large: half an image shows nothing.
+VerbError ReadImage(Invocation& inv, const ReadPlan& plan, FileBody* body, nlohmann::json* out) {
+  std::string_view media_type = MediaTypeOf(plan.path);
+  if (!IsShowableImage(media_type)) {
+    return VerbError::InvalidArgument(
+        plan.path + " is not a PNG, JPEG, GIF or WebP image (by its name)",
+        "read it with format 'bytes'");
+  }
+  if (!inv.max_result_bytes_given) inv.max_result_bytes = inv.hard_max_result_bytes;
+  ResultBudget budget(inv.max_result_bytes);
+  budget.TryAdd(CompactJson(*out).size() + 256);  // the fields besides the data
+  uint64_t encoded = (body->size() + 2) / 3 * 4;
+  if (!budget.TryAdd(encoded + 2)) {
+    return VerbError::TooLarge(plan.path + " is a " + std::to_string(body->size()) +
+                                   "-byte image, " + std::to_string(encoded) +
+                                   " bytes as base64: over max_result_bytes " +
+                                   std::to_string(inv.max_result_bytes),
+                               "read it in pages with format 'bytes'");
+  }
+  std::string bytes;
+  NOKV_VERB_TRY(body->Read(0, body->size(), &bytes));
+  (*out)["format"] = "image";
+  (*out)["media_type"] = std::string(media_type);
+  (*out)["offset"] = 0;
+  (*out)["length"] = bytes.size();
+  (*out)["encoding"] = "base64";
+  (*out)["data"] = Base64Encode(bytes);
+  (*out)["evidence"] = VersionUri(plan.path, plan.generation);
+  return VerbError::Ok();
+}
+
+// auto: structured for record formats under the cap, an image for PNG, JPEG,
+// GIF and WebP, bytes for other binary, else text.
 VerbError ResolveFormat(const ReadPlan& plan, FileBody* body, std::string* format) {
   *format = plan.format;
   if (*format != "auto") return VerbError::Ok();
+  if (IsShowableImage(MediaTypeOf(plan.path)) && !plan.have_offset) {
+    *format = "image";
+    return VerbError::Ok();
+  }
   bool record_format = records::DetectFormat(plan.path) != records::RecordFormat::kText;
   if (record_format && body->size() <= kStructuredMaxBytes) {
     *format = "structured";
@@ -367,6 +404,7 @@ VerbError RunRead(Invocation& inv, const nlohmann::json& args, nlohmann::json* o
     NOKV_VERB_TRY(Limit(args, kByteLimits, &limit));
     return ReadBytes(inv, plan, body.get(), limit, out);
   }
+  if (format == "image") return ReadImage(inv, plan, body.get(), out);
   NOKV_VERB_TRY(Limit(args, kLineLimits, &limit));
   if (plan.tail > 0 && inv.position == nullptr) {
     NOKV_VERB_TRY(FindTail(inv, body.get(), &plan, out));

@@ -151,6 +151,8 @@ VerbError Service::Impl::Run(std::string_view name, const nlohmann::json& raw_ar
   NOKV_VERB_TRY(GetInt(args, "max_result_bytes", kMinResultBytes,
                        static_cast<int64_t>(options.hard_max_result_bytes), &max_bytes));
   inv.max_result_bytes = static_cast<size_t>(max_bytes);
+  inv.max_result_bytes_given = args.contains("max_result_bytes");
+  inv.hard_max_result_bytes = options.hard_max_result_bytes;
   inv.snapshot = options.snapshot;
   NOKV_VERB_TRY(GetString(args, "snapshot", false, &inv.snapshot));
   if (args.contains("snapshot") && inv.snapshot.empty()) {

@@ -8,7 +8,10 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { loadSchemas, nokvBin } from './harness.mjs';
-import { makeWorkspace, RUN_COUNT, FAILED_RUNS } from './workspace.mjs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeWorkspace, nokv, RUN_COUNT, FAILED_RUNS } from './workspace.mjs';
 
 const schemas = loadSchemas();
 let workspace;
@@ -32,12 +35,14 @@ after(async () => {
 
 // Calls a tool through the SDK (which also validates structuredContent
 // against the tool's outputSchema) and checks the result against the
-// verb's own schema file and the text block.
+// verb's own schema file and the text block (last; a read's bytes come
+// first as an image or embedded resource block).
 async function call(name, args, schemaName = `${name}.output.json`) {
   const result = await client.callTool({ name, arguments: args });
-  assert.equal(result.content.length, 1);
-  assert.equal(result.content[0].type, 'text');
-  assert.deepEqual(JSON.parse(result.content[0].text), result.structuredContent);
+  assert.ok(result.content.length >= 1 && result.content.length <= 2);
+  const text = result.content[result.content.length - 1];
+  assert.equal(text.type, 'text');
+  assert.deepEqual(JSON.parse(text.text), result.structuredContent);
   const expected = result.isError ? 'error.json' : schemaName;
   const problem = schemas.validate(expected, result.structuredContent);
   assert.equal(problem, null, `${name} ${JSON.stringify(args)} vs ${expected}: ${problem}\n` +
@@ -133,8 +138,18 @@ test('read: structured records, numbered lines, bytes', async () => {
   assert.equal(recs.records.length, 3);
   const text = (await call('read', { path: '/runs/r003/stdout.log', format: 'text' })).structuredContent;
   assert.equal(text.lines[0].line, 1);
-  const bytes = (await call('read', { path: '/runs/r001/checkpoint.bin', format: 'bytes' })).structuredContent;
-  assert.equal(bytes.encoding, 'base64');
+  const bytes = await call('read', { path: '/runs/r001/checkpoint.bin', format: 'bytes' });
+  assert.equal(bytes.structuredContent.encoding, 'base64');
+  // The bytes travel once, as an embedded resource naming the version read.
+  assert.equal(bytes.structuredContent.data, undefined);
+  assert.equal(bytes.content.length, 2);
+  const { resource } = bytes.content[0];
+  assert.equal(bytes.content[0].type, 'resource');
+  assert.equal(resource.uri, bytes.structuredContent.evidence);
+  assert.equal(resource.mimeType, 'application/octet-stream');
+  assert.deepEqual([...Buffer.from(resource.blob, 'base64')], [0, 1, 2, 3, 255, 0, 7]);
+  // Text stays in the JSON: one block.
+  assert.equal((await call('read', { path: '/runs/r003/stdout.log', format: 'bytes' })).content.length, 1);
 });
 
 test('verb errors are isError results with a structured error', async () => {
@@ -176,4 +191,31 @@ test('resources: list, templates, read a file and an evidence range', async () =
 
 test('stdout carried nothing but protocol (the SDK would have failed to parse)', () => {
   assert.ok(!stderr.includes('Segmentation'), stderr);
+});
+
+// Last: it adds /plots, which the listings above do not expect.
+test('read: a PNG is image content a multimodal client can show', async () => {
+  // A 1x1 PNG, published by another process while this server holds the directory.
+  const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+  const dir = mkdtempSync(join(tmpdir(), 'nokv-png-'));
+  try {
+    writeFileSync(join(dir, 'loss.png'), Buffer.from(png, 'base64'));
+    nokv(nokvBin(), workspace.dataDir, ['put', join(dir, 'loss.png'), '/plots/loss.png']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const image = await call('read', { path: '/plots/loss.png' });
+  assert.equal(image.content[0].type, 'image');
+  assert.equal(image.content[0].mimeType, 'image/png');
+  assert.equal(image.content[0].data, png);
+  assert.equal(image.structuredContent.format, 'image');
+  assert.equal(image.structuredContent.media_type, 'image/png');
+  assert.equal(image.structuredContent.length, Buffer.from(png, 'base64').length);
+  assert.equal(image.structuredContent.data, undefined, 'the image is sent once');
+  // The resource agrees on the media type (one table for the project).
+  const resource = await client.readResource({ uri: 'nokv-native:///plots/loss.png' });
+  assert.equal(resource.contents[0].mimeType, 'image/png');
+  assert.equal(resource.contents[0].blob, png);
+  const stat = (await call('stat', { path: '/plots/loss.png' })).structuredContent;
+  assert.equal(stat.body.content_type, 'image/png');
 });

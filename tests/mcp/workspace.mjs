@@ -43,7 +43,7 @@ function writeRun(dir, i) {
   writeFileSync(join(dir, 'stdout.log'), log.join('\n') + '\n');
 }
 
-function nokv(bin, dataDir, args) {
+export function nokv(bin, dataDir, args) {
   return execFileSync(bin, ['--data-dir', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 

@@ -2,6 +2,7 @@
 #include <atomic>
 #include <set>
 
+#include "query/text_codec.h"
 #include "query_fixture.h"
 
 namespace nokv::query::testing {
@@ -67,6 +68,33 @@ TEST_F(ReadTest, BytesAreUtf8WhenValidElseBase64) {
                             {"limit", 8},
                             {"cursor", text["next_cursor"]}});
   EXPECT_EQ(rest["offset"], 8);
+}
+
+TEST_F(ReadTest, ImagesComeWholeAsBase64WithTheirMediaType) {
+  std::string png("\x89PNG\r\n\x1a\n", 8);
+  for (int i = 0; i < 20000; ++i) png += static_cast<char>(i * 7);
+  Put("/plots/loss.PNG", png, 4096);  // several blocks; the extension in any case
+  json image = Call("read", {{"path", "/plots/loss.PNG"}});
+  ASSERT_EQ(Code(image), "") << image.dump().substr(0, 300);
+  EXPECT_EQ(image["format"], "image");
+  EXPECT_EQ(image["media_type"], "image/png");
+  EXPECT_EQ(image["encoding"], "base64");
+  EXPECT_EQ(image["length"], png.size());
+  EXPECT_EQ(image["data"], Base64Encode(png)) << "the whole image, over the 64 KiB default";
+  EXPECT_FALSE(image.contains("next_cursor"));
+
+  // Bounded: too big for the budget is too_large, never half an image.
+  json small = Call("read", {{"path", "/plots/loss.PNG"}, {"max_result_bytes", 16384}});
+  EXPECT_EQ(Code(small), "too_large") << small.dump().substr(0, 300);
+  Put("/plots/huge.png", std::string(900 * 1024, 'x'));
+  EXPECT_EQ(Code(Call("read", {{"path", "/plots/huge.png"}})), "too_large");
+  // ... which can still be paged as bytes.
+  json page = Call("read", {{"path", "/plots/huge.png"}, {"format", "bytes"}, {"limit", 10}});
+  EXPECT_EQ(page["format"], "bytes");
+  json at = Call("read", {{"path", "/plots/loss.PNG"}, {"offset", 8}, {"limit", 4}});
+  EXPECT_EQ(at["format"], "bytes") << "an offset asks for bytes";
+  EXPECT_EQ(Code(Call("read", {{"path", "/runs/r1/stdout.log"}, {"format", "image"}})),
+            "invalid_argument");
 }
 
 // A damaged block is reported by every read format and by grep; the agent
