@@ -17,6 +17,7 @@ int ToErrno(const Status& status) {
     case Code::kFailedPrecondition:
       // A file changed under a conditional replace, or a state that forbids
       // the change: the caller's view is stale.
+      if (status.Is(Reason::kSymlinkLoop)) return ELOOP;
       return status.Is(Reason::kPredicateFailed) ? ESTALE : EINVAL;
     case Code::kCorruption:
     case Code::kIOError:

@@ -52,7 +52,8 @@ py::str Text(std::string_view bytes) {
 
 void Raise(const Status& status, std::string_view path) {
   py::object exception = ErrorsModule().attr("from_status")(
-      std::string(CodeName(status.code())), Text(status.message()), PathOrNone(path));
+      std::string(CodeName(status.code())), Text(status.message()), PathOrNone(path),
+      std::string(ReasonName(status.reason())));
   ThrowPython(exception);
 }
 

@@ -120,9 +120,16 @@ _BY_CODE = {
 }
 
 
-def from_status(code, message, path=None):
-    """The exception for a failed NoKV status ``code`` ("not_found", ...)."""
-    cls, err = _BY_CODE.get(code, (NokvError, _errno.EIO))
+# typed reasons that name a POSIX error of their own, whatever the code
+_BY_REASON = {
+    "symlink_loop": (OSError, _errno.ELOOP),
+}
+
+
+def from_status(code, message, path=None, reason=None):
+    """The exception for a failed NoKV status ``code`` ("not_found", ...)
+    with its typed ``reason`` ("symlink_loop", ...), if any."""
+    cls, err = _BY_REASON.get(reason) or _BY_CODE.get(code, (NokvError, _errno.EIO))
     if cls is ConflictError:
         exc = ConflictError(message, path)
     elif path is None:

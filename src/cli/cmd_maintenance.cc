@@ -35,11 +35,28 @@ Result<records::IndexRule> RuleFromArgs(const Args& args) {
   return records::RuleFromJson(json);
 }
 
-// For people after `index add`: the rule's state, and for each of its fields
-// how many rows under its root hold a value (the catalog verb's count). A
-// field with fewer rows than the others was skipped where its expression
-// found nothing or its value did not fit the field's type.
-void PrintRuleReport(Context& ctx, fs::Filesystem& fs, const records::IndexRule& rule) {
+constexpr size_t kProblemExamples = 3;
+
+// The files a rule could not index or indexed with values skipped, with why.
+void PrintProblems(Context& ctx, const meta::IndexProblems& problems) {
+  auto list = [&](uint64_t n, std::string_view what,
+                  const std::vector<meta::IndexProblems::Example>& examples) {
+    if (n == 0) return;
+    *ctx.out << "  " << n << (n == 1 ? " file " : " files ") << what << "\n";
+    for (const auto& e : examples) *ctx.out << "    " << e.path << ": " << e.message << "\n";
+    if (n > examples.size()) *ctx.out << "    ... and " << n - examples.size() << " more\n";
+  };
+  list(problems.not_indexed,
+       "not indexed (unreadable, too large or malformed):", problems.not_indexed_examples);
+  list(problems.values_skipped, "indexed with values skipped (missing or of the wrong type):",
+       problems.values_skipped_examples);
+}
+
+// For people after `index add`: the rule's state, for each of its fields how
+// many rows under its root hold a value (the catalog verb's count), then the
+// files it could not index and those where values were skipped, with why.
+void PrintRuleReport(Context& ctx, fs::Filesystem& fs, const records::IndexRule& rule,
+                     const meta::IndexProblems& problems) {
   std::string state = "added";
   if (auto records = fs.IndexRules(); records.ok()) {
     for (const auto& record : *records) {
@@ -70,6 +87,7 @@ void PrintRuleReport(Context& ctx, fs::Filesystem& fs, const records::IndexRule&
     }
     if (!any) *ctx.out << "  " << spec.id << "\tno rows yet\n";
   }
+  PrintProblems(ctx, problems);
   if (state == "backfilling") *ctx.out << "  (back-filling: counts grow until it is ready)\n";
 }
 
@@ -83,10 +101,14 @@ int Index(Context& ctx, const Args& args) {
     return WithFs(ctx, "index add", [&](fs::Filesystem& fs) {
       Status s = fs.AddIndexRule(*rule);
       if (!s.ok()) return ctx.Fail("index add " + rule->id, s);
+      auto problems = fs.IndexRuleProblems(rule->id, kProblemExamples);
+      if (!problems.ok()) return ctx.Fail("index add " + rule->id, problems.status());
       if (ctx.json) {
-        ctx.PrintJson(records::RuleToJson(*rule));
+        nlohmann::json j = records::RuleToJson(*rule);
+        j["problems"] = server::ToWire(*problems);
+        ctx.PrintJson(j);
       } else {
-        PrintRuleReport(ctx, fs, *rule);
+        PrintRuleReport(ctx, fs, *rule, *problems);
       }
       return int{kExitOk};
     });
@@ -100,9 +122,12 @@ int Index(Context& ctx, const Args& args) {
       for (const auto& record : *records) {
         const records::IndexRule& rule = record.rule;
         std::string_view state = meta::IndexRuleStateName(record.state);
+        auto problems = fs.IndexRuleProblems(rule.id, kProblemExamples);
+        if (!problems.ok()) return ctx.Fail("index ls", problems.status());
         if (ctx.json) {
           nlohmann::json item = records::RuleToJson(rule);
           item["state"] = state;
+          item["problems"] = server::ToWire(*problems);
           out.push_back(std::move(item));
           continue;
         }
@@ -110,6 +135,7 @@ int Index(Context& ctx, const Args& args) {
                  << (rule.target == records::IndexRule::Target::kParent ? "parent" : "file");
         for (const auto& f : rule.fields) *ctx.out << "\t" << records::FieldSpecToString(f);
         *ctx.out << "\n";
+        PrintProblems(ctx, *problems);
       }
       if (ctx.json) ctx.PrintJson(out);
       return int{kExitOk};
@@ -124,8 +150,61 @@ int Index(Context& ctx, const Args& args) {
   });
 }
 
-int Gc(Context& ctx, const Args&) {
+// "1h", "90s": a duration the way --orphan-grace takes it.
+std::string ShortDuration(int64_t ns) {
+  int64_t s = ns / 1'000'000'000;
+  if (s != 0 && s % 3600 == 0) return std::to_string(s / 3600) + "h";
+  if (s != 0 && s % 60 == 0) return std::to_string(s / 60) + "m";
+  return std::to_string(s) + "s";
+}
+
+void PrintGcPlan(Context& ctx, const meta::GcPlan& plan) {
+  auto count = [](uint64_t n, std::string_view one, std::string_view many) {
+    return std::to_string(n) + " " + std::string(n == 1 ? one : many);
+  };
+  *ctx.out << "would free " << HumanSize(plan.block_bytes + plan.orphan_bytes) << ": "
+           << count(plan.blocks, "unreferenced block", "unreferenced blocks") << " ("
+           << HumanSize(plan.block_bytes) << ") and "
+           << count(plan.orphans, "orphaned upload", "orphaned uploads") << " ("
+           << HumanSize(plan.orphan_bytes) << ")\n";
+  if (plan.young_orphans != 0) {
+    *ctx.out << "kept: " << count(plan.young_orphans, "unreferenced upload", "unreferenced uploads")
+             << " (" << HumanSize(plan.young_orphan_bytes) << ") younger than the "
+             << ShortDuration(plan.orphan_grace_ns)
+             << " grace period (a writer may still publish them)\n";
+  }
+  for (const auto& name : plan.snapshots_expiring) {
+    *ctx.out << "would retire expired snapshot " << name << "\n";
+  }
+  for (const auto& pin : plan.pins) {
+    if (pin.kind == "readers") {
+      if (pin.blocks == 0) continue;
+      *ctx.out << "kept by open readers: ";
+    } else {
+      *ctx.out << "kept by " << pin.kind << " " << pin.name << " (sequence " << pin.seq << "): ";
+    }
+    *ctx.out << count(pin.blocks, "block", "blocks") << ", " << HumanSize(pin.bytes) << "\n";
+  }
+  if (plan.events != 0 || plan.dedupe != 0) {
+    *ctx.out << "would prune " << count(plan.events, "watch event", "watch events") << " and "
+             << count(plan.dedupe, "dedupe record", "dedupe records") << " past retention\n";
+  }
+}
+
+int Gc(Context& ctx, const Args& args) {
   ctx.embedded.release_reserve = true;  // must work on a full disk
+  if (args.Has("--dry-run")) {
+    return WithFs(ctx, "gc --dry-run", [&](fs::Filesystem& fs) {
+      auto plan = fs.PlanGarbage();
+      if (!plan.ok()) return ctx.Fail("gc --dry-run", plan.status());
+      if (ctx.json) {
+        ctx.PrintJson(server::ToWire(*plan));  // the same object as over RPC
+      } else {
+        PrintGcPlan(ctx, *plan);
+      }
+      return int{kExitOk};
+    });
+  }
   return WithFs(ctx, "gc", [&](fs::Filesystem& fs) {
     auto report = fs.CollectGarbage();
     if (!report.ok()) return ctx.Fail("gc", report.status());
@@ -228,7 +307,18 @@ Command IndexCommand() {
 }
 
 Command GcCommand() {
-  return {"gc", "collect unreferenced blocks and old history", {""}, "", {}, {}, Gc};
+  return {"gc",
+          "collect unreferenced blocks and old history",
+          {"[--dry-run]"},
+          "Retires expired snapshots, deletes blocks no file, snapshot, backup or open\n"
+          "reader can reach and uploads no publish referenced once older than the\n"
+          "grace period (--orphan-grace), and prunes watch events and dedupe records\n"
+          "past retention. Runs in the server when one holds the data directory.\n"
+          "--dry-run changes nothing and says what a run would free, and how many\n"
+          "blocks and bytes each snapshot and backup keeps.",
+          {{"--dry-run", "say what would be collected and what keeps the rest; change nothing"}},
+          {},
+          Gc};
 }
 
 Command FsckCommand() {

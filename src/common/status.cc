@@ -66,6 +66,8 @@ std::string_view ReasonName(Reason reason) {
       return "block_collected";
     case Reason::kNotSent:
       return "not_sent";
+    case Reason::kSymlinkLoop:
+      return "symlink_loop";
   }
   return "unknown";
 }

@@ -60,6 +60,9 @@ enum class Reason : unsigned char {
   // request never left this process and repeating it cannot apply it twice.
   // Local to the process that failed to send (never sent on the wire).
   kNotSent,
+  // FailedPrecondition: resolving a path followed more symbolic links than
+  // meta::kMaxSymlinkHops (a loop); POSIX's ELOOP.
+  kSymlinkLoop,
 };
 
 // Returns a stable lowercase name for `reason` ("predicate_failed", ...).

@@ -43,7 +43,9 @@ Result<std::string> Filesystem::FollowLinks(std::string_view path, const ReadAt&
     NOKV_ASSIGN_OR_RETURN(meta::Attr attr, parts_.metadata->Stat(current, at));
     if (attr.type != meta::FileType::kSymlink) return current;
     if (hops == meta::kMaxSymlinkHops) {
-      return Status::FailedPrecondition(std::string(path) + ": too many levels of symbolic links");
+      return Status(Code::kFailedPrecondition,
+                    std::string(path) + ": too many levels of symbolic links",
+                    Reason::kSymlinkLoop);
     }
     // A relative target is taken from the link's directory, lexically.
     std::string next = attr.symlink_target.starts_with('/')
@@ -175,6 +177,10 @@ Result<std::vector<meta::RuleRecord>> Filesystem::IndexRules() {
 Status Filesystem::Reindex(std::string_view id) { return parts_.metadata->Reindex(id); }
 
 Result<meta::GcReport> Filesystem::CollectGarbage() { return parts_.metadata->CollectGarbage(); }
+Result<meta::GcPlan> Filesystem::PlanGarbage() { return parts_.metadata->PlanGarbage(); }
+Result<meta::IndexProblems> Filesystem::IndexRuleProblems(std::string_view id, size_t examples) {
+  return parts_.metadata->IndexRuleProblems(id, examples);
+}
 
 Result<meta::FsckReport> Filesystem::Fsck(const meta::FsckOptions& options) {
   return parts_.metadata->Fsck(options);

@@ -304,8 +304,12 @@ Result<std::vector<meta::RuleRecord>> LocalMetadata::IndexRuleRecords() {
 }
 
 Status LocalMetadata::Reindex(std::string_view id) { return meta_->Reindex(id); }
+Result<meta::IndexProblems> LocalMetadata::IndexRuleProblems(std::string_view id, size_t examples) {
+  return meta_->IndexRuleProblems(id, examples);
+}
 
 Result<meta::GcReport> LocalMetadata::CollectGarbage() { return meta_->CollectGarbage(); }
+Result<meta::GcPlan> LocalMetadata::PlanGarbage() { return meta_->PlanGarbage(); }
 
 Result<meta::FsckReport> LocalMetadata::Fsck(const meta::FsckOptions& options) {
   return meta_->Fsck(options);

@@ -100,8 +100,10 @@ class LocalMetadata final : public Metadata {
   Status RemoveIndexRule(std::string_view id) override;
   Result<std::vector<meta::RuleRecord>> IndexRuleRecords() override;
   Status Reindex(std::string_view id) override;
+  Result<meta::IndexProblems> IndexRuleProblems(std::string_view id, size_t examples) override;
 
   Result<meta::GcReport> CollectGarbage() override;
+  Result<meta::GcPlan> PlanGarbage() override;
   Result<meta::FsckReport> Fsck(const meta::FsckOptions& options) override;
   Result<BackupReport> Backup(const BackupOptions& options) override;
   Result<std::vector<BackupDescriptor>> ListBackups(std::string_view from) override;

@@ -188,12 +188,17 @@ class Metadata {
   // Every stored rule with its state, in id order.
   virtual Result<std::vector<meta::RuleRecord>> IndexRuleRecords() = 0;
   virtual Status Reindex(std::string_view id) = 0;
+  // The files a rule could not index or indexed with values skipped, with up
+  // to `examples` of each (MetaService::IndexRuleProblems).
+  virtual Result<meta::IndexProblems> IndexRuleProblems(std::string_view id, size_t examples) = 0;
 
   // --- Maintenance -----------------------------------------------------------
   // fsck (MetaService::Fsck): checks, and with options.repair fixes, the
   // metadata and its blocks where the metadata lives (a server checks its own).
   virtual Result<meta::FsckReport> Fsck(const meta::FsckOptions& options) = 0;
   virtual Result<meta::GcReport> CollectGarbage() = 0;
+  // What CollectGarbage would do now, changing nothing (MetaService::PlanGarbage).
+  virtual Result<meta::GcPlan> PlanGarbage() = 0;
   // Retires expired snapshots and prunes watch events and dedupe records past
   // retention, without the block work of CollectGarbage (no store listing):
   // what a server runs every minute. Fills only snapshots_expired,

@@ -17,7 +17,12 @@
 // Runs are single flight (gc_mu_). A claim whose owner is not the running
 // collector was left by an interrupted run: it is re-claimed (guarded) and
 // finished. Every claimed block has a hint, so the next run finds it.
+//
+// A dry run (PlanGarbage) walks the same passes with a plan attached: each
+// pass counts what it would do into the plan and commits and deletes
+// nothing; the orphan sweep's listing gives the sizes.
 #include <random>
+#include <set>
 
 #include "common/coding.h"
 #include "common/logging.h"
@@ -106,6 +111,40 @@ Result<uint64_t> CollectBlocks(holt::Engine* engine, object::ObjectStore* store,
 
 }  // namespace
 
+// One collection run, real or dry.
+struct MetaService::GcRun {
+  uint64_t id = 0;
+  int64_t cutoff = 0;  // uploads before this time (ns) belong to no live upload
+  GcReport report;
+  // A dry run: what would be done is counted here, and nothing changes.
+  GcPlan* plan = nullptr;
+  // Dry run: the blocks that would go, the blocks each pin keeps (parallel
+  // to plan->pins), the size of each of them (0 until listed), and the pin
+  // of each snapshot or backup by its pin name.
+  std::set<Digest> planned;
+  std::vector<std::set<Digest>> pinned;
+  std::map<Digest, uint64_t> sizes;
+  std::map<std::string, size_t> pin_of;
+
+  // Collects `candidates`, or in a dry run counts them.
+  Result<uint64_t> Collect(MetaService* service, const std::vector<Candidate>& candidates) {
+    if (plan == nullptr) {
+      return CollectBlocks(service->engine_.get(), service->options_.store, candidates, id,
+                           service->Now());
+    }
+    for (const Candidate& c : candidates) {
+      planned.insert(c.digest);
+      sizes.emplace(c.digest, 0);
+    }
+    plan->blocks += candidates.size();
+    return uint64_t{candidates.size()};
+  }
+  void Pin(size_t pin, const Digest& digest) {
+    pinned[pin].insert(digest);
+    sizes.emplace(digest, 0);
+  }
+};
+
 UploadLease::UploadLease(UploadLease&& other) noexcept
     : service_(std::exchange(other.service_, nullptr)), id_(std::exchange(other.id_, 0)) {}
 
@@ -175,43 +214,80 @@ Status MetaService::ReviveCollectedBlocks(Command& cmd) {
   return Status::Ok();
 }
 
+Status MetaService::RunGc(GcRun& run) {
+  // Expired snapshots first: they may be what holds blocks back.
+  NOKV_RETURN_IF_ERROR(RetireExpiredSnapshots(run));
+  if (options_.store != nullptr) {
+    run.cutoff = OrphanCutoff();
+    std::map<Digest, uint64_t> held;
+    NOKV_RETURN_IF_ERROR(CollectHintedBlocks(run, &held));
+    NOKV_RETURN_IF_ERROR(CollectOutsideSnapshots(run, held));
+    NOKV_RETURN_IF_ERROR(SweepOrphans(run));
+  }
+  return PruneHistory(run);
+}
+
 Result<GcReport> MetaService::CollectGarbage() {
-  std::lock_guard run(gc_mu_);
-  uint64_t run_id = NewRunId();
-  gc_run_.store(run_id);
+  std::lock_guard lock(gc_mu_);
+  GcRun run;
+  run.id = NewRunId();
+  gc_run_.store(run.id);
   struct EndRun {
     std::atomic<uint64_t>* run;
     ~EndRun() { run->store(0); }
   } end_run{&gc_run_};
-  GcReport report;
-  // Expired snapshots first: they may be what holds blocks back.
-  NOKV_RETURN_IF_ERROR(RetireExpiredSnapshots(&report));
-  if (options_.store != nullptr) {
-    int64_t cutoff = OrphanCutoff();
-    std::map<Digest, uint64_t> held;
-    NOKV_RETURN_IF_ERROR(CollectHintedBlocks(run_id, cutoff, &held, &report));
-    NOKV_RETURN_IF_ERROR(CollectOutsideSnapshots(held, run_id, &report));
-    NOKV_RETURN_IF_ERROR(SweepOrphans(run_id, cutoff, &report));
-  }
-  NOKV_RETURN_IF_ERROR(PruneHistory(&report));
-  return report;
+  NOKV_RETURN_IF_ERROR(RunGc(run));
+  return run.report;
 }
 
-Result<GcReport> MetaService::ExpireAndPrune() {
-  std::lock_guard run(gc_mu_);
-  GcReport report;
-  NOKV_RETURN_IF_ERROR(RetireExpiredSnapshots(&report));
-  NOKV_RETURN_IF_ERROR(PruneHistory(&report));
-  return report;
-}
-
-// A snapshot retired meanwhile (by its owner) is not counted.
-Status MetaService::RetireExpiredSnapshots(GcReport* report) {
+Result<GcPlan> MetaService::PlanGarbage() {
+  std::lock_guard lock(gc_mu_);  // a running collection's claims are not ours to count
+  GcPlan plan;
+  plan.orphan_grace_ns = Nanos(options_.orphan_grace);
+  GcRun run;
+  run.plan = &plan;
+  // The pins: open readers, then every snapshot not about to expire, then every backup.
+  plan.pins.push_back({"readers", "", 0, 0, 0});
   int64_t now = Now();
   NOKV_ASSIGN_OR_RETURN(auto snapshots, ListSnapshots());
   for (const auto& s : snapshots) {
-    if (s.expires_ns != 0 && s.expires_ns <= now && RetireSnapshot(s.name).ok()) {
-      report->snapshots_expired++;
+    if (s.expires_ns != 0 && s.expires_ns <= now) continue;
+    run.pin_of[s.name] = plan.pins.size();
+    plan.pins.push_back({"snapshot", s.name, s.seq, 0, 0});
+  }
+  NOKV_ASSIGN_OR_RETURN(auto backups, ListBackups());
+  for (const auto& b : backups) {
+    run.pin_of[BackupPinName(b.id)] = plan.pins.size();
+    plan.pins.push_back({"backup", b.id, b.seq, 0, 0});
+  }
+  run.pinned.resize(plan.pins.size());
+  NOKV_RETURN_IF_ERROR(RunGc(run));
+  for (const Digest& digest : run.planned) plan.block_bytes += run.sizes[digest];
+  for (size_t i = 0; i < plan.pins.size(); ++i) {
+    plan.pins[i].blocks = run.pinned[i].size();
+    for (const Digest& digest : run.pinned[i]) plan.pins[i].bytes += run.sizes[digest];
+  }
+  return plan;
+}
+
+Result<GcReport> MetaService::ExpireAndPrune() {
+  std::lock_guard lock(gc_mu_);
+  GcRun run;
+  NOKV_RETURN_IF_ERROR(RetireExpiredSnapshots(run));
+  NOKV_RETURN_IF_ERROR(PruneHistory(run));
+  return run.report;
+}
+
+// A snapshot retired meanwhile (by its owner) is not counted.
+Status MetaService::RetireExpiredSnapshots(GcRun& run) {
+  int64_t now = Now();
+  NOKV_ASSIGN_OR_RETURN(auto snapshots, ListSnapshots());
+  for (const auto& s : snapshots) {
+    if (s.expires_ns == 0 || s.expires_ns > now) continue;
+    if (run.plan != nullptr) {
+      run.plan->snapshots_expiring.push_back(s.name);
+    } else if (RetireSnapshot(s.name).ok()) {
+      run.report.snapshots_expired++;
     }
   }
   return Status::Ok();
@@ -221,8 +297,8 @@ Status MetaService::RetireExpiredSnapshots(GcReport* report) {
 // can read are collected; claims of interrupted runs are finished; stale
 // hints and old collected markers are dropped. Unreferenced blocks that only
 // snapshots may still read go to *held (digest -> version of the `b` key).
-Status MetaService::CollectHintedBlocks(uint64_t run_id, int64_t cutoff,
-                                        std::map<Digest, uint64_t>* held, GcReport* report) {
+Status MetaService::CollectHintedBlocks(GcRun& run, std::map<Digest, uint64_t>* held) {
+  GcReport* report = &run.report;
   const uint64_t oldest = engine_->OldestPin();
   const uint64_t oldest_reader = engine_->OldestReaderPin();
   holt::ScanOptions scan;
@@ -257,10 +333,11 @@ Status MetaService::CollectHintedBlocks(uint64_t run_id, int64_t cutoff,
       } else if (unreferenced && oldest_reader < current->seq) {
         // A reader older than the last decrement may still read the block.
         report->blocks_waiting_for_snapshots++;
+        if (run.plan != nullptr) run.Pin(0, digest);
       } else if (unreferenced) {
         (*held)[digest] = current->seq;  // only snapshots are older: check their scope
       } else if (current.ok() && value.state == BlockState::kCollected) {
-        if (static_cast<int64_t>(value.count) * kNanosPerSecond >= cutoff) continue;
+        if (static_cast<int64_t>(value.count) * kNanosPerSecond >= run.cutoff) continue;
         // No upload can still race this collection: forget the marker.
         cleanup.push_back({key, current->seq, [key, keys](holt::Batch& b) {
                              b.Delete(key);
@@ -282,9 +359,10 @@ Status MetaService::CollectHintedBlocks(uint64_t run_id, int64_t cutoff,
         }
       }
     }
-    NOKV_RETURN_IF_ERROR(CommitGuarded(engine_.get(), std::move(cleanup)).status());
-    NOKV_ASSIGN_OR_RETURN(uint64_t deleted,
-                          CollectBlocks(engine_.get(), options_.store, candidates, run_id, Now()));
+    if (run.plan == nullptr) {
+      NOKV_RETURN_IF_ERROR(CommitGuarded(engine_.get(), std::move(cleanup)).status());
+    }
+    NOKV_ASSIGN_OR_RETURN(uint64_t deleted, run.Collect(this, candidates));
     report->blocks_deleted += deleted;
     if (hints.size() < scan.limit) break;
     scan.start_after = hints.back().key;
@@ -298,12 +376,16 @@ Status MetaService::CollectHintedBlocks(uint64_t run_id, int64_t cutoff,
 // those manifests were all dropped after P, each drop leaving a hint naming
 // its inode. A block none of them needs is collected; the others keep
 // waiting.
-Status MetaService::CollectOutsideSnapshots(const std::map<Digest, uint64_t>& held, uint64_t run_id,
-                                            GcReport* report) {
+Status MetaService::CollectOutsideSnapshots(GcRun& run, const std::map<Digest, uint64_t>& held) {
+  GcReport* report = &run.report;
   if (held.empty()) return Status::Ok();
-  NOKV_ASSIGN_OR_RETURN(auto snapshots, ListSnapshots());
+  NOKV_ASSIGN_OR_RETURN(auto listed, ListSnapshots());
+  std::vector<Snapshot> snapshots;
   std::vector<ReadContext> views;
-  for (const auto& s : snapshots) {
+  for (const auto& s : listed) {
+    // A dry run leaves the expired snapshots out: a real run retires them first.
+    if (run.plan != nullptr && !run.pin_of.contains(s.name)) continue;
+    snapshots.push_back(s);
     auto view = AtSnapshot(s.name);
     if (!view.ok()) {  // retired meanwhile: the run after this one sees it gone
       report->blocks_waiting_for_snapshots += held.size();
@@ -313,6 +395,7 @@ Status MetaService::CollectOutsideSnapshots(const std::map<Digest, uint64_t>& he
   }
   NOKV_ASSIGN_OR_RETURN(auto backups, ListBackups());
   for (const auto& b : backups) {
+    if (run.plan != nullptr && !run.pin_of.contains(BackupPinName(b.id))) continue;  // new
     auto view = AtBackup(b.id);
     if (!view.ok()) {  // dropped meanwhile
       report->blocks_waiting_for_snapshots += held.size();
@@ -350,17 +433,22 @@ Status MetaService::CollectOutsideSnapshots(const std::map<Digest, uint64_t>& he
     auto path = PathOf(inode, &views[i]);
     return !path.ok() || PathIsUnder(*path, snapshots[i].root);
   };
+  // Whether snapshot `i` may read the block `digest` last changed at `version`.
+  auto needs = [&](size_t i, const Digest& digest, uint64_t version) {
+    if (snapshots[i].seq >= version) return false;  // sees the block unreferenced
+    for (const auto& [seq, inode] : drops[digest]) {
+      if (seq > snapshots[i].seq && inside(i, inode)) return true;
+    }
+    return false;
+  };
   std::vector<Candidate> candidates;
   for (const auto& [digest, version] : held) {
     bool needed = unknown.contains(digest);
-    for (size_t i = 0; i < snapshots.size() && !needed; ++i) {
-      if (snapshots[i].seq >= version) continue;  // sees the block unreferenced
-      for (const auto& [seq, inode] : drops[digest]) {
-        if (seq > snapshots[i].seq && inside(i, inode)) {
-          needed = true;
-          break;
-        }
-      }
+    // A dry run asks every pin, to say which ones keep the block.
+    for (size_t i = 0; i < snapshots.size() && (!needed || run.plan != nullptr); ++i) {
+      if (!needs(i, digest, version)) continue;
+      needed = true;
+      if (run.plan != nullptr) run.Pin(run.pin_of.at(snapshots[i].name), digest);
     }
     if (needed) {
       report->blocks_waiting_for_snapshots++;
@@ -368,14 +456,12 @@ Status MetaService::CollectOutsideSnapshots(const std::map<Digest, uint64_t>& he
     }
     candidates.push_back(Candidate{digest, version, {}, false, false});
     if (candidates.size() == kPage) {
-      NOKV_ASSIGN_OR_RETURN(uint64_t deleted, CollectBlocks(engine_.get(), options_.store,
-                                                            candidates, run_id, Now()));
+      NOKV_ASSIGN_OR_RETURN(uint64_t deleted, run.Collect(this, candidates));
       report->blocks_deleted += deleted;
       candidates.clear();
     }
   }
-  NOKV_ASSIGN_OR_RETURN(uint64_t deleted,
-                        CollectBlocks(engine_.get(), options_.store, candidates, run_id, Now()));
+  NOKV_ASSIGN_OR_RETURN(uint64_t deleted, run.Collect(this, candidates));
   report->blocks_deleted += deleted;
   return Status::Ok();
 }
@@ -385,7 +471,7 @@ Status MetaService::CollectOutsideSnapshots(const std::map<Digest, uint64_t>& he
 // revived, are leftovers of writers that died before their publish. They are
 // collected once uploaded before the cutoff: older than the grace period and
 // older than every live upload.
-Status MetaService::SweepOrphans(uint64_t run_id, int64_t cutoff, GcReport* report) {
+Status MetaService::SweepOrphans(GcRun& run) {
   object::ListOptions list;
   list.prefix = "blocks/";
   list.limit = kPage;
@@ -395,7 +481,14 @@ Status MetaService::SweepOrphans(uint64_t run_id, int64_t cutoff, GcReport* repo
     for (const auto& object : listed.objects) {
       Digest digest{};
       if (!object::ParseBlockKey(object.key, &digest)) continue;
-      if (object.last_modified_ns == 0 || object.last_modified_ns >= cutoff) continue;
+      GcPlan* plan = run.plan;
+      if (plan != nullptr) {
+        if (auto counted = run.sizes.find(digest); counted != run.sizes.end()) {
+          counted->second = object.size;
+        }
+      }
+      bool young = object.last_modified_ns == 0 || object.last_modified_ns >= run.cutoff;
+      if (young && plan == nullptr) continue;
       auto current = engine_->Get(BlockRefKey(digest));
       if (current.ok()) {
         NOKV_ASSIGN_OR_RETURN(BlockRefValue value, DecodeBlockRef(current->bytes));
@@ -403,18 +496,26 @@ Status MetaService::SweepOrphans(uint64_t run_id, int64_t cutoff, GcReport* repo
         // through their hints.
         if (value.state != BlockState::kCollected) continue;
       }
-      page.push_back(Candidate{digest, current.ok() ? current->seq : 0, {}, true, false});
+      if (plan == nullptr) {
+        page.push_back(Candidate{digest, current.ok() ? current->seq : 0, {}, true, false});
+      } else if (young) {
+        plan->young_orphans++;
+        plan->young_orphan_bytes += object.size;
+      } else {
+        plan->orphans++;
+        plan->orphan_bytes += object.size;
+      }
     }
-    NOKV_ASSIGN_OR_RETURN(uint64_t deleted,
-                          CollectBlocks(engine_.get(), options_.store, page, run_id, Now()));
-    report->orphans_deleted += deleted;
+    NOKV_ASSIGN_OR_RETURN(uint64_t deleted, run.Collect(this, page));
+    run.report.orphans_deleted += deleted;
     if (!listed.truncated || listed.objects.empty()) break;
     list.start_after = listed.objects.back().key;
   }
   return Status::Ok();
 }
 
-Status MetaService::PruneHistory(GcReport* report) {
+Status MetaService::PruneHistory(GcRun& run) {
+  GcReport* report = &run.report;
   int64_t now = Now();
   // Watch events beyond the count or age bound, oldest first.
   uint64_t total = engine_->CountPrefix(std::string(1, family::kWatch));
@@ -447,7 +548,9 @@ Status MetaService::PruneHistory(GcReport* report) {
       report->events_pruned++;
     }
     if (!floor.empty()) batch.Put(kWatchFloorKey, floor);
-    if (!batch.empty()) NOKV_RETURN_IF_ERROR(engine_->Commit(batch).status());
+    if (!batch.empty() && run.plan == nullptr) {
+      NOKV_RETURN_IF_ERROR(engine_->Commit(batch).status());
+    }
     if (rows.size() < scan.limit) break;
     scan.start_after = rows.back().key;
   }
@@ -465,9 +568,15 @@ Status MetaService::PruneHistory(GcReport* report) {
         report->dedupe_pruned++;
       }
     }
-    if (!batch.empty()) NOKV_RETURN_IF_ERROR(engine_->Commit(batch).status());
+    if (!batch.empty() && run.plan == nullptr) {
+      NOKV_RETURN_IF_ERROR(engine_->Commit(batch).status());
+    }
     if (records.size() < dedupe.limit) break;
     dedupe.start_after = records.back().key;
+  }
+  if (run.plan != nullptr) {
+    run.plan->events = report->events_pruned;
+    run.plan->dedupe = report->dedupe_pruned;
   }
   return Status::Ok();
 }

@@ -26,7 +26,8 @@ StoredRow ExtractRow(const records::IndexRule& rule, std::string_view path,
   StoredRow row;
   row.source = BaseName(path);
   auto fail = [&](std::string message) {
-    NOKV_LOG(kWarn) << "index rule " << rule.id << " on " << path << ": " << message;
+    // The row keeps the message (`_error`), and `nokv index add` reports it to people.
+    NOKV_LOG(kInfo) << "index rule " << rule.id << " on " << path << ": " << message;
     row.row.fields["_error"] = {records::TypedValue::String(message)};
   };
   if (!body.ok()) {

@@ -186,8 +186,9 @@ Result<MetaService::Resolved> MetaService::ResolveFull(std::string_view path,
       bool last = i + 1 == parts.size();
       if (type != FileType::kSymlink || (last && !follow_last)) continue;
       if (++hops > kMaxSymlinkHops) {
-        return Status::FailedPrecondition(JoinPath(parts, i + 1) +
-                                          ": too many levels of symbolic links");
+        return Status(Code::kFailedPrecondition,
+                      JoinPath(parts, i + 1) + ": too many levels of symbolic links",
+                      Reason::kSymlinkLoop);
       }
       NOKV_ASSIGN_OR_RETURN(Attr link, ReadAttr(r.inode, view));
       std::string next = link.symlink_target.starts_with('/')

@@ -214,6 +214,12 @@ class MetaService {
   // minute; single flight with CollectGarbage. The report fills only
   // snapshots_expired, events_pruned and dedupe_pruned.
   Result<GcReport> ExpireAndPrune();
+  // What CollectGarbage would do now, changing nothing: the blocks and
+  // orphaned uploads it would delete with their bytes, the uploads still
+  // within the grace period, the snapshots it would retire, the history it
+  // would prune, and what each snapshot, backup and the open readers keep.
+  // Single flight with CollectGarbage.
+  Result<GcPlan> PlanGarbage();
 
   // --- Consistency check (docs/fsck.md) -----------------------------------
   // Checks the namespace, manifests, blocks (present, right size; read and
@@ -241,6 +247,9 @@ class MetaService {
                           const std::map<std::string, records::Row>& rows);
   // Every stored rule with its state and back-fill cursor, in id order.
   Result<std::vector<RuleRecord>> IndexRuleRecords();
+  // The files of `rule_id` that were not indexed or had values skipped, with
+  // up to `examples` of each (docs/metadata.md, "Index rows").
+  Result<IndexProblems> IndexRuleProblems(std::string_view rule_id, size_t examples);
   // Index keys (row and value families, docs/formats/meta-keys.md) in key
   // order: how the verbs walk rows and value indexes without the engine.
   Result<std::vector<std::string>> ScanIndexKeys(const IndexScan& scan,
@@ -270,7 +279,8 @@ class MetaService {
   // Resolution. Symbolic links met before the last component are followed
   // (absolute targets from /, relative ones from the link's directory), the
   // last one only with `follow_last`; more than kMaxSymlinkHops links is
-  // FailedPrecondition ("too many levels of symbolic links", ELOOP).
+  // FailedPrecondition with Reason::kSymlinkLoop ("too many levels of
+  // symbolic links", ELOOP).
   // Resolved::path is the path reached, links replaced.
   Result<Resolved> ResolveFull(std::string_view path, const holt::ReadView* view,
                                bool follow_last = false);
@@ -351,13 +361,14 @@ class MetaService {
   friend class UploadLease;
 
   Status BackfillRule(const records::IndexRule& rule, std::string cursor);
-  Status CollectHintedBlocks(uint64_t run_id, int64_t cutoff, std::map<Digest, uint64_t>* held,
-                             GcReport* report);
-  Status CollectOutsideSnapshots(const std::map<Digest, uint64_t>& held, uint64_t run_id,
-                                 GcReport* report);
-  Status SweepOrphans(uint64_t run_id, int64_t cutoff, GcReport* report);
-  Status RetireExpiredSnapshots(GcReport* report);
-  Status PruneHistory(GcReport* report);
+  // Garbage collection passes (gc.cc), in order; a run with a plan is dry.
+  struct GcRun;
+  Status RunGc(GcRun& run);
+  Status RetireExpiredSnapshots(GcRun& run);
+  Status CollectHintedBlocks(GcRun& run, std::map<Digest, uint64_t>* held);
+  Status CollectOutsideSnapshots(GcRun& run, const std::map<Digest, uint64_t>& held);
+  Status SweepOrphans(GcRun& run);
+  Status PruneHistory(GcRun& run);
   Status DropRuleRows(std::string_view rule_id);
   // fsck's repairs (fsck_repair.cc).
   Status FsckApply(FsckIssue& issue);

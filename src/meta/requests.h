@@ -79,6 +79,46 @@ struct GcReport {
   uint64_t snapshots_expired = 0;
 };
 
+// What a collection run would do now, and what holds the rest back
+// (MetaService::PlanGarbage, `nokv gc --dry-run`). Sizes come from the
+// object store's listing; a block the store no longer lists counts 0 bytes.
+struct GcPlan {
+  uint64_t blocks = 0;  // unreferenced blocks no pin can read
+  uint64_t block_bytes = 0;
+  uint64_t orphans = 0;  // uploads no publish referenced, older than the grace period
+  uint64_t orphan_bytes = 0;
+  uint64_t young_orphans = 0;  // the same, still within the grace period: kept
+  uint64_t young_orphan_bytes = 0;
+  int64_t orphan_grace_ns = 0;
+  std::vector<std::string> snapshots_expiring;  // past their expiry: retired first
+  // Every snapshot and backup, and the open readers: what each keeps from
+  // being collected. A block two pins need counts under both.
+  struct Pin {
+    std::string kind;  // "snapshot", "backup" or "readers"
+    std::string name;  // snapshot name or backup id ("" for readers)
+    uint64_t seq = 0;  // the sequence the pin reads at (0 for readers)
+    uint64_t blocks = 0;
+    uint64_t bytes = 0;
+  };
+  std::vector<Pin> pins;
+  uint64_t events = 0;  // watch events past retention
+  uint64_t dedupe = 0;  // dedupe records past retention
+};
+
+// Files an index rule could not fully extract (MetaService::IndexRuleProblems):
+// those whose body was not read or not parsed (the row holds only `_error`),
+// and those with values skipped (`_warning`), with the first few of each.
+struct IndexProblems {
+  struct Example {
+    std::string path;  // the row's path
+    std::string message;
+  };
+  uint64_t not_indexed = 0;
+  uint64_t values_skipped = 0;
+  std::vector<Example> not_indexed_examples;
+  std::vector<Example> values_skipped_examples;
+};
+
 struct FsTotals {
   uint64_t files = 0;
   uint64_t directories = 0;

@@ -47,9 +47,8 @@ Result<meta::Attr> StatInRoot(const Invocation& inv, std::string_view path,
                               const meta::ReadContext* at) {
   std::string resolved;
   auto attr = inv.meta->Stat(path, at, &resolved);
-  if (!attr.ok() && attr.status().code() == Code::kFailedPrecondition) {
-    // A read resolves without predicates: this is a link loop (ELOOP), the
-    // caller's argument, not the service's failure.
+  if (!attr.ok() && attr.status().Is(Reason::kSymlinkLoop)) {
+    // The caller's argument, not the service's failure.
     return Status::InvalidArgument(attr.status().message());
   }
   if (!attr.ok()) return attr.status();

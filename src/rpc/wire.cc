@@ -15,7 +15,7 @@ constexpr size_t kHelloFixedBytes = 14;    // magic, version, flags, token lengt
 constexpr size_t kReplyFixedBytes = 18;    // magic, version, result, 0, cap, message length
 constexpr uint16_t kHelloFlagToken = 1;
 constexpr uint8_t kLastCode = static_cast<uint8_t>(Code::kUnavailable);
-constexpr uint8_t kLastReason = static_cast<uint8_t>(Reason::kBlockCollected);
+constexpr uint8_t kLastReason = static_cast<uint8_t>(Reason::kSymlinkLoop);
 constexpr uint8_t kLastHelloResult = static_cast<uint8_t>(HelloResult::kBadHello);
 
 size_t BodyBytes(const Frame& frame) {
@@ -78,6 +78,8 @@ WireStatus StatusToWire(const Status& status) {
 Status StatusFromWire(const WireStatus& wire) {
   if (wire.code == 0) return Status::Ok();
   Reason reason = wire.reason <= kLastReason ? static_cast<Reason>(wire.reason) : Reason::kNone;
+  // Whether a request left is for the sender's side to say, never a peer's.
+  if (reason == Reason::kNotSent) reason = Reason::kNone;
   if (wire.code > kLastCode) {
     return Status(
         Code::kIOError,

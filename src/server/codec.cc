@@ -252,6 +252,47 @@ meta::GcReport DecodeGcReport(const Json& j) {
   return r;
 }
 
+meta::GcPlan::Pin DecodeGcPin(const Json& j) {
+  return {GetString(j, "kind"), GetStringOr(j, "name"), GetIntOr<uint64_t>(j, "seq", 0),
+          GetIntOr<uint64_t>(j, "blocks", 0), GetIntOr<uint64_t>(j, "bytes", 0)};
+}
+
+std::string DecodeName(const Json& j) {
+  if (!j.is_string()) throw WireError{"a snapshot name must be a string"};
+  return j.get<std::string>();
+}
+
+meta::GcPlan DecodeGcPlan(const Json& j) {
+  meta::GcPlan p;
+  p.blocks = GetIntOr<uint64_t>(j, "blocks", 0);
+  p.block_bytes = GetIntOr<uint64_t>(j, "block_bytes", 0);
+  p.orphans = GetIntOr<uint64_t>(j, "orphans", 0);
+  p.orphan_bytes = GetIntOr<uint64_t>(j, "orphan_bytes", 0);
+  p.young_orphans = GetIntOr<uint64_t>(j, "young_orphans", 0);
+  p.young_orphan_bytes = GetIntOr<uint64_t>(j, "young_orphan_bytes", 0);
+  p.orphan_grace_ns = GetIntOr<int64_t>(j, "orphan_grace_ns", 0);
+  p.snapshots_expiring = ListOf<std::string>(j, "snapshots_expiring", DecodeName);
+  p.pins = ListOf<meta::GcPlan::Pin>(j, "pins", DecodeGcPin);
+  p.events = GetIntOr<uint64_t>(j, "events", 0);
+  p.dedupe = GetIntOr<uint64_t>(j, "dedupe", 0);
+  return p;
+}
+
+meta::IndexProblems::Example DecodeProblem(const Json& j) {
+  return {GetString(j, "path"), GetString(j, "message")};
+}
+
+meta::IndexProblems DecodeIndexProblems(const Json& j) {
+  meta::IndexProblems p;
+  p.not_indexed = GetIntOr<uint64_t>(j, "not_indexed", 0);
+  p.values_skipped = GetIntOr<uint64_t>(j, "values_skipped", 0);
+  p.not_indexed_examples =
+      ListOf<meta::IndexProblems::Example>(j, "not_indexed_examples", DecodeProblem);
+  p.values_skipped_examples =
+      ListOf<meta::IndexProblems::Example>(j, "values_skipped_examples", DecodeProblem);
+  return p;
+}
+
 meta::FsckReport DecodeFsckReport(const Json& j) {
   meta::FsckReport r;
   r.seq = GetIntOr<uint64_t>(j, "seq", 0);
@@ -465,6 +506,42 @@ Json ToWire(const meta::GcReport& r) {
           {"snapshots_expired", r.snapshots_expired}};
 }
 
+Json ToWire(const meta::GcPlan& p) {
+  Json pins = Json::array();
+  for (const auto& pin : p.pins) {
+    pins.push_back({{"kind", pin.kind},
+                    {"name", pin.name},
+                    {"seq", pin.seq},
+                    {"blocks", pin.blocks},
+                    {"bytes", pin.bytes}});
+  }
+  return {{"dry_run", true},
+          {"blocks", p.blocks},
+          {"block_bytes", p.block_bytes},
+          {"orphans", p.orphans},
+          {"orphan_bytes", p.orphan_bytes},
+          {"young_orphans", p.young_orphans},
+          {"young_orphan_bytes", p.young_orphan_bytes},
+          {"orphan_grace_ns", p.orphan_grace_ns},
+          {"bytes_freed", p.block_bytes + p.orphan_bytes},
+          {"snapshots_expiring", p.snapshots_expiring},
+          {"pins", std::move(pins)},
+          {"events", p.events},
+          {"dedupe", p.dedupe}};
+}
+
+Json ToWire(const meta::IndexProblems& p) {
+  auto examples = [](const std::vector<meta::IndexProblems::Example>& list) {
+    Json out = Json::array();
+    for (const auto& e : list) out.push_back({{"path", e.path}, {"message", e.message}});
+    return out;
+  };
+  return {{"not_indexed", p.not_indexed},
+          {"values_skipped", p.values_skipped},
+          {"not_indexed_examples", examples(p.not_indexed_examples)},
+          {"values_skipped_examples", examples(p.values_skipped_examples)}};
+}
+
 Json ToWire(const meta::FsckReport& r) {
   Json counts = Json::object();
   auto tally = r.Counts();
@@ -597,6 +674,8 @@ NOKV_WIRE_TYPE(meta::Event, DecodeEvent, "event")
 NOKV_WIRE_TYPE(meta::DirPage, DecodeDirPage, "directory page")
 NOKV_WIRE_TYPE(meta::EventPage, DecodeEventPage, "event page")
 NOKV_WIRE_TYPE(meta::GcReport, DecodeGcReport, "collection report")
+NOKV_WIRE_TYPE(meta::GcPlan, DecodeGcPlan, "collection plan")
+NOKV_WIRE_TYPE(meta::IndexProblems, DecodeIndexProblems, "index problems")
 NOKV_WIRE_TYPE(meta::FsTotals, DecodeTotals, "totals")
 NOKV_WIRE_TYPE(meta::FsckReport, DecodeFsckReport, "fsck report")
 NOKV_WIRE_TYPE(meta::NodeOptions, DecodeNodeOptions, "node options")

@@ -26,6 +26,9 @@ Json ToWire(const meta::Event& event);
 Json ToWire(const meta::DirPage& page);
 Json ToWire(const meta::EventPage& page);
 Json ToWire(const meta::GcReport& report);
+// Also the shape of `nokv gc --dry-run --json` (docs/cli.md).
+Json ToWire(const meta::GcPlan& plan);
+Json ToWire(const meta::IndexProblems& problems);
 Json ToWire(const meta::FsTotals& totals);
 // Also the shape of `nokv fsck --json` (docs/fsck.md).
 Json ToWire(const meta::FsckReport& report);

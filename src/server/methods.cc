@@ -548,6 +548,14 @@ void MetadataMethods::Register() {
     return Done(m->Reindex(id));
   });
   add("meta.gc", [m](const Json&) { return Encoded(m->CollectGarbage()); });
+  add("meta.gc_plan", [m](const Json&) { return Encoded(m->PlanGarbage()); });
+  add("meta.index_problems", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto id = a.String("id");
+    auto examples = a.OptU64("examples", 3);
+    NOKV_RETURN_IF_ERROR(a.status());
+    return Encoded(m->IndexRuleProblems(id, std::min<uint64_t>(examples, 100)));
+  });
   add("meta.fsck", [m](const Json& j) -> Result<Json> {
     ArgReader a(j);
     meta::FsckOptions options;

@@ -583,6 +583,12 @@ Status RemoteMetadata::Reindex(std::string_view id) {
   return InvokeStatus("meta.reindex", {{"id", id}});
 }
 
+Result<meta::IndexProblems> RemoteMetadata::IndexRuleProblems(std::string_view id,
+                                                              size_t examples) {
+  return InvokeAs<meta::IndexProblems>("meta.index_problems", {{"id", id}, {"examples", examples}},
+                                       Retry::kOnce);
+}
+
 // A backup writes the whole metadata image: far longer than one call.
 constexpr std::chrono::milliseconds kBackupWait = std::chrono::hours(1);
 
@@ -610,6 +616,12 @@ Result<std::vector<fs::BackupDescriptor>> RemoteMetadata::ListBackups(std::strin
 
 Result<meta::GcReport> RemoteMetadata::CollectGarbage() {
   return InvokeAs<meta::GcReport>("meta.gc", Json::object(), Retry::kNo);
+}
+
+// A method of its own, not a flag of meta.gc: a server that did not know the
+// flag would collect.
+Result<meta::GcPlan> RemoteMetadata::PlanGarbage() {
+  return InvokeAs<meta::GcPlan>("meta.gc_plan", Json::object(), Retry::kOnce);
 }
 
 Result<meta::FsckReport> RemoteMetadata::Fsck(const meta::FsckOptions& options) {

@@ -111,8 +111,10 @@ class RemoteMetadata final : public fs::Metadata {
   Status RemoveIndexRule(std::string_view id) override;
   Result<std::vector<meta::RuleRecord>> IndexRuleRecords() override;
   Status Reindex(std::string_view id) override;
+  Result<meta::IndexProblems> IndexRuleProblems(std::string_view id, size_t examples) override;
 
   Result<meta::GcReport> CollectGarbage() override;
+  Result<meta::GcPlan> PlanGarbage() override;
   Result<meta::FsckReport> Fsck(const meta::FsckOptions& options) override;
   Result<meta::GcReport> ExpireAndPrune() override;
   Status Checkpoint() override;

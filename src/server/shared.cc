@@ -345,10 +345,16 @@ class SharedDirectory::Metadata final : public fs::Metadata {
   Status Reindex(std::string_view id) override {
     return Call(kRepeatable, [&](fs::Metadata& m) { return m.Reindex(id); });
   }
+  Result<meta::IndexProblems> IndexRuleProblems(std::string_view id, size_t examples) override {
+    return Call(kRepeatable, [&](fs::Metadata& m) { return m.IndexRuleProblems(id, examples); });
+  }
 
   // Collecting, pruning or checkpointing twice does no harm.
   Result<meta::GcReport> CollectGarbage() override {
     return Call(kRepeatable, [&](fs::Metadata& m) { return m.CollectGarbage(); });
+  }
+  Result<meta::GcPlan> PlanGarbage() override {
+    return Call(kRepeatable, [&](fs::Metadata& m) { return m.PlanGarbage(); });
   }
   // A repair run again finds less to fix; its fixes are guarded.
   Result<meta::FsckReport> Fsck(const meta::FsckOptions& options) override {

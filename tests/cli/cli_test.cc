@@ -155,20 +155,72 @@ TEST_F(CliTest, IndexAddReportsRowsPerField) {
   ASSERT_EQ(Nokv({"put", WriteLocal("b.json", R"({"status": "failed"})"), "/runs/b/metadata.json"})
                 .exit_code,
             0);
+  ASSERT_EQ(Nokv({"put", "-", "/runs/c/metadata.json"}, "{\"status\": ").exit_code, 0);
+  ASSERT_EQ(
+      Nokv({"put", "-", "/runs/d/metadata.json"}, R"({"status": "ok", "epochs": "ten"})").exit_code,
+      0);
   RunResult r = Nokv({"index", "add", "--id", "run", "--root", "/runs", "--glob", "*/metadata.json",
                       "--target", "parent", "--field", "run.status=$.status", "--field",
                       "run.epochs:number=$.epochs"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "") << "problems are reported to people, not logged";
+  // Why rows are missing: the file that did not parse, the value of the wrong type.
+  EXPECT_NE(r.out.find("  1 file not indexed (unreadable, too large or malformed):\n"
+                       "    /runs/c: metadata.json: "),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("  1 file indexed with values skipped (missing or of the wrong type):\n"
+                       "    /runs/d: field 'run.epochs', item 0: \"ten\" is not a number\n"),
+            std::string::npos)
+      << r.out;
   EXPECT_NE(
       r.out.find("index run: ready (/runs, */metadata.json, rows are the parent directories)"),
       std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("  run.status\tstring\t2 rows\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  run.status\tstring\t3 rows\n"), std::string::npos) << r.out;
+  RunResult listed = Nokv({"index", "ls"});
+  EXPECT_NE(listed.out.find("\trun.epochs:number=$.epochs\n"
+                            "  1 file not indexed (unreadable, too large or malformed):\n"),
+            std::string::npos)
+      << listed.out;
   EXPECT_NE(r.out.find("  run.epochs\tnumber\t1 rows\n"), std::string::npos) << r.out;
   RunResult json = Nokv({"--json", "index", "add", "--id", "other", "--root", "/runs", "--glob",
                          "*/metadata.json", "--field", "x=$.status"});
   ASSERT_EQ(json.exit_code, 0) << json.err;
-  EXPECT_EQ(nlohmann::json::parse(json.out)["id"], "other");
+  auto added = nlohmann::json::parse(json.out);
+  EXPECT_EQ(added["id"], "other");
+  EXPECT_EQ(added["problems"]["not_indexed"], 1);
+  EXPECT_EQ(added["problems"]["not_indexed_examples"][0]["path"], "/runs/c/metadata.json");
+  EXPECT_EQ(added["problems"]["values_skipped"], 0);
+}
+
+TEST_F(CliTest, GcDryRunSaysWhatWouldBeFreedAndWhatEachSnapshotKeeps) {
+  ASSERT_EQ(Nokv({"put", "-", "/kept/a"}, std::string(1000, 'k')).exit_code, 0);
+  ASSERT_EQ(Nokv({"put", "-", "/gone/b"}, std::string(300, 'g')).exit_code, 0);
+  ASSERT_EQ(Nokv({"snapshot", "create", "before", "--root", "/kept"}).exit_code, 0);
+  ASSERT_EQ(Nokv({"rm", "-r", "/kept", "/gone"}).exit_code, 0);
+  std::string listing = Nokv({"--json", "snapshot", "ls"}).out;
+  uint64_t seq = nlohmann::json::parse(listing)[0]["seq"];
+
+  RunResult plan = Nokv({"gc", "--dry-run"});
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  EXPECT_NE(plan.out.find("would free 300 B: 1 unreferenced block (300 B) and 0 orphaned uploads"),
+            std::string::npos)
+      << plan.out;
+  EXPECT_NE(plan.out.find("kept by snapshot before (sequence " + std::to_string(seq) +
+                          "): 1 block, 1000 B\n"),
+            std::string::npos)
+      << plan.out;
+  auto json = nlohmann::json::parse(Nokv({"--json", "gc", "--dry-run"}).out);
+  EXPECT_EQ(json["bytes_freed"], 300);
+  EXPECT_EQ(json["dry_run"], true);
+
+  // Nothing went; the run that follows frees what the plan said.
+  EXPECT_EQ(nlohmann::json::parse(Nokv({"--json", "gc"}).out)["blocks_deleted"], 1);
+  ASSERT_EQ(Nokv({"snapshot", "rm", "before"}).exit_code, 0);
+  RunResult after = Nokv({"gc", "--dry-run"});
+  EXPECT_NE(after.out.find("would free 1000 B: 1 unreferenced block (1000 B)"), std::string::npos)
+      << after.out;
 }
 
 TEST_F(CliTest, ReplaceAndCompareAndSwapHaveTheirExitCodes) {
@@ -233,6 +285,7 @@ TEST_F(CliTest, JsonShapesMatchTheGoldenFiles) {
   ExpectGolden("stat", Nokv({"--json", "stat", "/g/file.json"}).out);
   ExpectGolden("du", Nokv({"--json", "du", "/g"}).out);
   ExpectGolden("gc", Nokv({"--json", "gc"}).out);
+  ExpectGolden("gc_dry_run", Nokv({"--json", "gc", "--dry-run"}).out);
   ASSERT_EQ(Nokv({"put", "-", "/g/sub/deep.txt"}, "deep").exit_code, 0);
   // ls and ls -R have one shape; -R adds the deeper entries after their directory.
   ExpectGolden("ls_recursive", Nokv({"--json", "ls", "-R", "/g"}).out);

@@ -62,9 +62,19 @@ TEST_F(HostileInputTest, ParserBombsAreParseErrorsInBoundedMemoryAndTheServerAns
   };
   for (const Body& body : bodies) {
     RunResult put = Put(body.path, body.bytes);
-    // The index rule reports the body it could not parse; the file is kept.
-    EXPECT_NE(put.err.find(body.parse_error), std::string::npos) << put.err;
+    ASSERT_EQ(put.exit_code, 0) << "the file is kept: " << put.err;
     RecordProperty("put_peak_rss_kib" + body.path, std::to_string(put.peak_rss_kib));
+  }
+  // Each rule names the body it could not parse, and why.
+  std::string problems;
+  for (const auto& rule : nlohmann::json::parse(Nokv({"--json", "index", "ls"}).out)) {
+    for (const auto& e : rule["problems"]["not_indexed_examples"]) {
+      problems += e["path"].get<std::string>() + ": " + e["message"].get<std::string>() + "\n";
+    }
+  }
+  for (const Body& body : bodies) {
+    EXPECT_NE(problems.find(body.path + ": "), std::string::npos) << problems;
+    EXPECT_NE(problems.find(body.parse_error), std::string::npos) << problems;
   }
   std::vector<Call> calls;
   for (const Body& body : bodies) {

@@ -167,6 +167,34 @@ TEST_F(ServeTest, FsckRunsInTheServer) {
   EXPECT_EQ(server.Stop(SIGTERM), 0) << server.log();
 }
 
+// The plan and the index problems are computed where the metadata lives:
+// the server's grace period, its snapshots, its rows.
+TEST_F(ServeTest, GcDryRunAndIndexProblemsComeFromTheServer) {
+  ChildProcess server(
+      {NOKV_BINARY, "--data-dir", dir_.Sub("data"), "--orphan-grace", "7m", "serve"}, " on unix:");
+  ASSERT_TRUE(server.ready()) << server.log();
+  ASSERT_EQ(Remote({"put", Local("a.json", R"({"n": "seven"})"), "/d/a.json"}).exit_code, 0);
+  ASSERT_EQ(Remote({"put", Local("b.json", "{"), "/d/b.json"}).exit_code, 0);
+  ASSERT_EQ(Remote({"snapshot", "create", "s"}).exit_code, 0);
+  ASSERT_EQ(Remote({"rm", "/d/b.json"}).exit_code, 0);
+  auto plan = Remote({"--json", "gc", "--dry-run"});
+  ASSERT_EQ(plan.exit_code, 0) << plan.out << plan.err;
+  auto j = nlohmann::json::parse(plan.out);
+  EXPECT_EQ(j["orphan_grace_ns"], int64_t{420} * 1'000'000'000) << plan.out;
+  EXPECT_EQ(j["pins"][1]["name"], "s") << plan.out;
+  EXPECT_EQ(j["pins"][1]["bytes"], 1) << plan.out;
+
+  ASSERT_EQ(Remote({"put", Local("c.json", "[1,"), "/d/c.json"}).exit_code, 0);
+  auto add = Remote({"--json", "index", "add", "--id", "d", "--root", "/d", "--glob", "*.json",
+                     "--field", "n:number=$.n"});
+  ASSERT_EQ(add.exit_code, 0) << add.out << add.err;
+  auto problems = nlohmann::json::parse(add.out)["problems"];
+  EXPECT_EQ(problems["not_indexed"], 1) << add.out;
+  EXPECT_EQ(problems["not_indexed_examples"][0]["path"], "/d/c.json") << add.out;
+  EXPECT_EQ(problems["values_skipped"], 1) << add.out;
+  EXPECT_EQ(server.Stop(SIGTERM), 0) << server.log();
+}
+
 TEST_F(ServeTest, TheScrubJobFindsAFlippedByteAndNamesTheFile) {
   std::string token = Local("token", "scrub-test-token\n");
   std::filesystem::permissions(

@@ -424,6 +424,20 @@ TEST_P(FilesystemTest, OpenFileNamesWhatIsNotARegularFile) {
   EXPECT_FALSE(empty.ok());
 }
 
+// A loop is typed (every frontend maps it to ELOOP), here and across the wire.
+TEST_P(FilesystemTest, ASymlinkLoopIsTypedWhereverItIsMet) {
+  ASSERT_TRUE(fs_->Symlink("/a", "b").ok());
+  ASSERT_TRUE(fs_->Symlink("/b", "a").ok());
+  auto through = fs_->Stat("/a/x");  // resolved by the metadata service
+  EXPECT_EQ(through.status().code(), Code::kFailedPrecondition);
+  EXPECT_TRUE(through.status().Is(Reason::kSymlinkLoop)) << through.status().ToString();
+  auto last = fs_->FollowLinks("/a");  // followed link by link by the filesystem
+  EXPECT_TRUE(last.status().Is(Reason::kSymlinkLoop)) << last.status().ToString();
+  EXPECT_NE(last.status().message().find("too many levels of symbolic links"), std::string::npos);
+  ASSERT_TRUE(fs_->Symlink("/c", "/c").ok());  // a link to itself
+  EXPECT_TRUE(fs_->OpenReader("/c").status().Is(Reason::kSymlinkLoop));
+}
+
 TEST_P(FilesystemTest, InodeAddressedCallsMatchPathAddressedOnes) {
   Metadata* meta = fs_->metadata();
   auto dir = meta->Mkdir("/inodes", {});

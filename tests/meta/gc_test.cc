@@ -3,6 +3,7 @@
 // orphan sweeps across processes and upload leases, bounded GC metadata.
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "meta/codec.h"
@@ -368,6 +369,82 @@ TEST_F(GcTest, ConcurrentCollectorsAndWritersNeverLoseALiveBlock) {
   for (int w = 0; w < kWriters; ++w) {
     EXPECT_EQ(ReadBody("/w" + std::to_string(w)), finals[w]) << w;
   }
+}
+
+// A dry run counts what a run would do, changes nothing, and the run that
+// follows does exactly that.
+TEST_F(GcTest, ADryRunSaysWhatARunWouldDoAndChangesNothing) {
+  ASSERT_TRUE(Publish("/ws/a", "inside!!").ok());
+  ASSERT_TRUE(Publish("/other/b", "outside!").ok());
+  ASSERT_TRUE(meta_->CreateSnapshot("s", "/ws").ok());
+  ASSERT_TRUE(meta_->Unlink("/ws/a").ok());
+  ASSERT_TRUE(meta_->Unlink("/other/b").ok());
+  Upload("orph");  // an orphaned upload, 4 bytes
+  uint64_t seq = meta_->visible_seq();
+  size_t objects = BlockObjects();
+  size_t hints = HintCount();
+
+  auto young = meta_->PlanGarbage();
+  ASSERT_TRUE(young.ok()) << young.status().ToString();
+  EXPECT_EQ(young->orphans, 0u);
+  EXPECT_EQ(young->young_orphans, 1u);
+  EXPECT_EQ(young->young_orphan_bytes, 4u);
+  EXPECT_EQ(young->orphan_grace_ns, int64_t{3600} * 1'000'000'000);
+
+  PassGrace();
+  auto plan = meta_->PlanGarbage();
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->blocks, 2u);  // "outs", "ide!"
+  EXPECT_EQ(plan->block_bytes, 8u);
+  EXPECT_EQ(plan->orphans, 1u);
+  EXPECT_EQ(plan->orphan_bytes, 4u);
+  EXPECT_EQ(plan->young_orphans, 0u);
+  ASSERT_EQ(plan->pins.size(), 2u);
+  EXPECT_EQ(plan->pins[0].kind, "readers");
+  EXPECT_EQ(plan->pins[0].blocks, 0u);
+  EXPECT_EQ(plan->pins[1].kind, "snapshot");
+  EXPECT_EQ(plan->pins[1].name, "s");
+  EXPECT_EQ(plan->pins[1].blocks, 2u);  // "insi", "de!!"
+  EXPECT_EQ(plan->pins[1].bytes, 8u);
+  EXPECT_EQ(meta_->visible_seq(), seq) << "a dry run commits nothing";
+  EXPECT_EQ(BlockObjects(), objects) << "a dry run deletes nothing";
+  EXPECT_EQ(HintCount(), hints);
+
+  auto gc = meta_->CollectGarbage();
+  ASSERT_TRUE(gc.ok()) << gc.status().ToString();
+  EXPECT_EQ(gc->blocks_deleted, plan->blocks);
+  EXPECT_EQ(gc->orphans_deleted, plan->orphans);
+  EXPECT_EQ(gc->blocks_waiting_for_snapshots, plan->pins[1].blocks);
+  EXPECT_EQ(BlockObjects(), objects - 3);
+}
+
+TEST_F(GcTest, ADryRunCountsTheBlocksEveryPinKeepsAndWhatExpiryWouldFree) {
+  ASSERT_TRUE(Publish("/ws/a", "wwww").ok());
+  ASSERT_TRUE(Publish("/runs/b", "rrrrRRRR").ok());
+  ASSERT_TRUE(meta_->CreateSnapshot("ws", "/ws").ok());
+  ASSERT_TRUE(meta_->CreateSnapshot("all", "/").ok());
+  ASSERT_TRUE(meta_->CreateSnapshot("expired", "/runs", now_ns_ + 1'000'000'000).ok());
+  ASSERT_TRUE(meta_->BeginBackup("b1", "").ok());
+  ASSERT_TRUE(Publish("/late", "llll").ok());
+  ASSERT_TRUE(meta_->Unlink("/ws/a").ok());
+  ASSERT_TRUE(meta_->Unlink("/runs/b").ok());
+  ReadContext reader = meta_->Latest();  // reads /late, which only it still needs
+  ASSERT_TRUE(meta_->Unlink("/late").ok());
+  now_ns_ += 2'000'000'000;  // "expired" is past its expiry
+
+  auto plan = meta_->PlanGarbage();
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->snapshots_expiring, std::vector<std::string>{"expired"});
+  std::map<std::string, std::pair<uint64_t, uint64_t>> kept;  // pin -> blocks, bytes
+  for (const auto& pin : plan->pins) kept[pin.kind + ":" + pin.name] = {pin.blocks, pin.bytes};
+  using Kept = std::pair<uint64_t, uint64_t>;
+  EXPECT_EQ(kept.size(), 4u) << "the expiring snapshot is not a pin";
+  EXPECT_EQ(kept["readers:"], Kept(1, 4)) << "only the reader still sees /late";
+  EXPECT_EQ(kept["snapshot:ws"], Kept(1, 4));
+  EXPECT_EQ(kept["snapshot:all"], Kept(3, 12));
+  EXPECT_EQ(kept["backup:b1"], Kept(3, 12));
+  EXPECT_EQ(plan->blocks, 0u) << "every dropped block is still needed by some pin";
+  EXPECT_EQ(meta_->ListSnapshots()->size(), 3u) << "a dry run retires nothing";
 }
 
 }  // namespace

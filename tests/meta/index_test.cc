@@ -87,6 +87,46 @@ TEST_F(IndexTest, UncoveredAndMalformedFilesAreHandledVisibly) {
   EXPECT_NE(Row("runs-meta", "/runs/bad").find("_error="), std::string::npos);
 }
 
+TEST_F(IndexTest, ProblemsNameTheFilesNotIndexedAndThoseWithValuesSkipped) {
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(Publish("/d/ok" + std::to_string(i) + ".json", R"({"n": 1})").ok());
+  }
+  ASSERT_TRUE(Publish("/d/bad1.json", "{not json").ok());
+  ASSERT_TRUE(Publish("/d/bad2.json", "[1,").ok());
+  ASSERT_TRUE(Publish("/d/big.json", R"({"n": 1, "pad": "0123456789012345678901234567"})").ok());
+  ASSERT_TRUE(Publish("/d/word.json", R"({"n": "ten"})").ok());
+  ASSERT_TRUE(meta_
+                  ->AddIndexRule(Rule(R"({"id": "d", "root": "/d", "glob": "*.json",
+      "max_body_bytes": 32, "fields": ["n:number=$.n"]})"))
+                  .ok());
+  auto problems = meta_->IndexRuleProblems("d", 2);
+  ASSERT_TRUE(problems.ok()) << problems.status().ToString();
+  EXPECT_EQ(problems->not_indexed, 3u);  // two malformed, one over the limit
+  ASSERT_EQ(problems->not_indexed_examples.size(), 2u) << "at most the examples asked for";
+  for (const auto& e : problems->not_indexed_examples) {
+    EXPECT_TRUE(e.path == "/d/bad1.json" || e.path == "/d/bad2.json" || e.path == "/d/big.json")
+        << e.path;
+    EXPECT_FALSE(e.message.empty());
+  }
+  EXPECT_EQ(problems->values_skipped, 1u);
+  ASSERT_EQ(problems->values_skipped_examples.size(), 1u);
+  EXPECT_EQ(problems->values_skipped_examples[0].path, "/d/word.json");
+  EXPECT_NE(problems->values_skipped_examples[0].message.find("\"ten\" is not a number"),
+            std::string::npos)
+      << problems->values_skipped_examples[0].message;
+
+  // Fixed files leave the count; a rule with nothing wrong has no problems.
+  ASSERT_TRUE(Publish("/d/bad1.json", R"({"n": 2})", PublishMode::kReplace).ok());
+  EXPECT_EQ(meta_->IndexRuleProblems("d", 2)->not_indexed, 2u);
+  ASSERT_TRUE(meta_
+                  ->AddIndexRule(Rule(R"({"id": "clean", "root": "/d", "glob": "ok*.json",
+      "fields": ["n:number=$.n"]})"))
+                  .ok());
+  auto clean = meta_->IndexRuleProblems("clean", 2);
+  ASSERT_TRUE(clean.ok());
+  EXPECT_EQ(clean->not_indexed + clean->values_skipped, 0u);
+}
+
 TEST_F(IndexTest, RowsFollowRenamesAndRemoves) {
   AddRunRules();
   ASSERT_TRUE(Publish("/runs/r1/metadata.json", R"({"status": "ok", "epochs": 1})").ok());

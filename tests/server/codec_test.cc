@@ -330,6 +330,43 @@ TEST(CodecTest, FsckReportsRoundTripWithTypedFindings) {
   EXPECT_EQ(FromWire<meta::FsckReport>(unknown).status().code(), Code::kInvalidArgument);
 }
 
+TEST(CodecTest, CollectionPlansAndIndexProblemsRoundTrip) {
+  meta::GcPlan plan;
+  plan.blocks = 3;
+  plan.block_bytes = 12 << 20;
+  plan.orphans = 1;
+  plan.orphan_bytes = 4096;
+  plan.young_orphans = 2;
+  plan.young_orphan_bytes = 8192;
+  plan.orphan_grace_ns = int64_t{3600} * 1'000'000'000;
+  plan.snapshots_expiring = {"nightly-1"};
+  plan.pins = {{"readers", "", 0, 1, 10}, {"snapshot", "before", 42, 2, 20}};
+  plan.events = 7;
+  plan.dedupe = 5;
+  Json wire = ToWire(plan);
+  EXPECT_EQ(wire["bytes_freed"], (12 << 20) + 4096);
+  auto back = FromWire<meta::GcPlan>(wire);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(ToWire(*back), wire);
+  EXPECT_FALSE(
+      FromWire<meta::GcPlan>(Json{{"pins", 3}, {"snapshots_expiring", Json::array()}}).ok());
+  EXPECT_FALSE(FromWire<meta::GcPlan>(
+                   Json{{"pins", Json::array()}, {"snapshots_expiring", Json::array({1})}})
+                   .ok());
+
+  meta::IndexProblems problems;
+  problems.not_indexed = 9;
+  problems.not_indexed_examples = {{"/a", "a.json: line 1: bad"}};
+  problems.values_skipped = 1;
+  problems.values_skipped_examples = {{"/b", "field 'x': \"y\" is not a number"}};
+  Json problems_wire = ToWire(problems);
+  auto problems_back = FromWire<meta::IndexProblems>(problems_wire);
+  ASSERT_TRUE(problems_back.ok()) << problems_back.status().ToString();
+  EXPECT_EQ(ToWire(*problems_back), problems_wire);
+  problems_wire["values_skipped_examples"][0].erase("message");
+  EXPECT_FALSE(FromWire<meta::IndexProblems>(problems_wire).ok());
+}
+
 TEST(CodecTest, MalformedShapesAreErrorsNotExceptions) {
   for (const Json& junk :
        {Json(), Json(7), Json("x"), Json::array({1, 2}), Json::object(), Json{{"i", "one"}}}) {
