@@ -61,14 +61,20 @@ Result<meta::Attr> Filesystem::Mkdir(std::string_view path, bool parents) {
   return parts_.metadata->Mkdir(path, options);
 }
 
-Status Filesystem::Remove(std::string_view path, bool recursive) {
+Status Filesystem::Remove(std::string_view path, bool recursive, uint64_t expected_generation) {
   NOKV_ASSIGN_OR_RETURN(std::string normalized, meta::NormalizePath(path));
   if (normalized == "/") {
     // Like rm --preserve-root: checked before anything is removed.
     return Status::PermissionDenied("refusing to remove / (remove the entries under it instead)");
   }
   NOKV_ASSIGN_OR_RETURN(meta::Attr attr, parts_.metadata->Stat(path, {}));
-  if (attr.type != meta::FileType::kDirectory) return parts_.metadata->Unlink(path);
+  if (attr.type != meta::FileType::kDirectory) {
+    return parts_.metadata->Unlink(path, expected_generation);
+  }
+  if (expected_generation != 0) {
+    return Status::InvalidArgument(std::string(path) +
+                                   " is a directory: expected_generation applies to files");
+  }
   if (!recursive || attr.child_count == 0) return parts_.metadata->Rmdir(path);
   // Children before their directory, a batch of entries per commit, one event per
   // batch's topmost entries (docs/metadata.md, Operations).

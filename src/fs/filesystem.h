@@ -126,7 +126,9 @@ class Filesystem {
                              const ReadAt& at = {});
   Result<meta::Attr> Mkdir(std::string_view path, bool parents);
   // Removes a file, symlink or empty directory; `recursive` removes a tree.
-  Status Remove(std::string_view path, bool recursive);
+  // expected_generation != 0: a file (or symlink) only while it is at that
+  // generation, else FailedPrecondition; InvalidArgument for a directory.
+  Status Remove(std::string_view path, bool recursive, uint64_t expected_generation = 0);
   Status Rename(std::string_view from, std::string_view to, meta::RenameMode mode);
   Result<meta::Attr> Link(std::string_view existing, std::string_view new_path);
   Result<meta::Attr> Symlink(std::string_view path, std::string_view target);

@@ -206,7 +206,9 @@ Result<meta::Attr> LocalMetadata::LinkAt(meta::InodeId inode, meta::InodeId new_
   return meta_->LinkAt(inode, new_parent, new_name);
 }
 
-Status LocalMetadata::Unlink(std::string_view path) { return meta_->Unlink(path); }
+Status LocalMetadata::Unlink(std::string_view path, uint64_t expected_generation) {
+  return meta_->Unlink(path, expected_generation);
+}
 
 Status LocalMetadata::UnlinkAt(meta::InodeId parent, std::string_view name) {
   return meta_->UnlinkAt(parent, name);

@@ -67,7 +67,7 @@ class LocalMetadata final : public Metadata {
   Result<meta::Attr> Link(std::string_view existing, std::string_view new_path) override;
   Result<meta::Attr> LinkAt(meta::InodeId inode, meta::InodeId new_parent,
                             std::string_view new_name) override;
-  Status Unlink(std::string_view path) override;
+  Status Unlink(std::string_view path, uint64_t expected_generation) override;
   Status UnlinkAt(meta::InodeId parent, std::string_view name) override;
   Status Rmdir(std::string_view path) override;
   Result<uint64_t> RemoveTree(std::string_view path) override;

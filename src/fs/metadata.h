@@ -139,7 +139,9 @@ class Metadata {
   virtual Result<meta::Attr> Link(std::string_view existing, std::string_view new_path) = 0;
   virtual Result<meta::Attr> LinkAt(meta::InodeId inode, meta::InodeId new_parent,
                                     std::string_view new_name) = 0;
-  virtual Status Unlink(std::string_view path) = 0;
+  // expected_generation != 0: only while the file is at that generation, else
+  // FailedPrecondition (MetaService::Unlink).
+  virtual Status Unlink(std::string_view path, uint64_t expected_generation) = 0;
   virtual Status UnlinkAt(meta::InodeId parent, std::string_view name) = 0;
   virtual Status Rmdir(std::string_view path) = 0;
   // Removes `path` and everything below it, children first, a bounded batch

@@ -48,15 +48,6 @@ VerbError ContentArg(const json& args, std::string* out) {
   return VerbError::Ok();
 }
 
-VerbError GenerationArg(const json& args, const char* key, int64_t min,
-                        std::optional<uint64_t>* out) {
-  if (!args.contains(key) || args[key].is_null()) return VerbError::Ok();
-  int64_t generation = 0;
-  NOKV_VERB_TRY(query::GetInt(args, key, min, INT64_MAX, &generation));
-  *out = static_cast<uint64_t>(generation);
-  return VerbError::Ok();
-}
-
 // Uploads what `fill` appends as the body of `path` and publishes it if the
 // file is still at `generation` (0: only if it does not exist).
 Result<meta::Attr> Publish(Filesystem* fs, const std::string& path, uint64_t generation,

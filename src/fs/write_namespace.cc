@@ -114,11 +114,13 @@ VerbError Move(const Scope& scope, const json& args, json* result) {
 }
 
 VerbError Remove(const Scope& scope, const json& args, json* result) {
-  NOKV_VERB_TRY(query::CheckKeys(args, "remove", {"path", "recursive"}));
+  NOKV_VERB_TRY(query::CheckKeys(args, "remove", {"path", "recursive", "expected_generation"}));
   std::string path;
   NOKV_VERB_TRY(ScopedPathArg(scope, args, "path", LastLink::kKeep, &path));
   bool recursive = false;
   NOKV_VERB_TRY(query::GetBool(args, "recursive", &recursive));
+  std::optional<uint64_t> expected;
+  NOKV_VERB_TRY(GenerationArg(args, "expected_generation", 1, &expected));
   NOKV_VERB_TRY(NotTheRoot(scope, path, "remove"));
   meta::Attr attr;
   NOKV_VERB_TRY(StatArg(scope.fs, path, &attr));
@@ -126,7 +128,14 @@ VerbError Remove(const Scope& scope, const json& args, json* result) {
     return VerbError::NotAFile(path + " is a directory",
                                "pass recursive: true to remove it and everything below it");
   }
-  if (Status s = scope.fs->Remove(path, recursive); !s.ok()) return query::FromStatus(s);
+  if (attr.type == meta::FileType::kDirectory && expected) {
+    return VerbError::InvalidArgument(path + " is a directory",
+                                      "expected_generation applies to files");
+  }
+  if (expected && attr.generation != *expected) return Stale(path, attr.generation);
+  if (Status s = scope.fs->Remove(path, recursive, expected.value_or(0)); !s.ok()) {
+    return CommitError(scope.fs, path, s);
+  }
   *result = json{{"path", path},
                  {"kind", KindName(attr.type)},
                  {"generation", attr.generation},

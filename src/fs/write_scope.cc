@@ -145,6 +145,15 @@ VerbError Stale(const std::string& path, uint64_t current) {
           ") and redo the change with expected_generation " + g);
 }
 
+VerbError GenerationArg(const nlohmann::json& args, const char* key, int64_t min,
+                        std::optional<uint64_t>* out) {
+  if (!args.contains(key) || args[key].is_null()) return VerbError::Ok();
+  int64_t generation = 0;
+  NOKV_VERB_TRY(query::GetInt(args, key, min, INT64_MAX, &generation));
+  *out = static_cast<uint64_t>(generation);
+  return VerbError::Ok();
+}
+
 VerbError CommitError(Filesystem* fs, const std::string& path, const Status& status) {
   if (status.code() != Code::kFailedPrecondition) return query::FromStatus(status);
   uint64_t current = 0;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,11 @@ query::VerbError ResolveRoot(Filesystem* fs, std::string_view root, std::string*
 // The path argument `key` of `args`, resolved (ResolveInScope).
 query::VerbError ScopedPathArg(const Scope& scope, const nlohmann::json& args, const char* key,
                                LastLink last, std::string* out);
+
+// The optional generation argument `key` (at least `min`; absent or null
+// leaves *out empty).
+query::VerbError GenerationArg(const nlohmann::json& args, const char* key, int64_t min,
+                               std::optional<uint64_t>* out);
 
 // The conflict of a call that expected another generation of `path` than
 // `current` (0: the file does not exist).

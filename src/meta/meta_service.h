@@ -135,7 +135,9 @@ class MetaService {
                          const NodeOptions& options = {});
   Result<Attr> Link(std::string_view existing, std::string_view new_path);
   Result<Attr> LinkAt(InodeId inode, InodeId new_parent, std::string_view new_name);
-  Status Unlink(std::string_view path);
+  // With expected_generation != 0, only while the file is at that generation
+  // (else FailedPrecondition naming the generation it is at).
+  Status Unlink(std::string_view path, uint64_t expected_generation = 0);
   Status UnlinkAt(InodeId parent, std::string_view name);
   Status Rmdir(std::string_view path);
   Status RmdirAt(InodeId parent, std::string_view name);
@@ -298,8 +300,9 @@ class MetaService {
                         const NodeOptions& options);
   Result<Attr> MakeNodeAt(InodeId parent, std::string_view name, FileType type,
                           std::string_view target, const NodeOptions& options);
-  Status RemoveEntry(InodeId parent, std::string_view name, bool directory);
-  Status RemovePath(std::string_view path, bool directory);
+  Status RemoveEntry(InodeId parent, std::string_view name, bool directory,
+                     uint64_t expected_generation = 0);
+  Status RemovePath(std::string_view path, bool directory, uint64_t expected_generation = 0);
   // Guards the path of directory `dir` and returns it.
   Result<std::string> GuardDirPath(Command& cmd, InodeId dir);
   // Drops the entry `victim` (reached via parent/name at `path`) from the

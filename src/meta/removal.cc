@@ -81,7 +81,8 @@ Status MetaService::DropEntry(Command& cmd, InodeId parent, const DirEntry& vict
   return IndexOnRemove(cmd, path, victim.type == FileType::kDirectory);
 }
 
-Status MetaService::RemoveEntry(InodeId parent, std::string_view name, bool directory) {
+Status MetaService::RemoveEntry(InodeId parent, std::string_view name, bool directory,
+                                uint64_t expected_generation) {
   NOKV_RETURN_IF_ERROR(ValidateName(name));
   return Run(
       [&](Command& cmd) -> Status {
@@ -97,6 +98,16 @@ Status MetaService::RemoveEntry(InodeId parent, std::string_view name, bool dire
           return Status::IsADirectory(path + " is a directory");
         }
         cmd.Guard(DentryKey(parent, name), version);
+        if (expected_generation != 0) {
+          uint64_t attr_version = 0;
+          NOKV_ASSIGN_OR_RETURN(Attr attr, ReadAttr(entry->inode, nullptr, &attr_version));
+          if (attr.generation != expected_generation) {
+            return Status::FailedPrecondition(path + " is at generation " +
+                                              std::to_string(attr.generation) + ", not " +
+                                              std::to_string(expected_generation));
+          }
+          cmd.Guard(InodeKey(entry->inode), attr_version);
+        }
         cmd.result_inode = entry->inode;
         return DropEntry(cmd, parent, *entry, path, /*touch_parent=*/true);
       },
@@ -122,13 +133,16 @@ Result<std::pair<std::string, std::string>> SplitParent(std::string_view path) {
 }
 }  // namespace
 
-Status MetaService::RemovePath(std::string_view path, bool directory) {
+Status MetaService::RemovePath(std::string_view path, bool directory,
+                               uint64_t expected_generation) {
   NOKV_ASSIGN_OR_RETURN(auto split, SplitParent(path));
   NOKV_ASSIGN_OR_RETURN(InodeId parent, ResolveDir(split.first));
-  return RemoveEntry(parent, split.second, directory);
+  return RemoveEntry(parent, split.second, directory, expected_generation);
 }
 
-Status MetaService::Unlink(std::string_view path) { return RemovePath(path, false); }
+Status MetaService::Unlink(std::string_view path, uint64_t expected_generation) {
+  return RemovePath(path, false, expected_generation);
+}
 
 Status MetaService::UnlinkAt(InodeId parent, std::string_view name) {
   return RemoveEntry(parent, name, /*directory=*/false);

@@ -22,10 +22,12 @@ constexpr const char* kInlineReads[] = {
     "meta.getxattr", "meta.listxattrs", "meta.pathof", "meta.store",    "meta.end_upload"};
 // Single-commit namespace mutations: inline only when commits skip fsync.
 constexpr const char* kInlineMutations[] = {
-    "meta.mkdir",    "meta.mkdirat",    "meta.createat", "meta.symlink",  "meta.symlinkat",
-    "meta.link",     "meta.linkat",     "meta.unlink",   "meta.unlinkat", "meta.rmdir",
-    "meta.rmdirat",  "meta.rename",     "meta.renameat", "meta.setattr",  "meta.setattrat",
-    "meta.setxattr", "meta.removexattr"};
+    "meta.mkdir",     "meta.mkdirat",   "meta.createat",
+    "meta.symlink",   "meta.symlinkat", "meta.link",
+    "meta.linkat",    "meta.unlink",    "meta.unlink_generation",
+    "meta.unlinkat",  "meta.rmdir",     "meta.rmdirat",
+    "meta.rename",    "meta.renameat",  "meta.setattr",
+    "meta.setattrat", "meta.setxattr",  "meta.removexattr"};
 
 Result<Json> Done(const Status& status) {
   if (!status.ok()) return status;
@@ -386,7 +388,15 @@ void MetadataMethods::Register() {
     ArgReader a(j);
     auto path = a.String("path");
     NOKV_RETURN_IF_ERROR(a.status());
-    return Done(m->Unlink(path));
+    return Done(m->Unlink(path, 0));
+  });
+  add("meta.unlink_generation", [m](const Json& j) -> Result<Json> {
+    ArgReader a(j);
+    auto path = a.String("path");
+    auto expected = a.U64("expected_generation");
+    NOKV_RETURN_IF_ERROR(a.status());
+    if (expected == 0) return Status::InvalidArgument("expected_generation must not be 0");
+    return Done(m->Unlink(path, expected));
   });
   add("meta.unlinkat", [m](const Json& j) -> Result<Json> {
     ArgReader a(j);

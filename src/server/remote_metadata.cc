@@ -431,8 +431,12 @@ Result<meta::Attr> RemoteMetadata::LinkAt(meta::InodeId inode, meta::InodeId new
       "meta.linkat", {{"inode", inode}, {"parent", new_parent}, {"name", new_name}}, Retry::kNo);
 }
 
-Status RemoteMetadata::Unlink(std::string_view path) {
-  return InvokeStatus("meta.unlink", {{"path", path}});
+// A conditional unlink is a method of its own: a server that did not know
+// the condition would remove whatever is there.
+Status RemoteMetadata::Unlink(std::string_view path, uint64_t expected_generation) {
+  if (expected_generation == 0) return InvokeStatus("meta.unlink", {{"path", path}});
+  return InvokeStatus("meta.unlink_generation",
+                      {{"path", path}, {"expected_generation", expected_generation}});
 }
 
 Status RemoteMetadata::UnlinkAt(meta::InodeId parent, std::string_view name) {

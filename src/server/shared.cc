@@ -246,8 +246,8 @@ class SharedDirectory::Metadata final : public fs::Metadata {
                             std::string_view new_name) override {
     return Call(kOnce, [&](fs::Metadata& m) { return m.LinkAt(inode, new_parent, new_name); });
   }
-  Status Unlink(std::string_view path) override {
-    return Call(kOnce, [&](fs::Metadata& m) { return m.Unlink(path); });
+  Status Unlink(std::string_view path, uint64_t expected_generation) override {
+    return Call(kOnce, [&](fs::Metadata& m) { return m.Unlink(path, expected_generation); });
   }
   Status UnlinkAt(meta::InodeId parent, std::string_view name) override {
     return Call(kOnce, [&](fs::Metadata& m) { return m.UnlinkAt(parent, name); });

@@ -409,6 +409,22 @@ TEST_P(FilesystemTest, APinHoldsOneReadPointUntilReleased) {
   meta->Unpin(pin->id);  // releasing twice is harmless
 }
 
+// Checked in the commit that removes it, here and through a server.
+TEST_P(FilesystemTest, ARemoveWithAnExpectedGenerationKeepsANewerFile) {
+  WriteOptions replace;
+  replace.mode = meta::PublishMode::kReplace;
+  ASSERT_TRUE(Write("/g", "old").ok());
+  uint64_t old_generation = fs_->Stat("/g")->generation;
+  ASSERT_TRUE(Write("/g", "new", replace).ok());
+  uint64_t now = fs_->Stat("/g")->generation;
+  EXPECT_EQ(fs_->Remove("/g", false, old_generation).code(), Code::kFailedPrecondition);
+  EXPECT_EQ(ReadAll("/g"), "new");
+  ASSERT_TRUE(fs_->Mkdir("/gd", false).ok());
+  EXPECT_EQ(fs_->Remove("/gd", true, now).code(), Code::kInvalidArgument);
+  ASSERT_TRUE(fs_->Remove("/g", false, now).ok());
+  EXPECT_EQ(fs_->Stat("/g").status().code(), Code::kNotFound);
+}
+
 TEST_P(FilesystemTest, OpenFileNamesWhatIsNotARegularFile) {
   ASSERT_TRUE(fs_->Mkdir("/d", false).ok());
   ASSERT_TRUE(fs_->Symlink("/s", "/d").ok());

@@ -226,6 +226,33 @@ test('mkdir, move without replacing, remove directories only when recursive', as
   await fails(bob, 'stat', { path: '/ws/exp' }, 'not_found');
 });
 
+test('remove with expected_generation keeps a file another agent rewrote', async () => {
+  const first = await ok(alice, 'write', { path: '/ws/draft.md', content: 'v1' });
+  const rewritten = await ok(bob, 'write', { path: '/ws/draft.md', content: 'v2' });
+  const stale = await fails(alice, 'remove', { path: '/ws/draft.md', expected_generation: first.generation }, 'conflict');
+  assert.equal(stale.current_generation, rewritten.generation);
+  assert.equal(await text(bob, '/ws/draft.md'), 'v2', 'the newer version is kept');
+  await ok(alice, 'mkdir', { path: '/ws/dir' });
+  await fails(alice, 'remove', { path: '/ws/dir', recursive: true, expected_generation: 1 }, 'invalid_argument');
+  const removed = await ok(alice, 'remove', { path: '/ws/draft.md', expected_generation: rewritten.generation });
+  assert.equal(removed.generation, rewritten.generation);
+  await fails(bob, 'stat', { path: '/ws/draft.md' }, 'not_found');
+  // Racing a rewrite: the remove either takes the version it read or is a conflict.
+  for (let round = 0; round < 10; round++) {
+    const made = await ok(alice, 'write', { path: '/ws/race.md', content: `r${round}` });
+    const [gone, newer] = await Promise.all([
+      call(alice, 'remove', { path: '/ws/race.md', expected_generation: made.generation }),
+      call(bob, 'write', { path: '/ws/race.md', content: `bob ${round}`, expected_generation: made.generation }),
+    ]);
+    assert.equal([gone, newer].filter((r) => !r.isError).length, 1,
+      `round ${round}: ${JSON.stringify([gone.structuredContent, newer.structuredContent])}`);
+    if (gone.isError) {
+      assert.equal(await text(alice, '/ws/race.md'), `bob ${round}`);
+      await ok(alice, 'remove', { path: '/ws/race.md' });
+    }
+  }
+});
+
 test('nothing is written outside --root, through symbolic links included', async () => {
   await fails(alice, 'write', { path: '/outside/x', content: 'x' }, 'permission_denied');
   const escape = await fails(alice, 'write', { path: '/ws/escape/x', content: 'x' }, 'permission_denied');

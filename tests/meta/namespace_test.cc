@@ -118,6 +118,22 @@ TEST_F(NamespaceTest, SymlinkStoresItsTarget) {
   EXPECT_EQ(meta_->Symlink("/m", "").status().code(), Code::kInvalidArgument);
 }
 
+TEST_F(NamespaceTest, AConditionalUnlinkRemovesOnlyTheGenerationItNames) {
+  auto first = Publish("/f", "one");
+  ASSERT_TRUE(first.ok());
+  auto second = Publish("/f", "two", PublishMode::kReplace);
+  ASSERT_TRUE(second.ok());
+  Status stale = meta_->Unlink("/f", first->generation);
+  EXPECT_EQ(stale.code(), Code::kFailedPrecondition);
+  EXPECT_NE(stale.message().find("is at generation " + std::to_string(second->generation)),
+            std::string::npos)
+      << stale.ToString();
+  EXPECT_EQ(ReadBody("/f"), "two") << "the newer version is kept";
+  ASSERT_TRUE(meta_->Unlink("/f", second->generation).ok());
+  EXPECT_EQ(meta_->Stat("/f").status().code(), Code::kNotFound);
+  EXPECT_EQ(meta_->Unlink("/f", second->generation).code(), Code::kNotFound);
+}
+
 TEST_F(NamespaceTest, HardLinksShareTheInodeUntilTheLastGoes) {
   ASSERT_TRUE(Publish("/a", "payload").ok());
   auto linked = meta_->Link("/a", "/b");
