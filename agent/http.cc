@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <random>
@@ -23,75 +24,175 @@ using nlohmann::json;
 constexpr char kSessionHeader[] = "Mcp-Session-Id";
 constexpr char kVersionHeader[] = "MCP-Protocol-Version";
 constexpr char kJson[] = "application/json";
+constexpr char kEventStream[] = "text/event-stream";
 
-// Routes a session's output to the HTTP requests awaiting it: a response
-// goes to the POST that carried its request. Notifications and requests
-// from the server have no stream to go to and are dropped.
-class ResponseRouter : public LineSink {
+constexpr auto kKeepAlive = std::chrono::seconds(15);  // an SSE comment this often
+constexpr size_t kMaxOutbox = 1024;                    // server messages awaiting a stream
+
+// One SSE event carrying a JSON-RPC message (serialized on one line).
+std::string SseEvent(std::string_view line) {
+  return "event: message\ndata: " + std::string(line) + "\n\n";
+}
+
+// Routes a session's output. A response goes to the POST that carried its
+// request; a progress notification to that POST's SSE stream, when it has
+// one; every other server message (requests such as roots/list, other
+// notifications) to the session's outbox, which the GET stream drains, or,
+// while no GET stream is open, the SSE stream of any POST in flight.
+// One mutex and condition variable per session guard all of it.
+class SessionStreams : public LineSink {
  public:
   struct Waiter {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;  // guarded by mu
-    std::string line;   // guarded by mu: "" when released without a response
+    bool done = false;              // guarded by mu_
+    std::string line;               // guarded by mu_: "" when released without a response
+    std::deque<std::string> notes;  // guarded by mu_: progress for an SSE response
+    std::string token;              // its progress token (serialized), "" when none
   };
 
-  // Registers interest in the response to request `key` (its id, serialized).
-  std::shared_ptr<Waiter> Expect(const std::string& key) {
+  // Registers interest in the response to request `key` (its id,
+  // serialized); `token`, when not empty, routes its progress here.
+  std::shared_ptr<Waiter> Expect(const std::string& key, const std::string& token) {
     auto waiter = std::make_shared<Waiter>();
+    waiter->token = token;
     std::lock_guard lock(mu_);
     waiting_[key] = waiter;
+    if (!token.empty()) by_token_[token] = waiter;
     return waiter;
   }
 
   bool WriteLine(std::string_view line) override {
     json value = json::parse(line, nullptr, false);
-    if (!value.is_object() || !value.contains("id") || value.contains("method")) return true;
-    Release(Serialize(value["id"]), std::string(line));
+    if (!value.is_object()) return true;
+    if (value.contains("id") && !value.contains("method")) {
+      Release(Serialize(value["id"]), std::string(line));
+      return true;
+    }
+    std::lock_guard lock(mu_);
+    if (value.value("method", "") == "notifications/progress" && value.contains("params") &&
+        value["params"].is_object() && value["params"].contains("progressToken")) {
+      auto it = by_token_.find(Serialize(value["params"]["progressToken"]));
+      if (it != by_token_.end()) {
+        if (auto waiter = it->second.lock()) waiter->notes.emplace_back(line);
+        cv_.notify_all();
+        return true;
+      }
+    }
+    if (outbox_.size() == kMaxOutbox) {
+      NOKV_LOG(kWarn) << "mcp: no stream takes this session's messages; dropping the oldest";
+      outbox_.pop_front();
+    }
+    outbox_.emplace_back(line);
+    cv_.notify_all();
     return true;
   }
 
   // Ends the wait for `key` with `line` ("" = no response will come).
   void Release(const std::string& key, std::string line) {
-    std::shared_ptr<Waiter> waiter;
-    {
-      std::lock_guard lock(mu_);
-      auto it = waiting_.find(key);
-      if (it == waiting_.end()) return;
-      waiter = std::move(it->second);
-      waiting_.erase(it);
-    }
-    std::lock_guard lock(waiter->mu);
-    waiter->done = true;
-    waiter->line = std::move(line);
-    waiter->cv.notify_all();
+    std::lock_guard lock(mu_);
+    auto it = waiting_.find(key);
+    if (it == waiting_.end()) return;
+    it->second->done = true;
+    it->second->line = std::move(line);
+    if (!it->second->token.empty()) by_token_.erase(it->second->token);
+    waiting_.erase(it);
+    cv_.notify_all();
   }
 
-  void ReleaseAll() {
-    std::vector<std::string> keys;
-    {
-      std::lock_guard lock(mu_);
-      for (const auto& [key, waiter] : waiting_) keys.push_back(key);
+  // The session is over (or the transport stops): every wait and stream ends.
+  void Close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    for (auto& [key, waiter] : waiting_) waiter->done = true;
+    waiting_.clear();
+    by_token_.clear();
+    cv_.notify_all();
+  }
+
+  // Blocks until the response to `waiter` is in; "" when none will come.
+  std::string AwaitResponse(const std::shared_ptr<Waiter>& waiter) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return waiter->done; });
+    return waiter->line;
+  }
+
+  // The next event of a POST's SSE stream into *event: its progress, the
+  // outbox while no GET stream is open, a keep-alive comment, and last the
+  // response (*last set). False when the stream ends with no response.
+  bool NextForPost(const std::shared_ptr<Waiter>& waiter, std::string* event, bool* last) {
+    std::unique_lock lock(mu_);
+    auto ready = [&] {
+      return !waiter->notes.empty() || waiter->done || (!get_open_ && !outbox_.empty());
+    };
+    if (!cv_.wait_for(lock, kKeepAlive, ready)) {
+      *event = ": keep-alive\n\n";
+      return true;
     }
-    for (const std::string& key : keys) Release(key, "");
+    if (!waiter->notes.empty()) {
+      *event = SseEvent(waiter->notes.front());
+      waiter->notes.pop_front();
+    } else if (!get_open_ && !outbox_.empty()) {
+      *event = SseEvent(outbox_.front());
+      outbox_.pop_front();
+    } else {
+      if (waiter->line.empty()) return false;
+      *event = SseEvent(waiter->line);
+      *last = true;
+    }
+    return true;
+  }
+
+  // Attaches the session's one GET stream; false when one is open already.
+  bool OpenGet() {
+    std::lock_guard lock(mu_);
+    if (get_open_ || closed_) return false;
+    get_open_ = true;
+    return true;
+  }
+  void CloseGet() {
+    std::lock_guard lock(mu_);
+    get_open_ = false;
+    cv_.notify_all();  // POST streams take the outbox again
+  }
+  bool get_open() {
+    std::lock_guard lock(mu_);
+    return get_open_;
+  }
+
+  // The next event of the GET stream: an outbox message or a keep-alive
+  // comment. False once the session is closed.
+  bool NextForGet(std::string* event) {
+    std::unique_lock lock(mu_);
+    if (!cv_.wait_for(lock, kKeepAlive, [&] { return closed_ || !outbox_.empty(); })) {
+      *event = ": keep-alive\n\n";
+      return true;
+    }
+    if (closed_) return false;
+    *event = SseEvent(outbox_.front());
+    outbox_.pop_front();
+    return true;
   }
 
  private:
   std::mutex mu_;
+  std::condition_variable cv_;
   std::map<std::string, std::shared_ptr<Waiter>> waiting_;  // guarded by mu_
+  std::map<std::string, std::weak_ptr<Waiter>> by_token_;   // guarded by mu_
+  std::deque<std::string> outbox_;                          // guarded by mu_
+  bool get_open_ = false;                                   // guarded by mu_
+  bool closed_ = false;                                     // guarded by mu_
 };
 
 // One Mcp-Session-Id: its session and where the session's output goes.
 struct HttpSession {
-  ResponseRouter router;
-  std::unique_ptr<Connection> connection;  // writes to router
+  SessionStreams streams;
+  std::unique_ptr<Connection> connection;  // writes to streams
   // For evicting idle sessions when the table is full (clients need not
   // send DELETE): both guarded by Impl::mu.
   std::chrono::steady_clock::time_point last_used = std::chrono::steady_clock::now();
   int posts_in_flight = 0;
   ~HttpSession() {
     if (connection) connection->Close();
-    router.ReleaseAll();
+    streams.Close();
   }
 };
 
@@ -129,6 +230,10 @@ void Reply(httplib::Response& res, int status, const json& body) {
 
 void ReplyError(httplib::Response& res, int status, int code, std::string message) {
   Reply(res, status, ErrorResponse(nullptr, RpcError{code, std::move(message), nullptr}));
+}
+
+bool AcceptsEventStream(const httplib::Request& req) {
+  return req.get_header_value("Accept").find(kEventStream) != std::string::npos;
 }
 
 bool SupportedVersion(const std::string& version) {
@@ -230,7 +335,7 @@ struct HttpTransport::Impl {
     std::string new_id;
     if (request && message.method == "initialize") {
       session = std::make_shared<HttpSession>();
-      auto connection = server->Connect(&session->router);
+      auto connection = server->Connect(&session->streams);
       if (!connection.ok()) {
         ReplyError(res, 500, kInternalError, std::string(connection.status().message()));
         return;
@@ -246,25 +351,34 @@ struct HttpTransport::Impl {
           message.params.contains("requestId")) {
         // A cancelled request gets no response: free the POST waiting for it.
         session->connection->Handle(req.body);
-        session->router.Release(Serialize(message.params["requestId"]), "");
+        session->streams.Release(Serialize(message.params["requestId"]), "");
       } else {
         session->connection->Handle(req.body);
       }
       res.status = 202;
       return;
     }
-    auto waiter = session->router.Expect(Serialize(message.id));
+    // An SSE response, when the client takes one, for a request with a
+    // progress token (its progress goes there) or while the session has no
+    // GET stream (server requests such as roots/list go there then).
+    std::string token;
+    if (message.params.is_object() && message.params.contains("_meta") &&
+        message.params["_meta"].is_object() && message.params["_meta"].contains("progressToken")) {
+      token = Serialize(message.params["_meta"]["progressToken"]);
+    }
+    const bool stream = new_id.empty() && AcceptsEventStream(req) &&
+                        (!token.empty() || !session->streams.get_open());
+    auto waiter = session->streams.Expect(Serialize(message.id), stream ? token : "");
     {
       std::lock_guard lock(mu);
       ++session->posts_in_flight;
     }
     session->connection->Handle(req.body);
-    std::string line;
-    {
-      std::unique_lock lock(waiter->mu);
-      waiter->cv.wait(lock, [&] { return waiter->done; });
-      line = std::move(waiter->line);
+    if (stream) {
+      StreamResponse(session, waiter, res);
+      return;
     }
+    std::string line = session->streams.AwaitResponse(waiter);
     {
       std::lock_guard lock(mu);
       --session->posts_in_flight;
@@ -291,6 +405,62 @@ struct HttpTransport::Impl {
     res.set_content(line, kJson);
   }
 
+  // Answers a POST as an SSE stream: its progress (and, while no GET stream
+  // is open, the session's other messages), then its response.
+  void StreamResponse(const std::shared_ptr<HttpSession>& session,
+                      const std::shared_ptr<SessionStreams::Waiter>& waiter,
+                      httplib::Response& res) {
+    res.status = 200;
+    res.set_header("Cache-Control", "no-cache");
+    res.set_chunked_content_provider(
+        kEventStream,
+        [session, waiter](size_t, httplib::DataSink& sink) {
+          std::string event;
+          bool last = false;
+          if (!session->streams.NextForPost(waiter, &event, &last)) {
+            sink.done();  // cancelled, or the session closed: no response comes
+            return true;
+          }
+          if (!sink.write(event.data(), event.size())) return false;
+          if (last) sink.done();
+          return true;
+        },
+        [this, session](bool) {
+          std::lock_guard lock(mu);
+          --session->posts_in_flight;
+          session->last_used = std::chrono::steady_clock::now();
+        });
+  }
+
+  // The session's stream of server messages not tied to a POST: requests
+  // (roots/list) and notifications. One per session; a second is 409.
+  void Get(const httplib::Request& req, httplib::Response& res) {
+    if (!Admit(req, res)) return;
+    if (!AcceptsEventStream(req)) {
+      ReplyError(res, 406, kInvalidRequest, "Not Acceptable: GET opens a text/event-stream");
+      return;
+    }
+    std::shared_ptr<HttpSession> session = SessionOf(req, res);
+    if (!session) return;
+    if (!session->streams.OpenGet()) {
+      ReplyError(res, 409, kInvalidRequest, "Conflict: this session's GET stream is open already");
+      return;
+    }
+    res.status = 200;
+    res.set_header("Cache-Control", "no-cache");
+    res.set_chunked_content_provider(
+        kEventStream,
+        [session](size_t, httplib::DataSink& sink) {
+          std::string event;
+          if (!session->streams.NextForGet(&event)) {
+            sink.done();
+            return true;
+          }
+          return sink.write(event.data(), event.size());
+        },
+        [session](bool) { session->streams.CloseGet(); });
+  }
+
   void Delete(const httplib::Request& req, httplib::Response& res) {
     if (!Admit(req, res)) return;
     std::shared_ptr<HttpSession> session = SessionOf(req, res);
@@ -302,22 +472,21 @@ struct HttpTransport::Impl {
     // Requests in flight get the shutdown grace, then are cancelled; their
     // POSTs are answered without a body.
     session->connection->Close();
-    session->router.ReleaseAll();
+    session->streams.Close();
     res.status = 204;
   }
 
   void Install() {
+    // A worker per open stream: every session's GET and the POSTs in flight.
+    size_t workers = options.max_sessions + 16;
+    http.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
     http.set_payload_max_length(options.max_body_bytes);
     http.Post(options.path,
               [this](const httplib::Request& req, httplib::Response& res) { Post(req, res); });
     http.Delete(options.path,
                 [this](const httplib::Request& req, httplib::Response& res) { Delete(req, res); });
-    http.Get(options.path, [this](const httplib::Request& req, httplib::Response& res) {
-      if (!Admit(req, res)) return;
-      res.set_header("Allow", "POST, DELETE");
-      ReplyError(res, 405, kInvalidRequest,
-                 "Method Not Allowed: this server opens no SSE stream; POST messages");
-    });
+    http.Get(options.path,
+             [this](const httplib::Request& req, httplib::Response& res) { Get(req, res); });
   }
 };
 
@@ -359,6 +528,13 @@ void HttpTransport::Run() {
   closing.clear();  // outside the lock: closing waits for requests in flight
 }
 
-void HttpTransport::Stop() { impl_->http.stop(); }
+void HttpTransport::Stop() {
+  {
+    // Streams end first: their workers must return for the server to stop.
+    std::lock_guard lock(impl_->mu);
+    for (auto& [id, session] : impl_->sessions) session->streams.Close();
+  }
+  impl_->http.stop();
+}
 
 }  // namespace nokv::agent

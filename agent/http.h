@@ -4,9 +4,13 @@
 // DELETE, Origin checks against DNS rebinding, and a bearer token, which
 // is required whenever the listener is not on a loopback address.
 //
-// Each request is answered with application/json (the server opens no SSE
-// streams), so GET is 405 and the server sends no requests of its own
-// (no roots/list) and no progress notifications over HTTP.
+// A request is answered with application/json, or with a text/event-stream
+// when the client accepts one and the request has a progress token (its
+// progress notifications come first) or the session has no GET stream. GET
+// opens the session's one stream of server messages not tied to a request:
+// roots/list and notifications. While no GET stream is open, those go out
+// on the SSE response of any request in flight instead. Streams send a
+// keep-alive comment every 15 s; there is no resumption (Last-Event-ID).
 //
 // Thread-safety: Bind then Run on one thread; Stop from any thread.
 #pragma once

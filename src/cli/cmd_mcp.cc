@@ -93,7 +93,6 @@ Status ParseHttpFlags(const Args& args, HttpFlags* out) {
 // before any thread started, in `stop_signals`).
 int ServeHttp(Context& ctx, agent::VerbBackend* backend, agent::ServerOptions options,
               const HttpFlags& flags, const sigset_t& stop_signals) {
-  options.ask_roots = false;  // no stream carries a request from the server
   agent::Server server(backend, std::move(options));
   agent::HttpOptions http;
   http.host = flags.host;

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ListRootsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { loadSchemas, nokvBin } from './harness.mjs';
 
 const schemas = loadSchemas();
@@ -143,13 +143,77 @@ test('session and protocol headers are checked', async () => {
   assert.equal(badVersion.status, 400);
   const note = await post(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { 'mcp-session-id': session });
   assert.equal(note.status, 202);
-  const get = await fetch(url, { headers: { accept: 'text/event-stream', 'mcp-session-id': session } });
-  assert.equal(get.status, 405);
+  // GET opens the session's one stream of server messages; a second is refused.
+  const opened = new AbortController();
+  const get = await fetch(url, { headers: { accept: 'text/event-stream', 'mcp-session-id': session }, signal: opened.signal });
+  assert.equal(get.status, 200);
+  assert.match(get.headers.get('content-type'), /^text\/event-stream/);
+  const second = await fetch(url, { headers: { accept: 'text/event-stream', 'mcp-session-id': session } });
+  assert.equal(second.status, 409);
+  const notSse = await fetch(url, { headers: { accept: 'application/json', 'mcp-session-id': session } });
+  assert.equal(notSse.status, 406);
+  opened.abort();
   const batch = await post(url, [{ jsonrpc: '2.0', id: 4, method: 'ping' }], { 'mcp-session-id': session });
   assert.equal(batch.status, 400);
   assert.equal((await batch.json()).error.code, -32600);
   const del = await fetch(url, { method: 'DELETE', headers: { 'mcp-session-id': session } });
   assert.equal(del.status, 204);
+});
+
+test('roots over HTTP: the server asks on the GET stream and confines calls', async () => {
+  let roots = [{ uri: 'nokv-native:///ws/a', name: 'a' }];
+  let asked = 0;
+  const transport = new StreamableHTTPClientTransport(url);
+  const client = new Client({ name: 'http-roots', version: '1.0.0' }, { capabilities: { roots: { listChanged: true } } });
+  client.setRequestHandler(ListRootsRequestSchema, async () => { asked++; return { roots }; });
+  await client.connect(transport);
+  try {
+    const inside = await client.callTool({ name: 'write', arguments: { path: '/ws/a/x', content: 'x' } });
+    assert.ok(!inside.isError, JSON.stringify(inside.structuredContent));
+    assert.ok(asked >= 1, 'roots/list reached the client over HTTP');
+    const outside = await client.callTool({ name: 'write', arguments: { path: '/ws/b/y', content: 'y' } });
+    assert.equal(outside.isError, true);
+    assert.match(outside.structuredContent.error.message, /outside the served root \/ws\/a/);
+    roots = [{ uri: 'nokv-native:///ws/b', name: 'b' }];
+    const before = asked;
+    await client.sendRootsListChanged();
+    const moved = await client.callTool({ name: 'write', arguments: { path: '/ws/b/y', content: 'y' } });
+    assert.ok(!moved.isError, JSON.stringify(moved.structuredContent));
+    assert.ok(asked > before, 'asked again after list_changed');
+  } finally {
+    await transport.terminateSession();
+    await client.close();
+  }
+});
+
+test('progress comes on the request\'s own event stream', async () => {
+  const { client, transport } = await connect(url);
+  try {
+    for (let i = 0; i < 20; i++) {
+      await client.callTool({ name: 'write', arguments: { path: `/ws/logs/run${i}.log`, content: `epoch ${i}\nloss 0.${i}\n` } });
+    }
+    const seen = [];
+    const result = await client.callTool({ name: 'grep', arguments: { path: '/ws/logs', pattern: 'loss' } },
+      undefined, { onprogress: (p) => seen.push(p) });
+    assert.equal(result.structuredContent.matches.length, 20);
+    assert.ok(seen.length >= 1, 'at least the first file scanned is reported');
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i].progress > seen[i - 1].progress);
+    // On the wire: the POST is answered as an event stream, progress first, the response last.
+    const res = await post(url, { jsonrpc: '2.0', id: 77, method: 'tools/call',
+      params: { name: 'grep', arguments: { path: '/ws/logs', pattern: 'loss' }, _meta: { progressToken: 'p77' } } },
+    { 'mcp-session-id': transport.sessionId, 'mcp-protocol-version': '2025-06-18' });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type'), /^text\/event-stream/);
+    const events = (await res.text()).split('\n\n').filter((e) => e.startsWith('event: message'))
+      .map((e) => JSON.parse(e.slice(e.indexOf('data: ') + 6)));
+    assert.ok(events.length >= 2, JSON.stringify(events).slice(0, 500));
+    assert.equal(events[0].method, 'notifications/progress');
+    assert.equal(events[0].params.progressToken, 'p77');
+    assert.equal(events[events.length - 1].id, 77);
+    assert.equal(events[events.length - 1].result.structuredContent.matches.length, 20);
+  } finally {
+    await client.close();
+  }
 });
 
 test('Origin: loopback pages are let in, others refused (DNS rebinding)', async () => {
