@@ -5,6 +5,7 @@
 // on a full pipe; what it wrote is output() once stopped.
 #pragma once
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -23,7 +24,7 @@ class ChildProcess {
   ChildProcess(const std::vector<std::string>& argv, const std::string& marker,
                bool watch_stdout = false) {
     int pipe_fds[2];
-    if (pipe(pipe_fds) != 0) return;
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) return;  // not inherited by other threads' children
     pid_ = fork();
     if (pid_ == 0) {
       dup2(pipe_fds[1], watch_stdout ? 1 : 2);

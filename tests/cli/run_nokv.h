@@ -52,8 +52,12 @@ inline std::string WriteLocalFile(const std::string& path, const std::string& by
 inline RunResult RunProgram(const std::vector<std::string>& argv, const std::string& input = {},
                             const std::string& cwd = {},
                             const std::function<bool(const std::string&)>& close_when = {}) {
+  // Close-on-exec: a child another thread forks meanwhile must not keep
+  // this child's stdin open (it would never see end of input).
   int in[2], out[2], err[2];
-  if (pipe(in) != 0 || pipe(out) != 0 || pipe(err) != 0) return {};
+  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+    return {};
+  }
   pid_t pid = fork();
   if (pid == 0) {
     dup2(in[0], 0);

@@ -38,7 +38,7 @@ class Child {
  public:
   Child(const std::vector<std::string>& argv, const std::string& marker) {
     int err[2];
-    if (::pipe(err) != 0) return;
+    if (::pipe2(err, O_CLOEXEC) != 0) return;
     pid_ = ::fork();
     if (pid_ == 0) {
       ::dup2(err[1], 2);
