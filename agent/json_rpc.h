@@ -23,7 +23,10 @@ enum RpcErrorCode : int {
   kMethodNotFound = -32601,
   kInvalidParams = -32602,
   kInternalError = -32603,
-  kResourceNotFound = -32002,
+  kResourceNotFound = -32002,  // the 2025 eras; 2026-07-28 uses kInvalidParams
+  // 2026-07-28: the request names a protocol version this server does not
+  // serve; data {supported, requested}.
+  kUnsupportedProtocolVersion = -32022,
   // nokv: the server could not start (docs/mcp.md, "Start-up errors").
   kServerNotStarted = -32000,
 };

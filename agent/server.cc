@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <utility>
 
 #include "agent/json_rpc.h"
@@ -64,6 +65,24 @@ RpcOutcome StartupFailed(const StartupFailure& failure) {
   return outcome;
 }
 
+constexpr char kMetaVersion[] = "io.modelcontextprotocol/protocolVersion";
+constexpr char kMetaCapabilities[] = "io.modelcontextprotocol/clientCapabilities";
+constexpr char kMetaServerInfo[] = "io.modelcontextprotocol/serverInfo";
+
+// Whether a request speaks the stateless era: it names a version in _meta.
+bool IsStateless(const RpcMessage& message) {
+  if (message.method == "initialize" || !message.params.is_object()) return false;
+  auto meta = message.params.find("_meta");
+  return meta != message.params.end() && meta->is_object() && meta->contains(kMetaVersion);
+}
+
+// Every version a client can reach: the stateless one, then the handshake's.
+json AllVersions() {
+  json versions = json::array({kStatelessVersion});
+  for (const std::string& v : SupportedProtocolVersions()) versions.push_back(v);
+  return versions;
+}
+
 // A progress token from params._meta.progressToken, or null.
 json ProgressToken(const json& params) {
   if (!params.is_object()) return nullptr;
@@ -117,9 +136,19 @@ class Session {
   // The client's roots once known (waits for a roots/list in flight).
   ClientRoots CurrentRoots();
   RpcOutcome RunMethod(const RpcMessage& message, const query::CallControl& control);
+  // tools/*, resources/* under `roots` (nullopt: --root alone).
+  RpcOutcome Dispatch(const RpcMessage& message, const query::CallControl& control,
+                      const ClientRoots& roots);
   void Schedule(RpcMessage message);
   query::CallControl MakeControl(const json& params, const std::atomic<bool>* cancelled);
   RpcOutcome Initialize(const json& params);
+  json ServerInfo() const;
+  std::string Instructions() const;
+  // The 2026-07-28 era: why a stateless request cannot be served (nullopt
+  // when it can), server/discover, and the era's result envelope.
+  std::optional<RpcOutcome> RefuseStateless(const RpcMessage& message) const;
+  RpcOutcome Discover() const;
+  RpcOutcome StatelessResult(const RpcMessage& message, RpcOutcome outcome) const;
   RpcOutcome CallTool(const json& params, const query::CallControl& control,
                       const ClientRoots& roots);
 
@@ -192,22 +221,34 @@ void Session::OnRequest(RpcMessage message) {
       {"initialize", Where::kInline},   {"ping", Where::kInline},
       {"tools/list", Where::kInline},   {"tools/call", Where::kPool},
       {"resources/list", Where::kPool}, {"resources/templates/list", Where::kInline},
-      {"resources/read", Where::kPool},
+      {"resources/read", Where::kPool}, {"server/discover", Where::kInline},
   };
+  const bool stateless = IsStateless(message);
+  if (stateless) {
+    // Served as it stands: no handshake, whatever this connection did before.
+    if (auto refusal = RefuseStateless(message)) {
+      Reply(message.id, *refusal);
+      return;
+    }
+  }
   auto method = kMethods.find(message.method);
-  if (method == kMethods.end()) {
+  if (method == kMethods.end() || (message.method == "server/discover" && !stateless)) {
     std::string text = "Method not found: " + message.method;
     if (message.method == "server/discover") {
-      text += " (this server speaks the 2025 handshake: send initialize first)";
+      return Reply(message.id,
+                   RpcOutcome::Fail(kInvalidParams,
+                                    "Invalid params: server/discover needs params._meta with " +
+                                        std::string(kMetaVersion) + " and " + kMetaCapabilities +
+                                        " (2026-07-28); 2025 clients send initialize"));
     }
     Reply(message.id, RpcOutcome::Fail(kMethodNotFound, text));
     return;
   }
-  if (options_.startup_failure && message.method != "ping") {
+  if (options_.startup_failure && message.method != "ping" && !stateless) {
     Reply(message.id, StartupFailed(*options_.startup_failure));
     return;
   }
-  if (!initialized_ && message.method != "initialize" && message.method != "ping") {
+  if (!stateless && !initialized_ && message.method != "initialize" && message.method != "ping") {
     Reply(message.id,
           RpcOutcome::Fail(kInvalidRequest, "Server not initialized: send initialize first"));
     return;
@@ -356,7 +397,22 @@ RpcOutcome Session::RunMethod(const RpcMessage& message, const query::CallContro
   if (!message.params.is_null() && !message.params.is_object()) {
     return RpcOutcome::Fail(kInvalidParams, "Invalid params: " + m + " takes an object");
   }
+  if (IsStateless(message)) {
+    if (m == "server/discover") return StatelessResult(message, Discover());
+    // A stateless request brings no roots (2026-07-28 asks for them with an
+    // input_required result, which this server does not use): --root alone.
+    return StatelessResult(message, Dispatch(message, control, ClientRoots()));
+  }
   if (m == "initialize") return Initialize(message.params);
+  if (m == "ping") return RpcOutcome::Ok(json::object());
+  if (m == "tools/list" || m == "resources/templates/list") return Dispatch(message, control, {});
+  // The rest touch the filesystem: confined to the client's roots too.
+  return Dispatch(message, control, CurrentRoots());
+}
+
+RpcOutcome Session::Dispatch(const RpcMessage& message, const query::CallControl& control,
+                             const ClientRoots& roots) {
+  const std::string& m = message.method;
   if (m == "ping") return RpcOutcome::Ok(json::object());
   if (m == "tools/list") {
     if (message.params.is_object() && message.params.contains("cursor")) {
@@ -367,8 +423,6 @@ RpcOutcome Session::RunMethod(const RpcMessage& message, const query::CallContro
     return RpcOutcome::Ok(tools_->ListResult());
   }
   if (m == "resources/templates/list") return RpcOutcome::Ok(ResourceTemplatesResult());
-  // The rest touch the filesystem: confined to the client's roots too.
-  const ClientRoots roots = CurrentRoots();
   if (m == "tools/call") return CallTool(message.params, control, roots);
   if (m == "resources/list") {
     return ListResources(backend_, options_.root, message.params, control, roots);
@@ -401,16 +455,86 @@ RpcOutcome Session::Initialize(const json& params) {
   }
   json capabilities{{"tools", {{"listChanged", false}}},
                     {"resources", {{"subscribe", false}, {"listChanged", false}}}};
-  json server_info{{"name", "nokv"},
-                   {"title", "NoKV"},
-                   {"version", options_.version.empty() ? NOKV_AGENT_VERSION : options_.version}};
+  return RpcOutcome::Ok(json{{"protocolVersion", known ? requested : supported.front()},
+                             {"capabilities", std::move(capabilities)},
+                             {"serverInfo", ServerInfo()},
+                             {"instructions", Instructions()}});
+}
+
+json Session::ServerInfo() const {
+  return json{{"name", "nokv"},
+              {"title", "NoKV"},
+              {"version", options_.version.empty() ? NOKV_AGENT_VERSION : options_.version}};
+}
+
+std::string Session::Instructions() const {
+  return options_.write_profile ? kWriteIntro + std::string(kInstructions) + kWriteInstructions
+                                : kReadOnlyIntro + std::string(kInstructions);
+}
+
+std::optional<RpcOutcome> Session::RefuseStateless(const RpcMessage& message) const {
+  const json& meta = message.params["_meta"];
+  const json& version = meta[kMetaVersion];
+  if (!version.is_string()) {
+    return RpcOutcome::Fail(
+        kInvalidParams, "Invalid params: _meta." + std::string(kMetaVersion) + " must be a string");
+  }
+  if (!meta.contains(kMetaCapabilities) || !meta[kMetaCapabilities].is_object()) {
+    return RpcOutcome::Fail(kInvalidParams, "Invalid params: _meta." +
+                                                std::string(kMetaCapabilities) +
+                                                " (an object, {} for none) is required");
+  }
+  if (version.get<std::string>() != kStatelessVersion) {
+    RpcOutcome refused =
+        RpcOutcome::Fail(kUnsupportedProtocolVersion,
+                         "Unsupported protocol version " + version.get<std::string>() +
+                             " in _meta: a request without a handshake speaks " +
+                             kStatelessVersion + "; the 2025 versions start with initialize");
+    refused.error.data = json{{"supported", AllVersions()}, {"requested", version}};
+    return refused;
+  }
+  if (message.method == "ping") {
+    return RpcOutcome::Fail(kMethodNotFound, "Method not found: ping (not in 2026-07-28)");
+  }
+  if (options_.startup_failure) {
+    RpcOutcome failed = StartupFailed(*options_.startup_failure);
+    failed.error.code = kInternalError;  // -32000 is a legacy code in this era
+    return failed;
+  }
+  return std::nullopt;
+}
+
+RpcOutcome Session::Discover() const {
   return RpcOutcome::Ok(
-      json{{"protocolVersion", known ? requested : supported.front()},
-           {"capabilities", std::move(capabilities)},
-           {"serverInfo", std::move(server_info)},
-           {"instructions", options_.write_profile
-                                ? kWriteIntro + std::string(kInstructions) + kWriteInstructions
-                                : kReadOnlyIntro + std::string(kInstructions)}});
+      json{{"supportedVersions", AllVersions()},
+           {"capabilities", {{"tools", json::object()}, {"resources", json::object()}}},
+           {"instructions", Instructions()}});
+}
+
+// 2026-07-28 results: resultType, the server's identity, and how long a
+// client may cache the answer (the tool list and templates for five
+// minutes, the same for everyone; listings and file contents not at all,
+// since files change under them). A missing resource is invalid params.
+RpcOutcome Session::StatelessResult(const RpcMessage& message, RpcOutcome outcome) const {
+  if (!outcome.ok) {
+    if (outcome.error.code == kResourceNotFound) {
+      outcome.error.code = kInvalidParams;
+      outcome.error.data = json{{"uri", message.params.value("uri", json())}};
+    }
+    return outcome;
+  }
+  json& result = outcome.result;
+  result["resultType"] = "complete";
+  result["_meta"][kMetaServerInfo] = ServerInfo();
+  const std::string& m = message.method;
+  if (m == "server/discover" || m == "tools/list" || m == "resources/templates/list") {
+    result["ttlMs"] = 300000;
+    result["cacheScope"] = "public";
+  } else if (m == "resources/list" || m == "resources/read") {
+    result["ttlMs"] = 0;
+    result["cacheScope"] = "private";
+  }
+  return outcome;
 }
 
 RpcOutcome Session::CallTool(const json& params, const query::CallControl& control,

@@ -66,8 +66,11 @@ struct ServerOptions {
   std::optional<StartupFailure> startup_failure;
 };
 
-// Protocol versions this server speaks, newest first.
+// Protocol versions the initialize handshake agrees on, newest first.
 const std::vector<std::string>& SupportedProtocolVersions();
+// The stateless era: no handshake; every request names this version and the
+// client's capabilities in params._meta (docs/mcp.md, "Protocol eras").
+inline constexpr char kStatelessVersion[] = "2026-07-28";
 
 // One session fed message by message by a transport other than Run()'s
 // line loop (Streamable HTTP, agent/http.h): every outgoing message

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one MCP client suite against a `nokv` binary:
-#   run.sh sdk|malformed|inspector|conformance|cancel|write|startup|roots|http /path/to/nokv
+#   run.sh sdk|malformed|inspector|conformance|cancel|write|startup|roots|http|era2026 /path/to/nokv
 # Installs the Node package first when node_modules is missing or older than
 # package-lock.json (npm ci), and puts the packaged Node 22 first on PATH
 # (the inspector needs Node >= 22.19).
@@ -17,6 +17,6 @@ fi
 export PATH="$here/node_modules/node/bin:$here/node_modules/.bin:$PATH"
 node --version >&2
 case "$suite" in
-  sdk|malformed|inspector|conformance|cancel|write|startup|roots|http) exec node --test --test-reporter=spec "$suite.test.mjs" ;;
+  sdk|malformed|inspector|conformance|cancel|write|startup|roots|http|era2026) exec node --test --test-reporter=spec "$suite.test.mjs" ;;
   *) echo "run.sh: unknown suite '$suite'" >&2; exit 2 ;;
 esac
