@@ -1,42 +1,41 @@
-// The MCP conformance suite (HTTP only) against `nokv mcp` through
-// bridge.mjs, our stdio-to-Streamable-HTTP front. server-initialize, ping
-// and tools-list must pass; scenarios that need the suite's fixture tools
-// are in conformance-baseline.yml, and the suite itself fails the run on a
-// new failure or on a baseline entry that started passing.
+// The MCP conformance suite (HTTP only) against `nokv mcp --http`, the
+// server's own Streamable HTTP transport. server-initialize, ping and
+// tools-list must pass; scenarios that need the suite's fixture tools are in
+// conformance-baseline.yml, and the suite itself fails the run on a new
+// failure or on a baseline entry that started passing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HERE, nokvBin } from './harness.mjs';
+import { HERE, nokvBin, startHttpServer } from './harness.mjs';
 import { makeWorkspace } from './workspace.mjs';
-import { startBridge } from './bridge.mjs';
 
 let workspace;
-let bridge;
+let server;
 let results;
 
 before(async () => {
   workspace = makeWorkspace(nokvBin());
   results = mkdtempSync(join(tmpdir(), 'nokv-conformance-'));
-  bridge = await startBridge({
-    command: nokvBin(), args: ['--data-dir', workspace.dataDir, 'mcp'],
-    log: (m) => process.stderr.write(m + '\n'),
-  });
+  server = await startHttpServer(['--data-dir', workspace.dataDir, 'mcp', '--http', '127.0.0.1:0']);
 });
 
 after(async () => {
-  await bridge?.close();
+  if (server) {
+    server.child.kill('SIGTERM');
+    await server.exited;
+  }
   workspace?.cleanup();
   if (results) rmSync(results, { recursive: true, force: true });
 });
 
-// Runs the suite (async: the bridge lives in this process's event loop).
+// Runs the suite.
 function conformance(...args) {
   return new Promise((resolve) => {
     const child = spawn(join(HERE, 'node_modules', '.bin', 'conformance'),
-      ['server', '--url', bridge.url, '--output-dir', results, ...args],
+      ['server', '--url', server.url.href, '--output-dir', results, ...args],
       { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (c) => { out += c; });

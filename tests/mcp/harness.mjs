@@ -34,6 +34,27 @@ export function loadSchemas() {
   };
 }
 
+// Starts `nokv ARGS` (an `mcp --http HOST:0` server); resolves {child, url,
+// exited, stderr()} once it printed where it listens (port 0: the kernel
+// picks one).
+export function startHttpServer(args) {
+  const child = spawn(nokvBin(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const server = { child, exited, stderr: () => stderr };
+  return new Promise((resolve, reject) => {
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk.toString();
+      const m = stderr.match(/listening on (http:\/\/\S+\/mcp)/);
+      if (m && !server.url) {
+        server.url = new URL(m[1].replace('0.0.0.0', '127.0.0.1'));
+        resolve(server);
+      }
+    });
+    exited.then(({ code }) => { if (!server.url) reject(new Error(`nokv exited ${code}: ${stderr}`)); });
+  });
+}
+
 // A `nokv mcp` child spoken to line by line: send() raw lines, next() the
 // next stdout line parsed (or the raw text when it is not JSON).
 export class RawSession {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ListRootsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { loadSchemas, nokvBin } from './harness.mjs';
+import { loadSchemas, nokvBin, startHttpServer } from './harness.mjs';
 
 const schemas = loadSchemas();
 const base = mkdtempSync(join(tmpdir(), 'nokv-mcp-http-'));
@@ -20,25 +20,11 @@ const dataDir = join(base, 'data');
 const servers = [];
 let url;
 
-// Starts `nokv ARGS`; resolves {child, url, exited, stderr()} once it
-// printed where it listens (port 0: the kernel picks one).
-function startServer(args) {
-  const child = spawn(nokvBin(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const server = { child, exited, stderr: () => stderr };
+// Starts `nokv ARGS` (harness.mjs), to be killed at the end.
+async function startServer(args) {
+  const server = await startHttpServer(args);
   servers.push(server);
-  return new Promise((resolve, reject) => {
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk.toString();
-      const m = stderr.match(/listening on (http:\/\/\S+\/mcp)/);
-      if (m && !server.url) {
-        server.url = new URL(m[1].replace('0.0.0.0', '127.0.0.1'));
-        resolve(server);
-      }
-    });
-    exited.then(({ code }) => { if (!server.url) reject(new Error(`nokv exited ${code}: ${stderr}`)); });
-  });
+  return server;
 }
 
 async function connect(target, headers = {}) {
