@@ -15,6 +15,7 @@
 
 #include "agent/json_rpc.h"
 #include "common/logging.h"
+#include "query/text_codec.h"
 
 namespace nokv::agent {
 namespace {
@@ -23,6 +24,8 @@ using nlohmann::json;
 
 constexpr char kSessionHeader[] = "Mcp-Session-Id";
 constexpr char kVersionHeader[] = "MCP-Protocol-Version";
+constexpr char kMethodHeader[] = "Mcp-Method";  // 2026-07-28: must repeat the body's
+constexpr char kNameHeader[] = "Mcp-Name";
 constexpr char kJson[] = "application/json";
 constexpr char kEventStream[] = "text/event-stream";
 
@@ -232,6 +235,20 @@ void ReplyError(httplib::Response& res, int status, int code, std::string messag
   Reply(res, status, ErrorResponse(nullptr, RpcError{code, std::move(message), nullptr}));
 }
 
+// A header's value, decoded when sent as =?base64?...?= (2026-07-28, for
+// values that are not plain ASCII).
+std::string HeaderValue(const httplib::Request& req, const char* name) {
+  std::string value = req.get_header_value(name);
+  constexpr std::string_view kPrefix = "=?base64?", kSuffix = "?=";
+  if (value.size() >= kPrefix.size() + kSuffix.size() && value.starts_with(kPrefix) &&
+      value.ends_with(kSuffix)) {
+    auto decoded = query::Base64Decode(std::string_view(value).substr(
+        kPrefix.size(), value.size() - kPrefix.size() - kSuffix.size()));
+    return decoded ? *decoded : std::string("\0invalid base64", 15);
+  }
+  return value;
+}
+
 bool AcceptsEventStream(const httplib::Request& req) {
   return req.get_header_value("Accept").find(kEventStream) != std::string::npos;
 }
@@ -325,6 +342,10 @@ struct HttpTransport::Impl {
     }
     const RpcMessage& message = *parsed.message;
     const bool request = message.kind == RpcMessage::Kind::kRequest;
+    if (request && IsStateless(message)) {
+      PostStateless(req, res, message);
+      return;
+    }
     if (req.has_header(kVersionHeader) && !SupportedVersion(req.get_header_value(kVersionHeader))) {
       ReplyError(
           res, 400, kInvalidRequest,
@@ -405,6 +426,69 @@ struct HttpTransport::Impl {
     res.set_content(line, kJson);
   }
 
+  // A 2026-07-28 request: no session. Its headers must repeat what the body
+  // says (-32020 otherwise), and it is served by a connection of its own,
+  // closed with the response.
+  void PostStateless(const httplib::Request& req, httplib::Response& res,
+                     const RpcMessage& message) {
+    const json& meta = message.params["_meta"];
+    const json& version = meta["io.modelcontextprotocol/protocolVersion"];
+    auto mismatch = [&](const std::string& text) {
+      ReplyError(res, 400, kHeaderMismatch, "Header mismatch: " + text);
+    };
+    if (version.is_string() && HeaderValue(req, kVersionHeader) != version.get<std::string>()) {
+      return mismatch(std::string(kVersionHeader) + " must be " + version.get<std::string>() +
+                      ", as in _meta");
+    }
+    if (HeaderValue(req, kMethodHeader) != message.method) {
+      return mismatch(std::string(kMethodHeader) + " must be " + message.method);
+    }
+    const char* named = message.method == "tools/call"       ? "name"
+                        : message.method == "resources/read" ? "uri"
+                        : message.method == "prompts/get"    ? "name"
+                                                             : nullptr;
+    if (named != nullptr && message.params.contains(named) && message.params[named].is_string() &&
+        HeaderValue(req, kNameHeader) != message.params[named].get<std::string>()) {
+      return mismatch(std::string(kNameHeader) + " must be params." + named);
+    }
+    auto session = std::make_shared<HttpSession>();
+    auto connection = server->Connect(&session->streams);
+    if (!connection.ok()) {
+      ReplyError(res, 500, kInternalError, std::string(connection.status().message()));
+      return;
+    }
+    session->connection = std::move(connection).value();
+    json token = nullptr;
+    if (meta.contains("progressToken")) token = meta["progressToken"];
+    const bool stream = AcceptsEventStream(req) && !token.is_null();
+    auto waiter = session->streams.Expect(Serialize(message.id), stream ? Serialize(token) : "");
+    {
+      std::lock_guard lock(mu);
+      ++session->posts_in_flight;
+    }
+    session->connection->Handle(req.body);
+    if (stream) {
+      StreamResponse(session, waiter, res);  // the session ends with the stream
+      return;
+    }
+    std::string line = session->streams.AwaitResponse(waiter);
+    if (line.empty()) {
+      res.status = 204;
+      return;
+    }
+    json response = json::parse(line, nullptr, false);
+    res.status = 200;
+    if (response.is_object() && response.contains("error") && response["error"].is_object()) {
+      int code = response["error"].value("code", 0);
+      if (code == kMethodNotFound) res.status = 404;
+      if (code == kInvalidRequest || code == kInvalidParams || code == kHeaderMismatch ||
+          code == kUnsupportedProtocolVersion) {
+        res.status = 400;
+      }
+    }
+    res.set_content(line, kJson);
+  }
+
   // Answers a POST as an SSE stream: its progress (and, while no GET stream
   // is open, the session's other messages), then its response.
   void StreamResponse(const std::shared_ptr<HttpSession>& session,
@@ -436,6 +520,14 @@ struct HttpTransport::Impl {
   // (roots/list) and notifications. One per session; a second is 409.
   void Get(const httplib::Request& req, httplib::Response& res) {
     if (!Admit(req, res)) return;
+    if (!req.has_header(kSessionHeader)) {
+      // 2026-07-28 has no GET stream; a 2025 session names itself.
+      res.set_header("Allow", "POST, DELETE");
+      ReplyError(res, 405, kInvalidRequest,
+                 "Method Not Allowed: GET opens a 2025 session's stream "
+                 "(send its Mcp-Session-Id); 2026-07-28 requests are POSTed");
+      return;
+    }
     if (!AcceptsEventStream(req)) {
       ReplyError(res, 406, kInvalidRequest, "Not Acceptable: GET opens a text/event-stream");
       return;

@@ -27,6 +27,8 @@ enum RpcErrorCode : int {
   // 2026-07-28: the request names a protocol version this server does not
   // serve; data {supported, requested}.
   kUnsupportedProtocolVersion = -32022,
+  // 2026-07-28 over HTTP: a header does not repeat what the body says.
+  kHeaderMismatch = -32020,
   // nokv: the server could not start (docs/mcp.md, "Start-up errors").
   kServerNotStarted = -32000,
 };

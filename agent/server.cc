@@ -69,13 +69,6 @@ constexpr char kMetaVersion[] = "io.modelcontextprotocol/protocolVersion";
 constexpr char kMetaCapabilities[] = "io.modelcontextprotocol/clientCapabilities";
 constexpr char kMetaServerInfo[] = "io.modelcontextprotocol/serverInfo";
 
-// Whether a request speaks the stateless era: it names a version in _meta.
-bool IsStateless(const RpcMessage& message) {
-  if (message.method == "initialize" || !message.params.is_object()) return false;
-  auto meta = message.params.find("_meta");
-  return meta != message.params.end() && meta->is_object() && meta->contains(kMetaVersion);
-}
-
 // Every version a client can reach: the stateless one, then the handshake's.
 json AllVersions() {
   json versions = json::array({kStatelessVersion});
@@ -94,6 +87,12 @@ json ProgressToken(const json& params) {
 }
 
 }  // namespace
+
+bool IsStateless(const RpcMessage& message) {
+  if (message.method == "initialize" || !message.params.is_object()) return false;
+  auto meta = message.params.find("_meta");
+  return meta != message.params.end() && meta->is_object() && meta->contains(kMetaVersion);
+}
 
 const std::vector<std::string>& SupportedProtocolVersions() {
   static const std::vector<std::string> versions = {"2025-11-25", "2025-06-18", "2025-03-26",

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "agent/backend.h"
+#include "agent/json_rpc.h"
 #include "agent/stdio.h"
 #include "agent/tools.h"
 #include "common/status.h"
@@ -71,6 +72,9 @@ const std::vector<std::string>& SupportedProtocolVersions();
 // The stateless era: no handshake; every request names this version and the
 // client's capabilities in params._meta (docs/mcp.md, "Protocol eras").
 inline constexpr char kStatelessVersion[] = "2026-07-28";
+// Whether `message` is a request of that era: it names a version in
+// params._meta (initialize never is).
+bool IsStateless(const RpcMessage& message);
 
 // One session fed message by message by a transport other than Run()'s
 // line loop (Streamable HTTP, agent/http.h): every outgoing message

@@ -202,6 +202,59 @@ test('progress comes on the request\'s own event stream', async () => {
   }
 });
 
+test('2026-07-28 over HTTP: no session, headers that repeat the body', async () => {
+  const meta = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+  const headers = (method, extra = {}) => ({ 'mcp-protocol-version': '2026-07-28', 'mcp-method': method, ...extra });
+  const discover = await post(url, { jsonrpc: '2.0', id: 1, method: 'server/discover', params: { _meta: meta } },
+    headers('server/discover'));
+  assert.equal(discover.status, 200);
+  assert.equal(discover.headers.get('mcp-session-id'), null, 'no session is minted');
+  const d = (await discover.json()).result;
+  assert.equal(d.resultType, 'complete');
+  assert.ok(d.supportedVersions.includes('2026-07-28'));
+  const call = await post(url, { jsonrpc: '2.0', id: 2, method: 'tools/call',
+    params: { name: 'write', arguments: { path: '/ws/era.txt', content: 'e' }, _meta: meta } },
+  headers('tools/call', { 'mcp-name': '=?base64?' + Buffer.from('write').toString('base64') + '?=' }));
+  assert.equal(call.status, 200);
+  const result = (await call.json()).result;
+  assert.equal(result.resultType, 'complete');
+  assert.equal(result.structuredContent.path, '/ws/era.txt');
+  // The headers must say what the body says.
+  const noMethod = await post(url, { jsonrpc: '2.0', id: 3, method: 'tools/list', params: { _meta: meta } },
+    { 'mcp-protocol-version': '2026-07-28' });
+  assert.equal(noMethod.status, 400);
+  assert.equal((await noMethod.json()).error.code, -32020);
+  const wrongName = await post(url, { jsonrpc: '2.0', id: 4, method: 'tools/call',
+    params: { name: 'ls', arguments: { path: '/ws' }, _meta: meta } }, headers('tools/call', { 'mcp-name': 'write' }));
+  assert.equal(wrongName.status, 400);
+  assert.equal((await wrongName.json()).error.code, -32020);
+  const wrongVersion = await post(url, { jsonrpc: '2.0', id: 5, method: 'tools/list', params: { _meta: meta } },
+    headers('tools/list', { 'mcp-protocol-version': '2025-11-25' }));
+  assert.equal(wrongVersion.status, 400);
+  const old = { ...meta, 'io.modelcontextprotocol/protocolVersion': '1900-01-01' };
+  const unsupported = await post(url, { jsonrpc: '2.0', id: 6, method: 'tools/list', params: { _meta: old } },
+    headers('tools/list', { 'mcp-protocol-version': '1900-01-01' }));
+  assert.equal(unsupported.status, 400);
+  assert.equal((await unsupported.json()).error.code, -32022);
+  const ping = await post(url, { jsonrpc: '2.0', id: 7, method: 'ping', params: { _meta: meta } }, headers('ping'));
+  assert.equal(ping.status, 404);
+  // Progress streams on the request's own response.
+  const grep = await post(url, { jsonrpc: '2.0', id: 8, method: 'tools/call',
+    params: { name: 'grep', arguments: { path: '/ws', pattern: 'e' }, _meta: { ...meta, progressToken: 'era' } } },
+  headers('tools/call', { 'mcp-name': 'grep' }));
+  assert.match(grep.headers.get('content-type'), /^text\/event-stream/);
+  const events = (await grep.text()).split('\n\n').filter((e) => e.startsWith('event: message'))
+    .map((e) => JSON.parse(e.slice(e.indexOf('data: ') + 6)));
+  assert.equal(events[0].method, 'notifications/progress');
+  assert.equal(events[events.length - 1].result.resultType, 'complete');
+  // No GET stream in this era.
+  const get = await fetch(url, { headers: { accept: 'text/event-stream' } });
+  assert.equal(get.status, 405);
+});
+
 test('Origin: loopback pages are let in, others refused (DNS rebinding)', async () => {
   const evil = await post(url, INITIALIZE, { origin: 'http://attacker.example' });
   assert.equal(evil.status, 403);
