@@ -76,6 +76,31 @@ json AllVersions() {
   return versions;
 }
 
+// The roots of a roots/list result ({roots: [{uri, name?}]}) as paths;
+// nullopt, which narrows nothing, for no result or an empty list (an editor
+// without a folder open). Roots that are not file:// or nokv-native://
+// absolute paths are left out.
+ClientRoots RootsFromListResult(const json& result) {
+  if (!result.is_object() || !result.contains("roots") || !result["roots"].is_array() ||
+      result["roots"].empty()) {
+    return std::nullopt;
+  }
+  std::vector<std::string> roots;
+  for (const json& root : result["roots"]) {
+    // A client's answer: json::value() would throw for a "uri" of another type.
+    std::string uri = root.is_object() && root.contains("uri") && root["uri"].is_string()
+                          ? root["uri"].get<std::string>()
+                          : "";
+    if (auto path = query::RootUriPath(uri)) {
+      roots.push_back(std::move(*path));
+    } else {
+      NOKV_LOG(kWarn) << "mcp: ignoring client root '" << uri
+                      << "' (not a file:// or nokv-native:// absolute path)";
+    }
+  }
+  return roots;
+}
+
 // A progress token from params._meta.progressToken, or null.
 json ProgressToken(const json& params) {
   if (!params.is_object()) return nullptr;
@@ -351,25 +376,8 @@ void Session::OnResponse(const RpcMessage& message) {
     return;
   }
   roots_request_.clear();
-  ClientRoots roots;
-  if (message.result.is_object() && message.result.contains("roots") &&
-      message.result["roots"].is_array()) {
-    roots.emplace();
-    for (const json& root : message.result["roots"]) {
-      // A client's answer: json::value() would throw for a "uri" of another type.
-      std::string uri = root.is_object() && root.contains("uri") && root["uri"].is_string()
-                            ? root["uri"].get<std::string>()
-                            : "";
-      if (auto path = query::RootUriPath(uri)) {
-        roots->push_back(std::move(*path));
-      } else {
-        NOKV_LOG(kWarn) << "mcp: ignoring client root '" << uri
-                        << "' (not a file:// or nokv-native:// absolute path)";
-      }
-    }
-    // A client with no roots open (an editor without a folder) narrows nothing.
-    if (roots->empty() && message.result["roots"].empty()) roots.reset();
-  } else {
+  ClientRoots roots = RootsFromListResult(message.result);
+  if (!roots && !message.error.is_null()) {
     NOKV_LOG(kWarn) << "mcp: roots/list failed (" << Serialize(message.error)
                     << "); serving --root alone";
   }
@@ -398,9 +406,27 @@ RpcOutcome Session::RunMethod(const RpcMessage& message, const query::CallContro
   }
   if (IsStateless(message)) {
     if (m == "server/discover") return StatelessResult(message, Discover());
-    // A stateless request brings no roots (2026-07-28 asks for them with an
-    // input_required result, which this server does not use): --root alone.
-    return StatelessResult(message, Dispatch(message, control, ClientRoots()));
+    ClientRoots roots;  // none: --root alone
+    const json& caps = message.params["_meta"][kMetaCapabilities];
+    // A client with roots is asked for them the way this era asks: the call
+    // comes back input_required, and the client sends it again with the
+    // answer in inputResponses. Only tools/call and resources/read may.
+    if ((m == "tools/call" || m == "resources/read") && caps.contains("roots")) {
+      const json* answer = nullptr;
+      if (auto it = message.params.find("inputResponses");
+          it != message.params.end() && it->is_object() && it->contains("roots")) {
+        answer = &(*it)["roots"];
+      }
+      if (answer == nullptr) {
+        return StatelessResult(
+            message,
+            RpcOutcome::Ok(json{{"resultType", "input_required"},
+                                {"inputRequests", {{"roots", {{"method", "roots/list"}}}}}}));
+      }
+      // The client's roots only narrow --root, so an answer needs no signature.
+      roots = RootsFromListResult(*answer);
+    }
+    return StatelessResult(message, Dispatch(message, control, roots));
   }
   if (m == "initialize") return Initialize(message.params);
   if (m == "ping") return RpcOutcome::Ok(json::object());
@@ -523,13 +549,14 @@ RpcOutcome Session::StatelessResult(const RpcMessage& message, RpcOutcome outcom
     return outcome;
   }
   json& result = outcome.result;
-  result["resultType"] = "complete";
+  if (!result.contains("resultType")) result["resultType"] = "complete";
   result["_meta"][kMetaServerInfo] = ServerInfo();
   const std::string& m = message.method;
   if (m == "server/discover" || m == "tools/list" || m == "resources/templates/list") {
     result["ttlMs"] = 300000;
     result["cacheScope"] = "public";
-  } else if (m == "resources/list" || m == "resources/read") {
+  } else if (result["resultType"] == "complete" &&
+             (m == "resources/list" || m == "resources/read")) {
     result["ttlMs"] = 0;
     result["cacheScope"] = "private";
   }

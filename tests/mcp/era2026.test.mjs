@@ -107,6 +107,32 @@ test('progress for a stateless request', async () => {
   });
 });
 
+test('roots the 2026 way: input_required, then the call again with the answer', async () => {
+  await withServer(async (s) => {
+    const withRoots = meta({ 'io.modelcontextprotocol/clientCapabilities': { roots: {} } });
+    const params = { name: 'ls', arguments: { path: '/runs' }, _meta: withRoots };
+    const first = (await s.request(1, 'tools/call', params)).result;
+    assert.equal(first.resultType, 'input_required');
+    assert.deepEqual(first.inputRequests, { roots: { method: 'roots/list' } });
+    assert.equal(first.content, undefined, 'nothing ran yet');
+    const inputResponses = { roots: { roots: [{ uri: 'nokv-native:///runs/r001', name: 'r001' }] } };
+    const outside = (await s.request(2, 'tools/call', { ...params, inputResponses })).result;
+    assert.equal(outside.resultType, 'complete');
+    assert.equal(outside.isError, true, 'ls /runs is outside the root the client gave');
+    const inside = (await s.request(3, 'tools/call',
+      { ...params, arguments: { path: '/runs/r001' }, inputResponses })).result;
+    assert.equal(inside.resultType, 'complete');
+    assert.ok(!inside.isError, JSON.stringify(inside.structuredContent));
+    const read = (await s.request(4, 'resources/read',
+      { uri: 'nokv-native:///datasets/imagenet-mini/README.md', _meta: withRoots })).result;
+    assert.equal(read.resultType, 'input_required', 'resources/read asks too');
+    // An empty list (no folder open) narrows nothing.
+    const open = (await s.request(5, 'tools/call', { ...params, inputResponses: { roots: { roots: [] } } })).result;
+    assert.ok(!open.isError);
+    assert.equal(open.structuredContent.entries.length, RUN_COUNT);
+  });
+});
+
 test('a dual-era server: a 2025 client on the same connection as a 2026 one', async () => {
   await withServer(async (s) => {
     const init = await s.request(1, 'initialize', {
