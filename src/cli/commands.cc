@@ -7,7 +7,8 @@ const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       InitCommand(),       LsCommand(),       StatCommand(),   MkdirCommand(),   PutCommand(),
       CatCommand(),        GetCommand(),      RmCommand(),     MvCommand(),      LnCommand(),
-      DuCommand(),         SnapshotCommand(), WatchCommand(),  IndexCommand(),   GcCommand(),
+      DuCommand(),         FindCommand(),     GrepCommand(),   CatalogCommand(), AggregateCommand(),
+      ReadCommand(),       SnapshotCommand(), WatchCommand(),  IndexCommand(),   GcCommand(),
       DoctorCommand(),     FsckCommand(),     BackupCommand(), RestoreCommand(), DumpCommand(),
       LoadCommand(),       McpCommand(),      MountCommand(),  ServeCommand(),   ConfigCommand(),
       CompletionCommand(), ManCommand(),

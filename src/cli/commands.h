@@ -20,6 +20,12 @@ Command DuCommand();
 Command PutCommand();
 Command CatCommand();
 Command GetCommand();
+// cmd_verbs.cc: the agent verbs (flags from their input schemas)
+Command FindCommand();
+Command GrepCommand();
+Command CatalogCommand();
+Command AggregateCommand();
+Command ReadCommand();
 // cmd_snapshot.cc
 Command SnapshotCommand();
 Command WatchCommand();

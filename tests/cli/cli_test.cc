@@ -194,6 +194,68 @@ TEST_F(CliTest, IndexAddReportsRowsPerField) {
   EXPECT_EQ(added["problems"]["values_skipped"], 0);
 }
 
+// find, grep, catalog, aggregate and read run the MCP verbs: their flags
+// are the verbs' arguments; people get every page, --json one.
+TEST_F(CliTest, TheAgentVerbsAreCommands) {
+  for (int i = 0; i < 30; ++i) {
+    std::string run = "/runs/r" + std::to_string(i);
+    std::string status = i % 3 == 0 ? "failed" : "done";
+    ASSERT_EQ(Nokv({"put", "-", run + "/metadata.json"},
+                   R"({"status": ")" + status + R"(", "epochs": )" + std::to_string(i) + "}")
+                  .exit_code,
+              0);
+    ASSERT_EQ(Nokv({"put", "-", run + "/stdout.log"}, "start\nloss " + std::to_string(i) + "\n")
+                  .exit_code,
+              0);
+  }
+  ASSERT_EQ(Nokv({"index", "add", "--id", "runs", "--root", "/runs", "--glob", "*/metadata.json",
+                  "--target", "parent", "--field", "run.status=$.status", "--field",
+                  "run.epochs:number=$.epochs"})
+                .exit_code,
+            0);
+  RunResult catalog = Nokv({"catalog", "/runs"});
+  ASSERT_EQ(catalog.exit_code, 0) << catalog.err;
+  EXPECT_NE(catalog.out.find("run.epochs\tnumber\t30 rows\n"), std::string::npos) << catalog.out;
+
+  RunResult found =
+      Nokv({"find", "/runs", "--predicates", R"({"field":"run.status","op":"eq","value":"failed"})",
+            "--sort", R"({"field":"run.epochs","order":"desc"})", "--fields", "run.epochs"});
+  ASSERT_EQ(found.exit_code, 0) << found.err;
+  EXPECT_EQ(found.out.substr(0, found.out.find('\n')), "/runs/r27\trun.epochs=27");
+  EXPECT_EQ(std::count(found.out.begin(), found.out.end(), '\n'), 10) << found.out;
+
+  // Every page for people (1 KiB pages hold a few matches each), one with --json.
+  RunResult grep = Nokv({"grep", "loss", "/runs", "--limit-per-page-is-not-a-flag"});
+  EXPECT_EQ(grep.exit_code, 2) << "flags come from the schema, and nothing else";
+  auto small = nlohmann::json::parse(
+      Nokv({"--json", "grep", "loss", "/runs", "--max-result-bytes", "1024"}).out);
+  ASSERT_LT(small["matches"].size(), 30u) << "the page is smaller than the answer";
+  grep = Nokv({"grep", "loss", "/runs", "--max-result-bytes", "1024"});
+  ASSERT_EQ(grep.exit_code, 0) << grep.err;
+  EXPECT_EQ(std::count(grep.out.begin(), grep.out.end(), '\n'), 30) << grep.out;
+  EXPECT_NE(grep.out.find("/runs/r7/stdout.log:2:loss 7\n"), std::string::npos) << grep.out;
+  auto page = nlohmann::json::parse(Nokv({"--json", "grep", "loss", "/runs", "--limit", "5"}).out);
+  EXPECT_EQ(page["matches"].size(), 5u);
+  ASSERT_TRUE(page.contains("next_cursor"));
+  auto next = nlohmann::json::parse(Nokv({"--json", "grep", "loss", "/runs", "--limit", "5",
+                                          "--cursor", page["next_cursor"].get<std::string>()})
+                                        .out);
+  EXPECT_NE(next["matches"][0], page["matches"][0]);
+
+  RunResult groups =
+      Nokv({"aggregate", "/runs", "--group-by", "run.status", "--measures", R"({"op":"count"})"});
+  ASSERT_EQ(groups.exit_code, 0) << groups.err;
+  EXPECT_NE(groups.out.find("run.status=done\tcount=20\n"), std::string::npos) << groups.out;
+  EXPECT_NE(groups.out.find("run.status=failed\tcount=10\n"), std::string::npos) << groups.out;
+
+  EXPECT_EQ(Nokv({"read", "/runs/r3/metadata.json"}).out, "{\"epochs\":3,\"status\":\"failed\"}\n");
+  EXPECT_EQ(Nokv({"read", "/runs/r3/stdout.log", "--tail", "1"}).out, "loss 3\n");
+  // Errors keep the CLI's exit codes.
+  EXPECT_EQ(Nokv({"read", "/runs/none"}).exit_code, 3);
+  EXPECT_EQ(Nokv({"grep"}).exit_code, 2);
+  EXPECT_EQ(Nokv({"find", "/runs", "--predicates", "{not json"}).exit_code, 2);
+}
+
 TEST_F(CliTest, GcDryRunSaysWhatWouldBeFreedAndWhatEachSnapshotKeeps) {
   ASSERT_EQ(Nokv({"put", "-", "/kept/a"}, std::string(1000, 'k')).exit_code, 0);
   ASSERT_EQ(Nokv({"put", "-", "/gone/b"}, std::string(300, 'g')).exit_code, 0);
