@@ -107,10 +107,18 @@ TEST_F(ServerTest, RequestsBeforeInitializeAreRefusedButPingWorks) {
   EXPECT_EQ(backend_.calls, 0);
 }
 
-TEST_F(ServerTest, ServerDiscoverProbeGetsMethodNotFound) {
-  json r = Call("d", "server/discover", json::object());
-  EXPECT_EQ(ErrorCode(r), kMethodNotFound);
-  EXPECT_NE(r["error"]["message"].get<std::string>().find("initialize"), std::string::npos);
+// The 2026-07-28 probe: answered when it carries the era's _meta fields,
+// malformed (naming the 2025 way in) without them.
+TEST_F(ServerTest, ServerDiscoverIsAnsweredWithTheEraFields) {
+  json bare = Call("d", "server/discover", json::object());
+  EXPECT_EQ(ErrorCode(bare), kInvalidParams);
+  EXPECT_NE(bare["error"]["message"].get<std::string>().find("initialize"), std::string::npos);
+  json meta{{"io.modelcontextprotocol/protocolVersion", kStatelessVersion},
+            {"io.modelcontextprotocol/clientCapabilities", json::object()}};
+  json r = Call("e", "server/discover", json{{"_meta", meta}});
+  ASSERT_TRUE(r.contains("result")) << r.dump();
+  EXPECT_EQ(r["result"]["resultType"], "complete");
+  EXPECT_EQ(r["result"]["supportedVersions"][0], kStatelessVersion);
 }
 
 TEST_F(ServerTest, ToolsListHasSevenReadOnlyTools) {

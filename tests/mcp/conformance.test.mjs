@@ -23,10 +23,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (server) {
-    server.child.kill('SIGTERM');
-    await server.exited;
-  }
+  await server?.stop();
   workspace?.cleanup();
   if (results) rmSync(results, { recursive: true, force: true });
 });

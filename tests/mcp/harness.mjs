@@ -35,13 +35,17 @@ export function loadSchemas() {
 }
 
 // Starts `nokv ARGS` (an `mcp --http HOST:0` server); resolves {child, url,
-// exited, stderr()} once it printed where it listens (port 0: the kernel
-// picks one).
+// exited, stderr(), stop()} once it printed where it listens (port 0: the
+// kernel picks one). stop() sends SIGTERM and waits for the exit.
 export function startHttpServer(args) {
   const child = spawn(nokvBin(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const server = { child, exited, stderr: () => stderr };
+  const stop = async () => {
+    child.kill('SIGTERM');
+    return exited;
+  };
+  const server = { child, exited, stderr: () => stderr, stop };
   return new Promise((resolve, reject) => {
     child.stderr.on('data', (chunk) => {
       stderr += chunk.toString();

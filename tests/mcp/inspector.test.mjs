@@ -17,10 +17,7 @@ before(async () => {
   server = await startHttpServer(['--data-dir', workspace.dataDir, 'mcp', '--http', '127.0.0.1:0']);
 });
 after(async () => {
-  if (server) {
-    server.child.kill('SIGTERM');
-    await server.exited;
-  }
+  await server?.stop();
   workspace?.cleanup();
 });
 
