@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/sync.h"
 #include "meta/path.h"
+#include "query/text_codec.h"
 
 namespace nokv::cli {
 namespace {
@@ -143,6 +144,53 @@ int Ls(Context& ctx, const Args& args) {
   });
 }
 
+// What MCP's stat adds for a file: its body (digest, content type,
+// producer), its records (type, count, field names), the values its index
+// rows hold and its evidence URI, under the verb's own field names.
+constexpr const char* kStatExtras[] = {"body",        "record_type",    "record_count", "schema",
+                                       "parse_error", "indexed_values", "evidence"};
+
+void AddVerbStat(fs::Filesystem& fs, const Args& args, const std::string& path, nlohmann::json* j) {
+  nlohmann::json call{{"path", query::EscapeBytes(path)}};
+  if (auto snapshot = args.Get("--snapshot")) call["snapshot"] = *snapshot;
+  nlohmann::json card = fs.CallVerb("stat", call);
+  for (const char* key : kStatExtras) {
+    if (card.contains(key)) (*j)[key] = card[key];
+  }
+}
+
+// The lines `nokv stat` prints for what AddVerbStat added.
+void PrintVerbStat(Context& ctx, const nlohmann::json& j) {
+  auto text = [](const nlohmann::json& v) {
+    return v.is_string() ? v.get<std::string>() : v.dump();
+  };
+  if (j.contains("body")) {
+    const auto& body = j["body"];
+    *ctx.out << "digest:     " << text(body.value("digest", nlohmann::json(""))) << "\n"
+             << "type:       " << text(body.value("content_type", nlohmann::json(""))) << "\n";
+    if (body.contains("producer")) *ctx.out << "producer:   " << text(body["producer"]) << "\n";
+  }
+  if (j.contains("record_type")) {
+    *ctx.out << "records:    " << text(j["record_type"]);
+    if (j.contains("record_count")) *ctx.out << ", " << text(j["record_count"]);
+    if (j.contains("schema") && j["schema"].is_array() && !j["schema"].empty()) {
+      *ctx.out << " (fields:";
+      for (const auto& field : j["schema"]) *ctx.out << " " << text(field);
+      *ctx.out << ")";
+    }
+    *ctx.out << "\n";
+  }
+  if (j.contains("parse_error")) *ctx.out << "parse:      " << text(j["parse_error"]) << "\n";
+  if (j.contains("indexed_values") && j["indexed_values"].contains("values")) {
+    *ctx.out << "indexed:   ";
+    for (const auto& [field, value] : j["indexed_values"]["values"].items()) {
+      *ctx.out << " " << field << "=" << text(value);
+    }
+    *ctx.out << "\n";
+  }
+  if (j.contains("evidence")) *ctx.out << "evidence:   " << text(j["evidence"]) << "\n";
+}
+
 // Prints one JSON document for `docs` (one per path argument): the object
 // itself for one path, an array for several.
 void PrintPerPath(Context& ctx, nlohmann::json docs) {
@@ -185,6 +233,7 @@ Command StatCommand() {
                 auto attr = fs.Stat(path, At(args));
                 if (!attr.ok()) return ctx.Fail("stat " + path, attr.status());
                 nlohmann::json j = AttrJson(*attr, meta::NormalizePath(path).value_or(path));
+                if (attr->type == meta::FileType::kFile) AddVerbStat(fs, args, j["path"], &j);
                 if (ctx.json) {
                   docs.push_back(std::move(j));
                   continue;
@@ -202,6 +251,7 @@ Command StatCommand() {
                 if (attr->type == meta::FileType::kSymlink) {
                   *ctx.out << "target:     " << attr->symlink_target << "\n";
                 }
+                PrintVerbStat(ctx, j);
               }
               if (ctx.json) PrintPerPath(ctx, std::move(docs));
               return int{kExitOk};

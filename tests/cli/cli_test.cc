@@ -248,6 +248,19 @@ TEST_F(CliTest, TheAgentVerbsAreCommands) {
   EXPECT_NE(groups.out.find("run.status=done\tcount=20\n"), std::string::npos) << groups.out;
   EXPECT_NE(groups.out.find("run.status=failed\tcount=10\n"), std::string::npos) << groups.out;
 
+  // stat shows what MCP's stat shows: body, records, indexed values, evidence.
+  RunResult stat = Nokv({"stat", "/runs/r3/metadata.json"});
+  ASSERT_EQ(stat.exit_code, 0) << stat.err;
+  EXPECT_NE(stat.out.find("\ndigest:     sha256:"), std::string::npos) << stat.out;
+  EXPECT_NE(stat.out.find("\ntype:       application/json\n"), std::string::npos) << stat.out;
+  EXPECT_NE(stat.out.find("\nrecords:    json_object, 1 (fields: epochs status)\n"),
+            std::string::npos)
+      << stat.out;
+  EXPECT_NE(stat.out.find("\nindexed:    run.epochs=3 run.status=failed\n"), std::string::npos)
+      << stat.out;
+  auto card = nlohmann::json::parse(Nokv({"--json", "stat", "/runs/r3/metadata.json"}).out);
+  EXPECT_EQ(card["indexed_values"]["row"], "/runs/r3");
+  EXPECT_EQ(card["record_count"], 1);
   EXPECT_EQ(Nokv({"read", "/runs/r3/metadata.json"}).out, "{\"epochs\":3,\"status\":\"failed\"}\n");
   EXPECT_EQ(Nokv({"read", "/runs/r3/stdout.log", "--tail", "1"}).out, "loss 3\n");
   // Errors keep the CLI's exit codes.
