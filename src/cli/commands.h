@@ -29,6 +29,7 @@ Command ReadCommand();
 // cmd_snapshot.cc
 Command SnapshotCommand();
 Command WatchCommand();
+Command DiffCommand();
 // cmd_maintenance.cc
 Command IndexCommand();
 Command GcCommand();

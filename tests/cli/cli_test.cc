@@ -269,6 +269,31 @@ TEST_F(CliTest, TheAgentVerbsAreCommands) {
   EXPECT_EQ(Nokv({"find", "/runs", "--predicates", "{not json"}).exit_code, 2);
 }
 
+TEST_F(CliTest, DiffSaysWhatChangedSinceASnapshot) {
+  for (const char* path : {"/w/keep", "/w/gone", "/w/changed", "/w/sub/inner"}) {
+    ASSERT_EQ(Nokv({"put", "-", path}, path).exit_code, 0);
+  }
+  ASSERT_EQ(Nokv({"snapshot", "create", "before", "--root", "/w"}).exit_code, 0);
+  ASSERT_EQ(Nokv({"rm", "/w/gone"}).exit_code, 0);
+  ASSERT_EQ(Nokv({"put", "--replace", "-", "/w/changed"}, "new").exit_code, 0);
+  ASSERT_EQ(Nokv({"put", "-", "/w/sub/added"}, "a").exit_code, 0);
+  ASSERT_EQ(Nokv({"rm", "-r", "/w/sub/inner"}).exit_code, 0);
+  ASSERT_EQ(Nokv({"mkdir", "-p", "/w/newdir/x"}).exit_code, 0);
+  RunResult diff = Nokv({"diff", "before"});
+  ASSERT_EQ(diff.exit_code, 0) << diff.err;
+  std::string changed_line = diff.out.substr(0, diff.out.find('\n'));
+  EXPECT_TRUE(changed_line.starts_with("M\t/w/changed\t(generation ")) << diff.out;
+  EXPECT_EQ(diff.out.substr(diff.out.find('\n') + 1),
+            "D\t/w/gone\nA\t/w/newdir\nA\t/w/sub/added\nD\t/w/sub/inner\n")
+      << "the unchanged /w/keep is not named; a new directory is one line";
+  auto json = nlohmann::json::parse(Nokv({"--json", "diff", "before", "/w/sub"}).out);
+  ASSERT_EQ(json["changes"].size(), 2u);
+  EXPECT_EQ(json["changes"][0]["change"], "added");
+  EXPECT_EQ(json["changes"][1]["path"], "/w/sub/inner");
+  EXPECT_EQ(Nokv({"diff", "nope"}).exit_code, 3);
+  EXPECT_EQ(Nokv({"diff", "before", "/elsewhere"}).exit_code, 3) << "outside the snapshot's root";
+}
+
 TEST_F(CliTest, GcDryRunSaysWhatWouldBeFreedAndWhatEachSnapshotKeeps) {
   ASSERT_EQ(Nokv({"put", "-", "/kept/a"}, std::string(1000, 'k')).exit_code, 0);
   ASSERT_EQ(Nokv({"put", "-", "/gone/b"}, std::string(300, 'g')).exit_code, 0);
