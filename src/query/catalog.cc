@@ -72,7 +72,6 @@ VerbError FieldJson(const Invocation& inv, const FieldSet& fields, const FieldIn
   ValueType type = fields.TypeOf(f);
   *out = {{"id", f.id},
           {"type", ValueTypeName(type)},
-          {"operators", OperatorsFor(type)},
           {"sortable", true},
           {"facetable", !f.builtin && type != ValueType::kNumber}};
   if (f.builtin) {
@@ -102,6 +101,10 @@ VerbError RunCatalog(Invocation& inv, const nlohmann::json& args, nlohmann::json
   FieldSet fields;
   NOKV_VERB_TRY(FieldSet::Load(inv, a.path, &fields));
   ResultBudget budget(inv.max_result_bytes);
+  // The operators once per type present, not once per field: most of a
+  // catalog's bytes were repeated operator lists.
+  nlohmann::json operators = nlohmann::json::object();
+  budget.TryAdd(256);  // room for them
   nlohmann::json list = nlohmann::json::array();
   bool truncated = false;
   for (const auto& id : fields.Ids()) {
@@ -113,9 +116,11 @@ VerbError RunCatalog(Invocation& inv, const nlohmann::json& args, nlohmann::json
       truncated = true;
       break;
     }
+    ValueType type = fields.TypeOf(*fields.Find(id));
+    operators[ValueTypeName(type)] = OperatorsFor(type);
     list.push_back(std::move(f));
   }
-  *out = {{"path", a.path}, {"fields", std::move(list)}};
+  *out = {{"path", a.path}, {"operators", std::move(operators)}, {"fields", std::move(list)}};
   if (truncated) (*out)["truncated"] = true;
   return VerbError::Ok();
 }
