@@ -69,16 +69,40 @@ Result<json> LoadSchema(const std::string& name) {
   return Status::Corruption("schema " + name + " was not embedded (agent/CMakeLists.txt)");
 }
 
+// Drops the prose of a schema (description and title keywords), not the
+// properties that happen to bear those names.
+void DropProse(json& schema) {
+  if (schema.is_array()) {
+    for (json& item : schema) DropProse(item);
+    return;
+  }
+  if (!schema.is_object()) return;
+  for (auto it = schema.begin(); it != schema.end();) {
+    if ((it.key() == "description" || it.key() == "title") && it->is_string()) {
+      it = schema.erase(it);
+      continue;
+    }
+    if (it.key() == "properties" && it->is_object()) {
+      for (auto& [name, property] : it->items()) DropProse(property);
+    } else {
+      DropProse(*it);
+    }
+    ++it;
+  }
+}
+
 // The outputSchema of a tool: the verb's result schema or the error schema
 // (a tools/call result with isError: true still carries the structured
 // error). Some clients validate structuredContent against outputSchema even
 // for errors, so both shapes must pass. Both files' bodies are kept as they
 // are; their $defs move to the root, where their "#/$defs/..." refs resolve,
 // and their $schema and $id are dropped, so the document has one dialect
-// and no embedded resources.
+// and no embedded resources. Their prose is dropped too: it documents the
+// results for people (schemas/, docs/mcp.md) and was half of tools/list.
 json OutputSchema(json result, json error) {
   json defs = json::object();
   for (json* schema : {&result, &error}) {
+    DropProse(*schema);
     if (auto it = schema->find("$defs"); it != schema->end() && it->is_object()) {
       defs.update(*it);
       schema->erase("$defs");
@@ -116,6 +140,9 @@ Result<ToolTable> ToolTable::Load(bool write_profile) {
     tool.name = verb.name;
     tool.title = verb.title;
     NOKV_ASSIGN_OR_RETURN(tool.input_schema, LoadSchema(tool.name + ".input.json"));
+    // The arguments keep their descriptions (agents choose arguments by them);
+    // the document's own identity and title say nothing to a client.
+    for (const char* key : {"$schema", "$id", "title"}) tool.input_schema.erase(key);
     NOKV_ASSIGN_OR_RETURN(json result, LoadSchema(tool.name + ".output.json"));
     NOKV_ASSIGN_OR_RETURN(json error, LoadSchema("error.json"));
     tool.output_schema = OutputSchema(std::move(result), std::move(error));

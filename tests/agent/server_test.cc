@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <functional>
 #include <thread>
 
 #include "agent/json_rpc.h"
@@ -119,6 +121,36 @@ TEST_F(ServerTest, ServerDiscoverIsAnsweredWithTheEraFields) {
   ASSERT_TRUE(r.contains("result")) << r.dump();
   EXPECT_EQ(r["result"]["resultType"], "complete");
   EXPECT_EQ(r["result"]["supportedVersions"][0], kStatelessVersion);
+}
+
+// Issue #14 counts tools/list bytes: the results' prose stays in schemas/
+// and docs/, the arguments keep theirs.
+TEST_F(ServerTest, ToolsListKeepsArgumentProseAndDropsResultProse) {
+  Initialize();
+  json list = Call(1, "tools/list")["result"];
+  std::function<bool(const json&)> has_prose = [&](const json& schema) {
+    if (schema.is_array()) return std::any_of(schema.begin(), schema.end(), has_prose);
+    if (!schema.is_object()) return false;
+    for (const auto& [key, value] : schema.items()) {
+      if ((key == "description" || key == "title") && value.is_string()) return true;
+      if (key == "properties") {
+        for (const auto& [name, property] : value.items()) {
+          if (has_prose(property)) return true;
+        }
+      } else if (has_prose(value)) {
+        return true;
+      }
+    }
+    return false;
+  };
+  for (json tool : list["tools"]) {
+    json output = tool["outputSchema"];
+    output.erase("description");  // the wrapper's one line about the error branch
+    EXPECT_FALSE(has_prose(output)) << tool["name"];
+    EXPECT_FALSE(tool["inputSchema"].contains("title")) << tool["name"];
+    EXPECT_TRUE(tool["inputSchema"]["properties"]["path"].contains("description")) << tool["name"];
+  }
+  EXPECT_LT(list.dump().size(), 30u * 1024) << "issue #14 aims at 15 KiB; it was 37 KiB";
 }
 
 TEST_F(ServerTest, ToolsListHasSevenReadOnlyTools) {
