@@ -123,7 +123,7 @@ export const TASKS = [
           { op: 'min', field: 'metric.val_loss.min', as: 'best' },
           { op: 'avg', field: 'metric.val_loss.min', as: 'avg' }],
       });
-      return r.groups.map((g) => ({ script: g.key['run.script'], runs: g.values.runs,
+      return r.groups.map((g) => ({ script: g.key[r.group_by.indexOf('run.script')], runs: g.values.runs,
         best: g.values.best, avg: Number(g.values.avg.toFixed(6)) }))
         .sort((a, b) => a.script.localeCompare(b.script));
     },

@@ -188,10 +188,12 @@ void PrintPage(Context& ctx, std::string_view verb, const json& page) {
           << "\n";
     }
   } else if (verb == "aggregate") {
+    const json& names = Member(page, "group_by");
     for (const auto& g : Member(page, "groups")) {
       bool first = true;
-      for (const auto& [field, value] : Member(g, "key", true).items()) {
-        out << (first ? "" : "\t") << field << "=" << Text(value);
+      const json& key = Member(g, "key");
+      for (size_t i = 0; i < key.size() && i < names.size(); ++i) {
+        out << (first ? "" : "\t") << Text(names[i]) << "=" << Text(key[i]);
         first = false;
       }
       for (const auto& [measure, value] : Member(g, "values", true).items()) {

@@ -224,9 +224,11 @@ void SortGroups(const AggregateQuery& q, std::vector<GroupOut>* groups) {
   });
 }
 
+// A group: its key values in group_by order (the names are said once, in
+// the result's group_by), and its measures by name.
 nlohmann::json GroupJson(const AggregateQuery& q, const GroupOut& g) {
-  nlohmann::json key = nlohmann::json::object(), values = nlohmann::json::object();
-  for (size_t i = 0; i < q.group_by.size(); ++i) key[q.group_by[i]] = records::ToJson((*g.key)[i]);
+  nlohmann::json key = nlohmann::json::array(), values = nlohmann::json::object();
+  for (size_t i = 0; i < q.group_by.size(); ++i) key.push_back(records::ToJson((*g.key)[i]));
   for (size_t i = 0; i < q.measures.size(); ++i) {
     values[q.measures[i].name] = records::ToJson(g.values[i]);
   }
@@ -277,6 +279,7 @@ VerbError RunAggregate(Invocation& inv, const nlohmann::json& args, nlohmann::js
     list.push_back(std::move(g));
   }
   *out = {{"input_count", input},
+          {"group_by", q.group_by},
           {"groups", std::move(list)},
           {"group_count", sorted.size()},
           {"truncated", i < sorted.size()}};

@@ -116,7 +116,8 @@ test('aggregate groups with measures', async () => {
     path: '/runs', group_by: ['run.status'],
     measures: [{ op: 'count' }, { op: 'min', field: 'metric.val_loss.min' }],
   })).structuredContent;
-  const counts = Object.fromEntries(agg.groups.map((g) => [g.key['run.status'], g.values.count]));
+  assert.deepEqual(agg.group_by, ['run.status'], 'the key names, said once');
+  const counts = Object.fromEntries(agg.groups.map((g) => [g.key[0], g.values.count]));
   assert.equal(counts.failed, FAILED_RUNS.length);
   assert.equal(counts.completed, RUN_COUNT - FAILED_RUNS.length);
 });

@@ -199,14 +199,15 @@ TEST_F(FindTest, AggregateGroupsWithNullGroupAndMeasureSemantics) {
   EXPECT_EQ(r["input_count"], 5);
   EXPECT_EQ(r["group_count"], 4);
   EXPECT_FALSE(r["truncated"].get<bool>());
-  EXPECT_EQ(r["groups"][0]["key"], json({{"run.status", 3}}));
-  EXPECT_EQ(r["groups"][3]["key"], json({{"run.status", "running"}}));
+  EXPECT_EQ(r["group_by"], json::array({"run.status"}));
+  EXPECT_EQ(r["groups"][0]["key"], json::array({3}));
+  EXPECT_EQ(r["groups"][3]["key"], json::array({"running"}));
   EXPECT_EQ(r["groups"][3]["values"]["count"], 1);
   EXPECT_TRUE(r["groups"][3]["values"]["avg(metric.val_loss.min)"].is_null());
   json nulls =
       Call("aggregate",
            {{"path", "/runs"}, {"group_by", {"metric.steps"}}, {"measures", {{{"op", "count"}}}}});
-  EXPECT_EQ(nulls["groups"][0]["key"], json({{"metric.steps", nullptr}}));
+  EXPECT_EQ(nulls["groups"][0]["key"], json::array({nullptr}));
   EXPECT_EQ(nulls["groups"][0]["values"]["count"], 1);
   json m =
       Call("aggregate", {{"path", "/runs"},
@@ -234,7 +235,7 @@ TEST_F(FindTest, AggregateSortsByMeasureAndValidates) {
                               {"sort", {{"by", "count"}, {"order", "desc"}}},
                               {"limit", 1}});
   ASSERT_EQ(Code(r), "") << r.dump();
-  EXPECT_EQ(r["groups"][0]["key"]["run.script"], "train.py");
+  EXPECT_EQ(r["groups"][0]["key"][0], "train.py");
   EXPECT_TRUE(r["truncated"].get<bool>());
   EXPECT_TRUE(r.contains("next_cursor"));
   json bad = Call("aggregate", {{"path", "/runs"}, {"measures", {{{"op", "average"}}}}});
