@@ -292,6 +292,38 @@ TEST_F(ToolsTest, TheCliGoesThroughTheMountAndSeesItsFiles) {
   EXPECT_EQ(ls.out, "");
 }
 
+// Another user (nobody) on the mount: shut out unless -o allow_other; then,
+// with default_permissions, the kernel checks each file's mode and owner.
+TEST_F(ToolsTest, AllowOtherAndDefaultPermissionsAreHonoured) {
+  ASSERT_EQ(::getuid(), 0u) << "the FUSE suite runs as root";
+  ::chmod(dir_.path().c_str(), 0755);  // nobody may walk to the mountpoint
+  const std::string as_nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+  {
+    auto m = Mount();
+    Ok("printf public > " + mnt_ + "/pub && chmod 0644 " + mnt_ + "/pub");
+    RunResult shut = Sh(as_nobody + "cat " + mnt_ + "/pub");
+    EXPECT_NE(shut.exit_code, 0) << "without allow_other only the mounting user gets in";
+    EXPECT_NE(shut.err.find("Permission denied"), std::string::npos) << shut.err;
+    EXPECT_EQ(m->Unmount(), 0);
+  }
+  auto m = Mount({"-o", "allow_other,default_permissions"});
+  Ok("printf secret > " + mnt_ + "/secret && chmod 0600 " + mnt_ + "/secret");
+  Ok("mkdir " + mnt_ + "/rootdir && chmod 0755 " + mnt_ + "/rootdir");
+  RunResult pub = Sh(as_nobody + "cat " + mnt_ + "/pub");
+  EXPECT_EQ(pub.exit_code, 0) << pub.err;
+  EXPECT_EQ(pub.out, "public");
+  RunResult secret = Sh(as_nobody + "cat " + mnt_ + "/secret");
+  EXPECT_NE(secret.exit_code, 0);
+  EXPECT_NE(secret.err.find("Permission denied"), std::string::npos) << secret.err;
+  RunResult write = Sh(as_nobody + "sh -c 'echo x > " + mnt_ + "/rootdir/mine'");
+  EXPECT_NE(write.exit_code, 0) << "a 0755 directory of root's takes no file from nobody";
+  EXPECT_NE(write.err.find("Permission denied"), std::string::npos) << write.err;
+  // Root still reads everything, and nothing was created by the refusals.
+  EXPECT_EQ(Sh("cat " + mnt_ + "/secret").out, "secret");
+  EXPECT_EQ(Nokv(data_, {"ls", "/rootdir"}).out, "");
+  EXPECT_EQ(m->Unmount(), 0);
+}
+
 TEST_F(ToolsTest, TwoMountsOfOneServer) {
   // `nokv serve` holds the data directory; both mounts are its clients.
   Child server({NOKV_BINARY, "--data-dir", data_, "serve"}, "nokv: serving");
