@@ -113,9 +113,7 @@ int Init(Context& ctx, const Args& args) {
   }
   // The settings first: a crash before the marker leaves no data directory,
   // and the next init finds the same settings.
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return ctx.Fail(what, Status::IOError(dir + ": " + ec.message()));
+  if (Status s = fs::CreateDataDir(dir); !s.ok()) return ctx.Fail(what, s);
   if (!stored->has_value()) {
     if (Status s = fs::WriteSettings(dir, fs::SettingsOf(ctx.embedded)); !s.ok()) {
       return ctx.Fail(what, s);

@@ -2,7 +2,11 @@
 // credentials (fs/data_dir.h).
 #include "fs/data_dir.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -277,6 +281,18 @@ Status CheckStore(const StoreConfig& config, bool create_bucket) {
                                     s3.access_key_id + "): " + message);
   }
   return Status(s.code(), "cannot reach " + where + ": " + message);
+}
+
+Status CreateDataDir(const std::string& dir) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) return Status::Ok();
+  std::filesystem::path path(dir);
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  if (ec) return Status::IOError(dir + ": " + ec.message());
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Status::IOError(dir + ": " + std::strerror(errno));
+  }
+  return Status::Ok();
 }
 
 }  // namespace nokv::fs

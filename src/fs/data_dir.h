@@ -24,6 +24,12 @@ inline constexpr std::string_view kDataDirMarker = "NOKV";
 inline constexpr std::string_view kDefaultDataDirName = "nokv-data";
 inline constexpr std::string_view kSettingsFile = "settings.json";
 
+// Creates `dir` (and its parents) when missing. A data directory it creates
+// is private to its owner (0700): it holds the WAL, checkpoints and local
+// blocks, readable otherwise by every local user whatever the socket's mode.
+// An existing directory keeps the mode its owner gave it.
+Status CreateDataDir(const std::string& dir);
+
 // The settings fixed at `nokv init`: where the blocks live and their size.
 struct StoredSettings {
   StoreConfig::Kind kind = StoreConfig::Kind::kLocal;

@@ -70,7 +70,7 @@ Result<OpenedStore> OpenObjectStore(const EmbeddedOptions& options) {
 
 Status InitDataDir(const EmbeddedOptions& options) {
   Env* env = Env::Default();
-  NOKV_RETURN_IF_ERROR(env->CreateDirs(options.data_dir));
+  NOKV_RETURN_IF_ERROR(CreateDataDir(options.data_dir));
   std::string marker = JoinPath(options.data_dir, kMarker);
   if (!env->FileExists(marker)) {
     NOKV_RETURN_IF_ERROR(env->WriteFileAtomically(marker, kMarkerContents));
@@ -94,7 +94,7 @@ Result<FilesystemParts> OpenEmbeddedParts(const EmbeddedOptions& options) {
       return Status::NotFound(options.data_dir +
                               " is not a NoKV data directory (run `nokv init` first)");
     }
-    NOKV_RETURN_IF_ERROR(env->CreateDirs(options.data_dir));
+    NOKV_RETURN_IF_ERROR(CreateDataDir(options.data_dir));
     NOKV_RETURN_IF_ERROR(env->WriteFileAtomically(marker, kMarkerContents));
   }
   std::string meta_dir = JoinPath(options.data_dir, "meta");

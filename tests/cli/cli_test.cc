@@ -294,6 +294,21 @@ TEST_F(CliTest, DiffSaysWhatChangedSinceASnapshot) {
   EXPECT_EQ(Nokv({"diff", "before", "/elsewhere"}).exit_code, 3) << "outside the snapshot's root";
 }
 
+// The WAL, checkpoints and local blocks are no other user's business.
+TEST_F(CliTest, InitMakesAPrivateDataDirectoryButKeepsAnExistingOnesMode) {
+  std::string fresh = work_.Sub("fresh/nested/data");
+  ASSERT_EQ(testing::RunProgram({NOKV_BINARY, "--data-dir", fresh, "init"}).exit_code, 0);
+  struct stat st {};
+  ASSERT_EQ(::stat(fresh.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  std::string shared = work_.Sub("shared");
+  ASSERT_EQ(::mkdir(shared.c_str(), 0750), 0);
+  ::chmod(shared.c_str(), 0750);  // whatever the umask
+  ASSERT_EQ(testing::RunProgram({NOKV_BINARY, "--data-dir", shared, "init"}).exit_code, 0);
+  ASSERT_EQ(::stat(shared.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0750u) << "an existing directory is the owner's choice";
+}
+
 TEST_F(CliTest, GcDryRunSaysWhatWouldBeFreedAndWhatEachSnapshotKeeps) {
   ASSERT_EQ(Nokv({"put", "-", "/kept/a"}, std::string(1000, 'k')).exit_code, 0);
   ASSERT_EQ(Nokv({"put", "-", "/gone/b"}, std::string(300, 'g')).exit_code, 0);
