@@ -74,6 +74,20 @@ std::string HintFor(const Status& status, std::string_view what) {
   return "";
 }
 
+// `text` with its middle left out when longer than 1 KiB (a hostile path of
+// 10 KiB must not come back whole in an error), cut on UTF-8 boundaries.
+std::string Clip(std::string_view text) {
+  constexpr size_t kKeep = 480;
+  if (text.size() <= 2 * kKeep + 64) return std::string(text);
+  auto boundary = [&](size_t i) {  // back to the start of a character
+    while (i > 0 && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) --i;
+    return i;
+  };
+  size_t head = boundary(kKeep), tail = boundary(text.size() - kKeep);
+  return std::string(text.substr(0, head)) + "...(" + std::to_string(tail - head) +
+         " bytes left out)..." + std::string(text.substr(tail));
+}
+
 }  // namespace
 
 nlohmann::json ErrorJson(std::string_view code, std::string_view message, std::string_view hint) {
@@ -84,12 +98,11 @@ nlohmann::json ErrorJson(std::string_view code, std::string_view message, std::s
 
 int Context::Fail(std::string_view what, const Status& status) {
   std::string hint = HintFor(status, what);
+  std::string message = Clip(what) + ": " + Clip(status.message());
   if (json) {
-    PrintJson(ErrorJson(nokv::CodeName(status.code()),
-                        std::string(what) + ": " + std::string(status.message()), hint));
+    PrintJson(ErrorJson(nokv::CodeName(status.code()), message, hint));
   } else {
-    *err << "nokv: " << what << ": " << status.message() << (hint.empty() ? "" : " (" + hint + ")")
-         << "\n";
+    *err << "nokv: " << message << (hint.empty() ? "" : " (" + hint + ")") << "\n";
   }
   return ExitCodeFor(status);
 }

@@ -132,6 +132,7 @@ TEST_F(HostileInputTest, CliPathsThatEscapeOrOverflowAreRefusedAndCreateNothing)
     RunResult run = Nokv(r.args, "x");
     EXPECT_EQ(run.exit_code, 2) << r.args[0] << ": " << run.err.substr(0, 300);
     EXPECT_NE(run.err.find(r.message), std::string::npos) << run.err.substr(0, 300);
+    EXPECT_LT(run.err.size(), 2048u) << "a 20 KB path is not echoed whole";
   }
   EXPECT_EQ(Nokv({"ls", "/"}).out, "") << "nothing was created";
   // A name of exactly 255 bytes is a name.
