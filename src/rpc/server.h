@@ -134,6 +134,7 @@ struct ServerStats {
   uint64_t protocol_errors = 0;  // bad hello, bad frame, oversized frame, truncated stream
   uint64_t auth_failures = 0;
   uint64_t handshake_timeouts = 0;
+  uint64_t handshakes_evicted = 0;  // closed unfinished to admit a client at max_connections
   uint64_t idle_timeouts = 0;
   uint64_t reads_paused = 0;  // times a connection hit a backpressure limit
 };

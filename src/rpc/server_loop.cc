@@ -145,6 +145,7 @@ ServerStats EventLoop::Stats() const {
   s.protocol_errors = get(counters_.protocol_errors);
   s.auth_failures = get(counters_.auth_failures);
   s.handshake_timeouts = get(counters_.handshake_timeouts);
+  s.handshakes_evicted = get(counters_.handshakes_evicted);
   s.idle_timeouts = get(counters_.idle_timeouts);
   s.reads_paused = get(counters_.reads_paused);
   return s;
@@ -217,7 +218,7 @@ void EventLoop::Accept(size_t index) {
       return;
     }
     Bump(counters_.connections_total);
-    if (connections_.size() >= options_.max_connections) {
+    if (connections_.size() - dead_.size() >= options_.max_connections && !EvictHandshake()) {
       Bump(counters_.connections_rejected);  // before the client can see the close
       ::close(fd);
       continue;
@@ -246,6 +247,24 @@ void EventLoop::Accept(size_t index) {
     Bump(counters_.connections_open);
     connections_.emplace(c->id, std::move(c));
   }
+}
+
+// At capacity, the connection still in its handshake longest makes room:
+// connections that never say hello (slowloris) cannot lock clients out for
+// the whole handshake timeout. False when every connection is handshaken.
+bool EventLoop::EvictHandshake() {
+  Connection* oldest = nullptr;
+  for (auto& [id, conn] : connections_) {
+    Connection* c = conn.get();
+    if (c->dead || c->handshaken) continue;
+    if (oldest == nullptr || c->handshake_deadline < oldest->handshake_deadline) oldest = c;
+  }
+  if (oldest == nullptr) return false;
+  Bump(counters_.handshakes_evicted);
+  NOKV_LOG(kDebug) << "rpc: at capacity; closing " << oldest->peer->peer
+                   << ", which has not finished its handshake";
+  Kill(oldest);
+  return true;
 }
 
 void EventLoop::SetAcceptPaused(bool paused) {

@@ -49,6 +49,7 @@ class EventLoop {
   // Marks `c` dead and cancels what it has in flight; ReapDead closes it.
   void Kill(Connection* c);
   void ReapDead();
+  bool EvictHandshake();
   void SetAcceptPaused(bool paused);
   void ProtocolError(Connection* c, const Status& status);
   void CheckTimers(Clock::time_point now);
@@ -82,8 +83,8 @@ class EventLoop {
   struct Counters {
     std::atomic<uint64_t> connections_open{0}, connections_total{0}, connections_rejected{0},
         frames_in{0}, frames_out{0}, bytes_in{0}, bytes_out{0}, requests_in_flight{0},
-        protocol_errors{0}, auth_failures{0}, handshake_timeouts{0}, idle_timeouts{0},
-        reads_paused{0};
+        protocol_errors{0}, auth_failures{0}, handshake_timeouts{0}, handshakes_evicted{0},
+        idle_timeouts{0}, reads_paused{0};
   };
   Counters counters_;
 };

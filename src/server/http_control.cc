@@ -148,6 +148,7 @@ Json HttpControl::StatsJson() {
                 {"protocol_errors", r.protocol_errors},
                 {"auth_failures", r.auth_failures},
                 {"handshake_timeouts", r.handshake_timeouts},
+                {"handshakes_evicted", r.handshakes_evicted},
                 {"idle_timeouts", r.idle_timeouts}};
   Json methods = Json::object();
   for (const auto& [name, c] : methods_->counters()) {

@@ -445,6 +445,35 @@ TEST_F(RpcServerTest, ConnectionsOverTheCapAreClosed) {
   EXPECT_EQ(server_->Stats().connections_rejected, 1u);
 }
 
+// Connections that never finish their hello cannot fill the table: at the
+// cap the one waiting longest makes room for a client; handshaken ones stay.
+TEST_F(RpcServerTest, AtTheCapAnUnfinishedHandshakeMakesRoomForAClient) {
+  ServerOptions options;
+  options.max_connections = 3;
+  options.handshake_timeout = std::chrono::seconds(60);  // no timeout helps here
+  Start(options, EchoHandler);
+  auto served = MustConnect(unix_);
+  ASSERT_TRUE(served);
+  RawSocket first(tcp_), second(tcp_);
+  first.Send(EncodeHello({}).substr(0, 5));
+  second.Send(EncodeHello({}).substr(0, 5));
+  ASSERT_TRUE(WaitUntil([&] { return server_->Stats().connections_open == 3; }));
+  auto client = MustConnect(unix_);
+  ASSERT_TRUE(client) << "a client gets in at the cap";
+  auto echo = client->Call("echo", "in", DeadlineIn(kTestWait));
+  ASSERT_TRUE(echo.ok());
+  EXPECT_EQ(echo->payload, "in");
+  EXPECT_EQ(first.ReadUntilEof(), "") << "the oldest unfinished hello was closed";
+  EXPECT_EQ(server_->Stats().handshakes_evicted, 1u);
+  EXPECT_EQ(server_->Stats().connections_rejected, 0u);
+  // With every slot handshaken, the cap holds.
+  auto third = MustConnect(unix_);
+  ASSERT_TRUE(third);  // evicts `second`
+  EXPECT_EQ(Client::Connect(unix_).status().code(), Code::kUnavailable);
+  EXPECT_EQ(server_->Stats().connections_rejected, 1u);
+  ASSERT_TRUE(served->Call("echo", "still", DeadlineIn(kTestWait)).ok());
+}
+
 TEST_F(RpcServerTest, InFlightLimitPausesReadingInsteadOfFailing) {
   ParkedCalls parked;
   ServerOptions options;
