@@ -9,6 +9,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
@@ -19,14 +20,18 @@ after(() => rmSync(base, { recursive: true, force: true }));
 
 const SERVER_NOT_STARTED = -32000;
 
-// Connects the SDK client to `nokv ARGS`; resolves to {error, stderr}.
+// Connects the SDK client to `nokv ARGS`; resolves to {error, stderr}, with
+// stderr read to its end (stdout and stderr are separate pipes: the error
+// can arrive before the stderr line that says the same).
 async function connectFails(args) {
   let stderr = '';
   const transport = new StdioClientTransport({ command: nokvBin(), args, stderr: 'pipe' });
-  transport.stderr?.on('data', (chunk) => { stderr += chunk.toString(); });
+  const stream = transport.stderr;
+  stream?.on('data', (chunk) => { stderr += chunk.toString(); });
   const client = new Client({ name: 'startup-test', version: '1.0.0' });
   const error = await client.connect(transport).then(() => null, (err) => err);
   await client.close();
+  if (stream) await finished(stream).catch(() => {});
   assert.ok(error, `connect to nokv ${args.join(' ')} should fail`);
   assert.ok(error instanceof McpError, `an MCP error, not ${error}`);
   assert.equal(error.code, SERVER_NOT_STARTED);
