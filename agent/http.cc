@@ -462,12 +462,12 @@ struct HttpTransport::Impl {
     if (meta.contains("progressToken")) token = meta["progressToken"];
     const bool stream = AcceptsEventStream(req) && !token.is_null();
     auto waiter = session->streams.Expect(Serialize(message.id), stream ? Serialize(token) : "");
-    {
-      std::lock_guard lock(mu);
-      ++session->posts_in_flight;
-    }
     session->connection->Handle(req.body);
     if (stream) {
+      {
+        std::lock_guard lock(mu);
+        ++session->posts_in_flight;  // StreamResponse's releaser counts it down
+      }
       StreamResponse(session, waiter, res);  // the session ends with the stream
       return;
     }

@@ -11,6 +11,7 @@
 #include "agent/schemas.h"
 #include "cli/commands.h"
 #include "query/text_codec.h"
+#include "query/verb_error.h"
 
 namespace nokv::cli {
 namespace {
@@ -156,7 +157,7 @@ std::string Field(const json& obj, const char* key) {
   return it == obj.end() ? std::string() : Text(*it);
 }
 
-// One page for people; false when the page holds nothing to print further.
+// One page for people.
 void PrintPage(Context& ctx, std::string_view verb, const json& page) {
   std::ostream& out = *ctx.out;
   if (verb == "find") {
@@ -223,18 +224,7 @@ int RunVerb(Context& ctx, std::string_view verb, const Args& args) {
     json call = *verb_args;
     for (;;) {
       json page = fs.CallVerb(verb, call);
-      if (page.contains("error")) {
-        const json& e = page["error"];
-        Status status = Status::InvalidArgument(Field(e, "message"));
-        std::string code = e.value("code", "");
-        if (code == "not_found") status = Status::NotFound(status.message());
-        if (code == "too_large") status = Status::TooLarge(status.message());
-        if (code == "internal") status = Status::IOError(status.message());
-        std::string hint = e.value("hint", "");
-        return ctx.Fail(verb, hint.empty() ? status
-                                           : Status(status.code(), std::string(status.message()) +
-                                                                       " (" + hint + ")"));
-      }
+      if (page.contains("error")) return ctx.Fail(verb, query::ToStatus(page["error"]));
       if (ctx.json) {
         ctx.PrintJson(page);
         return int{kExitOk};

@@ -1,6 +1,8 @@
 // VerbError construction and JSON form.
 #include "query/verb_error.h"
 
+#include <map>
+
 namespace nokv::query {
 namespace {
 
@@ -87,6 +89,32 @@ VerbError FromStatus(const Status& status, std::string hint) {
     default:
       return VerbError::Internal(status.ToString());
   }
+}
+
+Status ToStatus(const nlohmann::json& error) {
+  static const std::map<std::string, Code, std::less<>> kCodes = {
+      {"not_found", Code::kNotFound},
+      {"invalid_argument", Code::kInvalidArgument},
+      {"not_a_directory", Code::kNotADirectory},
+      {"not_a_file", Code::kIsADirectory},
+      {"cursor_expired", Code::kExpired},
+      {"generation_gone", Code::kExpired},
+      {"too_large", Code::kTooLarge},
+      {"conflict", Code::kFailedPrecondition},
+      {"already_exists", Code::kAlreadyExists},
+      {"not_empty", Code::kNotEmpty},
+      {"permission_denied", Code::kPermissionDenied},
+      {"cancelled", Code::kCancelled},
+      {"internal", Code::kIOError},
+  };
+  auto text = [&](const char* key) {
+    auto it = error.find(key);
+    return it != error.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  auto code = kCodes.find(text("code"));
+  std::string message = text("message");
+  if (std::string hint = text("hint"); !hint.empty()) message += " (" + hint + ")";
+  return Status(code == kCodes.end() ? Code::kIOError : code->second, message);
 }
 
 }  // namespace nokv::query

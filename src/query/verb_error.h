@@ -48,6 +48,12 @@ struct VerbError {
 // caller can turn into a conflict with its current generation, too).
 VerbError FromStatus(const Status& status, std::string hint = {});
 
+// The other way, for callers that report a verb's error as a Status (the
+// CLI's exit codes): the code of `error` ({"code", "message", "hint"?}, the
+// body of a verb's {"error": ...}) as a Status code, the hint after the
+// message.
+Status ToStatus(const nlohmann::json& error);
+
 }  // namespace nokv::query
 
 // Returns early from a function returning VerbError when `expr` fails.

@@ -2,6 +2,7 @@
 // results, errors included (issue #10 item 10).
 #include "query/args.h"
 #include "query/invocation.h"
+#include "query/verb_error.h"
 #include "query_fixture.h"
 
 namespace nokv::query::testing {
@@ -261,3 +262,26 @@ TEST_F(LimitsTest, EvidenceReadAtASnapshotResolvesToTheSameBytesLater) {
 
 }  // namespace
 }  // namespace nokv::query::testing
+
+namespace nokv::query {
+namespace {
+
+// A verb's error read back as a Status keeps its kind and its hint.
+TEST(VerbErrorTest, ToStatusMapsEveryCodeBackWithTheHint) {
+  EXPECT_EQ(ToStatus(VerbError::NotFound("/x is missing", "check ls").ToJson()["error"]),
+            Status::NotFound("/x is missing (check ls)"));
+  EXPECT_EQ(ToStatus(VerbError::NotAFile("/d is a directory").ToJson()["error"]).code(),
+            Code::kIsADirectory);
+  EXPECT_EQ(ToStatus(VerbError::GenerationGone("gone").ToJson()["error"]).code(), Code::kExpired);
+  EXPECT_EQ(ToStatus(VerbError::Conflict("stale", 4).ToJson()["error"]).code(),
+            Code::kFailedPrecondition);
+  EXPECT_EQ(ToStatus(VerbError::PermissionDenied("no").ToJson()["error"]).code(),
+            Code::kPermissionDenied);
+  EXPECT_EQ(ToStatus(nlohmann::json{{"code", "from_the_future"}, {"message", "m"}}).code(),
+            Code::kIOError)
+      << "an unknown code is a failure, never success";
+  EXPECT_FALSE(ToStatus(nlohmann::json::object()).ok());
+}
+
+}  // namespace
+}  // namespace nokv::query
